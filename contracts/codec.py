@@ -1,0 +1,181 @@
+"""Encode and decode messages: CloudEvents envelope plus the typed data it carries.
+
+Every refusal is a :class:`ContractError` that names the message type and, for invalid
+data, the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ValidationError
+
+from contracts.envelope import CONTENT_TYPE, CloudEvent, routing_key_of, schema_uri, split_type
+from contracts.registry import KNOWN_VERSIONS, MESSAGE_TYPES
+
+
+class ContractError(ValueError):
+    """Raised when a message does not follow the contract."""
+
+    reason = "invalid-message"
+
+    def __init__(self, message: str, *, message_type: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.message_type = message_type
+        self.field = field
+
+
+class NotJson(ContractError):
+    """Raised when a message body is not a JSON object."""
+
+    reason = "not-json"
+
+
+class InvalidEnvelope(ContractError):
+    """Raised when the CloudEvents envelope itself is malformed."""
+
+    reason = "invalid-envelope"
+
+
+class UnknownMessageType(ContractError):
+    """Raised when the type names no message of the contract."""
+
+    reason = "unknown-type"
+
+
+class UnsupportedVersion(ContractError):
+    """Raised when the type is known but not in this version."""
+
+    reason = "unsupported-version"
+
+
+class InvalidData(ContractError):
+    """Raised when the data does not validate against its type's model."""
+
+    reason = "invalid-data"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded message: the envelope and its validated data model."""
+
+    envelope: CloudEvent
+    data: BaseModel
+
+    @property
+    def type(self) -> str:
+        """The CloudEvent type."""
+        return self.envelope.type
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(root)"
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    return _field_path(tuple(err["loc"])), err["msg"]
+
+
+def model_for(message_type: str) -> type[BaseModel]:
+    """The data model of a type; raises UnknownMessageType or UnsupportedVersion."""
+    model = MESSAGE_TYPES.get(message_type)
+    if model is not None:
+        return model
+    try:
+        name, version = split_type(message_type)
+    except ValueError as exc:
+        raise UnknownMessageType(str(exc), message_type=message_type, field="type") from None
+    if name in KNOWN_VERSIONS:
+        known = ", ".join(f"v{v}" for v in sorted(KNOWN_VERSIONS[name]))
+        raise UnsupportedVersion(
+            f"{message_type}: version v{version} of {name} is not supported (known: {known})",
+            message_type=message_type, field="type")
+    raise UnknownMessageType(f"{message_type}: unknown message type",
+                             message_type=message_type, field="type")
+
+
+def validate_data(message_type: str, data: Any) -> BaseModel:
+    """Validate a payload against the model of its type."""
+    model = model_for(message_type)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        raise InvalidData(f"{message_type}: field {field}: {msg}",
+                          message_type=message_type, field=field) from None
+
+
+def decode(body: bytes | str | dict[str, Any]) -> Decoded:
+    """Decode a structured-mode CloudEvent and validate its data."""
+    if isinstance(body, dict):
+        raw: Any = body
+    else:
+        try:
+            raw = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise NotJson(f"body is not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise NotJson(f"body is JSON but not an object (got {type(raw).__name__})")
+    message_type = raw.get("type") if isinstance(raw.get("type"), str) else None
+    if message_type is not None:
+        model_for(message_type)  # unknown type / version before envelope details
+    try:
+        envelope = CloudEvent.model_validate(raw)
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        raise InvalidEnvelope(f"{message_type or '(no type)'}: envelope field {field}: {msg}",
+                              message_type=message_type, field=field) from None
+    data = validate_data(envelope.type, envelope.data)
+    return Decoded(envelope=envelope, data=data)
+
+
+def make_envelope(data: BaseModel, *, source: str, time: datetime, subject: str | None = None,
+                  message_type: str | None = None, id: UUID | None = None,
+                  sequence: str | None = None, position: int | None = None,
+                  correlationid: str | None = None,
+                  causationid: str | None = None) -> CloudEvent:
+    """Wrap a data model in a CloudEvent; the type defaults to the model's own."""
+    mtype = message_type or getattr(data, "event_type", None)
+    if mtype is None:
+        raise ValueError(f"{type(data).__name__} has no event_type: pass message_type")
+    return CloudEvent(
+        id=id or uuid4(), source=source, type=mtype, subject=subject, time=time,
+        dataschema=schema_uri(mtype), data=data.model_dump(mode="json"),
+        sequence=sequence, position=position, correlationid=correlationid,
+        causationid=causationid,
+    )
+
+
+def encode(envelope: CloudEvent) -> bytes:
+    """Serialize a CloudEvent in structured JSON mode (no null attributes)."""
+    return envelope.model_dump_json(exclude_none=True).encode()
+
+
+@dataclass(frozen=True)
+class AmqpParts:
+    """What an AMQP message needs, independent of the client library."""
+
+    body: bytes
+    routing_key: str
+    content_type: str
+    message_id: str
+    correlation_id: str | None
+    headers: dict[str, str]
+
+
+def to_amqp(envelope: CloudEvent, routing_key: str | None = None) -> AmqpParts:
+    """Map a CloudEvent onto an AMQP message (structured mode, persistent by the caller)."""
+    return AmqpParts(
+        body=encode(envelope),
+        routing_key=routing_key or routing_key_of(envelope.type),
+        content_type=CONTENT_TYPE,
+        message_id=str(envelope.id),
+        correlation_id=envelope.correlationid,
+        headers={},
+    )

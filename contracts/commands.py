@@ -1,0 +1,331 @@
+"""Command models (DESIGN §5): one per row of the lifecycle table.
+
+Each ``<Name>Body`` is the HTTP request body of DESIGN §8; the command adds the
+client-chosen ``command_id`` (idempotency key) and, except for proposals and work
+programs, the ``agreement_id`` it acts on and an optional ``expected_version``.
+Over AMQP a command is the ``data`` of a CloudEvent of type ``kerjasama.<routing key>.v1``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.common import (
+    MILESTONE_EXAMPLE,
+    PARTNER_EXAMPLE,
+    SIGNATORY_EXAMPLE,
+    Authority,
+    ContractModel,
+    DiscussionOutcome,
+    DocumentType,
+    Identifier,
+    Kind,
+    LongText,
+    Milestone,
+    OpdCode,
+    Partner,
+    Recommendation,
+    ShortText,
+    Signatory,
+)
+
+CommandId = Field(min_length=1, max_length=200, description="Client-chosen id that makes the "
+                  "command idempotent (the HTTP Idempotency-Key).",
+                  examples=["9b2f0c1e-sign-2021-04-20"])
+
+
+class Command(ContractModel):
+    """Base of every command."""
+
+    routing_key: ClassVar[str]
+    command_id: str = CommandId
+
+
+class AgreementCommand(Command):
+    """Base of the commands that act on an existing agreement."""
+
+    agreement_id: UUID = Field(description="The agreement acted on.",
+                               examples=["3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e"])
+    expected_version: int | None = Field(default=None, ge=0, description="Refuse unless the "
+                                         "agreement is at this version (HTTP If-Match).",
+                                         examples=[3])
+
+
+# --- bodies (DESIGN §8) -------------------------------------------------------------
+
+
+class ProposeAgreementBody(ContractModel):
+    """Body of ``POST /agreements``."""
+
+    title: ShortText = Field(description="Title.", examples=["Galeri UMKM Juara di blibli.com"])
+    kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])
+    document_type: DocumentType = Field(description="Type of document.",
+                                        examples=[DocumentType.PKS])
+    partner: Partner = Field(description="The partner.", examples=[PARTNER_EXAMPLE])
+    lead_opd: OpdCode = Field(description="Lead agency.", examples=["DISKUK"])
+    objective: LongText = Field(description="What the cooperation is for.",
+                                examples=["Pemasaran produk UMKM secara daring"])
+    sector: ShortText = Field(description="Sector.", examples=["Ekonomi"])
+    burdens_budget: bool = Field(description="Whether it burdens the regional budget.",
+                                 examples=[False])
+    plan_year: int | None = Field(default=None, ge=2000, le=2100, description="Year of the "
+                                  "work program it belongs to.", examples=[2021])
+    proposed_on: date | None = Field(default=None, description="Date of the proposal; "
+                                     "today (WIB) when absent.", examples=["2021-01-11"])
+    parent_id: UUID | None = Field(default=None, description="Parent of a PKS or ADDENDUM.",
+                                   examples=[None])
+    renews_id: UUID | None = Field(default=None, description="Agreement renewed.",
+                                   examples=[None])
+    co_partners: list[Partner] = Field(default_factory=list, max_length=50,
+                                       description="Further partners.", examples=[[]])
+    supporting_opds: list[OpdCode] = Field(default_factory=list, max_length=50,
+                                           description="Supporting agencies.",
+                                           examples=[["DISKOMINFO"]])
+
+
+class NoteBody(ContractModel):
+    """Body of actions that take an optional note."""
+
+    note: LongText | None = Field(default=None, description="Optional note.", examples=[None])
+
+
+class ReasonBody(ContractModel):
+    """Body of actions that need a reason."""
+
+    reason: LongText = Field(description="Why.", examples=["Lengkapi kajian manfaat"])
+
+
+class OptionalReasonBody(ContractModel):
+    """Body of actions that take an optional reason."""
+
+    reason: LongText | None = Field(default=None, description="Why, if given.",
+                                    examples=[None])
+
+
+class DraftBody(ContractModel):
+    """Body of ``draft``."""
+
+    note: LongText = Field(description="About the draft.", examples=["Draf pertama"])
+
+
+class DiscussBody(ContractModel):
+    """Body of ``discuss``."""
+
+    held_on: date = Field(description="Date of the discussion.", examples=["2021-03-02"])
+    summary: LongText = Field(description="What was discussed.", examples=["Pasal 3 disepakati"])
+    outcome: DiscussionOutcome = Field(description="Outcome.",
+                                       examples=[DiscussionOutcome.AGREED])
+
+
+class ApproveBody(ContractModel):
+    """Body of ``approve``."""
+
+    authority: Authority = Field(description="Who approved.", examples=[Authority.DPRD])
+    approved_on: date = Field(description="Date of approval.", examples=["2021-04-01"])
+
+
+class SignBody(ContractModel):
+    """Body of ``sign``."""
+
+    number: ShortText = Field(description="Document number.", examples=["120/12/Pem.Um"])
+    signed_on: date = Field(description="Date of signing.", examples=["2021-04-20"])
+    signatory: Signatory = Field(description="Who signed for the province.",
+                                    examples=[SIGNATORY_EXAMPLE])
+    effective_from: date = Field(description="First day in force.", examples=["2021-04-20"])
+    effective_until: date = Field(description="Last day in force (inclusive, at most 5 "
+                                  "years later).", examples=["2024-04-19"])
+
+
+class PlanBody(ContractModel):
+    """Body of ``plan``."""
+
+    milestones: list[Milestone] = Field(min_length=1, max_length=200,
+                                        examples=[[MILESTONE_EXAMPLE]],
+                                        description="Milestones of the follow-up plan.")
+
+
+class FollowUpBody(ContractModel):
+    """Body of ``follow-ups``."""
+
+    on: date = Field(description="Date of the activity.", examples=["2021-05-10"])
+    summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
+    milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
+                                            examples=["m1"])
+
+
+class CompleteMilestoneBody(ContractModel):
+    """Body of ``milestones/{mid}/complete``."""
+
+    on: date = Field(description="Date of completion.", examples=["2021-06-28"])
+
+
+class EvaluateBody(ContractModel):
+    """Body of ``evaluate``."""
+
+    on: date = Field(description="Date of the evaluation.", examples=["2021-12-15"])
+    score: int = Field(ge=1, le=5, description="Score 1 to 5.", examples=[4])
+    recommendation: Recommendation = Field(description="Recommendation.",
+                                           examples=[Recommendation.CONTINUE])
+    note: LongText | None = Field(default=None, description="Optional note.", examples=[None])
+
+
+class TerminateBody(ContractModel):
+    """Body of ``terminate``."""
+
+    on: date = Field(description="Date of termination.", examples=["2022-01-31"])
+    reason: LongText = Field(description="Why.", examples=["Mitra menghentikan program"])
+
+
+class ExpireBody(ContractModel):
+    """Body of ``expire``."""
+
+    on: date | None = Field(default=None, description="Date recorded; today when absent.",
+                            examples=[None])
+
+
+class WorkProgramBody(ContractModel):
+    """Body of ``POST /work-programs/{year}``."""
+
+    realization_target: float = Field(ge=0, le=100, description="Target of realization, %.",
+                                      examples=[80])
+    effectiveness_target: float = Field(ge=0, le=100, description="Target of effectiveness, %.",
+                                        examples=[60])
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+class ProposeAgreement(ProposeAgreementBody, Command):
+    """Propose a new agreement."""
+
+    routing_key: ClassVar[str] = "agreement.propose"
+    agreement_id: UUID | None = Field(default=None, description="Id for the new agreement; "
+                                      "chosen by the service when absent.", examples=[None])
+
+
+class StartReview(NoteBody, AgreementCommand):
+    """Start reviewing a proposal."""
+
+    routing_key: ClassVar[str] = "agreement.review"
+
+
+class RequestRevision(ReasonBody, AgreementCommand):
+    """Ask the proposing agency to revise."""
+
+    routing_key: ClassVar[str] = "agreement.request_revision"
+
+
+class ResubmitAgreement(NoteBody, AgreementCommand):
+    """Resubmit a revised proposal."""
+
+    routing_key: ClassVar[str] = "agreement.resubmit"
+
+
+class RejectAgreement(ReasonBody, AgreementCommand):
+    """Reject a proposal under review."""
+
+    routing_key: ClassVar[str] = "agreement.reject"
+
+
+class DraftAgreement(DraftBody, AgreementCommand):
+    """Record a draft of the document."""
+
+    routing_key: ClassVar[str] = "agreement.draft"
+
+
+class DiscussAgreement(DiscussBody, AgreementCommand):
+    """Record a discussion of the draft."""
+
+    routing_key: ClassVar[str] = "agreement.discuss"
+
+
+class ApproveAgreement(ApproveBody, AgreementCommand):
+    """Record one required authority's approval."""
+
+    routing_key: ClassVar[str] = "agreement.approve"
+
+
+class SignAgreement(SignBody, AgreementCommand):
+    """Record the signing."""
+
+    routing_key: ClassVar[str] = "agreement.sign"
+
+
+class SetFollowUpPlan(PlanBody, AgreementCommand):
+    """Set or replace the follow-up plan."""
+
+    routing_key: ClassVar[str] = "agreement.plan"
+
+
+class RecordFollowUp(FollowUpBody, AgreementCommand):
+    """Record a follow-up activity."""
+
+    routing_key: ClassVar[str] = "agreement.record_follow_up"
+
+
+class CompleteMilestone(CompleteMilestoneBody, AgreementCommand):
+    """Record the completion of a milestone."""
+
+    routing_key: ClassVar[str] = "agreement.complete_milestone"
+    milestone_id: Identifier = Field(description="The milestone.", examples=["m1"])
+
+
+class EvaluateAgreement(EvaluateBody, AgreementCommand):
+    """Record an evaluation (monev)."""
+
+    routing_key: ClassVar[str] = "agreement.evaluate"
+
+
+class TerminateAgreement(TerminateBody, AgreementCommand):
+    """Terminate a signed agreement."""
+
+    routing_key: ClassVar[str] = "agreement.terminate"
+
+
+class ExpireAgreement(ExpireBody, AgreementCommand):
+    """Record that a signed agreement passed its end date."""
+
+    routing_key: ClassVar[str] = "agreement.expire"
+
+
+class WithdrawAgreement(OptionalReasonBody, AgreementCommand):
+    """Withdraw a proposal before signing."""
+
+    routing_key: ClassVar[str] = "agreement.withdraw"
+
+
+class AdoptWorkProgram(WorkProgramBody, Command):
+    """Adopt or replace the year's work program."""
+
+    routing_key: ClassVar[str] = "work_program.adopt"
+    year: int = Field(ge=2000, le=2100, description="Year of the program.", examples=[2021])
+
+
+COMMAND_MODELS: tuple[type[Command], ...] = (
+    ProposeAgreement,
+    StartReview,
+    RequestRevision,
+    ResubmitAgreement,
+    RejectAgreement,
+    DraftAgreement,
+    DiscussAgreement,
+    ApproveAgreement,
+    SignAgreement,
+    SetFollowUpPlan,
+    RecordFollowUp,
+    CompleteMilestone,
+    EvaluateAgreement,
+    TerminateAgreement,
+    ExpireAgreement,
+    WithdrawAgreement,
+    AdoptWorkProgram,
+)
+
+
+def command_type(model: type[Command]) -> str:
+    """CloudEvent type of a command: ``kerjasama.<routing key>.v1``."""
+    return f"kerjasama.{model.routing_key}.v1"

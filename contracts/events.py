@@ -1,0 +1,261 @@
+"""Data models of the agreement events (DESIGN §4, §5).
+
+Every event's data carries the agreement ``stage`` and ``version`` *after* the event,
+so consumers never re-implement the lifecycle rules. Each model names its CloudEvent
+type (``kerjasama.<routing key>.v<N>``); names are final, evolution is additive within
+a version and a breaking change is a new ``.vN`` type.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import Field
+
+from contracts.common import (
+    MILESTONE_EXAMPLE,
+    PARTNER_EXAMPLE,
+    SIGNATORY_EXAMPLE,
+    Authority,
+    ContractModel,
+    DiscussionOutcome,
+    DocumentType,
+    Identifier,
+    Kind,
+    LongText,
+    Milestone,
+    OpdCode,
+    Partner,
+    Recommendation,
+    ShortText,
+    Signatory,
+    Stage,
+)
+
+_AGREEMENT_ID = Field(description="Id of the agreement (its stream).",
+                      examples=["3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e"])
+
+
+class EventData(ContractModel):
+    """Base of every event's data."""
+
+    event_type: ClassVar[str]
+    version: int = Field(ge=1, description="Version of the stream after this event.",
+                         examples=[1])
+
+
+class AgreementEventData(EventData):
+    """Base of the agreement events' data."""
+
+    agreement_id: UUID = _AGREEMENT_ID
+    stage: Stage = Field(description="Stage of the agreement after this event.",
+                         examples=[Stage.PROPOSED])
+
+
+class AgreementProposed(AgreementEventData):
+    """An agency proposed an agreement."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.proposed.v1"
+    title: ShortText = Field(description="Title of the agreement.",
+                             examples=["Galeri UMKM Juara di blibli.com"])
+    kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])
+    document_type: DocumentType = Field(description="Type of document.",
+                                        examples=[DocumentType.PKS])
+    partner: Partner = Field(description="The partner.", examples=[PARTNER_EXAMPLE])
+    co_partners: list[Partner] = Field(default_factory=list, max_length=50,
+                                       description="Further partners of a multi-party "
+                                       "agreement.", examples=[[]])
+    lead_opd: OpdCode = Field(description="Lead agency.", examples=["DISKUK"])
+    supporting_opds: list[OpdCode] = Field(default_factory=list, max_length=50,
+                                           description="Supporting agencies.",
+                                           examples=[["DISKOMINFO"]])
+    objective: LongText = Field(description="What the cooperation is for.",
+                                examples=["Pemasaran produk UMKM Jawa Barat secara daring"])
+    sector: ShortText = Field(description="Sector.", examples=["Ekonomi"])
+    burdens_budget: bool = Field(description="Whether it burdens the regional budget (APBD).",
+                                 examples=[False])
+    plan_year: int | None = Field(default=None, ge=2000, le=2100,
+                                  description="Year of the work program it belongs to.",
+                                  examples=[2021])
+    proposed_on: date = Field(description="Date of the proposal (WIB).",
+                              examples=["2021-01-11"])
+    parent_id: UUID | None = Field(default=None, description="Parent agreement of a PKS or "
+                                   "ADDENDUM.", examples=[None])
+    renews_id: UUID | None = Field(default=None, description="Agreement this one renews.",
+                                   examples=[None])
+    required_approvals: list[Authority] = Field(
+        default_factory=list, description="Approvals required before signing.",
+        examples=[["DPRD", "CENTRAL_GOVERNMENT"]])
+
+
+class AgreementReviewStarted(AgreementEventData):
+    """The secretariat started reviewing (penelaahan)."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.review_started.v1"
+    note: LongText | None = Field(default=None, description="Optional note.", examples=[None])
+
+
+class AgreementRevisionRequested(AgreementEventData):
+    """The secretariat asked the proposing agency to revise."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.revision_requested.v1"
+    reason: LongText = Field(description="What must be revised.",
+                             examples=["Lengkapi kajian manfaat"])
+
+
+class AgreementResubmitted(AgreementEventData):
+    """The agency resubmitted a revised proposal."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.resubmitted.v1"
+    note: LongText | None = Field(default=None, description="Optional note.", examples=[None])
+
+
+class AgreementRejected(AgreementEventData):
+    """The proposal was rejected."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.rejected.v1"
+    reason: LongText = Field(description="Why.", examples=["Tidak sesuai prioritas daerah"])
+
+
+class AgreementWithdrawn(AgreementEventData):
+    """The proposal was withdrawn before signing."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.withdrawn.v1"
+    reason: LongText | None = Field(default=None, description="Why, if given.",
+                                    examples=[None])
+
+
+class AgreementDrafted(AgreementEventData):
+    """A draft of the document was prepared (penyusunan naskah)."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.drafted.v1"
+    note: LongText = Field(description="About the draft.", examples=["Draf pertama"])
+
+
+class AgreementDiscussed(AgreementEventData):
+    """The draft was discussed with the partner (pembahasan naskah)."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.discussed.v1"
+    held_on: date = Field(description="Date of the discussion.", examples=["2021-03-02"])
+    summary: LongText = Field(description="What was discussed.", examples=["Pasal 3 disepakati"])
+    outcome: DiscussionOutcome = Field(description="Outcome.",
+                                       examples=[DiscussionOutcome.AGREED])
+
+
+class AgreementApprovalGranted(AgreementEventData):
+    """A required authority approved the agreement."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.approval_granted.v1"
+    authority: Authority = Field(description="Who approved.", examples=[Authority.DPRD])
+    approved_on: date = Field(description="Date of approval.", examples=["2021-04-01"])
+    pending_approvals: list[Authority] = Field(
+        default_factory=list, description="Required approvals still missing.",
+        examples=[["CENTRAL_GOVERNMENT"]])
+
+
+class AgreementSigned(AgreementEventData):
+    """The agreement was signed."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.signed.v1"
+    number: ShortText = Field(description="Document number.", examples=["120/12/Pem.Um"])
+    signed_on: date = Field(description="Date of signing.", examples=["2021-04-20"])
+    signatory: Signatory = Field(description="Who signed for the province.",
+                                    examples=[SIGNATORY_EXAMPLE])
+    effective_from: date = Field(description="First day in force.", examples=["2021-04-20"])
+    effective_until: date = Field(description="Last day in force (inclusive).",
+                                  examples=["2024-04-19"])
+    parent_id: UUID | None = Field(default=None, description="Parent agreement that this "
+                                   "signing follows up (PKS, ADDENDUM).", examples=[None])
+
+
+class AgreementPlanSet(AgreementEventData):
+    """The follow-up plan was set or replaced."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.plan_set.v1"
+    milestones: list[Milestone] = Field(max_length=200, examples=[[MILESTONE_EXAMPLE]],
+                                        description="The milestones of the "
+                                        "plan, completed ones included.")
+
+
+class AgreementFollowUpRecorded(AgreementEventData):
+    """A follow-up activity was recorded."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.follow_up_recorded.v1"
+    on: date = Field(description="Date of the activity.", examples=["2021-05-10"])
+    summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
+    milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
+                                            examples=["m1"])
+
+
+class AgreementMilestoneCompleted(AgreementEventData):
+    """A milestone of the plan was completed."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.milestone_completed.v1"
+    milestone_id: Identifier = Field(description="The milestone.", examples=["m1"])
+    on: date = Field(description="Date of completion.", examples=["2021-06-28"])
+
+
+class AgreementEvaluated(AgreementEventData):
+    """An evaluation (monev) was recorded."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.evaluated.v1"
+    on: date = Field(description="Date of the evaluation.", examples=["2021-12-15"])
+    score: int = Field(ge=1, le=5, description="Score 1 (poor) to 5 (excellent).",
+                       examples=[4])
+    recommendation: Recommendation = Field(description="Recommendation.",
+                                           examples=[Recommendation.CONTINUE])
+    note: LongText | None = Field(default=None, description="Optional note.", examples=[None])
+
+
+class AgreementTerminated(AgreementEventData):
+    """The agreement was terminated before its end."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.terminated.v1"
+    on: date = Field(description="Date of termination.", examples=["2022-01-31"])
+    reason: LongText = Field(description="Why.", examples=["Mitra menghentikan program"])
+
+
+class AgreementExpired(AgreementEventData):
+    """The agreement reached the end of its validity."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.expired.v1"
+    on: date = Field(description="Date it was recorded as expired.", examples=["2024-04-20"])
+    effective_until: date = Field(description="Its last day in force.",
+                                  examples=["2024-04-19"])
+
+
+class WorkProgramAdopted(EventData):
+    """The year's work program (targets) was adopted or replaced."""
+
+    event_type: ClassVar[str] = "kerjasama.work_program.adopted.v1"
+    year: int = Field(ge=2000, le=2100, description="Year of the program.", examples=[2021])
+    realization_target: float = Field(ge=0, le=100, description="Target of Realisasi Jumlah "
+                                      "Naskah Kerja Sama, in percent.", examples=[80])
+    effectiveness_target: float = Field(ge=0, le=100, description="Target of Efektivitas "
+                                        "Kerja Sama, in percent.", examples=[60])
+    stage: str = Field(default="ADOPTED", pattern="^ADOPTED$",
+                       description="Stage of the work-program stream: always ADOPTED.",
+                       examples=["ADOPTED"])
+
+
+EVENT_MODELS: tuple[type[EventData], ...] = (
+    AgreementProposed,
+    AgreementReviewStarted,
+    AgreementRevisionRequested,
+    AgreementResubmitted,
+    AgreementRejected,
+    AgreementWithdrawn,
+    AgreementDrafted,
+    AgreementDiscussed,
+    AgreementApprovalGranted,
+    AgreementSigned,
+    AgreementPlanSet,
+    AgreementFollowUpRecorded,
+    AgreementMilestoneCompleted,
+    AgreementEvaluated,
+    AgreementTerminated,
+    AgreementExpired,
+    WorkProgramAdopted,
+)

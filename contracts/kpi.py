@@ -1,0 +1,61 @@
+"""The ``kpi.updated`` message of the reporting service (DESIGN §4, §8)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from contracts.common import ContractModel
+
+
+class Indicator(StrEnum):
+    """The figures the reporting service keeps per year and scope."""
+
+    REALIZATION = "realization"
+    EFFECTIVENESS = "effectiveness"
+    SLEEPING = "sleeping"
+    EXPIRING_90_DAYS = "expiring_90_days"
+    AGREEMENTS = "agreements"
+    SIGNING_DAYS_MEDIAN = "signing_days_median"
+    SIGNING_DAYS_P90 = "signing_days_p90"
+
+
+SCOPE_PATTERN = (
+    r"^(province|opd:[A-Z0-9_-]+|kind:(KSDD|KSDPK|KSDPL|KSDLL|SINERGI)"
+    r"|type:(LOI|MOU|PKS|ADDENDUM)|stage:[A-Z_]+)$"
+)
+
+
+class KpiUpdated(ContractModel):
+    """A figure changed: its numerator, denominator or target."""
+
+    event_type: ClassVar[str] = "kerjasama.kpi.updated.v1"
+    indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
+    year: int = Field(ge=2000, le=2100, description="Year of the figure.", examples=[2021])
+    scope: str = Field(pattern=SCOPE_PATTERN, description="province, opd:<code>, kind:<KIND>, "
+                       "type:<DOCTYPE> or stage:<STAGE>.", examples=["province"])
+    numerator: int | float = Field(description="Numerator (or the count / the days).",
+                                   examples=[53])
+    denominator: int | None = Field(description="Denominator; null for counts.",
+                                    examples=[63])
+    value: float | None = Field(description="Percentage rounded half up to 2 decimals, or "
+                                "the count; null when the denominator is 0.", examples=[84.13])
+    target: float | None = Field(description="Target of the year's work program, or null.",
+                                 examples=[80])
+    achievement: float | None = Field(description="value / target x 100, rounded half up to "
+                                      "2 decimals, or null.", examples=[105.16])
+    as_of_position: int = Field(ge=0, description="Highest applied position of the feed.",
+                                examples=[1234])
+    revision: int = Field(ge=1, description="Per figure, increasing.", examples=[7])
+
+
+def kpi_routing_key(data: KpiUpdated) -> str:
+    """Routing key on ``kerjasama.kpi``: ``kpi.<indicator>.<year>.<scope>``."""
+    return f"kpi.{data.indicator.value}.{data.year}.{data.scope}"
+
+
+def kpi_subject(data: KpiUpdated) -> str:
+    """CloudEvent subject: ``<indicator>/<year>/<scope>``."""
+    return f"{data.indicator.value}/{data.year}/{data.scope}"

@@ -1,0 +1,25 @@
+"""Every message type of the contract, by its CloudEvent type."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from contracts.commands import COMMAND_MODELS, command_type
+from contracts.envelope import split_type
+from contracts.events import EVENT_MODELS
+from contracts.kpi import KpiUpdated
+from contracts.replies import CommandReply
+
+EVENT_TYPES: dict[str, type[BaseModel]] = {m.event_type: m for m in EVENT_MODELS}
+COMMAND_TYPES: dict[str, type[BaseModel]] = {command_type(m): m for m in COMMAND_MODELS}
+OTHER_TYPES: dict[str, type[BaseModel]] = {
+    KpiUpdated.event_type: KpiUpdated,
+    CommandReply.event_type: CommandReply,
+}
+MESSAGE_TYPES: dict[str, type[BaseModel]] = {**EVENT_TYPES, **COMMAND_TYPES, **OTHER_TYPES}
+
+# name without version -> versions known, to tell "unknown type" from "unsupported version"
+KNOWN_VERSIONS: dict[str, set[int]] = {}
+for _type in MESSAGE_TYPES:
+    _name, _version = split_type(_type)
+    KNOWN_VERSIONS.setdefault(_name, set()).add(_version)
