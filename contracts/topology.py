@@ -152,7 +152,7 @@ POLICIES: tuple[Policy, ...] = (
     Policy(
         name="kerjasama-delivery-limit",
         pattern=r"^(notifications\.events|reporting\.events|agreements\.commands)$",
-        apply_to="quorum_queues",
+        apply_to="queues",
         definition={"delivery-limit": DELIVERY_LIMIT},
     ),
 )

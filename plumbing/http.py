@@ -1,0 +1,131 @@
+"""FastAPI helpers: health, readiness and metrics endpoints, problem details, serving.
+
+Problem details live in :mod:`plumbing.problems` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from plumbing.problems import (
+    PROBLEM_JSON,
+    ProblemException,
+    install_problem_handlers,
+    problem,
+)
+
+__all__ = [
+    "PROBLEM_JSON",
+    "ProblemException",
+    "ReadyCheck",
+    "health_router",
+    "install_problem_handlers",
+    "problem",
+    "serve",
+]
+
+ReadyCheck = Callable[[], Awaitable[bool]]
+"""A readiness check: true when the dependency it checks is usable."""
+READY_TIMEOUT = 2.0
+
+
+async def _run_check(check: ReadyCheck, seconds: float) -> str:
+    try:
+        async with asyncio.timeout(seconds):
+            ok = await check()
+    except TimeoutError:
+        return f"failed: no answer within {seconds:g}s"
+    except Exception as exc:
+        return f"failed: {exc!r}"
+    return "ok" if ok else "failed"
+
+
+def health_router(
+    ready_checks: dict[str, ReadyCheck],
+    *,
+    timeout: float = READY_TIMEOUT,
+    registry: CollectorRegistry = REGISTRY,
+) -> APIRouter:
+    """``GET /healthz`` (alive), ``GET /readyz`` (every check passes) and ``GET /metrics``.
+
+    ``/readyz`` runs the checks concurrently, each given ``timeout`` seconds, and answers
+    200 or 503 with ``{"status", "checks": {name: "ok" | "failed: <why>"}}``.
+    """
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        names = list(ready_checks)
+        results = await asyncio.gather(*(_run_check(ready_checks[n], timeout) for n in names))
+        checks = dict(zip(names, results, strict=True))
+        ready = all(r == "ok" for r in results)
+        body = {"status": "ok" if ready else "unavailable", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its caller when asked to."""
+
+    def __init__(self, config: uvicorn.Config, *, own_signals: bool) -> None:
+        super().__init__(config)
+        self._own_signals = own_signals
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if self._own_signals:
+            with super().capture_signals():
+                yield
+        else:
+            yield
+
+
+async def serve(
+    app: FastAPI,
+    host: str,
+    port: int,
+    *,
+    stop: asyncio.Event | None = None,
+    log_level: str = "info",
+) -> None:
+    """Serve ``app`` with uvicorn inside the running event loop until it stops.
+
+    Without ``stop``, uvicorn handles SIGINT/SIGTERM (graceful shutdown; uvicorn then
+    re-raises the signal). With ``stop``, the caller owns signals and the server shuts
+    down gracefully once ``stop`` is set. The app's lifespan runs (``lifespan="on"``).
+    A server that fails to start (port taken, lifespan error) raises RuntimeError.
+    """
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level=log_level.lower())
+    server = _Server(config, own_signals=stop is None)
+
+    async def watch() -> None:
+        assert stop is not None
+        await stop.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(watch()) if stop is not None else None
+    try:
+        await server.serve()
+    except SystemExit as exc:  # uvicorn exits the process when it cannot start
+        raise RuntimeError(
+            f"HTTP server on {host}:{port} failed to start (exit status {exc.code})"
+        ) from None
+    finally:
+        if watcher is not None:
+            watcher.cancel()

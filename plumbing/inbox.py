@@ -1,0 +1,131 @@
+"""The idempotent consumer (DESIGN §3): each event applied once, each stream in order.
+
+:func:`handle` runs one transaction per delivered event. It locks the stream's row in
+``inbox_streams``; skips a duplicate (event id already seen, or version not above the
+stream's last); fills a gap (version above last + 1) by fetching the missing versions
+and applying them first; then applies the event. Every applied event is recorded in
+``inbox_events`` in the same transaction as the consumer's own writes. So shuffled and
+duplicated deliveries give the state of in-order delivery, and replicas handling the
+same stream at once are serialized by the row lock.
+
+Install the tables with :func:`install` (its own migration record, apart from the
+service's ``schema_migrations``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from plumbing.db import Conn, Migration, Pool, migrate
+from plumbing.retry import is_transient, with_retries
+
+INBOX_SQL = (Path(__file__).parent / "sql" / "inbox.sql").read_text(encoding="utf-8")
+"""The DDL of the inbox tables."""
+MIGRATIONS = (Migration(1, "inbox", INBOX_SQL),)
+MIGRATIONS_TABLE = "inbox_schema_migrations"
+FIRST_VERSION = 1
+"""The version of the first event of a stream."""
+
+__all__ = [
+    "FIRST_VERSION", "INBOX_SQL", "GapNotFilled", "InboxEvent", "Outcome", "handle",
+    "install", "is_transient", "with_retries",
+]
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    """An event as the inbox sees it; ``payload`` is whatever ``apply`` needs."""
+
+    event_id: UUID
+    stream_id: str
+    version: int
+    position: int | None
+    payload: Any
+
+
+class Outcome(enum.Enum):
+    """What :func:`handle` did with an event."""
+
+    APPLIED = "applied"
+    APPLIED_WITH_GAP_FILLED = "applied_with_gap_filled"
+    DUPLICATE = "duplicate"
+
+
+class GapNotFilled(Exception):
+    """Raised when ``fetch_missing`` did not return every missing version of a stream."""
+
+
+Apply = Callable[[Conn, InboxEvent], Awaitable[None]]
+FetchMissing = Callable[[str, int, int], Awaitable[list[InboxEvent]]]
+"""``fetch_missing(stream_id, from_version, to_version)``, both bounds included."""
+
+
+async def install(target: Pool | Conn) -> None:
+    """Create the inbox tables if missing (idempotent, safe for concurrent replicas)."""
+    await migrate(target, MIGRATIONS, table=MIGRATIONS_TABLE)
+
+
+async def _record(conn: Conn, event: InboxEvent) -> bool:
+    inserted = await conn.fetchval(
+        "INSERT INTO inbox_events (event_id, stream_id, version, position)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING RETURNING true",
+        event.event_id, event.stream_id, event.version, event.position,
+    )
+    return bool(inserted)
+
+
+async def _fill_gap(
+    conn: Conn, event: InboxEvent, last: int, apply: Apply, fetch_missing: FetchMissing
+) -> None:
+    wanted = range(last + 1, event.version)
+    fetched = await fetch_missing(event.stream_id, wanted.start, wanted.stop - 1)
+    by_version = {e.version: e for e in fetched if e.stream_id == event.stream_id}
+    missing = [v for v in wanted if v not in by_version]
+    if missing:
+        raise GapNotFilled(
+            f"stream {event.stream_id}: versions {missing} are missing before version "
+            f"{event.version}, and fetching them did not return them"
+        )
+    for version in wanted:
+        if await _record(conn, by_version[version]):
+            await apply(conn, by_version[version])
+
+
+async def handle(
+    pool: Pool, event: InboxEvent, apply: Apply, fetch_missing: FetchMissing
+) -> Outcome:
+    """Apply ``event`` exactly once and in stream order, in one transaction.
+
+    ``apply(conn, event)`` writes the consumer's state on ``conn`` (inside the
+    transaction; no side effects outside the database). ``fetch_missing`` is called
+    while the stream is locked, only when versions are missing. Any error rolls
+    everything back, so the delivery can be retried.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO inbox_streams (stream_id, last_version) VALUES ($1, $2)"
+            " ON CONFLICT (stream_id) DO NOTHING",
+            event.stream_id, FIRST_VERSION - 1,
+        )
+        last: int = await conn.fetchval(
+            "SELECT last_version FROM inbox_streams WHERE stream_id = $1 FOR UPDATE",
+            event.stream_id,
+        )
+        seen = await conn.fetchval("SELECT 1 FROM inbox_events WHERE event_id = $1", event.event_id)
+        if event.version <= last or seen:
+            return Outcome.DUPLICATE
+        gap = event.version > last + 1
+        if gap:
+            await _fill_gap(conn, event, last, apply, fetch_missing)
+        await _record(conn, event)
+        await apply(conn, event)
+        await conn.execute(
+            "UPDATE inbox_streams SET last_version = $2 WHERE stream_id = $1",
+            event.stream_id, event.version,
+        )
+        return Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED

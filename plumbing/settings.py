@@ -1,0 +1,112 @@
+"""Configuration from ``KERJASAMA_*`` environment variables, with local defaults.
+
+Each service subclasses :class:`BaseServiceSettings` with its database URL and port::
+
+    class AgreementsSettings(BaseServiceSettings):
+        agreements_database_url: PostgresUrl = (
+            "postgresql://postgres@127.0.0.1:5432/kerjasama_agreements"
+        )
+        http_port: Port = 8001
+
+and loads it with :func:`load_settings`, which turns validation errors into a
+:class:`~plumbing.errors.ConfigError` naming each bad variable.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from plumbing.errors import ConfigError
+from plumbing.urls import redact, vhost_of
+
+ENV_PREFIX = "KERJASAMA_"
+
+
+def _scheme(*allowed: str) -> AfterValidator:
+    def check(url: str) -> str:
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in allowed:
+            schemes = " or ".join(a + "://" for a in allowed)
+            raise ValueError(f"must be a URL starting with {schemes}")
+        return url
+
+    return AfterValidator(check)
+
+
+AmqpUrl = Annotated[str, _scheme("amqp", "amqps")]
+"""An ``amqp://`` or ``amqps://`` URL."""
+HttpUrl = Annotated[str, _scheme("http", "https")]
+"""An ``http://`` or ``https://`` URL."""
+PostgresUrl = Annotated[str, _scheme("postgresql", "postgres")]
+"""A ``postgresql://`` URL, as asyncpg takes it."""
+Port = Annotated[int, Field(ge=1, le=65535)]
+"""A TCP port number."""
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+]
+"""A logging level name, case-insensitive."""
+
+
+class BaseServiceSettings(BaseSettings):
+    """Settings every service shares; environment variables are ``KERJASAMA_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    amqp_url: AmqpUrl = Field(
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ AMQP URL; its path is the virtual host.",
+    )
+    rabbitmq_management_url: HttpUrl = Field(
+        "http://guest:guest@127.0.0.1:15672",
+        description="RabbitMQ management HTTP API, with credentials in the URL.",
+    )
+    http_host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
+    http_port: Port = Field(8000, description="Port of the HTTP server (each service overrides).")
+    log_level: LogLevel = Field("INFO", description="Logging level.")
+
+    @property
+    def amqp_vhost(self) -> str:
+        """The RabbitMQ virtual host named by :attr:`amqp_url` (``/`` when none)."""
+        return vhost_of(self.amqp_url)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def env_name(cls: type[BaseSettings], field: str) -> str:
+    """The environment variable that sets ``field`` of the settings class ``cls``."""
+    info = cls.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias.upper()
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    return (prefix + field).upper()
+
+
+def _describe(cls: type[BaseSettings], error: Any) -> str:
+    loc = [str(part) for part in error["loc"]]
+    name = env_name(cls, loc[0]) if loc else "(settings)"
+    where = name + "".join(f"[{part}]" for part in loc[1:])
+    if error["type"] == "missing":
+        return f"{where}: required but not set"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str):
+        return f"{where}: {message} (got {redact(value)!r})"
+    return f"{where}: {message}"
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Build ``cls`` from the environment (and ``overrides``), or raise ConfigError.
+
+    The error message has one line per invalid variable, e.g.
+    ``KERJASAMA_HTTP_PORT: Input should be a valid integer ... (got 'abc')``.
+    """
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(cls, error) for error in exc.errors()]
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,133 @@
+"""Shared fixtures: a RabbitMQ vhost per test run, fresh PostgreSQL databases.
+
+Everything runs against the real PostgreSQL and RabbitMQ named by the environment
+(``KERJASAMA_TEST_POSTGRES_URL``, ``KERJASAMA_TEST_AMQP_URL``,
+``KERJASAMA_TEST_RABBITMQ_MANAGEMENT_URL``; local defaults). Names carry a uuid, so
+runs never share state, and what a run creates is removed at its end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from uuid import uuid4
+
+import aio_pika.abc
+import pytest
+
+from plumbing.amqp import connect
+from plumbing.db import Pool, create_pool, drop_database, ensure_database
+from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.topology import declare_all
+from plumbing.urls import with_vhost
+
+POSTGRES_URL = os.environ.get(
+    "KERJASAMA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AMQP_URL = os.environ.get("KERJASAMA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+MANAGEMENT_URL = os.environ.get(
+    "KERJASAMA_TEST_RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672"
+)
+
+VhostFactory = Callable[[], Awaitable[str]]
+DatabaseUrlFactory = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_management_url() -> str:
+    """The management HTTP API URL (with credentials) of the test broker."""
+    return MANAGEMENT_URL
+
+
+@pytest.fixture(scope="session")
+async def rabbit_admin(rabbitmq_management_url: str) -> AsyncIterator[RabbitAdmin]:
+    """A management API client of the test broker."""
+    async with RabbitAdmin(rabbitmq_management_url) as admin:
+        yield admin
+
+
+@pytest.fixture(scope="session")
+async def rabbit_vhost_factory(rabbit_admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
+    """Makes fresh vhosts ``kerjasama-test-<uuid8>`` (guest has all rights), deleted at the end."""
+    created: list[str] = []
+
+    async def make() -> str:
+        name = f"kerjasama-test-{uuid4().hex[:8]}"
+        await rabbit_admin.create_vhost(name)
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        await rabbit_admin.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+async def rabbit_vhost(rabbit_vhost_factory: VhostFactory) -> str:
+    """The vhost of this test run."""
+    return await rabbit_vhost_factory()
+
+
+@pytest.fixture(scope="session")
+def amqp_url(rabbit_vhost: str) -> str:
+    """AMQP URL of this run's vhost."""
+    return with_vhost(AMQP_URL, rabbit_vhost)
+
+
+@pytest.fixture(scope="session")
+async def amqp_connection(
+    amqp_url: str,
+) -> AsyncIterator[aio_pika.abc.AbstractRobustConnection]:
+    """A robust connection to this run's vhost; open your own channels on it."""
+    connection = await connect(amqp_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def declared_topology(amqp_url: str, rabbitmq_management_url: str) -> str:
+    """This run's vhost with the topology of contracts.topology and its policies; its AMQP URL."""
+    await declare_all(amqp_url, rabbitmq_management_url)
+    return amqp_url
+
+
+def _database_suffix(name: str) -> str:
+    clean = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "db"
+    return clean[:39]  # PostgreSQL names are at most 63 bytes
+
+
+@pytest.fixture(scope="session")
+async def database_url_factory() -> AsyncIterator[DatabaseUrlFactory]:
+    """``await factory(name)`` creates ``kerjasama_test_<uuid8>_<name>`` and returns its URL.
+
+    Every database made is dropped at the end of the run.
+    """
+    created: list[str] = []
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+
+    async def make(name: str) -> str:
+        url = f"{base}/kerjasama_test_{uuid4().hex[:8]}_{_database_suffix(name)}"
+        await ensure_database(url)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        await drop_database(url)
+
+
+@pytest.fixture
+async def database_url(
+    database_url_factory: DatabaseUrlFactory, request: pytest.FixtureRequest
+) -> str:
+    """A fresh database for this test, named after it."""
+    return await database_url_factory(request.node.name)
+
+
+@pytest.fixture
+async def db_pool(database_url: str) -> AsyncIterator[Pool]:
+    """A pool on this test's fresh database."""
+    pool = await create_pool(database_url, min_size=1, max_size=10)
+    yield pool
+    await pool.close()
