@@ -1,0 +1,79 @@
+"""The agreement lifecycle as a decider: pure rules, no I/O.
+
+``decide(command, state, ctx)`` answers a command with events (or raises a
+:class:`DomainError`); ``evolve(state, event)`` folds an event into the state.
+"""
+
+from .context import DecisionContext
+from .decider import decide
+from .errors import (
+    AgreementAlreadyExists,
+    AgreementNotFound,
+    ApprovalAlreadyGranted,
+    ApprovalNotRequired,
+    CountryMismatch,
+    DomainError,
+    DuplicateMilestone,
+    InvalidDates,
+    KindCategoryMismatch,
+    MilestoneAlreadyCompleted,
+    NotYetExpired,
+    ParentNotAllowed,
+    ParentNotFound,
+    ParentNotSigned,
+    ParentRequired,
+    SignatoryNotAllowed,
+    StageConflict,
+    UnknownMilestone,
+    ValidityTooLong,
+)
+from .evolve import evolve, replay
+from .lifecycle import action_of
+from .rules import add_years, required_approvals
+from .sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
+from .state import AgreementState, Evaluation, PlannedMilestone
+from .work_program import (
+    WorkProgramState,
+    decide_work_program,
+    evolve_work_program,
+    work_program_stream_id,
+)
+
+__all__ = [
+    "SLEEPING_AFTER_DAYS",
+    "AgreementAlreadyExists",
+    "AgreementNotFound",
+    "AgreementState",
+    "ApprovalAlreadyGranted",
+    "ApprovalNotRequired",
+    "CountryMismatch",
+    "DecisionContext",
+    "DomainError",
+    "DuplicateMilestone",
+    "Evaluation",
+    "InvalidDates",
+    "KindCategoryMismatch",
+    "MilestoneAlreadyCompleted",
+    "NotYetExpired",
+    "ParentNotAllowed",
+    "ParentNotFound",
+    "ParentNotSigned",
+    "ParentRequired",
+    "PlannedMilestone",
+    "SignatoryNotAllowed",
+    "StageConflict",
+    "UnknownMilestone",
+    "ValidityTooLong",
+    "WorkProgramState",
+    "action_of",
+    "add_years",
+    "decide",
+    "decide_work_program",
+    "evolve",
+    "evolve_work_program",
+    "is_sleeping",
+    "last_activity_on",
+    "replay",
+    "required_approvals",
+    "work_program_stream_id",
+]

@@ -1,0 +1,154 @@
+"""Domain errors: each names the rule that was broken.
+
+The message (``str(error)``) is the human ``detail`` saying exactly what is wrong; the
+class attributes tell the service layer how to answer (RFC 9457 problem details).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """Raised when a command breaks a rule of the agreement lifecycle."""
+
+    status: ClassVar[int] = 422
+    title: ClassVar[str] = "Rule broken"
+    problem_type: ClassVar[str] = "rule-broken"
+
+    @property
+    def detail(self) -> str:
+        """What exactly is wrong (the message)."""
+        return str(self)
+
+
+class AgreementNotFound(DomainError):
+    """Raised when a command acts on an agreement that does not exist."""
+
+    status = 404
+    title = "Agreement not found"
+    problem_type = "agreement-not-found"
+
+
+class StageConflict(DomainError):
+    """Raised when an action is not allowed in the agreement's current stage."""
+
+    status = 409
+    title = "Action not allowed in this stage"
+    problem_type = "stage-conflict"
+
+
+class AgreementAlreadyExists(DomainError):
+    """Raised when a proposal names the id of an agreement that already exists."""
+
+    status = 409
+    title = "Agreement already exists"
+    problem_type = "agreement-already-exists"
+
+
+class ApprovalAlreadyGranted(DomainError):
+    """Raised when an authority approves an agreement it has already approved."""
+
+    status = 409
+    title = "Approval already granted"
+    problem_type = "approval-already-granted"
+
+
+class MilestoneAlreadyCompleted(DomainError):
+    """Raised when a milestone that is already completed is completed again."""
+
+    status = 409
+    title = "Milestone already completed"
+    problem_type = "milestone-already-completed"
+
+
+class NotYetExpired(DomainError):
+    """Raised when an agreement is expired while it is still in force."""
+
+    status = 409
+    title = "Agreement not yet expired"
+    problem_type = "not-yet-expired"
+
+
+class KindCategoryMismatch(DomainError):
+    """Raised when a partner's category does not fit the kind of cooperation."""
+
+    title = "Partner category does not fit the kind"
+    problem_type = "kind-category-mismatch"
+
+
+class CountryMismatch(DomainError):
+    """Raised when a partner's country does not fit the kind (domestic or foreign)."""
+
+    title = "Partner country does not fit the kind"
+    problem_type = "country-mismatch"
+
+
+class SignatoryNotAllowed(DomainError):
+    """Raised when the signatory's office may not sign with this partner."""
+
+    title = "Signatory not allowed"
+    problem_type = "signatory-not-allowed"
+
+
+class ApprovalNotRequired(DomainError):
+    """Raised when an authority approves an agreement that does not need its approval."""
+
+    title = "Approval not required"
+    problem_type = "approval-not-required"
+
+
+class InvalidDates(DomainError):
+    """Raised when a date is in the future, out of order, or outside the allowed period."""
+
+    title = "Invalid dates"
+    problem_type = "invalid-dates"
+
+
+class ValidityTooLong(DomainError):
+    """Raised when an agreement would stay in force more than five years."""
+
+    title = "Validity too long"
+    problem_type = "validity-too-long"
+
+
+class ParentNotSigned(DomainError):
+    """Raised when a PKS or ADDENDUM is signed before its parent agreement is."""
+
+    title = "Parent agreement not signed"
+    problem_type = "parent-not-signed"
+
+
+class ParentNotAllowed(DomainError):
+    """Raised when a document type that has no parent (LOI, MOU) names one."""
+
+    title = "Parent not allowed"
+    problem_type = "parent-not-allowed"
+
+
+class ParentRequired(DomainError):
+    """Raised when an ADDENDUM does not name the agreement it amends."""
+
+    title = "Parent required"
+    problem_type = "parent-required"
+
+
+class ParentNotFound(DomainError):
+    """Raised when the parent agreement named by ``parent_id`` does not exist."""
+
+    title = "Parent agreement not found"
+    problem_type = "parent-not-found"
+
+
+class UnknownMilestone(DomainError):
+    """Raised when a milestone id is not in the agreement's follow-up plan."""
+
+    title = "Unknown milestone"
+    problem_type = "unknown-milestone"
+
+
+class DuplicateMilestone(DomainError):
+    """Raised when a plan repeats a milestone id or reuses the id of a completed one."""
+
+    title = "Duplicate milestone"
+    problem_type = "duplicate-milestone"

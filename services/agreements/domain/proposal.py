@@ -1,0 +1,63 @@
+"""Deciding a proposal: the first event of an agreement's stream."""
+
+from __future__ import annotations
+
+from contracts.commands import ProposeAgreement
+from contracts.common import Authority, DocumentType, Stage
+from contracts.events import AgreementProposed
+
+from .context import DecisionContext
+from .errors import AgreementAlreadyExists, ParentNotAllowed, ParentNotFound, ParentRequired
+from .rules import (
+    DOCUMENTS_WITH_PARENT,
+    check_partners,
+    not_in_future,
+    one_of,
+    required_approvals,
+)
+from .state import AgreementState
+
+
+def _check_parent(command: ProposeAgreement, ctx: DecisionContext) -> None:
+    document = command.document_type
+    if command.parent_id is not None and document not in DOCUMENTS_WITH_PARENT:
+        raise ParentNotAllowed(
+            f"a {document} cannot name a parent; only "
+            f"{one_of(sorted(DOCUMENTS_WITH_PARENT))} documents have one")
+    if command.parent_id is None:
+        if document == DocumentType.ADDENDUM:
+            raise ParentRequired("an ADDENDUM needs a parent_id: the agreement it amends")
+        return
+    if ctx.parent is None:
+        raise ParentNotFound(f"parent agreement {command.parent_id} does not exist")
+    if ctx.parent.id != command.parent_id:
+        raise ValueError(f"context holds agreement {ctx.parent.id}, "
+                         f"not the parent {command.parent_id}")
+
+
+def propose(
+    command: ProposeAgreement, state: AgreementState | None, ctx: DecisionContext
+) -> list[AgreementProposed]:
+    """Propose a new agreement (stage PROPOSED, version 1)."""
+    if command.agreement_id is None:
+        raise ValueError("the service layer must choose the agreement id before deciding")
+    if state is not None:
+        raise AgreementAlreadyExists(
+            f"agreement {state.id} already exists (stage {state.stage}, "
+            f"version {state.version})")
+    check_partners(command.kind, [command.partner, *command.co_partners])
+    proposed_on = command.proposed_on or ctx.today
+    not_in_future("proposed_on", proposed_on, ctx.today)
+    _check_parent(command, ctx)
+    supporting = [c for c in dict.fromkeys(command.supporting_opds) if c != command.lead_opd]
+    required = required_approvals(command.kind, command.burdens_budget)
+    return [AgreementProposed(
+        agreement_id=command.agreement_id, version=1, stage=Stage.PROPOSED,
+        title=command.title, kind=command.kind, document_type=command.document_type,
+        partner=command.partner, co_partners=list(command.co_partners),
+        lead_opd=command.lead_opd, supporting_opds=supporting,
+        objective=command.objective, sector=command.sector,
+        burdens_budget=command.burdens_budget, plan_year=command.plan_year,
+        proposed_on=proposed_on, parent_id=command.parent_id, renews_id=command.renews_id,
+        required_approvals=[a for a in Authority if a in required],
+    )]

@@ -1,0 +1,57 @@
+"""The year's work program: the targets of the two headline indicators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts.commands import AdoptWorkProgram
+from contracts.events import WorkProgramAdopted
+
+WORK_PROGRAM_STAGE = "ADOPTED"
+
+
+def work_program_stream_id(year: int) -> str:
+    """Id of the stream of a year's work program: ``work-program-<year>``."""
+    return f"work-program-{year}"
+
+
+@dataclass(frozen=True)
+class WorkProgramState:
+    """The targets adopted for a year, in percent; ``version`` counts the adoptions."""
+
+    year: int
+    version: int
+    realization_target: float
+    effectiveness_target: float
+
+    @property
+    def stream_id(self) -> str:
+        """``work-program-<year>``."""
+        return work_program_stream_id(self.year)
+
+
+def decide_work_program(
+    command: AdoptWorkProgram, state: WorkProgramState | None
+) -> list[WorkProgramAdopted]:
+    """Adopt the year's targets, or replace the ones adopted before (always one event)."""
+    if state is not None and state.year != command.year:
+        raise ValueError(f"work program {command.year} decided on the stream of {state.year}")
+    return [WorkProgramAdopted(
+        version=1 if state is None else state.version + 1, year=command.year,
+        realization_target=command.realization_target,
+        effectiveness_target=command.effectiveness_target, stage=WORK_PROGRAM_STAGE)]
+
+
+def evolve_work_program(
+    state: WorkProgramState | None, event: WorkProgramAdopted
+) -> WorkProgramState:
+    """The work program after ``event``."""
+    expected = 1 if state is None else state.version + 1
+    if event.version != expected:
+        raise ValueError(f"work-program event version {event.version} does not follow "
+                         f"{expected - 1}")
+    if state is not None and state.year != event.year:
+        raise ValueError(f"work program {event.year} applied to the stream of {state.year}")
+    return WorkProgramState(year=event.year, version=event.version,
+                            realization_target=event.realization_target,
+                            effectiveness_target=event.effectiveness_target)

@@ -1,0 +1,150 @@
+"""HTTP interface of the agreements service (DESIGN §8). Routes stay thin."""
+
+
+import re
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from contracts.commands import (
+    AdoptWorkProgram,
+    Command,
+    CompleteMilestone,
+    CompleteMilestoneBody,
+    ProposeAgreement,
+    ProposeAgreementBody,
+    WorkProgramBody,
+)
+from contracts.common import ContractModel, Kind, Stage
+from plumbing.problems import ProblemException
+from services.agreements.entrypoints.actions import ACTIONS, Action
+from services.agreements.errors import NotFound
+from services.agreements.queries import AgreementQueries
+from services.agreements.service import Accepted, AgreementService
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                              max_length=200)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40)]
+Actor = Annotated[str, Header(alias="X-Kerjasama-User", min_length=1, max_length=200)]
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``3`` or ``"3"`` (or ``*``) → the expected version; anything else is a 422."""
+    if value is None or value.strip() == "*":
+        return None
+    match = _IF_MATCH.match(value.strip())
+    if not match:
+        raise ProblemException(422, "Invalid If-Match",
+                               f"If-Match must be a version such as 3 or \"3\", not {value!r}")
+    return int(match.group(1))
+
+
+def parse_id(agreement_id: str) -> UUID:
+    """An agreement id; one that is not a UUID names no agreement (404)."""
+    try:
+        return UUID(agreement_id)
+    except ValueError:
+        raise NotFound(f"no agreement with id {agreement_id}") from None
+
+
+def answer(result: Accepted, status: int, location: str | None = None) -> JSONResponse:
+    """The 200/201 answer of an accepted command, with its ETag (and Location)."""
+    headers = {"ETag": f'"{result.version}"'}
+    if location:
+        headers["Location"] = location
+    return JSONResponse({"id": result.id, "version": result.version, "stage": result.stage},
+                        status_code=status, headers=headers)
+
+
+def build_router(service: AgreementService, queries: AgreementQueries) -> APIRouter:
+    """Every route of the agreements service."""
+    router = APIRouter()
+
+    async def run(command: Command, actor: str) -> Accepted:
+        return await service.handle(command, actor=actor)
+
+    @router.post("/agreements", status_code=201, tags=["commands"],
+                 summary="Propose an agreement")
+    async def propose(body: ProposeAgreementBody, idempotency_key: IdempotencyKey = None,
+                      actor: Actor = "anonymous") -> JSONResponse:
+        command = ProposeAgreement(**body.model_dump(), command_id=idempotency_key or
+                                   str(uuid4()))
+        result = await run(command, actor)
+        return answer(result, 201, f"/agreements/{result.id}")
+
+    def add_action(action: Action) -> None:
+        default: Any = ... if action.body_required else None
+
+        async def act(agreement_id: str, request: Request,
+                      body: Annotated[action.body, Body()] = default,  # type: ignore[name-defined]
+                      idempotency_key: IdempotencyKey = None, if_match: IfMatch = None,
+                      actor: Actor = "anonymous") -> JSONResponse:
+            fields = body.model_dump() if isinstance(body, ContractModel) else {}
+            command = action.command(**fields, agreement_id=parse_id(agreement_id),
+                                     expected_version=parse_if_match(if_match),
+                                     command_id=idempotency_key or str(uuid4()))
+            return answer(await run(command, actor), 200)
+
+        router.add_api_route(f"/agreements/{{agreement_id}}/{action.path}", act,
+                             methods=["POST"], summary=action.summary, tags=["commands"],
+                             name=action.path)
+
+    for action in ACTIONS:
+        add_action(action)
+
+    @router.post("/agreements/{agreement_id}/milestones/{milestone_id}/complete",
+                 tags=["commands"], summary="Record a milestone's completion")
+    async def complete(agreement_id: str, milestone_id: Annotated[str, Path(max_length=64)],
+                       body: CompleteMilestoneBody, idempotency_key: IdempotencyKey = None,
+                       if_match: IfMatch = None, actor: Actor = "anonymous") -> JSONResponse:
+        command = CompleteMilestone(**body.model_dump(), agreement_id=parse_id(agreement_id),
+                                    milestone_id=milestone_id,
+                                    expected_version=parse_if_match(if_match),
+                                    command_id=idempotency_key or str(uuid4()))
+        return answer(await run(command, actor), 200)
+
+    @router.post("/work-programs/{year}", tags=["commands"],
+                 summary="Adopt or replace the year's work program")
+    async def work_program(year: Annotated[int, Path(ge=2000, le=2100)], body: WorkProgramBody,
+                           idempotency_key: IdempotencyKey = None,
+                           actor: Actor = "anonymous") -> JSONResponse:
+        command = AdoptWorkProgram(**body.model_dump(), year=year,
+                                   command_id=idempotency_key or str(uuid4()))
+        result = await run(command, actor)
+        return answer(result, 201 if result.created else 200)
+
+    @router.get("/agreements/{agreement_id}", tags=["queries"], summary="One agreement")
+    async def get(agreement_id: str) -> JSONResponse:
+        view = await queries.get(parse_id(agreement_id))
+        if view is None:
+            raise NotFound(f"no agreement with id {agreement_id}")
+        return JSONResponse(view, headers={"ETag": f'"{view["version"]}"'})
+
+    @router.get("/agreements", tags=["queries"], summary="Agreements, filtered")
+    async def listing(stage: Stage | None = None, kind: Kind | None = None,
+                      lead_opd: Annotated[str | None, Query(pattern=r"^[A-Z0-9_-]+$",
+                                                            max_length=40)] = None,
+                      plan_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                      offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        return await queries.search(stage=stage, kind=kind, lead_opd=lead_opd,
+                                  plan_year=plan_year, limit=limit, offset=offset)
+
+    @router.get("/agreements/{agreement_id}/events", tags=["queries"],
+                summary="The agreement's events (CloudEvents, in version order)")
+    async def stream(agreement_id: str) -> list[dict[str, Any]]:
+        events = await queries.stream(str(parse_id(agreement_id)))
+        if not events:
+            raise NotFound(f"no agreement with id {agreement_id}")
+        return events
+
+    @router.get("/events", tags=["queries"],
+                summary="The global feed (CloudEvents, in position order)")
+    async def feed(after: Annotated[int, Query(ge=0)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+        return await queries.feed(after, limit)
+
+    return router

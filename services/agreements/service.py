@@ -1,0 +1,179 @@
+"""The use case of the agreements service: handle a command, once, on the current state.
+
+load → (404, 412) → decide (409, 422) → append events, outbox rows, command record and
+read model in one transaction. A lost race is retried on the fresh state unless the
+caller pinned a version (then 412). A repeated command id answers the first result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from contracts.commands import AdoptWorkProgram, AgreementCommand, Command, ProposeAgreement
+from contracts.events import AgreementEventData, AgreementSigned, EventData
+from plumbing import clock
+from plumbing.db import Conn, Pool
+from services.agreements.adapters import event_store, records
+from services.agreements.adapters.event_store import ConcurrencyConflict, NewEvent
+from services.agreements.adapters.records import CommandRecord, DuplicateCommand
+from services.agreements.domain import (
+    AgreementState,
+    DecisionContext,
+    DomainError,
+    decide,
+    decide_work_program,
+)
+from services.agreements.errors import IdempotencyKeyReused, NotFound, VersionMismatch
+from services.agreements.metrics import APPEND_SECONDS, COMMANDS
+from services.agreements.streams import (
+    Loaded,
+    load_agreement_stream,
+    load_work_program_stream,
+    read_model_row,
+    work_program_stream,
+)
+
+MAX_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The answer to an accepted command."""
+
+    id: str
+    version: int
+    stage: str
+    created: bool
+    replayed: bool = False
+
+
+def request_hash(command: Command) -> str:
+    """Fingerprint of what a command asks, without its id: tells a retry from a reuse."""
+    body = command.model_dump_json(exclude={"command_id", "expected_version"})
+    return hashlib.sha256(f"{command.routing_key}|{body}".encode()).hexdigest()
+
+
+class AgreementService:
+    """Handles commands against the event store."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def handle(self, command: Command, *, actor: str) -> Accepted:
+        """Handle one command; raises a DomainError subclass when it is refused."""
+        key = command.routing_key
+        try:
+            result = await self._handle(command, actor)
+        except DomainError as refusal:
+            COMMANDS.labels(key, "refused", str(refusal.status)).inc()
+            raise
+        COMMANDS.labels(key, "replayed" if result.replayed else "accepted",
+                        "201" if result.created else "200").inc()
+        return result
+
+    async def _handle(self, command: Command, actor: str) -> Accepted:
+        fingerprint = request_hash(command)
+        if isinstance(command, ProposeAgreement) and command.agreement_id is None:
+            command = command.model_copy(update={"agreement_id": uuid4()})
+        for _attempt in range(MAX_ATTEMPTS):
+            previous = await records.find_command(self._pool, command.command_id)
+            if previous is not None:
+                return _replay(previous, fingerprint)
+            try:
+                return await self._attempt(command, actor, fingerprint)
+            except ConcurrencyConflict:
+                if isinstance(command, AgreementCommand) and command.expected_version is not None:
+                    raise VersionMismatch(
+                        f"agreement {command.agreement_id} changed while the command was "
+                        f"handled; it is no longer at version {command.expected_version}"
+                    ) from None
+            except DuplicateCommand:
+                continue
+        raise RuntimeError(f"command {command.command_id} lost {MAX_ATTEMPTS} races in a row")
+
+    async def _attempt(self, command: Command, actor: str, fingerprint: str) -> Accepted:
+        today = clock.today()
+        events: list[EventData]
+        if isinstance(command, AdoptWorkProgram):
+            loaded = await load_work_program_stream(self._pool, command.year)
+            events = list(decide_work_program(command, loaded.state))
+            stream_id = work_program_stream(command.year)
+        else:
+            agreement_id = _agreement_id(command)
+            loaded = await load_agreement_stream(self._pool, agreement_id)
+            if isinstance(command, AgreementCommand):
+                if loaded.state is None:
+                    raise NotFound(f"no agreement with id {agreement_id}")
+                _check_version(command, loaded.version)
+            parent = await self._parent(command, loaded)
+            events = list(decide(command, loaded.state,
+                                 DecisionContext(today=today, parent=parent)))
+            stream_id = str(agreement_id)
+        return await self._append(command, actor, fingerprint, stream_id, loaded, events)
+
+    async def _parent(self, command: Command, loaded: Loaded) -> AgreementState | None:
+        parent_id: UUID | None = None
+        if isinstance(command, ProposeAgreement):
+            parent_id = command.parent_id
+        elif loaded.state is not None:
+            parent_id = getattr(loaded.state, "parent_id", None)
+        if parent_id is None:
+            return None
+        parent: AgreementState | None = (await load_agreement_stream(self._pool, parent_id)).state
+        return parent
+
+    async def _append(self, command: Command, actor: str, fingerprint: str, stream_id: str,
+                      loaded: Loaded, events: list[EventData]) -> Accepted:
+        now = clock.now()
+        metadata = {"actor": actor, "command_id": command.command_id,
+                    "command": command.routing_key}
+        new = [NewEvent(uuid4(), e.event_type, e.model_dump(mode="json"), metadata, now)
+               for e in events]
+        last = events[-1]
+        stage = str(getattr(last, "stage"))  # noqa: B009 - every event data carries one
+        started = time.perf_counter()
+        async with self._pool.acquire() as conn, conn.transaction():
+            stored = await event_store.append(conn, stream_id, loaded.version,
+                                              loaded.last_hash, new)
+            result = CommandRecord(command.command_id, fingerprint, stream_id, last.version,
+                                   stage, loaded.version == 0)
+            await records.record_command(conn, result)
+            state = loaded.state
+            for event in events:
+                state = loaded.evolve(state, event)
+            if isinstance(last, AgreementEventData):
+                await records.save_agreement(conn, read_model_row(state), stored[-1].position)
+                await _note_child_signing(conn, events)
+        APPEND_SECONDS.observe(time.perf_counter() - started)
+        return Accepted(stream_id, last.version, stage, loaded.version == 0)
+
+
+async def _note_child_signing(conn: Conn, events: list[EventData]) -> None:
+    for event in events:
+        if isinstance(event, AgreementSigned) and event.parent_id is not None:
+            await records.note_child_signed(conn, event.parent_id, event.signed_on)
+
+
+def _agreement_id(command: Command) -> UUID:
+    agreement_id = getattr(command, "agreement_id", None)
+    assert isinstance(agreement_id, UUID)
+    return agreement_id
+
+
+def _check_version(command: AgreementCommand, current: int) -> None:
+    if command.expected_version is not None and command.expected_version != current:
+        raise VersionMismatch(
+            f"agreement {command.agreement_id} is at version {current}, "
+            f"not {command.expected_version}")
+
+
+def _replay(previous: CommandRecord, fingerprint: str) -> Accepted:
+    if previous.request_hash != fingerprint:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key {previous.command_id!r} was already used for a different "
+            "request")
+    return Accepted(previous.stream_id, previous.version, previous.stage, previous.created,
+                    replayed=True)

@@ -1,0 +1,19 @@
+"""Settings of the agreements service (environment variables ``KERJASAMA_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from plumbing.settings import BaseServiceSettings, Port, PostgresUrl
+
+
+class AgreementsSettings(BaseServiceSettings):
+    """The agreements service's own settings on top of the shared ones."""
+
+    agreements_database_url: PostgresUrl = Field(
+        "postgresql://postgres@127.0.0.1:5432/kerjasama_agreements",
+        description="PostgreSQL database of the agreements service (created if missing).")
+    http_port: Port = Field(8001, validation_alias="KERJASAMA_AGREEMENTS_PORT",
+                            description="Port of the agreements HTTP server.")
+    sleeping_after_days: int = Field(90, ge=1, le=3650, description="Days without follow-up "
+                                     "after which a signed agreement is a sleeping document.")

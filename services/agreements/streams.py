@@ -1,0 +1,85 @@
+"""Load a stream's state from the event store and shape the read model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from pydantic import TypeAdapter
+
+from contracts import codec
+from contracts.events import EventData
+from plumbing.db import Conn, Pool
+from services.agreements.adapters import event_store
+from services.agreements.adapters.records import AgreementRow
+from services.agreements.domain import (
+    AgreementState,
+    WorkProgramState,
+    evolve,
+    evolve_work_program,
+)
+
+STATE = TypeAdapter(AgreementState)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A stream's current state, version and last hash, with its evolve function."""
+
+    state: Any
+    version: int
+    last_hash: str | None
+    evolve: Callable[[Any, Any], Any]
+
+
+def work_program_stream(year: int) -> str:
+    """Stream id of a year's work program."""
+    return f"work-program-{year}"
+
+
+def decode_stored(stored: event_store.StoredEvent) -> EventData:
+    """The typed data of a stored event."""
+    data = codec.validate_data(stored.type, stored.data)
+    assert isinstance(data, EventData)
+    return data
+
+
+async def _load(conn: Conn | Pool, stream_id: str,
+                evolve_fn: Callable[[Any, Any], Any]) -> Loaded:
+    stored = await event_store.read_stream(conn, stream_id)
+    state: Any = None
+    for item in stored:
+        state = evolve_fn(state, decode_stored(item))
+    last = stored[-1] if stored else None
+    return Loaded(state, last.version if last else 0, last.hash if last else None, evolve_fn)
+
+
+async def load_agreement_stream(conn: Conn | Pool, agreement_id: UUID) -> Loaded:
+    """An agreement's state from its events (None when it does not exist)."""
+    return await _load(conn, str(agreement_id), evolve)
+
+
+async def load_work_program_stream(conn: Conn | Pool, year: int) -> Loaded:
+    """A year's work program state from its events."""
+    return await _load(conn, work_program_stream(year), evolve_work_program)
+
+
+def state_json(state: AgreementState) -> dict[str, Any]:
+    """The agreement state as JSON-ready data."""
+    data: dict[str, Any] = STATE.dump_python(state, mode="json")
+    return data
+
+
+def read_model_row(state: AgreementState) -> AgreementRow:
+    """The read-model row of an agreement state."""
+    return AgreementRow(
+        id=state.id, version=state.version, stage=str(state.stage), kind=str(state.kind),
+        document_type=str(state.document_type), lead_opd=state.lead_opd,
+        plan_year=state.plan_year, parent_id=state.parent_id, state=state_json(state),
+        last_child_signed_on=None)
+
+
+__all__ = ["Loaded", "WorkProgramState", "load_agreement_stream", "load_work_program_stream",
+           "read_model_row", "state_json", "work_program_stream"]

@@ -1,0 +1,182 @@
+"""The HTTP interface of DESIGN §8 against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.integration.agreements.conftest import SIGN_BODY, propose_body, to_ready_to_sign
+
+
+async def _event_count(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM events"))
+    finally:
+        await conn.close()
+
+
+async def test_a_proposal_answers_201_with_location_and_can_be_read_back(
+        agreements_client: httpx.AsyncClient) -> None:
+    created = await agreements_client.post("/agreements", json=propose_body())
+    assert created.status_code == 201
+    body = created.json()
+    assert body["version"] == 1 and body["stage"] == "PROPOSED"
+    assert created.headers["Location"] == f"/agreements/{body['id']}"
+    got = await agreements_client.get(created.headers["Location"])
+    assert got.status_code == 200
+    assert got.headers["ETag"] == '"1"'
+    assert got.json()["stage"] == "PROPOSED"
+    assert got.json()["sleeping"] is False
+
+
+async def test_the_lifecycle_reaches_signed_and_the_stream_shows_every_event(
+        agreements_client: httpx.AsyncClient) -> None:
+    aid = await to_ready_to_sign(agreements_client)
+    signed = await agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)
+    assert signed.status_code == 200, signed.text
+    assert signed.json() == {"id": aid, "version": 5, "stage": "SIGNED"}
+    events = (await agreements_client.get(f"/agreements/{aid}/events")).json()
+    assert [e["type"] for e in events] == [
+        "kerjasama.agreement.proposed.v1", "kerjasama.agreement.review_started.v1",
+        "kerjasama.agreement.drafted.v1", "kerjasama.agreement.discussed.v1",
+        "kerjasama.agreement.signed.v1"]
+    assert [e["sequence"] for e in events] == [f"{v:010d}" for v in range(1, 6)]
+    assert all(e["subject"] == aid and e["data"]["version"] == i + 1
+               for i, e in enumerate(events))
+    feed = (await agreements_client.get("/events", params={"after": 0})).json()
+    assert [e["id"] for e in feed] == [e["id"] for e in events]
+    positions = [e["position"] for e in feed]
+    assert positions == sorted(positions)
+
+
+async def test_checks_run_in_the_documented_order(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    aid = (await agreements_client.post("/agreements", json=propose_body())).json()["id"]
+    unknown = "00000000-0000-4000-8000-000000000000"
+    before = await _event_count(database_url)
+    # invalid body beats unknown id
+    bad = await agreements_client.post(f"/agreements/{unknown}/sign", json={"number": 1})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "signed_on" in bad.json()["detail"]
+    # unknown id beats version mismatch
+    assert (await agreements_client.post(f"/agreements/{unknown}/sign", json=SIGN_BODY,
+                                         headers={"If-Match": "9"})).status_code == 404
+    # version mismatch beats the stage
+    assert (await agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY,
+                                         headers={"If-Match": "9"})).status_code == 412
+    # the stage beats a broken rule (a foreign-only signatory is wrong here, but 409 first)
+    wrong = {**SIGN_BODY, "effective_until": "2031-01-01"}
+    conflict = await agreements_client.post(f"/agreements/{aid}/sign", json=wrong)
+    assert conflict.status_code == 409
+    assert "PROPOSED" in conflict.json()["detail"]
+    assert await _event_count(database_url) == before
+
+
+async def test_a_broken_rule_is_a_422_problem_that_says_what_is_wrong(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    refused = await agreements_client.post("/agreements", json=propose_body(
+        partner={"name": "Gyeongsangbuk-do", "category": "FOREIGN_REGIONAL_GOVERNMENT",
+                 "country": "KR"}))
+    assert refused.status_code == 422
+    problem = refused.json()
+    assert problem["status"] == 422 and "FOREIGN_REGIONAL_GOVERNMENT" in problem["detail"]
+    aid = await to_ready_to_sign(agreements_client)
+    before = await _event_count(database_url)
+    too_long = await agreements_client.post(f"/agreements/{aid}/sign", json={
+        **SIGN_BODY, "effective_until": "2026-04-21"})
+    assert too_long.status_code == 422
+    assert "5 years" in too_long.json()["detail"]
+    assert await _event_count(database_url) == before
+
+
+@pytest.mark.parametrize("if_match", ["2", '"2"'])
+async def test_if_match_takes_a_bare_or_quoted_version(
+        agreements_client: httpx.AsyncClient, if_match: str) -> None:
+    aid = (await agreements_client.post("/agreements", json=propose_body())).json()["id"]
+    await agreements_client.post(f"/agreements/{aid}/review")
+    ok = await agreements_client.post(f"/agreements/{aid}/draft", json={"note": "x"},
+                                      headers={"If-Match": if_match})
+    assert ok.status_code == 200 and ok.json()["version"] == 3
+    stale = await agreements_client.post(f"/agreements/{aid}/draft", json={"note": "y"},
+                                         headers={"If-Match": if_match})
+    assert stale.status_code == 412
+
+
+async def test_a_repeated_idempotency_key_answers_the_first_result_and_stores_nothing(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    headers = {"Idempotency-Key": "propose-blibli-1"}
+    first = await agreements_client.post("/agreements", json=propose_body(), headers=headers)
+    again = await agreements_client.post("/agreements", json=propose_body(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json() == again.json()
+    assert first.headers["Location"] == again.headers["Location"]
+    assert await _event_count(database_url) == 1
+    reused = await agreements_client.post("/agreements", json=propose_body(title="Lain"),
+                                          headers=headers)
+    assert reused.status_code == 422
+    assert "Idempotency-Key" in reused.json()["detail"]
+    assert await _event_count(database_url) == 1
+
+
+async def test_a_refused_command_is_not_remembered(
+        agreements_client: httpx.AsyncClient) -> None:
+    aid = (await agreements_client.post("/agreements", json=propose_body())).json()["id"]
+    headers = {"Idempotency-Key": "draft-early"}
+    early = await agreements_client.post(f"/agreements/{aid}/draft", json={"note": "x"},
+                                         headers=headers)
+    assert early.status_code == 409
+    await agreements_client.post(f"/agreements/{aid}/review")
+    later = await agreements_client.post(f"/agreements/{aid}/draft", json={"note": "x"},
+                                         headers=headers)
+    assert later.status_code == 200 and later.json()["stage"] == "DRAFTING"
+
+
+async def test_a_work_program_is_created_then_replaced(
+        agreements_client: httpx.AsyncClient) -> None:
+    body = {"realization_target": 80, "effectiveness_target": 60}
+    first = await agreements_client.post("/work-programs/2021", json=body)
+    assert first.status_code == 201
+    assert first.json() == {"id": "work-program-2021", "version": 1, "stage": "ADOPTED"}
+    second = await agreements_client.post("/work-programs/2021", json={**body,
+                                                                        "effectiveness_target": 65})
+    assert second.status_code == 200 and second.json()["version"] == 2
+
+
+async def test_fifty_concurrent_conflicting_commands_win_each_version_once(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    aid = await to_ready_to_sign(agreements_client)
+    pinned = await asyncio.gather(*(
+        agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY,
+                               headers={"If-Match": "4"}) for _ in range(25)))
+    free = await asyncio.gather(*(
+        agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)
+        for _ in range(25)))
+    codes = sorted(r.status_code for r in [*pinned, *free])
+    assert codes.count(200) == 1
+    assert set(codes) <= {200, 409, 412}
+    conn = await asyncpg.connect(database_url)
+    try:
+        versions = [r[0] for r in await conn.fetch(
+            "SELECT version FROM events WHERE stream_id = $1 ORDER BY version", aid)]
+    finally:
+        await conn.close()
+    assert versions == [1, 2, 3, 4, 5]
+
+
+async def test_concurrent_compatible_commands_all_land_without_gaps(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    aid = await to_ready_to_sign(agreements_client)
+    await agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)
+    answers = await asyncio.gather(*(
+        agreements_client.post(f"/agreements/{aid}/follow-ups",
+                               json={"on": "2021-05-10", "summary": f"Kegiatan {i}"})
+        for i in range(50)))
+    assert [a.status_code for a in answers] == [200] * 50
+    assert sorted(a.json()["version"] for a in answers) == list(range(6, 56))
+    events = (await agreements_client.get(f"/agreements/{aid}/events")).json()
+    assert [e["data"]["version"] for e in events] == list(range(1, 56))
