@@ -26,7 +26,8 @@ DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceErro
 async def open_database(settings: AgreementsSettings) -> Pool:
     """Create (if needed), migrate and open the service's database."""
     await ensure_database(settings.agreements_database_url)
-    pool = await create_pool(settings.agreements_database_url)
+    pool = await create_pool(settings.agreements_database_url, min_size=2,
+                             max_size=settings.database_pool_size)
     await migrate(pool, MIGRATIONS)
     return pool
 

@@ -15,10 +15,15 @@ from uuid import UUID, uuid4
 from contracts.commands import AdoptWorkProgram, AgreementCommand, Command, ProposeAgreement
 from contracts.events import AgreementEventData, AgreementSigned, EventData
 from plumbing import clock
-from plumbing.db import Conn, Pool
+from plumbing.db import Pool
 from services.agreements.adapters import event_store, records
-from services.agreements.adapters.event_store import ConcurrencyConflict, NewEvent
-from services.agreements.adapters.records import CommandRecord, DuplicateCommand
+from services.agreements.adapters.event_store import (
+    CommandWrite,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    NewEvent,
+)
+from services.agreements.adapters.records import CommandRecord
 from services.agreements.domain import (
     AgreementState,
     DecisionContext,
@@ -32,7 +37,7 @@ from services.agreements.streams import (
     Loaded,
     load_agreement_stream,
     load_work_program_stream,
-    read_model_row,
+    state_json,
     work_program_stream,
 )
 
@@ -134,27 +139,21 @@ class AgreementService:
                for e in events]
         last = events[-1]
         stage = str(getattr(last, "stage"))  # noqa: B009 - every event data carries one
+        state = loaded.state
+        for event in events:
+            state = loaded.evolve(state, event)
+        write = CommandWrite(command.command_id, fingerprint, stage)
+        if isinstance(last, AgreementEventData):
+            signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
+            write = CommandWrite(
+                command.command_id, fingerprint, stage, agreement=state_json(state),
+                child_of=signed.parent_id if signed else None,
+                child_signed_on=signed.signed_on if signed else None)
         started = time.perf_counter()
-        async with self._pool.acquire() as conn, conn.transaction():
-            stored = await event_store.append(conn, stream_id, loaded.version,
-                                              loaded.last_hash, new)
-            result = CommandRecord(command.command_id, fingerprint, stream_id, last.version,
-                                   stage, loaded.version == 0)
-            await records.record_command(conn, result)
-            state = loaded.state
-            for event in events:
-                state = loaded.evolve(state, event)
-            if isinstance(last, AgreementEventData):
-                await records.save_agreement(conn, read_model_row(state), stored[-1].position)
-                await _note_child_signing(conn, events)
+        await event_store.append_command(self._pool, stream_id, loaded.version,
+                                         loaded.last_hash, new, write)
         APPEND_SECONDS.observe(time.perf_counter() - started)
         return Accepted(stream_id, last.version, stage, loaded.version == 0)
-
-
-async def _note_child_signing(conn: Conn, events: list[EventData]) -> None:
-    for event in events:
-        if isinstance(event, AgreementSigned) and event.parent_id is not None:
-            await records.note_child_signed(conn, event.parent_id, event.signed_on)
 
 
 def _agreement_id(command: Command) -> UUID:

@@ -17,3 +17,5 @@ class AgreementsSettings(BaseServiceSettings):
                             description="Port of the agreements HTTP server.")
     sleeping_after_days: int = Field(90, ge=1, le=3650, description="Days without follow-up "
                                      "after which a signed agreement is a sleeping document.")
+    database_pool_size: int = Field(20, ge=1, le=200, description="Connections the service "
+                                    "keeps open to its database.")

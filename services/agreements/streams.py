@@ -13,7 +13,6 @@ from contracts import codec
 from contracts.events import EventData
 from plumbing.db import Conn, Pool
 from services.agreements.adapters import event_store
-from services.agreements.adapters.records import AgreementRow
 from services.agreements.domain import (
     AgreementState,
     WorkProgramState,
@@ -72,14 +71,5 @@ def state_json(state: AgreementState) -> dict[str, Any]:
     return data
 
 
-def read_model_row(state: AgreementState) -> AgreementRow:
-    """The read-model row of an agreement state."""
-    return AgreementRow(
-        id=state.id, version=state.version, stage=str(state.stage), kind=str(state.kind),
-        document_type=str(state.document_type), lead_opd=state.lead_opd,
-        plan_year=state.plan_year, parent_id=state.parent_id, state=state_json(state),
-        last_child_signed_on=None)
-
-
 __all__ = ["Loaded", "WorkProgramState", "load_agreement_stream", "load_work_program_stream",
-           "read_model_row", "state_json", "work_program_stream"]
+           "state_json", "work_program_stream"]

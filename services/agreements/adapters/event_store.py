@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,10 @@ _COLUMNS = ("position, event_id, stream_id, version, type, data, metadata, occur
 
 class ConcurrencyConflict(Exception):
     """Raised when another writer appended to the stream first."""
+
+
+class DuplicateCommand(Exception):
+    """Raised when another transaction recorded the same command id first."""
 
 
 @dataclass(frozen=True)
@@ -96,36 +100,92 @@ async def read_feed(conn: Conn | Pool, after: int, limit: int) -> list[StoredEve
     return [_row(r) for r in rows]
 
 
+def _chain(stream_id: str, expected_version: int, prev_hash: str | None,
+           events: Sequence[NewEvent]) -> list[str]:
+    hashes: list[str] = []
+    for offset, event in enumerate(events, start=1):
+        prev_hash = event_hash(prev_hash, event_id=event.event_id, stream_id=stream_id,
+                               version=expected_version + offset, type=event.type,
+                               data=event.data, metadata=event.metadata,
+                               occurred_at=event.occurred_at)
+        hashes.append(prev_hash)
+    return hashes
+
+
+def _stored(stream_id: str, expected_version: int, prev_hash: str | None,
+            events: Sequence[NewEvent], hashes: list[str],
+            positions: list[int]) -> list[StoredEvent]:
+    links = [prev_hash, *hashes[:-1]]
+    return [StoredEvent(position, e.event_id, stream_id, expected_version + i, e.type, e.data,
+                        e.metadata, e.occurred_at, link, digest)
+            for i, (position, e, link, digest)
+            in enumerate(zip(positions, events, links, hashes, strict=True), start=1)]
+
+
+def _event_args(stream_id: str, expected_version: int, prev_hash: str | None,
+                events: Sequence[NewEvent], hashes: list[str]) -> tuple[Any, ...]:
+    occurred = {e.occurred_at for e in events}
+    if len(occurred) != 1:
+        raise ValueError("the events of one append share one occurred_at")
+    return (stream_id, expected_version, [e.event_id for e in events],
+            [e.type for e in events], [canonical(e.data) for e in events],
+            [canonical(e.metadata) for e in events], occurred.pop(), prev_hash, hashes)
+
+
+def _conflict(exc: asyncpg.UniqueViolationError, stream_id: str, version: int) -> Exception:
+    if exc.constraint_name == "events_stream_id_version_key":
+        return ConcurrencyConflict(f"stream {stream_id} moved past version {version}")
+    return exc
+
+
 async def append(conn: Conn, stream_id: str, expected_version: int,
                  prev_hash: str | None, events: Sequence[NewEvent]) -> list[StoredEvent]:
-    """Append events after ``expected_version``; must be the transaction's first write.
+    """Append events (and their outbox rows) after ``expected_version``.
 
-    Raises ConcurrencyConflict when the stream moved on meanwhile.
+    Must be the first write of the caller's transaction. Raises ConcurrencyConflict when
+    the stream moved on meanwhile.
     """
-    positions = [r[0] for r in await conn.fetch(
-        "SELECT reserve_positions($1)", len(events))]
-    stored: list[StoredEvent] = []
-    for offset, (position, event) in enumerate(zip(positions, events, strict=True), start=1):
-        version = expected_version + offset
-        digest = event_hash(prev_hash, event_id=event.event_id, stream_id=stream_id,
-                            version=version, type=event.type, data=event.data,
-                            metadata=event.metadata, occurred_at=event.occurred_at)
-        stored.append(StoredEvent(position, event.event_id, stream_id, version, event.type,
-                                  event.data, event.metadata, event.occurred_at, prev_hash,
-                                  digest))
-        prev_hash = digest
+    hashes = _chain(stream_id, expected_version, prev_hash, events)
+    args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
     try:
-        await conn.executemany(
-            "INSERT INTO events (position, event_id, stream_id, version, type, data, metadata,"
-            " occurred_at, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb,"
-            " $8, $9, $10)",
-            [(e.position, e.event_id, e.stream_id, e.version, e.type, canonical(e.data),
-              canonical(e.metadata), e.occurred_at, e.prev_hash, e.hash) for e in stored])
+        positions = await conn.fetchval(
+            "SELECT append_events($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8, $9)",
+            *args)
     except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "events_stream_id_version_key":
-            raise ConcurrencyConflict(
-                f"stream {stream_id} moved past version {expected_version}") from None
-        raise
-    await conn.executemany("INSERT INTO outbox (position) VALUES ($1)",
-                           [(e.position,) for e in stored])
-    return stored
+        raise _conflict(exc, stream_id, expected_version) from None
+    return _stored(stream_id, expected_version, prev_hash, events, hashes, list(positions))
+
+
+@dataclass(frozen=True)
+class CommandWrite:
+    """What is written beside a command's events: its record and the read model."""
+
+    command_id: str
+    request_hash: str
+    stage: str
+    agreement: dict[str, Any] | None = None
+    child_of: UUID | None = None
+    child_signed_on: date | None = None
+
+
+async def append_command(pool: Pool, stream_id: str, expected_version: int,
+                         prev_hash: str | None, events: Sequence[NewEvent],
+                         write: CommandWrite) -> list[StoredEvent]:
+    """Append a command's events, outbox rows, command record and read model: one call.
+
+    Raises ConcurrencyConflict when the stream moved on, DuplicateCommand when another
+    transaction recorded the same command id first.
+    """
+    hashes = _chain(stream_id, expected_version, prev_hash, events)
+    args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
+    try:
+        positions = await pool.fetchval(
+            "SELECT append_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8, $9, $10,"
+            " $11, $12, $13::jsonb, $14, $15)", *args, write.command_id, write.request_hash,
+            write.stage, None if write.agreement is None else canonical(write.agreement),
+            write.child_of, write.child_signed_on)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "commands_pkey":
+            raise DuplicateCommand(write.command_id) from None
+        raise _conflict(exc, stream_id, expected_version) from None
+    return _stored(stream_id, expected_version, prev_hash, events, hashes, list(positions))

@@ -27,9 +27,11 @@ async def store(database_url: str) -> AsyncIterator[Pool]:
     await pool.close()
 
 
+NOW = datetime.now(UTC)
+
+
 def _event(n: int = 0) -> NewEvent:
-    return NewEvent(uuid4(), "kerjasama.test.happened.v1", {"n": n}, {"actor": "test"},
-                    datetime.now(UTC))
+    return NewEvent(uuid4(), "kerjasama.test.happened.v1", {"n": n}, {"actor": "test"}, NOW)
 
 
 async def _append(pool: Pool, stream: str, version: int = 0) -> None:
