@@ -91,6 +91,17 @@ async def create_pool(url: str, **kwargs: Any) -> Pool:
     assert pool is not None  # only None when awaited twice
     return pool
 
+async def rollback_only_reset(conn: Connection) -> None:
+    """A pool ``reset`` that only ends a transaction left open.
+
+    asyncpg's default reset costs a round trip per release (RESET ALL, UNLISTEN, unlock);
+    pools whose users never change session state, LISTEN or keep session advisory locks
+    can use this one instead.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 __all__ = [
     "Conn",
     "Connection",
@@ -103,4 +114,5 @@ __all__ = [
     "load_migrations",
     "migrate",
     "quote_ident",
+    "rollback_only_reset",
 ]

@@ -10,7 +10,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from plumbing.db import Pool, create_pool, ensure_database, migrate
+from plumbing.db import Pool, create_pool, ensure_database, migrate, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints.http import build_router
@@ -27,7 +27,8 @@ async def open_database(settings: AgreementsSettings) -> Pool:
     """Create (if needed), migrate and open the service's database."""
     await ensure_database(settings.agreements_database_url)
     pool = await create_pool(settings.agreements_database_url, min_size=2,
-                             max_size=settings.database_pool_size)
+                             max_size=settings.database_pool_size,
+                             reset=rollback_only_reset)
     await migrate(pool, MIGRATIONS)
     return pool
 
