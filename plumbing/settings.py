@@ -83,6 +83,8 @@ def env_name(cls: type[BaseSettings], field: str) -> str:
     if info is not None and isinstance(info.validation_alias, str):
         return info.validation_alias.upper()
     prefix = str(cls.model_config.get("env_prefix") or "")
+    if info is None and field.upper().startswith(prefix.upper()):
+        return field.upper()  # already an environment name (a field's alias)
     return (prefix + field).upper()
 
 

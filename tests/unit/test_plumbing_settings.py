@@ -96,3 +96,11 @@ def test_vhost_is_the_decoded_path_of_the_amqp_url(url: str, vhost: str) -> None
 def test_redact_hides_only_the_password() -> None:
     assert redact("amqp://svc:s3cret@rabbit:5672/v") == "amqp://svc:***@rabbit:5672/v"
     assert redact("postgresql://postgres@db/x") == "postgresql://postgres@db/x"
+
+
+def test_an_aliased_variable_is_named_as_it_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.agreements.settings import AgreementsSettings
+
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_PORT", "abc")
+    with pytest.raises(ConfigError, match=r"^invalid configuration:\n  KERJASAMA_AGREEMENTS_PORT:"):
+        load_settings(AgreementsSettings)
