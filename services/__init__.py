@@ -1,0 +1,1 @@
+"""The kerjasama services: agreements, notifications and reporting, and their supervisor."""

@@ -1,0 +1,148 @@
+"""``python -m services.supervisor``: run every service as its own process, stop them together."""
+
+import asyncio
+import contextlib
+import functools
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+Process = asyncio.subprocess.Process
+log = functools.partial(print, "supervisor:", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A process to supervise: its command line and the base URL that serves ``/readyz``."""
+
+    name: str
+    command: Sequence[str]
+    base_url: str
+
+
+def discover(root: Path = ROOT) -> list[Service]:
+    """The services runnable with ``python -m`` today, each on ``KERJASAMA_<NAME>_PORT``."""
+    return [
+        Service(name, (sys.executable, "-m", f"services.{name}"),
+                f"http://127.0.0.1:{os.environ.get(f'KERJASAMA_{name.upper()}_PORT', port)}")
+        for name, port in DEFAULT_PORTS.items()
+        if (root / "services" / name / "__main__.py").is_file()
+    ]
+
+
+async def spawn(command: Sequence[str], **env: str) -> Process:
+    """Start ``command`` in its own process group (so Ctrl-C reaches the supervisor only)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+    return await asyncio.create_subprocess_exec(*command, env=env, process_group=0)
+
+
+async def stop(processes: dict[str, Process], grace: float) -> None:
+    """SIGTERM to every process still running; SIGKILL to those left after ``grace``."""
+    waits = [asyncio.ensure_future(p.wait()) for p in processes.values()]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for process in processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                if process.returncode is None:
+                    os.killpg(process.pid, sig)  # its group: anything it started too
+        if not waits or not (await asyncio.wait(waits, timeout=grace))[1]:
+            return
+        log(f"killing what did not stop within {grace:g} s")
+
+
+async def start_up(services: Sequence[Service], demo: Sequence[str] | None,
+                   processes: dict[str, Process], within: float) -> bool:
+    """Wait for every service to be ready, then run the demo loader; False on failure."""
+    deadline = asyncio.get_running_loop().time() + within
+    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+        for s in services:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{s.base_url}/readyz")).status_code == 200:
+                        break
+                if asyncio.get_running_loop().time() > deadline:
+                    log(f"{s.name} was not ready at {s.base_url}/readyz within {within:g} s")
+                    return False
+                await asyncio.sleep(0.2)
+            log(f"{s.name} is ready")
+    if demo is not None:
+        processes["demo"] = await spawn(demo)
+        if status := await processes["demo"].wait():
+            log(f"the demo loader failed (exit status {status})")
+            return False
+    print(directory(services), flush=True)
+    return True
+
+
+def directory(services: Sequence[Service]) -> str:
+    """Where everything is, for people."""
+    lines = ["", "kerjasama is running:"]
+    for s in services:
+        lines.append(f"  {s.name:<14} {s.base_url}/docs  (also /openapi.json, /metrics)")
+        if s.name == "reporting":
+            lines.append(f"  {'KPIs':<14} {s.base_url}/kpis?year=2021")
+    broker = urlsplit(os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"))
+    lines += [f"  {'AsyncAPI':<14} {ROOT / 'contracts' / 'asyncapi.json'}",
+              f"  {'RabbitMQ':<14} http://{broker.hostname}:{broker.port or 15672}/",
+              "Press Ctrl-C to stop.", ""]
+    return "\n".join(lines)
+
+
+async def supervise(services: Sequence[Service], demo: Sequence[str] | None = None, *,
+                    ready_timeout: float = 60.0, stop_timeout: float = 10.0) -> int:
+    """Run ``services``, wait for their ``/readyz``, run ``demo``, and stop them all.
+
+    The exit status: 0 after SIGINT or SIGTERM; 1 if a service exits on its own or is not
+    ready within ``ready_timeout`` seconds, or the demo loader fails.
+    """
+    if not services:
+        log("no service is runnable yet (no services/<name>/__main__.py): nothing to start")
+        return 0
+    loop, stopping = asyncio.get_running_loop(), asyncio.Event()
+    processes: dict[str, Process] = {}
+    for sig in SIGNALS:
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        for s in services:
+            log(f"starting {s.name}: {' '.join(s.command)}")
+            port = str(urlsplit(s.base_url).port)  # in both settings a service may read
+            env = {f"KERJASAMA_{s.name.upper()}_PORT": port, "KERJASAMA_HTTP_PORT": port}
+            processes[s.name] = await spawn(s.command, **env)
+        exits = {asyncio.ensure_future(processes[s.name].wait()): s.name for s in services}
+        startup = asyncio.ensure_future(start_up(services, demo, processes, ready_timeout))
+        signalled = asyncio.ensure_future(stopping.wait())
+        pending: set[asyncio.Future[Any]] = {startup, signalled, *exits}
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if done == {startup} and startup.result():  # up and running: wait for the end
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for ended in [f for f in done if f in exits]:
+            log(f"{exits[ended]} exited with status {ended.result()}: stopping the others")
+        if signalled in done:
+            log("stopping")
+        for future in pending:
+            future.cancel()
+    finally:
+        await stop(processes, stop_timeout)
+        for sig in SIGNALS:
+            loop.remove_signal_handler(sig)
+    log("stopped")
+    return 0 if signalled in done else 1
+
+
+def main() -> None:
+    has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
+    demo = (sys.executable, "-m", "services.demo") if has_demo else None
+    sys.exit(asyncio.run(supervise(discover(), demo)))
+
+
+if __name__ == "__main__":
+    main()
