@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from services.agreements.domain import DomainError
+from services.agreements.domain import AgreementNotFound, DomainError
 
-
-class NotFound(DomainError):
-    """Raised when a command or query names an agreement that does not exist."""
-
-    status = 404
-    title = "Agreement not found"
-    problem_type = "not-found"
+NotFound = AgreementNotFound  # one 404 for the service layer and the domain
 
 
 class VersionMismatch(DomainError):

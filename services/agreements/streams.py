@@ -68,6 +68,8 @@ async def load_work_program_stream(conn: Conn | Pool, year: int) -> Loaded:
 def state_json(state: AgreementState) -> dict[str, Any]:
     """The agreement state as JSON-ready data."""
     data: dict[str, Any] = STATE.dump_python(state, mode="json")
+    for field in ("required_approvals", "granted_approvals"):
+        data[field] = sorted(data[field])  # sets: a stable order for readers and hashes
     return data
 
 
