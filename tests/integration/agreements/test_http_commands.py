@@ -180,3 +180,24 @@ async def test_concurrent_compatible_commands_all_land_without_gaps(
     assert sorted(a.json()["version"] for a in answers) == list(range(6, 56))
     events = (await agreements_client.get(f"/agreements/{aid}/events")).json()
     assert [e["data"]["version"] for e in events] == list(range(1, 56))
+
+
+async def test_metrics_count_handled_and_refused_commands_by_type(
+        agreements_client: httpx.AsyncClient) -> None:
+    def sample(text: str, line_start: str) -> float:
+        for line in text.splitlines():
+            if line.startswith(line_start):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    accepted = 'kerjasama_agreements_commands_total{command="agreement.propose",' \
+               'outcome="accepted",status="201"}'
+    refused = 'kerjasama_agreements_commands_total{command="agreement.sign",' \
+              'outcome="refused",status="409"}'
+    before = (await agreements_client.get("/metrics")).text
+    aid = (await agreements_client.post("/agreements", json=propose_body())).json()["id"]
+    await agreements_client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)
+    after = (await agreements_client.get("/metrics")).text
+    assert sample(after, accepted) == sample(before, accepted) + 1
+    assert sample(after, refused) == sample(before, refused) + 1
+    assert sample(after, "kerjasama_agreements_append_seconds_count") > 0
