@@ -12,7 +12,13 @@ import time
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from contracts.commands import AdoptWorkProgram, AgreementCommand, Command, ProposeAgreement
+from contracts.commands import (
+    AdoptWorkProgram,
+    AgreementCommand,
+    Command,
+    ProposeAgreement,
+    SignAgreement,
+)
 from contracts.events import AgreementEventData, AgreementSigned, EventData
 from plumbing import clock
 from plumbing.db import Pool
@@ -120,11 +126,12 @@ class AgreementService:
         return await self._append(command, actor, fingerprint, stream_id, loaded, events)
 
     async def _parent(self, command: Command, loaded: Loaded) -> AgreementState | None:
+        """The parent, for the two commands whose rules need it (propose, sign)."""
         parent_id: UUID | None = None
         if isinstance(command, ProposeAgreement):
             parent_id = command.parent_id
-        elif loaded.state is not None:
-            parent_id = getattr(loaded.state, "parent_id", None)
+        elif isinstance(command, SignAgreement) and loaded.state is not None:
+            parent_id = loaded.state.parent_id
         if parent_id is None:
             return None
         parent: AgreementState | None = (await load_agreement_stream(self._pool, parent_id)).state
@@ -139,11 +146,11 @@ class AgreementService:
                for e in events]
         last = events[-1]
         stage = str(getattr(last, "stage"))  # noqa: B009 - every event data carries one
-        state = loaded.state
-        for event in events:
-            state = loaded.evolve(state, event)
         write = CommandWrite(command.command_id, fingerprint, stage)
         if isinstance(last, AgreementEventData):
+            state = loaded.state
+            for event in events:
+                state = loaded.evolve(state, event)
             signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
             write = CommandWrite(
                 command.command_id, fingerprint, stage, agreement=state_json(state),

@@ -201,3 +201,19 @@ async def test_metrics_count_handled_and_refused_commands_by_type(
     assert sample(after, accepted) == sample(before, accepted) + 1
     assert sample(after, refused) == sample(before, refused) + 1
     assert sample(after, "kerjasama_agreements_append_seconds_count") > 0
+
+
+async def test_a_pks_is_signed_only_after_its_parent(
+        agreements_client: httpx.AsyncClient, database_url: str) -> None:
+    mou = await to_ready_to_sign(agreements_client, document_type="MOU")
+    pks = await to_ready_to_sign(agreements_client, parent_id=mou)
+    before = await _event_count(database_url)
+    early = await agreements_client.post(f"/agreements/{pks}/sign", json=SIGN_BODY)
+    assert early.status_code == 422 and mou in early.json()["detail"]
+    assert await _event_count(database_url) == before
+    assert (await agreements_client.post(f"/agreements/{mou}/sign",
+                                         json=SIGN_BODY)).status_code == 200
+    assert (await agreements_client.post(f"/agreements/{pks}/sign",
+                                         json=SIGN_BODY)).status_code == 200
+    parent = (await agreements_client.get(f"/agreements/{mou}")).json()
+    assert parent["last_child_signed_on"] == SIGN_BODY["signed_on"]
