@@ -131,3 +131,16 @@ async def db_pool(database_url: str) -> AsyncIterator[Pool]:
     pool = await create_pool(database_url, min_size=1, max_size=10)
     yield pool
     await pool.close()
+
+
+@pytest.fixture
+async def fresh_topology(
+    rabbit_vhost_factory: VhostFactory, rabbitmq_management_url: str
+) -> str:
+    """A new vhost of its own with the full topology and policies; its AMQP URL.
+
+    For tests that consume the service queues or count what lands in them.
+    """
+    url = with_vhost(AMQP_URL, await rabbit_vhost_factory())
+    await declare_all(url, rabbitmq_management_url)
+    return url
