@@ -139,8 +139,9 @@ class QueueConsumer:
         await message.ack()
         MESSAGES.labels(self.queue, message_type, outcome).inc()
         HANDLER_SECONDS.labels(self.queue, message_type).observe(time.perf_counter() - started)
-        LAG_SECONDS.labels(self.queue).set(
-            max(0.0, time.time() - decoded.envelope.time.timestamp()))
+        if decoded.envelope.time is not None:
+            LAG_SECONDS.labels(self.queue).set(
+                max(0.0, time.time() - decoded.envelope.time.timestamp()))
 
     async def _handle_with_retries(self, delivery: Delivery) -> str:
         deadline = time.monotonic() + self._transient_timeout
