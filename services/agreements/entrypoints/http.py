@@ -23,6 +23,7 @@ from services.agreements.entrypoints.actions import ACTIONS, Action
 from services.agreements.errors import NotFound
 from services.agreements.queries import AgreementQueries
 from services.agreements.service import Accepted, AgreementService
+from services.agreements.streams import work_program_stream
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                               max_length=200)]
@@ -139,6 +140,15 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
         events = await queries.stream(str(parse_id(agreement_id)))
         if not events:
             raise NotFound(f"no agreement with id {agreement_id}")
+        return events
+
+    @router.get("/work-programs/{year}/events", tags=["queries"],
+                summary="The work program's events of a year (CloudEvents, in version order)")
+    async def work_program_events(
+            year: Annotated[int, Path(ge=2000, le=2100)]) -> list[dict[str, Any]]:
+        events = await queries.stream(work_program_stream(year))
+        if not events:
+            raise NotFound(f"no work program for {year}")
         return events
 
     @router.get("/events", tags=["queries"],
