@@ -74,6 +74,19 @@ class BaseServiceSettings(BaseSettings):
         return vhost_of(self.amqp_url)
 
 
+class ConsumerSettings(BaseServiceSettings):
+    """Settings of a service that consumes agreement events (reporting, notifications)."""
+
+    agreements_url: HttpUrl = Field(
+        "http://127.0.0.1:8001",
+        description="Base URL of the agreements service, read to fill gaps and to rebuild.")
+    prefetch: int = Field(32, ge=1, le=1000, description="Unacknowledged messages a consumer "
+                          "takes from its queue at once.")
+    transient_retry_seconds: float = Field(
+        300.0, gt=0, le=86400, description="How long a consumer retries a message on "
+        "transient errors (database or agreements service down) before requeueing it.")
+
+
 S = TypeVar("S", bound=BaseSettings)
 
 
