@@ -19,7 +19,7 @@ import asyncpg
 
 from plumbing.db import Conn, Pool
 
-_COLUMNS = ("position, event_id, stream_id, version, type, data, metadata, occurred_at, "
+COLUMNS = ("position, event_id, stream_id, version, type, data, metadata, occurred_at, "
             "prev_hash, hash")
 
 
@@ -75,7 +75,8 @@ def event_hash(prev_hash: str | None, *, event_id: UUID, stream_id: str, version
     return hashlib.sha256(f"{prev_hash or ''}|{content}".encode()).hexdigest()
 
 
-def _row(record: asyncpg.Record) -> StoredEvent:
+def stored_event(record: asyncpg.Record) -> StoredEvent:
+    """A stored event from a row of the events table (columns :data:`COLUMNS`)."""
     return StoredEvent(
         position=record["position"], event_id=record["event_id"],
         stream_id=record["stream_id"], version=record["version"], type=record["type"],
@@ -87,17 +88,17 @@ def _row(record: asyncpg.Record) -> StoredEvent:
 async def read_stream(conn: Conn | Pool, stream_id: str) -> list[StoredEvent]:
     """Every event of one stream, in version order."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY version", stream_id)
-    return [_row(r) for r in rows]
+        f"SELECT {COLUMNS} FROM events WHERE stream_id = $1 ORDER BY version", stream_id)
+    return [stored_event(r) for r in rows]
 
 
 async def read_feed(conn: Conn | Pool, after: int, limit: int) -> list[StoredEvent]:
     """Events after a position, in position order, never past a running writer."""
     rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM events WHERE position > $1 "
+        f"SELECT {COLUMNS} FROM events WHERE position > $1 "
         "AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position LIMIT $2",
         after, limit)
-    return [_row(r) for r in rows]
+    return [stored_event(r) for r in rows]
 
 
 def _chain(stream_id: str, expected_version: int, prev_hash: str | None,
