@@ -64,6 +64,7 @@ class Delivery:
     """A decoded message with the AMQP properties a handler may need."""
 
     decoded: Decoded
+    routing_key: str | None = None
     message_id: str | None = None
     correlation_id: str | None = None
     reply_to: str | None = None
@@ -74,6 +75,8 @@ class Delivery:
 
 Handler = Callable[[Delivery], Awaitable[str]]
 """Handles one delivery inside its own transaction(s); returns the outcome label."""
+DeadLetterHook = Callable[[RabbitMessage, str, str], Awaitable[None]]
+"""Called with the message, reason and detail once a message was dead-lettered."""
 
 
 def dead_letter_key(queue: str) -> str:
@@ -85,8 +88,10 @@ class QueueConsumer:
     """Takes messages from one queue and hands them to ``handler``, acking explicitly."""
 
     def __init__(self, broker: RabbitBroker, queue: str, handler: Handler, *,
-                 transient_timeout: float = 300.0, max_delay: float = 5.0) -> None:
+                 transient_timeout: float = 300.0, max_delay: float = 5.0,
+                 on_dead_letter: DeadLetterHook | None = None) -> None:
         self._broker = broker
+        self._on_dead_letter = on_dead_letter
         self.queue = queue
         self._handler = handler
         self._transient_timeout = transient_timeout
@@ -113,8 +118,9 @@ class QueueConsumer:
             return
         message_type = decoded.type
         delivery = Delivery(
-            decoded=decoded, message_id=raw.message_id, correlation_id=raw.correlation_id,
-            reply_to=raw.reply_to, user_id=raw.user_id, redelivered=bool(raw.redelivered),
+            decoded=decoded, routing_key=raw.routing_key, message_id=raw.message_id,
+            correlation_id=raw.correlation_id, reply_to=raw.reply_to, user_id=raw.user_id,
+            redelivered=bool(raw.redelivered),
             headers=dict(raw.headers or {}))
         try:
             outcome = await self._handle_with_retries(delivery)
@@ -192,6 +198,11 @@ class QueueConsumer:
         await message.ack()
         DEAD_LETTERED.labels(self.queue, reason).inc()
         MESSAGES.labels(self.queue, message_type, "dead_lettered").inc()
+        if self._on_dead_letter is not None:
+            try:
+                await self._on_dead_letter(message, reason, detail)
+            except Exception:
+                log.exception("%s: the dead-letter hook failed", self.queue)
 
 
 def create_broker(url: str, *, prefetch: int = 32) -> RabbitBroker:

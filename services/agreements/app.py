@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,11 @@ from fastapi.responses import JSONResponse
 
 from plumbing.db import Pool, create_pool, ensure_database, migrate, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
+from plumbing.messaging import Messaging
+from services.agreements.adapters.relay import OutboxRelay, RelaySettings
 from services.agreements.domain import DomainError
+from services.agreements.entrypoints import amqp
+from services.agreements.entrypoints.expiry import run_expiry
 from services.agreements.entrypoints.http import build_router
 from services.agreements.queries import AgreementQueries
 from services.agreements.service import AgreementService
@@ -51,29 +56,64 @@ def install_refusal_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, on_database_down)
 
 
+@asynccontextmanager
+async def background(settings: AgreementsSettings, pool: Pool, service: AgreementService,
+                     links: dict[str, Messaging]) -> AsyncIterator[None]:
+    """The relay, the AMQP command consumer and the expiry job, for the app's lifetime."""
+    if not settings.messaging:
+        yield
+        return
+    messaging = Messaging(
+        settings.amqp_url, settings.rabbitmq_management_url,
+        lambda broker: [amqp.build_router(broker, service,
+                                          transient_timeout=settings.transient_retry_seconds)])
+    links["messaging"] = messaging
+    relay = OutboxRelay(settings.agreements_database_url, settings.amqp_url, RelaySettings(
+        batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds))
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
+             asyncio.create_task(run_expiry(pool, service, settings.expiry_interval_seconds,
+                                            stop), name="expiry-job")]
+    messaging.start()
+    try:
+        yield
+    finally:
+        await messaging.close()
+        relay.stop()
+        stop.set()
+        await asyncio.wait(tasks, timeout=15)
+        for task in tasks:
+            task.cancel()
+
+
 def create_app(settings: AgreementsSettings) -> FastAPI:
     """The agreements HTTP application; its lifespan opens and migrates the database."""
     state: dict[str, Pool] = {}
+    links: dict[str, Messaging] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await open_database(settings)
         state["pool"] = pool
+        service = AgreementService(pool)
         app.include_router(build_router(
-            AgreementService(pool),
-            AgreementQueries(pool, settings.sleeping_after_days)))
-        try:
-            yield
-        finally:
-            await pool.close()
+            service, AgreementQueries(pool, settings.sleeping_after_days)))
+        async with background(settings, pool, service, links):
+            try:
+                yield
+            finally:
+                await pool.close()
 
     async def database_ready() -> bool:
         pool = state.get("pool")
         return pool is not None and await pool.fetchval("SELECT 1") == 1
 
+    async def broker_ready() -> bool:
+        return "messaging" not in links or await links["messaging"].ready()
+
     app = FastAPI(title="kerjasama agreements", version="1.0.0", lifespan=lifespan,
                   description="Commands and queries of regional cooperation agreements.")
-    app.include_router(health_router({"database": database_ready}))
+    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     install_problem_handlers(app)
     install_refusal_handlers(app)
     return app

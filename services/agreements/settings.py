@@ -19,3 +19,16 @@ class AgreementsSettings(BaseServiceSettings):
                                      "after which a signed agreement is a sleeping document.")
     database_pool_size: int = Field(20, ge=1, le=200, description="Connections the service "
                                     "keeps open to its database.")
+    messaging: bool = Field(True, validation_alias="KERJASAMA_AGREEMENTS_MESSAGING",
+                            description="Run the outbox relay and the AMQP command consumer "
+                            "(off only for tests of the HTTP interface alone).")
+    relay_batch_size: int = Field(500, ge=1, le=10000, description="Outbox rows the relay "
+                                  "publishes per round.")
+    relay_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often the relay "
+                                      "looks at the outbox when no notification wakes it.")
+    expiry_interval_seconds: float = Field(3600.0, gt=0, le=86400, description="How often "
+                                           "the expiry job looks for agreements past their "
+                                           "end date.")
+    transient_retry_seconds: float = Field(300.0, gt=0, le=86400, description="How long an "
+                                           "AMQP command is retried on transient errors "
+                                           "before it is requeued.")

@@ -76,3 +76,11 @@ async def list_agreements(conn: Conn | Pool, *, stage: str | None, kind: str | N
         " ORDER BY (state->>'proposed_on'), id LIMIT $5 OFFSET $6",
         stage, kind, lead_opd, plan_year, limit, offset)
     return [_agreement(r) for r in rows]
+
+
+async def past_their_end(conn: Conn | Pool, today: date, limit: int = 500) -> list[UUID]:
+    """Signed agreements whose last day in force (``effective_until``) is before ``today``."""
+    rows = await conn.fetch(
+        "SELECT id FROM agreements WHERE stage = 'SIGNED' "
+        "AND (state->>'effective_until')::date < $1 ORDER BY id LIMIT $2", today, limit)
+    return [r["id"] for r in rows]

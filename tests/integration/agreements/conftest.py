@@ -47,7 +47,8 @@ async def to_ready_to_sign(client: httpx.AsyncClient, **changes: Any) -> str:
 @pytest.fixture
 async def agreements_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the agreements app (lifespan run) with a fresh database."""
-    settings = load_settings(AgreementsSettings, agreements_database_url=database_url)
+    settings = load_settings(AgreementsSettings, agreements_database_url=database_url,
+                             messaging=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

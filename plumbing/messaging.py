@@ -1,0 +1,73 @@
+"""A service's link to RabbitMQ: topology declared, subscribers started, outages waited out.
+
+:class:`Messaging` starts in the background so that a service whose broker is down at
+start-up still serves HTTP (commands go to the outbox) and reports not ready; once the
+broker answers, it declares the topology and policies, then starts the FastStream broker
+with the service's routers. FastStream's robust connection reconnects by itself later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from faststream.rabbit import RabbitBroker, RabbitRouter
+
+from plumbing.consumer import create_broker
+from plumbing.topology import declare_all
+from plumbing.urls import redact
+
+log = logging.getLogger(__name__)
+
+RouterFactory = Callable[[RabbitBroker], list[RabbitRouter]]
+
+
+class Messaging:
+    """Owns the FastStream broker of one service process."""
+
+    def __init__(self, amqp_url: str, management_url: str, routers: RouterFactory, *,
+                 prefetch: int = 32, retry_delay: float = 2.0) -> None:
+        self._amqp_url = amqp_url
+        self._management_url = management_url
+        self.broker = create_broker(amqp_url, prefetch=prefetch)
+        for router in routers(self.broker):
+            self.broker.include_router(router)
+        self._retry_delay = retry_delay
+        self._task: asyncio.Task[None] | None = None
+        self.started = asyncio.Event()
+
+    def start(self) -> None:
+        """Begin connecting in the background."""
+        self._task = asyncio.create_task(self._connect(), name="messaging-connect")
+
+    async def _connect(self) -> None:
+        while True:
+            try:
+                await declare_all(self._amqp_url, self._management_url)
+                await self.broker.start()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("RabbitMQ at %s not usable yet (%r); retrying in %.0fs",
+                            redact(self._amqp_url), exc, self._retry_delay)
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                await asyncio.sleep(self._retry_delay)
+                continue
+            self.started.set()
+            log.info("connected to RabbitMQ at %s", redact(self._amqp_url))
+            return
+
+    async def ready(self) -> bool:
+        """Whether the broker is connected now (for ``/readyz``)."""
+        return self.started.is_set() and await self.broker.ping(timeout=1.0)
+
+    async def close(self) -> None:
+        """Stop consuming (in-flight messages finish or are requeued) and disconnect."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.broker.stop()

@@ -1,0 +1,81 @@
+"""The expiry job: signed agreements past ``effective_until`` become EXPIRED.
+
+It issues ``agreement.expire`` through the same use case as HTTP and AMQP, dated the day
+after the last day in force, with the command id ``expire-<agreement id>``: a second run,
+or another replica running at the same time, answers the first result and stores nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import date, timedelta
+from uuid import UUID
+
+from prometheus_client import Counter
+
+from contracts.commands import ExpireAgreement
+from plumbing import clock
+from plumbing.db import Pool
+from plumbing.retry import is_transient
+from services.agreements.adapters import records
+from services.agreements.domain import DomainError
+from services.agreements.service import AgreementService
+
+log = logging.getLogger(__name__)
+
+EXPIRY_ACTOR = "system:expiry"
+EXPIRED = Counter("kerjasama_agreements_expired_total",
+                  "Agreements the expiry job moved to EXPIRED.")
+
+
+def expiry_command_id(agreement_id: UUID) -> str:
+    """The command id of an agreement's expiry: the same on every run and replica."""
+    return f"expire-{agreement_id}"
+
+
+async def expire_due(pool: Pool, service: AgreementService) -> list[UUID]:
+    """Expire every signed agreement past its end date; the ids this call expired."""
+    expired: list[UUID] = []
+    seen: set[UUID] = set()
+    while True:
+        due = await records.past_their_end(pool, clock.today())
+        fresh = [aid for aid in due if aid not in seen]
+        if not fresh:
+            return expired
+        seen.update(fresh)
+        for agreement_id in fresh:
+            row = await records.load_agreement(pool, agreement_id)
+            if row is None or row.stage != "SIGNED":
+                continue
+            until = row.state["effective_until"]
+            command = ExpireAgreement(
+                command_id=expiry_command_id(agreement_id), agreement_id=agreement_id,
+                on=date.fromisoformat(until) + timedelta(days=1))
+            try:
+                accepted = await service.handle(command, actor=EXPIRY_ACTOR)
+            except DomainError as exc:  # e.g. expired or terminated meanwhile
+                log.info("expiry of %s refused: %s", agreement_id, exc)
+                continue
+            if not accepted.replayed:
+                EXPIRED.inc()
+                expired.append(agreement_id)
+
+
+async def run_expiry(pool: Pool, service: AgreementService, interval: float,
+                     stop: asyncio.Event) -> None:
+    """Run :func:`expire_due` now and every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            done = await expire_due(pool, service)
+            if done:
+                log.info("expiry job: %d agreement(s) past their end date", len(done))
+        except Exception as exc:
+            if not is_transient(exc):
+                log.exception("expiry job failed")
+            else:
+                log.warning("expiry job: database unavailable, next run in %.0fs: %r",
+                            interval, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

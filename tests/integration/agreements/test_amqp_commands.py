@@ -1,0 +1,149 @@
+"""Commands over AMQP from a plain aio-pika client: replies, HTTP-equal problems, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import aio_pika
+import aio_pika.abc
+import httpx
+import pytest
+
+from plumbing.settings import load_settings
+from services.agreements.app import create_app
+from services.agreements.settings import AgreementsSettings
+from tests.conftest import MANAGEMENT_URL
+from tests.integration.agreements.conftest import propose_body
+from tests.waiting import until
+
+
+@dataclass
+class Outsider:
+    """An outside system: plain aio-pika, hand-written CloudEvents, its own reply queue."""
+
+    channel: aio_pika.abc.AbstractChannel
+    replies: aio_pika.abc.AbstractQueue
+    answers: dict[str, dict[str, Any]]
+
+    async def send(self, routing_key: str, data: dict[str, Any] | None = None, *,
+                   body: bytes | None = None) -> str:
+        correlation_id = str(uuid4())
+        if body is None:
+            body = json.dumps({
+                "specversion": "1.0", "id": str(uuid4()), "source": "/regency/bekasi",
+                "type": f"kerjasama.{routing_key}.v1", "time": "2021-02-18T10:00:00+07:00",
+                "datacontenttype": "application/json", "data": data,
+            }).encode()
+        exchange = await self.channel.get_exchange("kerjasama.commands")
+        await exchange.publish(aio_pika.Message(
+            body, content_type="application/cloudevents+json", correlation_id=correlation_id,
+            reply_to=self.replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key)
+        return correlation_id
+
+    async def answer(self, correlation_id: str) -> dict[str, Any]:
+        await until(lambda: correlation_id in self.answers, 20, "the reply")
+        return self.answers[correlation_id]
+
+
+@pytest.fixture
+async def live(database_url: str, fresh_topology: str
+               ) -> AsyncIterator[tuple[httpx.AsyncClient, Outsider]]:
+    settings = load_settings(AgreementsSettings, agreements_database_url=database_url,
+                             amqp_url=fresh_topology, rabbitmq_management_url=MANAGEMENT_URL)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as http:
+            for _ in range(100):
+                if (await http.get("/readyz")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            connection = await aio_pika.connect(fresh_topology)
+            async with connection:
+                channel = await connection.channel()
+                replies = await channel.declare_queue(exclusive=True)
+                answers: dict[str, dict[str, Any]] = {}
+
+                async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                    async with message.process():
+                        answers[str(message.correlation_id)] = json.loads(message.body)
+
+                await replies.consume(on_reply)
+                yield http, Outsider(channel, replies, answers)
+
+
+async def test_an_outside_system_proposes_over_amqp_and_gets_the_outcome(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    command = {"command_id": "bekasi-0001", **propose_body()}
+    reply = await outsider.answer(await outsider.send("agreement.propose", command))
+
+    assert reply["type"] == "kerjasama.command.replied.v1"
+    data = reply["data"]
+    assert data["accepted"] is True and data["command_id"] == "bekasi-0001"
+    assert data["outcome"]["version"] == 1 and data["outcome"]["stage"] == "PROPOSED"
+    stored = await http.get(f"/agreements/{data['outcome']['id']}")
+    assert stored.status_code == 200 and stored.json()["stage"] == "PROPOSED"
+
+    again = await outsider.answer(await outsider.send("agreement.propose", command))
+    assert again["data"]["outcome"] == data["outcome"]  # the same command id: first result
+    assert len((await http.get("/agreements")).json()) == 1
+
+
+async def test_a_broken_rule_gets_the_same_problem_as_over_http(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    wrong = propose_body(kind="KSDPL")  # a third party is not a foreign regional government
+    over_http = await http.post("/agreements", json=wrong)
+    reply = await outsider.answer(
+        await outsider.send("agreement.propose", {"command_id": "c-wrong", **wrong}))
+
+    problem = reply["data"]["problem"]
+    assert reply["data"]["accepted"] is False
+    assert over_http.status_code == problem["status"] == 422
+    expected = over_http.json()
+    assert (problem["type"], problem["title"], problem["detail"]) == (
+        expected["type"], expected["title"], expected["detail"])
+
+    created = await http.post("/agreements", json=propose_body())
+    aid = created.json()["id"]
+    over_http = await http.post(f"/agreements/{aid}/expire")
+    reply = await outsider.answer(await outsider.send(
+        "agreement.expire", {"command_id": "c-early", "agreement_id": aid}))
+    problem = reply["data"]["problem"]
+    assert over_http.status_code == problem["status"] == 409
+    assert problem["detail"] == over_http.json()["detail"]
+
+
+async def test_garbage_goes_to_the_dlq_with_its_reason_and_the_queue_flows_on(
+        live: tuple[httpx.AsyncClient, Outsider], fresh_topology: str) -> None:
+    http, outsider = live
+    garbage = await outsider.send("agreement.review", body=b"\x00\x01 not a command")
+    invalid = await outsider.send("agreement.review", {"command_id": "c-1",
+                                                       "agreement_id": "not-a-uuid"})
+    fine = await outsider.send("agreement.propose", {"command_id": "c-2", **propose_body()})
+
+    assert (await outsider.answer(fine))["data"]["accepted"] is True
+    refusal = (await outsider.answer(invalid))["data"]["problem"]
+    assert refusal["status"] == 422 and "agreement_id" in refusal["detail"]
+    assert (await outsider.answer(garbage))["data"]["problem"]["status"] == 422
+
+    dlq = await outsider.channel.get_queue("agreements.commands.dlq", ensure=False)
+    errors: list[str] = []
+    for _ in range(100):
+        message = await dlq.get(fail=False)
+        if message is None:
+            if len(errors) == 2:
+                break
+            await asyncio.sleep(0.05)
+            continue
+        await message.ack()
+        errors.append(str(message.headers["x-error"]))
+    assert sorted(e.split(":")[0] for e in errors) == ["invalid-data", "not-json"]
+    assert len((await http.get("/agreements")).json()) == 1
