@@ -147,3 +147,28 @@ async def test_garbage_goes_to_the_dlq_with_its_reason_and_the_queue_flows_on(
         errors.append(str(message.headers["x-error"]))
     assert sorted(e.split(":")[0] for e in errors) == ["invalid-data", "not-json"]
     assert len((await http.get("/agreements")).json()) == 1
+
+
+async def test_the_running_service_relays_its_events_and_reports_backlog_and_latency(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    probe = await outsider.channel.declare_queue(exclusive=True)
+    await probe.bind("kerjasama.events", "agreement.#")
+    created = await http.post("/agreements", json=propose_body())
+    message = None
+    for _ in range(100):
+        message = await probe.get(fail=False)
+        if message is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert message is not None, "the proposal was not relayed"
+    event = json.loads(message.body)
+    assert event["subject"] == created.json()["id"]
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+
+    metrics = (await http.get("/metrics")).text
+    assert "kerjasama_outbox_backlog 0.0" in metrics
+    assert "kerjasama_relay_active 1.0" in metrics
+    count = next(line for line in metrics.splitlines()
+                 if line.startswith("kerjasama_relay_publish_seconds_count"))
+    assert float(count.split()[-1]) >= 1

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import aio_pika
@@ -18,6 +19,7 @@ from plumbing.amqp import connect
 from plumbing.db import Pool
 from plumbing.settings import load_settings
 from plumbing.topology import declare_topology
+from services.agreements.adapters.event_store import NewEvent, append
 from services.agreements.adapters.relay import OutboxRelay, RelaySettings
 from services.agreements.app import open_database
 from services.agreements.service import AgreementService
@@ -199,3 +201,41 @@ async def test_a_broker_outage_delays_publishing_and_loses_nothing(
     assert relay.failures >= 1  # the relay did meet the outage
     assert sorted(first_seen.values()) == positions  # every event
     assert list(first_seen.values()) == positions  # first occurrences in position order
+
+
+async def test_the_relay_waits_for_a_slow_writer_and_keeps_position_order(
+        pool: Pool, database_url: str, fresh_topology: str) -> None:
+    collector = Collector()
+    connection = await collector.start(fresh_topology)
+    relay = OutboxRelay(database_url, fresh_topology, FAST)
+    service = AgreementService(pool)
+    async with running(relay), pool.acquire() as slow:
+        transaction = slow.transaction()
+        await transaction.start()
+        await append(slow, f"slow-{uuid4()}", 0, None, [NewEvent(
+            uuid4(), "kerjasama.agreement.proposed.v1", {}, {}, datetime.now(UTC))])
+        await service.handle(ProposeAgreement(command_id="after-the-slow-one", **propose_body()),
+                             actor="test")
+        await asyncio.sleep(1.0)  # the relay polls and is notified meanwhile
+        assert collector.received == []  # position 2 waits behind the running position 1
+        await transaction.commit()
+        await collector.wait_for(2)
+    await connection.close()
+    assert [p for _, p in collector.received] == [1, 2]
+
+
+async def test_a_notification_wakes_the_relay_long_before_its_next_poll(
+        pool: Pool, database_url: str, fresh_topology: str) -> None:
+    collector = Collector()
+    connection = await collector.start(fresh_topology)
+    relay = OutboxRelay(database_url, fresh_topology, RelaySettings(poll_interval=60))
+    async with running(relay):
+        await until(lambda: relay.active, 10, "the relay to be active")
+        await asyncio.sleep(0.2)  # it is now waiting for a notification or its next poll
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await send_commands(pool, 1)
+        await collector.wait_for(1, seconds=10)
+        waited = loop.time() - started
+    await connection.close()
+    assert waited < 5, f"published after {waited:.1f}s: not woken by NOTIFY"
