@@ -1,0 +1,18 @@
+"""What the dispatcher needs from a channel."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from services.notifications.adapters.deliveries import Claimed
+
+
+class SendFailed(Exception):
+    """Raised when a channel could not deliver; the message says why (for the log)."""
+
+
+class Sender(Protocol):
+    """Sends one claimed delivery; raises SendFailed (or any error) when it did not."""
+
+    async def send(self, delivery: Claimed) -> None:
+        """Deliver ``delivery`` once."""

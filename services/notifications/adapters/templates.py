@@ -1,0 +1,106 @@
+"""Message texts from Jinja templates, in Bahasa Indonesia (default) or English.
+
+Templates live in ``templates/<language>/<template>.txt.j2``: the first line is the
+subject, the rest (after one blank line) the plain-text body. The context names the
+agreement, its partner and agency, what is due and by when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from services.notifications.domain import AgreementView, Notice, Rule
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+KINDS = {
+    "id": {"KSDD": "Kerja Sama Daerah dengan Daerah Lain",
+           "KSDPK": "Kerja Sama Daerah dengan Pihak Ketiga",
+           "KSDPL": "Kerja Sama Daerah dengan Pemerintah Daerah di Luar Negeri",
+           "KSDLL": "Kerja Sama Daerah dengan Lembaga di Luar Negeri",
+           "SINERGI": "Sinergi dengan Kementerian/Lembaga"},
+    "en": {"KSDD": "cooperation with another Indonesian region",
+           "KSDPK": "cooperation with a third party",
+           "KSDPL": "cooperation with a foreign regional government",
+           "KSDLL": "cooperation with a foreign institution",
+           "SINERGI": "synergy with a ministry or agency"},
+}
+DOCUMENTS = {
+    "id": {"LOI": "Surat Pernyataan Kehendak (LoI)", "MOU": "Kesepakatan Bersama (MoU)",
+           "PKS": "Perjanjian Kerja Sama (PKS)", "ADDENDUM": "Adendum"},
+    "en": {"LOI": "letter of intent (LoI)", "MOU": "memorandum of understanding (MoU)",
+           "PKS": "implementation agreement (PKS)", "ADDENDUM": "addendum"},
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message."""
+
+    subject: str
+    text: str
+
+
+def template_name(rule: Rule) -> str:
+    """The template of a rule; the expiry rules share one."""
+    return "expiry" if rule.value.startswith("expiry_") else rule.value
+
+
+def format_date(value: date | str | None, language: str) -> str:
+    """``2021-05-20`` → ``20 Mei 2021`` (id) or ``20 May 2021`` (en)."""
+    if value is None:
+        return "-"
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+
+
+class Renderer:
+    """Renders notices with the templates of a directory."""
+
+    def __init__(self, directory: Path = TEMPLATES) -> None:
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined,
+            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+
+    def check(self) -> None:
+        """Load every template of every language (fail at start-up, not at first send)."""
+        for language in LANGUAGES:
+            for rule in Rule:
+                self._env.get_template(f"{language}/{template_name(rule)}.txt.j2")
+
+    def render(self, notice: Notice, view: AgreementView, recipient: str,
+               language: str) -> Message:
+        """The subject and text of ``notice`` for ``recipient``, in ``language``."""
+        if language not in LANGUAGES:
+            language = DEFAULT_LANGUAGE
+        template = self._env.get_template(f"{language}/{template_name(notice.rule)}.txt.j2")
+        text = template.render(self._context(notice, view, recipient, language)).strip()
+        subject, _, body = text.partition("\n")
+        return Message(subject=subject.strip(), text=body.strip() + "\n")
+
+    @staticmethod
+    def _context(notice: Notice, view: AgreementView, recipient: str,
+                 language: str) -> Mapping[str, Any]:
+        def fmt(value: date | str | None) -> str:
+            return format_date(value, language)
+
+        return {
+            "a": view, "kind_label": KINDS[language].get(view.kind, view.kind),
+            "document_label": DOCUMENTS[language].get(view.document_type, view.document_type),
+            "recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
+            "facts": notice.facts, "date": fmt,
+        }

@@ -1,0 +1,125 @@
+"""The notification rules of DESIGN §6: what is said, to whom, on which occasion.
+
+A :class:`Notice` is one thing to tell: a rule, the occasion it is about (the event id
+for event-driven rules, a date for time-driven ones) and the audiences. The pair
+(rule, occasion) is the notice's identity within an agreement: it fires once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from uuid import UUID
+
+from contracts.events import (
+    AgreementEventData,
+    AgreementProposed,
+    AgreementRejected,
+    AgreementRevisionRequested,
+    AgreementSigned,
+)
+
+from .agreement import AgreementView
+
+
+class Rule(enum.StrEnum):
+    """Why a notice is sent; the values are stable (delivery log, metrics, templates)."""
+
+    PROPOSAL_RECEIVED = "proposal_received"
+    REVISION_REQUESTED = "revision_requested"
+    PROPOSAL_REJECTED = "proposal_rejected"
+    FOLLOW_UP_PLAN_REQUESTED = "follow_up_plan_requested"
+    FOLLOW_UP_PLAN_MISSING = "follow_up_plan_missing"
+    MILESTONE_DUE_SOON = "milestone_due_soon"
+    MILESTONE_OVERDUE = "milestone_overdue"
+    SLEEPING_WARNING = "sleeping_warning"
+    SLEEPING_ESCALATION = "sleeping_escalation"
+    EXPIRY_90_DAYS = "expiry_90_days"
+    EXPIRY_60_DAYS = "expiry_60_days"
+    EXPIRY_30_DAYS = "expiry_30_days"
+    EXPIRY_7_DAYS = "expiry_7_days"
+    EXPIRY_TODAY = "expiry_0_days"
+    EVALUATION_DUE = "evaluation_due"
+
+
+EXPIRY_RULES: Mapping[int, Rule] = {
+    90: Rule.EXPIRY_90_DAYS, 60: Rule.EXPIRY_60_DAYS, 30: Rule.EXPIRY_30_DAYS,
+    7: Rule.EXPIRY_7_DAYS, 0: Rule.EXPIRY_TODAY,
+}
+
+
+class Audience(enum.StrEnum):
+    """Who a notice is for; resolved to contacts by the service."""
+
+    LEAD_AGENCY = "lead_agency"
+    SUPPORTING_AGENCIES = "supporting_agencies"
+    SECRETARIAT = "secretariat"
+    REGIONAL_SECRETARY = "regional_secretary"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The day counts of the rules (settings of the service)."""
+
+    plan_due_days: int = 30
+    milestone_notice_days: int = 7
+    sleeping_after_days: int = 90
+    escalation_after_days: int = 180
+    expiry_notice_days: tuple[int, ...] = (90, 60, 30, 7, 0)
+    evaluation_notice_days: int = 14
+
+    def __post_init__(self) -> None:
+        unknown = set(self.expiry_notice_days) - set(EXPIRY_RULES)
+        if unknown:
+            raise ValueError(f"expiry notices exist for {sorted(EXPIRY_RULES)} days before "
+                             f"the end, not {sorted(unknown)}")
+        if self.escalation_after_days <= self.sleeping_after_days:
+            raise ValueError("the escalation must come after the sleeping-document warning")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell about an agreement, once per (rule, occasion)."""
+
+    rule: Rule
+    occasion: str
+    audiences: tuple[Audience, ...]
+    due_on: date | None = None
+    """What the notice asks for is due by this date (None: nothing has a deadline)."""
+    facts: Mapping[str, str | int | None] = field(default_factory=dict)
+
+
+def plan_due_on(view: AgreementView, policy: Policy) -> date | None:
+    """When the follow-up plan is due: ``plan_due_days`` after signing.
+
+    An agreement whose signing was recorded after the fact gets the days from the day it
+    was recorded: nobody could have been asked before.
+    """
+    if view.signed_on is None:
+        return None
+    start = max(view.signed_on, view.signing_recorded_on or view.signed_on)
+    return start + timedelta(days=policy.plan_due_days)
+
+
+def event_notices(view: AgreementView, data: AgreementEventData, event_id: UUID,
+                  policy: Policy) -> list[Notice]:
+    """The notices an event gives rise to; ``view`` is the view after the event."""
+    occasion = str(event_id)
+    if isinstance(data, AgreementProposed):
+        return [Notice(Rule.PROPOSAL_RECEIVED, occasion, (Audience.SECRETARIAT,),
+                       facts={"proposed_on": data.proposed_on.isoformat()})]
+    if isinstance(data, AgreementRevisionRequested):
+        return [Notice(Rule.REVISION_REQUESTED, occasion, (Audience.LEAD_AGENCY,),
+                       facts={"reason": data.reason})]
+    if isinstance(data, AgreementRejected):
+        return [Notice(Rule.PROPOSAL_REJECTED, occasion, (Audience.LEAD_AGENCY,),
+                       facts={"reason": data.reason})]
+    if isinstance(data, AgreementSigned):
+        return [Notice(Rule.FOLLOW_UP_PLAN_REQUESTED, occasion,
+                       (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES),
+                       due_on=plan_due_on(view, policy),
+                       facts={"signed_on": data.signed_on.isoformat(),
+                              "number": data.number})]
+    return []

@@ -1,0 +1,1 @@
+"""Entrypoints of the notifications service: the queue subscriber and the HTTP routes."""

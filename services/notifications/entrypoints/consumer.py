@@ -1,0 +1,39 @@
+"""The subscriber of ``notifications.events``: the shared idempotent consumer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream.rabbit import RabbitBroker
+
+from contracts.topology import NOTIFICATIONS_EVENTS
+from plumbing import inbox
+from plumbing.agreements_client import AgreementsClient, inbox_event
+from plumbing.consumer import Delivery, Poison, QueueConsumer
+from plumbing.db import Pool
+from services.notifications.domain import UnknownAgreement
+from services.notifications.events import EventApplier
+
+
+def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
+              agreements: AgreementsClient, on_applied: Callable[[], None], *,
+              transient_timeout: float) -> QueueConsumer:
+    """Register the consumer on ``broker``; ``on_applied()`` after each applied event."""
+
+    async def handle(delivery: Delivery) -> str:
+        try:
+            event = inbox_event(delivery.decoded)
+        except ValueError as exc:
+            raise Poison("not-an-agreement-event", str(exc)) from None
+        try:
+            outcome = await inbox.handle(pool, event, applier.apply, agreements.missing)
+        except (UnknownAgreement, inbox.GapNotFilled) as exc:
+            raise Poison("inconsistent-stream", str(exc)) from None
+        if outcome != inbox.Outcome.DUPLICATE:
+            on_applied()
+        return outcome.value
+
+    consumer = QueueConsumer(broker, NOTIFICATIONS_EVENTS, handle,
+                             transient_timeout=transient_timeout)
+    consumer.subscribe(broker)
+    return consumer

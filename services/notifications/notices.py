@@ -1,0 +1,86 @@
+"""Recording notices and their deliveries, inside the caller's transaction.
+
+A notice is recorded once per (agreement, rule, occasion); when it is new, one delivery
+is recorded per recipient, channel and address, with its text rendered in the
+recipient's language. Sending happens later, after commit (the dispatcher).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from plumbing.db import Conn
+from services.notifications.adapters import deliveries
+from services.notifications.adapters.deliveries import NewDelivery
+from services.notifications.adapters.templates import Renderer
+from services.notifications.domain import AgreementView, Notice
+from services.notifications.domain.contacts import Contact
+from services.notifications.metrics import FAILED, RECORDED
+from services.notifications.recipients import Directory
+
+PAYLOAD_TYPE = "kerjasama.notification.v1"
+
+
+def _payload(notice: Notice, view: AgreementView, contact: Contact, language: str,
+             subject: str, text: str) -> dict[str, Any]:
+    return {
+        "type": PAYLOAD_TYPE, "rule": notice.rule.value, "occasion": notice.occasion,
+        "recipient": contact.code, "language": language, "subject": subject, "text": text,
+        "due_on": notice.due_on.isoformat() if notice.due_on else None,
+        "facts": dict(notice.facts),
+        "agreement": {
+            "id": str(view.id), "title": view.title, "kind": view.kind,
+            "document_type": view.document_type, "stage": view.stage.value,
+            "partner": {"name": view.partner_name, "country": view.partner_country},
+            "lead_opd": view.lead_opd, "supporting_opds": list(view.supporting_opds),
+            "number": view.number,
+            "signed_on": view.signed_on.isoformat() if view.signed_on else None,
+            "effective_until": (view.effective_until.isoformat()
+                                if view.effective_until else None),
+        },
+    }
+
+
+class NoticeRecorder:
+    """Records notices and their deliveries."""
+
+    def __init__(self, renderer: Renderer, directory: Directory) -> None:
+        self._renderer = renderer
+        self._directory = directory
+
+    def _deliveries(self, notice: Notice, view: AgreementView,
+                    contact: Contact) -> list[NewDelivery]:
+        language = contact.language
+        message = self._renderer.render(notice, view, contact.display_name, language)
+        payload = _payload(notice, view, contact, language, message.subject, message.text)
+
+        def new(channel: str, address: str, **extra: Any) -> NewDelivery:
+            return NewDelivery(recipient=contact.code, channel=channel, address=address,
+                               language=language, subject=message.subject, body=message.text,
+                               payload=payload, **extra)
+
+        found = [new("email", e) for e in contact.emails]
+        found += [new("webhook", w.url) for w in contact.webhooks]
+        return found or [new("none", "", status="no_contact",
+                             last_error=f"no email or webhook for {contact.code}: "
+                                        f"PUT /contacts/{contact.code}")]
+
+    async def record(self, conn: Conn, view: AgreementView, notice: Notice, today: date,
+                     source: str) -> int:
+        """Record ``notice`` (unless it fired before); return the deliveries recorded."""
+        notice_id = await deliveries.insert_notice(
+            conn, view.id, notice.rule.value, notice.occasion, notice.due_on, today)
+        if notice_id is None:
+            return 0
+        RECORDED.labels(notice.rule.value, source).inc()
+        codes = self._directory.codes(view, notice.audiences)
+        contacts = await self._directory.contacts(conn, codes)
+        recorded = 0
+        for code in codes:
+            for delivery in self._deliveries(notice, view, contacts[code]):
+                recorded += await deliveries.insert_delivery(
+                    conn, notice_id, view.id, notice.rule.value, notice.occasion, delivery)
+                if delivery.status == "no_contact":
+                    FAILED.labels(delivery.channel, notice.rule.value).inc()
+        return recorded

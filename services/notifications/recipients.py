@@ -1,0 +1,46 @@
+"""Who a notice goes to: audiences → contact codes → contacts with their addresses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from plumbing.db import Conn
+from services.notifications.adapters import contacts as store
+from services.notifications.domain import AgreementView, Audience
+from services.notifications.domain.contacts import Contact
+
+
+class Directory:
+    """Resolves audiences; the secretariat and the regional secretary are configured
+    contacts (a contact stored under the same code replaces the configured one)."""
+
+    def __init__(self, secretariat: Contact, regional_secretary: Contact) -> None:
+        self.secretariat = secretariat
+        self.regional_secretary = regional_secretary
+        self._configured = {c.code: c for c in (secretariat, regional_secretary)}
+
+    def codes(self, view: AgreementView, audiences: Iterable[Audience]) -> list[str]:
+        """The contact codes of ``audiences`` for an agreement, each once, in order."""
+        codes: list[str] = []
+        for audience in audiences:
+            if audience == Audience.LEAD_AGENCY:
+                codes.append(view.lead_opd)
+            elif audience == Audience.SUPPORTING_AGENCIES:
+                codes.extend(view.supporting_opds)
+            elif audience == Audience.SECRETARIAT:
+                codes.append(self.secretariat.code)
+            else:
+                codes.append(self.regional_secretary.code)
+        return list(dict.fromkeys(codes))
+
+    async def contacts(self, conn: Conn, codes: list[str]) -> dict[str, Contact]:
+        """The contact of each code: stored, else configured, else one without addresses."""
+        stored = await store.get_many(conn, codes)
+        return {code: stored.get(code) or self._configured.get(code) or Contact(code)
+                for code in codes}
+
+    async def webhook_secret(self, conn: Conn, code: str, url: str) -> str | None:
+        """The current secret of a contact's webhook."""
+        contact = (await self.contacts(conn, [code]))[code]
+        hook = contact.webhook(url)
+        return None if hook is None else hook.secret

@@ -1,0 +1,63 @@
+"""The scheduler: time-driven rules on the shared business clock.
+
+Each run looks at every signed agreement not yet looked at on today's business date
+(or changed since), in batches locked with ``FOR UPDATE SKIP LOCKED``: replicas share
+the work, and an event being applied to an agreement waits for (or is waited for by)
+its evaluation. Notices fire once per (agreement, rule, occasion) whatever the number
+of runs, restarts or replicas, because the notices table is keyed so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from plumbing import clock
+from plumbing.db import Pool
+from services.notifications.adapters import projection
+from services.notifications.domain import Policy, due_reminders
+from services.notifications.notices import NoticeRecorder
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """Evaluates the time-driven rules."""
+
+    def __init__(self, pool: Pool, recorder: NoticeRecorder, policy: Policy, *,
+                 batch: int = 200) -> None:
+        self._pool = pool
+        self._recorder = recorder
+        self._policy = policy
+        self._batch = batch
+
+    async def run_once(self) -> int:
+        """Evaluate what is due today; return the deliveries recorded."""
+        today = clock.today()
+        recorded = 0
+        while True:
+            async with self._pool.acquire() as conn, conn.transaction():
+                views = await projection.claim_for_evaluation(conn, today, self._batch)
+                for view in views:
+                    for notice in due_reminders(view, today, self._policy):
+                        recorded += await self._recorder.record(conn, view, notice, today,
+                                                                "schedule")
+                await projection.mark_evaluated(conn, [v.id for v in views], today)
+            if len(views) < self._batch:
+                return recorded
+
+    async def run(self, interval: float, wake: asyncio.Event, on_recorded: asyncio.Event) -> None:
+        """Run every ``interval`` seconds, or sooner when ``wake`` is set, until cancelled."""
+        while True:
+            wake.clear()
+            try:
+                if await self.run_once():
+                    on_recorded.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler run failed; trying again in %.1fs", interval)
+            try:
+                await asyncio.wait_for(wake.wait(), timeout=interval)
+            except TimeoutError:
+                pass

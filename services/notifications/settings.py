@@ -1,0 +1,112 @@
+"""Settings of the notifications service (environment variables ``KERJASAMA_*``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
+from pydantic_settings import NoDecode
+
+from plumbing.settings import ConsumerSettings, Port, PostgresUrl
+from services.notifications.domain import Policy
+
+
+def _comma_separated(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+ListFromEnv = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
+IntListFromEnv = Annotated[list[int], NoDecode, BeforeValidator(_comma_separated)]
+Language = Literal["id", "en"]
+
+
+class NotificationsSettings(ConsumerSettings):
+    """The notifications service's own settings on top of the consumers' ones."""
+
+    notifications_database_url: PostgresUrl = Field(
+        "postgresql://postgres@127.0.0.1:5432/kerjasama_notifications",
+        description="PostgreSQL database of the notifications service (created if missing).")
+    http_port: Port = Field(8002, validation_alias="KERJASAMA_NOTIFICATIONS_PORT",
+                            description="Port of the notifications HTTP server.")
+    database_pool_size: int = Field(10, ge=2, le=200, description="Connections the service "
+                                    "keeps open to its database.")
+
+    smtp_host: str = Field("127.0.0.1", description="SMTP server (a local mail catcher by "
+                           "default).")
+    smtp_port: Port = Field(1025, description="SMTP port.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with "
+                                "STARTTLS (required when true).")
+    smtp_username: str | None = Field(None, description="SMTP login; none: no login.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_sender: str = Field("Sekretariat TKKSD <noreply@kerjasama.local>",
+                             description="From address of the emails.")
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600, description="SMTP timeout.")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=600, description="Webhook timeout.")
+
+    secretariat_contact: str = Field("TKKSD", pattern=r"^[A-Z0-9_-]+$", description="Contact "
+                                     "code of the TKKSD secretariat (PUT /contacts/<code> "
+                                     "overrides the emails below).")
+    secretariat_name: str = Field("Sekretariat TKKSD Provinsi Jawa Barat",
+                                  description="How messages address the secretariat.")
+    secretariat_emails: ListFromEnv = Field(["tkksd@kerjasama.local"], description=
+                                            "Emails of the secretariat, comma-separated.")
+    regional_secretary_contact: str = Field("SEKDA", pattern=r"^[A-Z0-9_-]+$",
+                                            description="Contact code of the regional "
+                                            "secretary.")
+    regional_secretary_name: str = Field("Sekretaris Daerah Provinsi Jawa Barat",
+                                         description="How messages address the regional "
+                                         "secretary.")
+    regional_secretary_emails: ListFromEnv = Field(["sekda@kerjasama.local"], description=
+                                                   "Emails of the regional secretary, "
+                                                   "comma-separated.")
+    default_language: Language = Field("id", description="Language of configured contacts.")
+
+    plan_due_days: int = Field(30, ge=1, le=365, description="Days after signing by which "
+                               "the follow-up plan is due.")
+    milestone_notice_days: int = Field(7, ge=1, le=90, description="Days before a milestone's "
+                                       "due date that it is announced.")
+    sleeping_after_days: int = Field(90, ge=1, le=3650, description="Days without follow-up "
+                                     "before the sleeping-document warning.")
+    sleeping_escalation_days: int = Field(180, ge=2, le=3650, description="Days without "
+                                          "follow-up before the regional secretary is told.")
+    expiry_notice_days: IntListFromEnv = Field([90, 60, 30, 7, 0], description="Days before "
+                                               "the end of validity that are announced.")
+    evaluation_notice_days: int = Field(14, ge=0, le=180, description="Days before a "
+                                        "semester's end that a missing evaluation is asked.")
+
+    scheduler_interval_seconds: float = Field(60.0, gt=0, le=86400, description="How often "
+                                              "the time-driven rules are evaluated.")
+    dispatch_interval_seconds: float = Field(1.0, gt=0, le=3600, description="How often "
+                                             "pending deliveries are looked for (sooner "
+                                             "when this process records one).")
+    max_attempts: int = Field(8, ge=1, le=100, description="Attempts of a delivery before "
+                              "it stays failed.")
+    retry_base_seconds: float = Field(30.0, gt=0, le=86400, description="Wait before the "
+                                      "second attempt; doubled for each further one.")
+    retry_max_seconds: float = Field(3600.0, gt=0, le=604800, description="Longest wait "
+                                     "between two attempts.")
+    send_concurrency: int = Field(8, ge=1, le=256, description="Deliveries sent at once.")
+    send_lease_seconds: float = Field(120.0, gt=0, le=86400, description="How long a claimed "
+                                      "delivery is left to its sender before another may "
+                                      "take it (a sender that crashed).")
+
+    @model_validator(mode="after")
+    def _policy_is_valid(self) -> NotificationsSettings:
+        self.policy()  # raises ValueError, reported as a configuration error
+        return self
+
+    def policy(self) -> Policy:
+        """The day counts of the rules."""
+        return Policy(plan_due_days=self.plan_due_days,
+                      milestone_notice_days=self.milestone_notice_days,
+                      sleeping_after_days=self.sleeping_after_days,
+                      escalation_after_days=self.sleeping_escalation_days,
+                      expiry_notice_days=tuple(self.expiry_notice_days),
+                      evaluation_notice_days=self.evaluation_notice_days)
