@@ -246,12 +246,13 @@ async def notifications_factory(
     stack: list[Any] = []
 
     async def start(**overrides: Any) -> Notifications:
-        settings = load_settings(
-            NotificationsSettings,
-            notifications_database_url=await database_url_factory("notifications"),
-            amqp_url=fresh_topology, rabbitmq_management_url=rabbitmq_management_url,
-            scheduler_interval_seconds=3600, dispatch_interval_seconds=0.05,
-            retry_base_seconds=0.05, retry_max_seconds=0.2, max_attempts=3, **overrides)
+        values: dict[str, Any] = {
+            "notifications_database_url": await database_url_factory("notifications"),
+            "amqp_url": fresh_topology, "rabbitmq_management_url": rabbitmq_management_url,
+            "scheduler_interval_seconds": 3600, "dispatch_interval_seconds": 0.05,
+            "retry_base_seconds": 0.05, "retry_max_seconds": 0.2, "max_attempts": 3,
+            **overrides}
+        settings = load_settings(NotificationsSettings, **values)
         client = AgreementsClient("http://agreements", client=agreements.client)
         app = create_app(settings, agreements=client)
         context = app.router.lifespan_context(app)
