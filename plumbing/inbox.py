@@ -33,7 +33,7 @@ FIRST_VERSION = 1
 
 __all__ = [
     "FIRST_VERSION", "INBOX_SQL", "GapNotFilled", "InboxEvent", "Outcome", "handle",
-    "install", "is_transient", "with_retries",
+    "handle_in_transaction", "install", "is_transient", "with_retries",
 ]
 
 
@@ -107,25 +107,38 @@ async def handle(
     everything back, so the delivery can be retried.
     """
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO inbox_streams (stream_id, last_version) VALUES ($1, $2)"
-            " ON CONFLICT (stream_id) DO NOTHING",
-            event.stream_id, FIRST_VERSION - 1,
-        )
-        last: int = await conn.fetchval(
-            "SELECT last_version FROM inbox_streams WHERE stream_id = $1 FOR UPDATE",
-            event.stream_id,
-        )
-        seen = await conn.fetchval("SELECT 1 FROM inbox_events WHERE event_id = $1", event.event_id)
-        if event.version <= last or seen:
-            return Outcome.DUPLICATE
-        gap = event.version > last + 1
-        if gap:
-            await _fill_gap(conn, event, last, apply, fetch_missing)
-        await _record(conn, event)
-        await apply(conn, event)
-        await conn.execute(
-            "UPDATE inbox_streams SET last_version = $2 WHERE stream_id = $1",
-            event.stream_id, event.version,
-        )
-        return Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED
+        return await handle_in_transaction(conn, event, apply, fetch_missing)
+
+
+async def handle_in_transaction(
+    conn: Conn, event: InboxEvent, apply: Apply, fetch_missing: FetchMissing
+) -> Outcome:
+    """:func:`handle` on a connection whose transaction the caller opened and commits.
+
+    For a consumer that must do more in the same transaction, before or after (choose
+    a schema, take a lock, apply several events at once).
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("handle_in_transaction needs an open transaction")
+    await conn.execute(
+        "INSERT INTO inbox_streams (stream_id, last_version) VALUES ($1, $2)"
+        " ON CONFLICT (stream_id) DO NOTHING",
+        event.stream_id, FIRST_VERSION - 1,
+    )
+    last: int = await conn.fetchval(
+        "SELECT last_version FROM inbox_streams WHERE stream_id = $1 FOR UPDATE",
+        event.stream_id,
+    )
+    seen = await conn.fetchval("SELECT 1 FROM inbox_events WHERE event_id = $1", event.event_id)
+    if event.version <= last or seen:
+        return Outcome.DUPLICATE
+    gap = event.version > last + 1
+    if gap:
+        await _fill_gap(conn, event, last, apply, fetch_missing)
+    await _record(conn, event)
+    await apply(conn, event)
+    await conn.execute(
+        "UPDATE inbox_streams SET last_version = $2 WHERE stream_id = $1",
+        event.stream_id, event.version,
+    )
+    return Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED

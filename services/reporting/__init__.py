@@ -1,0 +1,1 @@
+"""Reporting: KPI projections of the agreement events, kpi.updated, rebuild (DESIGN §1, §8)."""

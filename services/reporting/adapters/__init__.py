@@ -1,0 +1,1 @@
+"""Adapters of the reporting service: PostgreSQL projection, outbox and its relay."""

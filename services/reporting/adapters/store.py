@@ -1,0 +1,195 @@
+"""Rows of a projection generation: agreement facts, children's signings, work programs and
+figures. Every function works on a connection already inside :func:`generations.enter`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from contracts.common import DocumentType, Kind, Stage
+from contracts.kpi import Indicator
+from plumbing.db import Conn
+
+from ..domain import AgreementFacts, Figure, FigureKey
+from ..domain.figures import PROVINCE, number
+
+_FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
+                 "stage, version, parent_id, number, signed_on, effective_from, "
+                 "effective_until, terminated_on, activity_dates")
+
+
+def _facts(row: asyncpg.Record) -> AgreementFacts:
+    return AgreementFacts(
+        id=row["agreement_id"], title=row["title"], kind=Kind(row["kind"]),
+        document_type=DocumentType(row["document_type"]), lead_opd=row["lead_opd"],
+        plan_year=row["plan_year"], proposed_on=row["proposed_on"], stage=Stage(row["stage"]),
+        version=row["version"], parent_id=row["parent_id"], number=row["number"],
+        signed_on=row["signed_on"], effective_from=row["effective_from"],
+        effective_until=row["effective_until"], terminated_on=row["terminated_on"],
+        activity_dates=tuple(row["activity_dates"]))
+
+
+async def lock_agreements(conn: Conn, ids: Iterable[UUID]) -> None:
+    """Serialize the transactions that change these agreements' contributions (an agreement
+    and a child signing on another stream), in a fixed order against deadlocks."""
+    for agreement_id in sorted(set(ids)):
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended("
+                           "current_schema() || ':' || $1, 0))", str(agreement_id))
+
+
+async def load_facts(conn: Conn, ids: Iterable[UUID]) -> dict[UUID, AgreementFacts]:
+    """The facts of these agreements (those known)."""
+    rows = await conn.fetch(f"SELECT {_FACT_COLUMNS} FROM agreements "
+                            "WHERE agreement_id = ANY($1::uuid[])", list(ids))
+    return {row["agreement_id"]: _facts(row) for row in rows}
+
+
+async def save_facts(conn: Conn, facts: AgreementFacts) -> None:
+    """Insert or replace an agreement's facts."""
+    await conn.execute(
+        f"INSERT INTO agreements ({_FACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+        " $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (agreement_id) DO UPDATE SET"
+        " stage = EXCLUDED.stage, version = EXCLUDED.version, parent_id = EXCLUDED.parent_id,"
+        " number = EXCLUDED.number, signed_on = EXCLUDED.signed_on,"
+        " effective_from = EXCLUDED.effective_from, effective_until = EXCLUDED.effective_until,"
+        " terminated_on = EXCLUDED.terminated_on, activity_dates = EXCLUDED.activity_dates",
+        facts.id, facts.title, facts.kind.value, facts.document_type.value, facts.lead_opd,
+        facts.plan_year, facts.proposed_on, facts.stage.value, facts.version, facts.parent_id,
+        facts.number, facts.signed_on, facts.effective_from, facts.effective_until,
+        facts.terminated_on, list(facts.activity_dates))
+
+
+async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> dict[UUID, list[date]]:
+    """Per parent, the dates its PKS and ADDENDUM children were signed."""
+    rows = await conn.fetch("SELECT parent_id, signed_on FROM child_signings "
+                            "WHERE parent_id = ANY($1::uuid[])", list(parent_ids))
+    found: dict[UUID, list[date]] = {}
+    for row in rows:
+        found.setdefault(row["parent_id"], []).append(row["signed_on"])
+    return found
+
+
+async def add_child_signing(conn: Conn, child_id: UUID, parent_id: UUID, on: date) -> None:
+    """Record that a child of ``parent_id`` was signed on ``on``."""
+    await conn.execute("INSERT INTO child_signings (child_id, parent_id, signed_on)"
+                       " VALUES ($1, $2, $3) ON CONFLICT (child_id) DO NOTHING",
+                       child_id, parent_id, on)
+
+
+async def signed_agreements(conn: Conn) -> list[AgreementFacts]:
+    """Every signed agreement."""
+    rows = await conn.fetch(f"SELECT {_FACT_COLUMNS} FROM agreements "
+                            "WHERE signed_on IS NOT NULL ORDER BY signed_on, agreement_id")
+    return [_facts(row) for row in rows]
+
+
+async def all_child_signings(conn: Conn) -> dict[UUID, list[date]]:
+    """Every parent's children's signing dates."""
+    found: dict[UUID, list[date]] = {}
+    for row in await conn.fetch("SELECT parent_id, signed_on FROM child_signings"):
+        found.setdefault(row["parent_id"], []).append(row["signed_on"])
+    return found
+
+
+async def signing_days(conn: Conn, year: int, scope: str) -> list[int]:
+    """Days from proposal to signing of the agreements of ``scope`` signed in ``year``."""
+    kind, _, value = scope.partition(":")
+    column = {"opd": "lead_opd", "kind": "kind", "type": "document_type"}.get(kind)
+    condition = "" if scope == PROVINCE or column is None else f" AND {column} = $3"
+    args: list[object] = [date(year, 1, 1), date(year, 12, 31)]
+    if condition:
+        args.append(value)
+    rows = await conn.fetch("SELECT greatest(signed_on - proposed_on, 0) AS days FROM agreements"
+                            f" WHERE signed_on BETWEEN $1 AND $2{condition}", *args)
+    return [int(row["days"]) for row in rows]
+
+
+async def work_program(conn: Conn, year: int) -> tuple[float, float] | None:
+    """The (realization, effectiveness) targets of a year, if it has a work program."""
+    row = await conn.fetchrow("SELECT realization_target, effectiveness_target FROM "
+                              "work_programs WHERE year = $1", year)
+    return None if row is None else (row[0], row[1])
+
+
+async def save_work_program(conn: Conn, year: int, targets: tuple[float, float]) -> None:
+    """Adopt or replace a year's targets."""
+    await conn.execute(
+        "INSERT INTO work_programs (year, realization_target, effectiveness_target)"
+        " VALUES ($1, $2, $3) ON CONFLICT (year) DO UPDATE SET"
+        " realization_target = EXCLUDED.realization_target,"
+        " effectiveness_target = EXCLUDED.effectiveness_target", year, *targets)
+
+
+def _figure(row: asyncpg.Record) -> Figure:
+    key = FigureKey(Indicator(row["indicator"]), row["year"], row["scope"])
+    return Figure(key, number(row["numerator"]), row["denominator"], row["target"],
+                  row["revision"])
+
+
+_FIGURE_COLUMNS = "indicator, year, scope, numerator, denominator, target, revision"
+
+
+async def lock_all_figures(conn: Conn) -> None:
+    """Serialize the writers of figures until commit.
+
+    Nearly every event changes the province's figures, so writers queue on those rows
+    anyway; one lock taken before any figure is read makes that queue explicit and free of
+    deadlocks (new figures are inserted, which row locks alone would not order).
+    """
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended("
+                       "current_schema() || ':figures', 0))")
+
+
+async def lock_figures(conn: Conn, keys: Sequence[FigureKey]) -> dict[FigureKey, Figure]:
+    """The stored figures of these keys, after :func:`lock_all_figures`."""
+    await lock_all_figures(conn)
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE (indicator, year, scope) IN "
+        "(SELECT * FROM unnest($1::text[], $2::int[], $3::text[])) "
+        "ORDER BY indicator, year, scope",
+        [k.indicator.value for k in keys], [k.year for k in keys], [k.scope for k in keys])
+    return {f.key: f for f in map(_figure, rows)}
+
+
+async def figure(conn: Conn, key: FigureKey) -> Figure | None:
+    """One stored figure, if any."""
+    row = await conn.fetchrow(f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE indicator = $1"
+                              " AND year = $2 AND scope = $3", key.indicator.value, key.year,
+                              key.scope)
+    return None if row is None else _figure(row)
+
+
+async def figures_where(conn: Conn, *, indicators: Iterable[Indicator] | None = None,
+                        year: int | None = None, lock: bool = False) -> list[Figure]:
+    """Stored figures, optionally of some indicators and one year, in key order; ``lock``
+    takes :func:`lock_all_figures` first."""
+    if lock:
+        await lock_all_figures(conn)
+    names = None if indicators is None else [i.value for i in indicators]
+    rows = await conn.fetch(
+        f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE ($1::text[] IS NULL OR indicator = ANY($1))"
+        " AND ($2::int IS NULL OR year = $2) ORDER BY indicator, year, scope", names, year)
+    return [_figure(row) for row in rows]
+
+
+async def write_figures(conn: Conn, figures: Sequence[Figure]) -> None:
+    """Insert or replace figures (their revision already set)."""
+    if not figures:
+        return
+    await conn.executemany(
+        f"INSERT INTO figures ({_FIGURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (indicator, year, scope) DO UPDATE SET numerator = EXCLUDED.numerator,"
+        " denominator = EXCLUDED.denominator, target = EXCLUDED.target,"
+        " revision = EXCLUDED.revision",
+        [(f.key.indicator.value, f.key.year, f.key.scope, float(f.numerator), f.denominator,
+          f.target, f.revision) for f in figures])
+
+
+async def as_of_position(conn: Conn) -> int:
+    """The highest feed position applied to this generation (0 before any)."""
+    return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM inbox_events"))

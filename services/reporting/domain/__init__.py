@@ -1,0 +1,14 @@
+"""Pure KPI rules of the reporting service: facts, contributions, time-dependent figures."""
+
+from .contributions import contributions, difference, scopes
+from .facts import AgreementFacts, EventBeforeProposal, evolve
+from .figures import RATIO_INDICATORS, Figure, FigureKey, achievement, percent, zero
+from .signing import median, p90, signing_days, signing_figures
+from .timely import SleepingDocument, as_of, expiring, sleeping, timely_figures
+
+__all__ = [
+    "RATIO_INDICATORS", "AgreementFacts", "EventBeforeProposal", "Figure", "FigureKey",
+    "SleepingDocument", "achievement", "as_of", "contributions", "difference", "evolve",
+    "expiring", "median", "p90", "percent", "scopes", "signing_days", "signing_figures",
+    "sleeping", "timely_figures", "zero",
+]

@@ -1,0 +1,87 @@
+"""What one agreement adds to the event-driven figures (DESIGN §1 counting rules).
+
+The figures of ``realization``, ``effectiveness`` and ``agreements`` are sums over the
+agreements, so each agreement *contributes* to numerators and denominators, and an
+event changes the figures by ``contributions(after) - contributions(before)``. A
+contribution depends only on the agreement's facts and the dates its children were
+signed, so the sums do not depend on the order in which streams are delivered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+from typing import Literal, NamedTuple
+
+from contracts.common import DocumentType
+from contracts.kpi import Indicator
+
+from .facts import AgreementFacts
+from .figures import PROVINCE, FigureKey
+
+EFFECTIVENESS_TYPES = frozenset({DocumentType.MOU, DocumentType.PKS})
+"""Documents counted by effectiveness: memoranda (SINERGI's too) and PKS; not LOI, ADDENDUM."""
+FOLLOWING_UP_TYPES = frozenset({DocumentType.PKS, DocumentType.ADDENDUM})
+"""A signed document of these types follows up its parent."""
+
+Part = Literal["numerator", "denominator"]
+
+
+class Term(NamedTuple):
+    """One part (numerator or denominator) of one figure."""
+
+    key: FigureKey
+    part: Part
+
+
+def scopes(facts: AgreementFacts) -> tuple[str, ...]:
+    """The scopes an agreement counts in: the province, its lead agency, kind and type."""
+    return (PROVINCE, f"opd:{facts.lead_opd}", f"kind:{facts.kind.value}",
+            f"type:{facts.document_type.value}")
+
+
+def followed_up_years(facts: AgreementFacts, child_signings: Iterable[date]) -> set[int]:
+    """Years with a follow-up activity, a milestone completion or a child signed."""
+    return {d.year for d in facts.activity_dates} | {d.year for d in child_signings}
+
+
+def contributions(facts: AgreementFacts | None,
+                  child_signings: Iterable[date] = ()) -> Counter[Term]:
+    """What the agreement adds to each numerator and denominator."""
+    terms: Counter[Term] = Counter()
+    if facts is None:
+        return terms
+    where = scopes(facts)
+    if facts.plan_year is not None:
+        signed_in_plan_year = (facts.signed_on is not None
+                               and facts.signed_on.year == facts.plan_year)
+        for scope in where:
+            key = FigureKey(Indicator.REALIZATION, facts.plan_year, scope)
+            terms[Term(key, "denominator")] += 1
+            if signed_in_plan_year:
+                terms[Term(key, "numerator")] += 1
+    if facts.document_type in EFFECTIVENESS_TYPES and facts.signed_on is not None:
+        followed = followed_up_years(facts, child_signings)
+        for year in facts.in_force_years():
+            for scope in where:
+                key = FigureKey(Indicator.EFFECTIVENESS, year, scope)
+                terms[Term(key, "denominator")] += 1
+                if year in followed:
+                    terms[Term(key, "numerator")] += 1
+    year = facts.proposed_on.year
+    for scope in (*where, f"stage:{facts.stage.value}"):
+        terms[Term(FigureKey(Indicator.AGREEMENTS, year, scope), "numerator")] += 1
+    return terms
+
+
+def difference(before: Counter[Term], after: Counter[Term]) -> dict[FigureKey, tuple[int, int]]:
+    """Per figure, the change of (numerator, denominator); figures that do not move are left
+    out."""
+    changes: dict[FigureKey, list[int]] = {}
+    for term in before.keys() | after.keys():
+        delta = after[term] - before[term]
+        if delta:
+            slot = changes.setdefault(term.key, [0, 0])
+            slot[0 if term.part == "numerator" else 1] += delta
+    return {key: (d[0], d[1]) for key, d in changes.items() if d != [0, 0]}

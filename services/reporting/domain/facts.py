@@ -1,0 +1,100 @@
+"""What the reporting projection keeps about one agreement, folded from its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from contracts.common import DocumentType, Kind, Stage
+from contracts.events import (
+    AgreementEventData,
+    AgreementFollowUpRecorded,
+    AgreementMilestoneCompleted,
+    AgreementProposed,
+    AgreementSigned,
+    AgreementTerminated,
+)
+
+
+class EventBeforeProposal(ValueError):
+    """Raised when an agreement event arrives for an agreement not proposed yet."""
+
+
+@dataclass(frozen=True)
+class AgreementFacts:
+    """The facts of one agreement the indicators are computed from.
+
+    ``activity_dates`` are the dates of its own follow-up activities and milestone
+    completions (sorted, duplicates kept out); signings of its children are kept apart,
+    since they arrive on other streams.
+    """
+
+    id: UUID
+    title: str
+    kind: Kind
+    document_type: DocumentType
+    lead_opd: str
+    plan_year: int | None
+    proposed_on: date
+    stage: Stage
+    version: int
+    parent_id: UUID | None = None
+    number: str | None = None
+    signed_on: date | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
+    terminated_on: date | None = None
+    activity_dates: tuple[date, ...] = ()
+
+    @property
+    def in_force_until(self) -> date | None:
+        """Last day in force: the earlier of ``effective_until`` and the termination."""
+        if self.effective_until is None:
+            return None
+        if self.terminated_on is None:
+            return self.effective_until
+        return min(self.effective_until, self.terminated_on)
+
+    def in_force_on(self, day: date) -> bool:
+        """Whether ``day`` lies in the in-force period (both ends included)."""
+        until = self.in_force_until
+        return (self.effective_from is not None and until is not None
+                and self.effective_from <= day <= until)
+
+    def in_force_years(self) -> range:
+        """The years the in-force period overlaps (empty if never in force)."""
+        until = self.in_force_until
+        if self.effective_from is None or until is None or until < self.effective_from:
+            return range(0)
+        return range(self.effective_from.year, until.year + 1)
+
+
+def _with_activity(facts: AgreementFacts, on: date) -> tuple[date, ...]:
+    return tuple(sorted({*facts.activity_dates, on}))
+
+
+def evolve(facts: AgreementFacts | None, event: AgreementEventData) -> AgreementFacts:
+    """The facts after ``event`` (events of one agreement, in version order)."""
+    if isinstance(event, AgreementProposed):
+        return AgreementFacts(
+            id=event.agreement_id, title=event.title, kind=event.kind,
+            document_type=event.document_type, lead_opd=event.lead_opd,
+            plan_year=event.plan_year, proposed_on=event.proposed_on, stage=event.stage,
+            version=event.version, parent_id=event.parent_id)
+    if facts is None:
+        raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
+                                  "before its proposal")
+    facts = replace(facts, stage=event.stage, version=event.version)
+    match event:
+        case AgreementSigned():
+            return replace(facts, number=event.number, signed_on=event.signed_on,
+                           effective_from=event.effective_from,
+                           effective_until=event.effective_until,
+                           parent_id=event.parent_id or facts.parent_id)
+        case AgreementFollowUpRecorded() | AgreementMilestoneCompleted():
+            return replace(facts, activity_dates=_with_activity(facts, event.on))
+        case AgreementTerminated():
+            return replace(facts, terminated_on=event.on)
+        case _:
+            return facts

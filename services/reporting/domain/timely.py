@@ -1,0 +1,100 @@
+"""Figures that move with time: sleeping documents and agreements expiring soon.
+
+A year's time-dependent figure is taken *as of* the end of that year, or today for the
+current year (:func:`as_of`), so past years keep a stable value and the current one
+follows the shared clock. Only what had happened by that date counts: signings,
+activities and terminations dated later are not known yet on it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from contracts.kpi import Indicator
+
+from .contributions import scopes
+from .facts import AgreementFacts
+from .figures import PROVINCE, FigureKey
+
+SLEEPING_AFTER_DAYS = 90
+EXPIRING_WITHIN_DAYS = 90
+
+
+def as_of(year: int, today: date) -> date:
+    """The date a year's time-dependent figures are taken at: 31 Dec, or today if earlier."""
+    return min(today, date(year, 12, 31))
+
+
+def _signed_and_in_force(facts: AgreementFacts, day: date) -> bool:
+    if facts.signed_on is None or facts.signed_on > day:
+        return False
+    if facts.terminated_on is not None and facts.terminated_on < day:
+        return False
+    return facts.in_force_on(day)
+
+
+def last_activity_on(facts: AgreementFacts, child_signings: Iterable[date],
+                     day: date) -> date | None:
+    """The latest of signing, own activities and children's signings, up to ``day``."""
+    dates = [d for d in (facts.signed_on, *facts.activity_dates, *child_signings)
+             if d is not None and d <= day]
+    return max(dates, default=None)
+
+
+@dataclass(frozen=True)
+class SleepingDocument:
+    """A signed agreement in force with no follow-up for too long (dokumen tidur)."""
+
+    facts: AgreementFacts
+    last_activity_on: date
+    days_without_activity: int
+
+
+def sleeping(facts: AgreementFacts, child_signings: Iterable[date], day: date,
+             after_days: int = SLEEPING_AFTER_DAYS) -> SleepingDocument | None:
+    """The agreement as a sleeping document on ``day``, or None if it is not one."""
+    if not _signed_and_in_force(facts, day):
+        return None
+    last = last_activity_on(facts, child_signings, day)
+    if last is None or (day - last).days < after_days:
+        return None
+    return SleepingDocument(facts, last, (day - last).days)
+
+
+def expiring(facts: AgreementFacts, day: date,
+             within_days: int = EXPIRING_WITHIN_DAYS) -> bool:
+    """Whether the agreement is in force on ``day`` and its validity ends within the days."""
+    return (_signed_and_in_force(facts, day) and facts.effective_until is not None
+            and (facts.effective_until - day).days <= within_days)
+
+
+def timely_figures(agreements: Iterable[AgreementFacts],
+                   children: Mapping[UUID, list[date]], years: Iterable[int], today: date,
+                   *, sleeping_after_days: int = SLEEPING_AFTER_DAYS,
+                   expiring_within_days: int = EXPIRING_WITHIN_DAYS) -> Counter[FigureKey]:
+    """The counts of ``sleeping`` and ``expiring_90_days`` per year and scope.
+
+    Every year given gets its province figures, zero included, so a year with nothing
+    asleep says 0 rather than nothing.
+    """
+    counts: Counter[FigureKey] = Counter()
+    wanted = [y for y in years if date(y, 1, 1) <= today]
+    for year in wanted:
+        counts[FigureKey(Indicator.SLEEPING, year, PROVINCE)] += 0
+        counts[FigureKey(Indicator.EXPIRING_90_DAYS, year, PROVINCE)] += 0
+    for facts in agreements:
+        if facts.signed_on is None:
+            continue
+        for year in wanted:
+            day = as_of(year, today)
+            if sleeping(facts, children.get(facts.id, ()), day, sleeping_after_days):
+                for scope in scopes(facts):
+                    counts[FigureKey(Indicator.SLEEPING, year, scope)] += 1
+            if expiring(facts, day, expiring_within_days):
+                for scope in scopes(facts):
+                    counts[FigureKey(Indicator.EXPIRING_90_DAYS, year, scope)] += 1
+    return counts

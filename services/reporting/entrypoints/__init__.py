@@ -1,0 +1,1 @@
+"""Entrypoints of the reporting service: HTTP, the queue subscriber, the rebuild CLI."""

@@ -1,0 +1,166 @@
+"""Helpers of the reporting tests: the real agreements service driven over HTTP, a relay of
+its feed to the broker, waiting for applied events, KPI subscribers."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import aio_pika
+import httpx
+
+from contracts import topology
+from contracts.codec import encode
+from contracts.envelope import routing_key_of
+from plumbing.agreements_client import AgreementsClient
+from plumbing.amqp import connect, publish_persistent
+from plumbing.settings import load_settings
+from services.reporting.adapters import generations
+from services.reporting.app import Reporting
+from services.reporting.settings import ReportingSettings
+
+TODAY = date(2023, 1, 10)
+SIGNATORY = {"name": "Setiawan Wangsaatmaja", "role": "REGIONAL_SECRETARY"}
+
+
+def proposal(**changes: Any) -> dict[str, Any]:
+    """A valid KSDPK proposal of DISKUK; ``changes`` override fields."""
+    body: dict[str, Any] = {
+        "title": "Galeri UMKM Juara", "kind": "KSDPK", "document_type": "MOU",
+        "partner": {"name": "blibli.com", "category": "THIRD_PARTY", "country": "ID"},
+        "lead_opd": "DISKUK", "objective": "Pemasaran produk UMKM", "sector": "Ekonomi",
+        "burdens_budget": False, "proposed_on": "2020-01-06",
+    }
+    body.update(changes)
+    return body
+
+
+class AgreementsService:
+    """The real agreements service in-process, driven over HTTP."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+        self.client = AgreementsClient("http://agreements", client=http)
+
+    async def post(self, path: str, body: Any = None, status: int = 200) -> dict[str, Any]:
+        """POST and check the status; the JSON answer."""
+        answer = await self.http.post(path, json=body)
+        assert answer.status_code == status, f"{path}: {answer.status_code} {answer.text}"
+        result: dict[str, Any] = answer.json()
+        return result
+
+    async def propose(self, **changes: Any) -> str:
+        """Propose; the new agreement's id."""
+        return str((await self.post("/agreements", proposal(**changes), 201))["id"])
+
+    async def sign(self, signed_on: str, effective_until: str, *,
+                   effective_from: str | None = None, **changes: Any) -> str:
+        """Propose, review, draft, discuss (agreed) and sign; the id."""
+        changes.setdefault("proposed_on", f"{signed_on[:4]}-01-02")
+        aid = await self.propose(**changes)
+        held_on = changes["proposed_on"]
+        for action, body in (("review", None), ("draft", {"note": "Draf 1"}),
+                             ("discuss", {"held_on": held_on, "summary": "Sepakat",
+                                          "outcome": "AGREED"})):
+            await self.post(f"/agreements/{aid}/{action}", body)
+        await self.post(f"/agreements/{aid}/sign", {
+            "number": f"120/{aid[:6]}/Pem.Um", "signed_on": signed_on, "signatory": SIGNATORY,
+            "effective_from": effective_from or signed_on, "effective_until": effective_until})
+        return aid
+
+    async def follow_up(self, aid: str, on: str) -> None:
+        """Record a follow-up activity."""
+        await self.post(f"/agreements/{aid}/follow-ups", {"on": on, "summary": "Rapat"})
+
+    async def work_program(self, year: int, realization: float, effectiveness: float) -> None:
+        """Adopt (or replace) a year's targets."""
+        answer = await self.http.post(f"/work-programs/{year}", json={
+            "realization_target": realization, "effectiveness_target": effectiveness})
+        assert answer.status_code in (200, 201), answer.text
+
+
+class FeedRelay:
+    """Publishes the agreements feed to ``kerjasama.events``, as the outbox relay would."""
+
+    def __init__(self, agreements: AgreementsService, amqp_url: str) -> None:
+        self._agreements = agreements
+        self._amqp_url = amqp_url
+        self.position = 0
+        self.published: list[Any] = []
+
+    async def new_events(self) -> list[Any]:
+        """The feed's events not handed out yet."""
+        found = []
+        while page := await self._agreements.client.feed(self.position):
+            found.extend(page)
+            self.position = page[-1].envelope.position
+        return found
+
+    async def publish(self, events: list[Any]) -> None:
+        """Publish these decoded events, persistent and confirmed."""
+        connection = await connect(self._amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            exchange = await channel.get_exchange(topology.EVENTS_EXCHANGE, ensure=False)
+            for event in events:
+                await publish_persistent(exchange, topology.EVENTS_EXCHANGE,
+                                         routing_key_of(event.type), encode(event.envelope),
+                                         message_id=str(event.envelope.id))
+        self.published.extend(events)
+
+    async def relay(self) -> list[Any]:
+        """Publish every new event of the feed; what was published."""
+        events = await self.new_events()
+        await self.publish(events)
+        return events
+
+
+ReportingFactory = Callable[..., Awaitable[Reporting]]
+
+
+def reporting_settings(database_url: str, amqp_url: str, **changes: Any) -> ReportingSettings:
+    """Settings for a test: refresh only when asked (or after events if set)."""
+    values: dict[str, Any] = {"reporting_database_url": database_url, "amqp_url": amqp_url,
+                              "refresh_seconds": 3600, "refresh_after_events_seconds": 3600,
+                              "transient_retry_seconds": 5}
+    values.update(changes)
+    return load_settings(ReportingSettings, **values)
+
+
+async def applied(service: Reporting) -> int:
+    """How many events the current generation applied."""
+    async with generations.enter(service.pool, "read") as conn:
+        return int(await conn.fetchval("SELECT count(*) FROM inbox_events"))
+
+
+async def wait_applied(service: Reporting, count: int, seconds: float = 20) -> None:
+    """Wait until the service applied ``count`` events."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (done := await applied(service)) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"applied {done} of {count}"
+        await asyncio.sleep(0.05)
+
+
+async def kpi_queue(amqp_url: str, pattern: str) -> tuple[Any, aio_pika.abc.AbstractQueue]:
+    """An exclusive queue bound to ``kerjasama.kpi`` with ``pattern``; (connection, queue)."""
+    connection = await connect(amqp_url)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(topology.KPI_EXCHANGE, pattern)
+    return connection, queue
+
+
+async def drain(queue: aio_pika.abc.AbstractQueue, quiet: float = 0.5) -> list[Any]:
+    """Every message until none came for ``quiet`` seconds (acked)."""
+    got = []
+    deadline = asyncio.get_running_loop().time() + quiet
+    while asyncio.get_running_loop().time() < deadline:
+        message = await queue.get(fail=False)
+        if message is None:
+            await asyncio.sleep(0.02)
+            continue
+        await message.ack()
+        got.append(message)
+        deadline = asyncio.get_running_loop().time() + quiet
+    return got
