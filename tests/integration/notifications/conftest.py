@@ -78,6 +78,11 @@ class SmtpServer:
         return [m for m in self.messages() if m["To"] == address]
 
 
+def subject(message: email.message.EmailMessage) -> str:
+    """The subject as a reader sees it (a long one is folded on the wire)."""
+    return " ".join(str(message["Subject"]).split())
+
+
 SmtpFactory = Callable[..., Awaitable[SmtpServer]]
 
 
@@ -220,6 +225,7 @@ class Notifications:
 
     client: httpx.AsyncClient
     runtime: Runtime
+    settings: NotificationsSettings
 
     async def deliveries(self, agreement_id: str, **params: Any) -> list[dict[str, Any]]:
         answer = await self.client.get("/deliveries",
@@ -242,7 +248,11 @@ async def notifications_factory(
     database_url_factory: Callable[[str], Awaitable[str]], fresh_topology: str,
     agreements: Agreements, rabbitmq_management_url: str,
 ) -> AsyncIterator[NotificationsFactory]:
-    """``await notifications_factory(smtp_port=..., **settings)``: a running service."""
+    """``await notifications_factory(smtp_port=..., **settings)``: a running service.
+
+    Each has a fresh database unless ``notifications_database_url`` names one (a replica,
+    or a restart of an earlier one).
+    """
     stack: list[Any] = []
 
     async def start(**overrides: Any) -> Notifications:
@@ -261,7 +271,7 @@ async def notifications_factory(
         transport = httpx.ASGITransport(app=app)
         http = httpx.AsyncClient(transport=transport, base_url="http://notifications")
         stack.append(http)
-        return Notifications(http, app.state.runtime)
+        return Notifications(http, app.state.runtime, settings)
 
     yield start
     for item in reversed(stack):

@@ -8,7 +8,14 @@ from typing import Any
 
 from plumbing import clock
 
-from .conftest import Agreements, Notifications, NotificationsFactory, SmtpFactory, eventually
+from .conftest import (
+    Agreements,
+    Notifications,
+    NotificationsFactory,
+    SmtpFactory,
+    eventually,
+    subject,
+)
 from .helpers import KSDPK_PROPOSAL
 
 SECRETARIAT = "tkksd@kerjasama.local"
@@ -66,7 +73,7 @@ async def test_an_smtp_server_that_refuses_twice_gets_the_email_on_the_third_att
     assert delivery["recipient"] == "TKKSD" and delivery["address"] == SECRETARIAT
     assert delivery["last_error"] is None
     [mail] = smtp.to(SECRETARIAT)
-    assert mail["Subject"].startswith("Permohonan fasilitasi kerja sama baru")
+    assert subject(mail).startswith("Permohonan fasilitasi kerja sama baru")
     metrics = await _metrics(service)
     assert _metric(metrics, "kerjasama_notifications_sent_total", **labels) == sent_before + 1
     assert _metric(metrics, "kerjasama_notifications_attempt_errors_total", **labels) >= 2
