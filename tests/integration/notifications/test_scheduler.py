@@ -53,7 +53,7 @@ async def _relayed(agreements: Agreements, service: Notifications, aid: str) -> 
     async def applied() -> bool:
         stored = await service.runtime.pool.fetchval(
             "SELECT version FROM agreements WHERE id = $1::uuid", aid)
-        return stored == version
+        return bool(stored == version)
 
     await eventually(applied, what="events applied")
 

@@ -1,0 +1,74 @@
+"""Message texts (Bahasa Indonesia and English), webhook signatures, the view's storage."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+import pytest
+
+from contracts.common import Stage
+from services.notifications.adapters.projection import from_json, to_json
+from services.notifications.adapters.templates import Renderer, format_date
+from services.notifications.adapters.webhook import sign, verify
+from services.notifications.domain import AgreementView, Notice, PlannedMilestone, Rule
+
+VIEW = AgreementView(
+    id=uuid4(), title="Kerja sama pembangunan dengan Chungcheongnam-do", kind="KSDPL",
+    document_type="MOU", partner_name="Chungcheongnam-do", partner_country="KR",
+    lead_opd="BIRO_PEM", supporting_opds=("DISPARBUD",), stage=Stage.SIGNED, version=7,
+    proposed_on=date(2021, 1, 11), recorded_on=date(2021, 1, 11), number="120/15/Pem.Um",
+    signed_on=date(2021, 4, 20), signing_recorded_on=date(2021, 4, 20),
+    effective_from=date(2021, 4, 20), effective_until=date(2024, 4, 19),
+    milestones=(PlannedMilestone("m1", "Misi budaya", date(2021, 8, 17), date(2021, 5, 1)),))
+RENDERER = Renderer()
+
+
+def test_every_rule_has_a_template_in_both_languages() -> None:
+    RENDERER.check()
+    for rule in Rule:
+        facts: dict[str, str | int | None] = {
+            "days": 30, "semester": 1, "year": 2021, "milestone": "Misi budaya",
+            "reason": "Lengkapi kajian manfaat", "proposed_on": "2021-01-11",
+            "signed_on": "2021-04-20", "number": "120/15/Pem.Um",
+            "last_activity_on": "2021-04-20"}
+        notice = Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts)
+        for language in ("id", "en"):
+            message = RENDERER.render(notice, VIEW, "Biro Pemerintahan", language)
+            assert message.subject and "\n" not in message.subject
+            assert VIEW.title in message.subject + message.text
+            assert "Chungcheongnam-do" in message.text and "BIRO_PEM" in message.text
+
+
+def test_the_expiry_texts_name_the_days_left_and_the_last_day() -> None:
+    notice = Notice(Rule.EXPIRY_30_DAYS, "2024-04-19", (), due_on=date(2024, 4, 19),
+                    facts={"days": 30})
+    indonesian = RENDERER.render(notice, VIEW, "DISPARBUD", "id")
+    assert indonesian.subject == f"Masa berlaku kerja sama berakhir dalam 30 hari: " \
+                                 f"{VIEW.title} (19 April 2024)"
+    english = RENDERER.render(notice, VIEW, "DISPARBUD", "en")
+    assert english.subject == f"Cooperation ends in 30 days: {VIEW.title} (19 April 2024)"
+    assert "Dear DISPARBUD" in english.text
+
+
+@pytest.mark.parametrize(("language", "text"), [("id", "17 Agustus 2021"),
+                                                 ("en", "17 August 2021")])
+def test_dates_are_written_in_the_recipients_language(language: str, text: str) -> None:
+    assert format_date(date(2021, 8, 17), language) == text
+
+
+def test_a_webhook_signature_covers_timestamp_and_body() -> None:
+    body = b'{"rule":"sleeping_warning"}'
+    signature = sign("s3cret-s3cret-s3cret", "1618900000", body)
+    assert signature.startswith("sha256=") and len(signature) == 7 + 64
+    assert verify("s3cret-s3cret-s3cret", "1618900000", body, signature, now=1618900010)
+    assert not verify("other", "1618900000", body, signature, now=1618900010)
+    assert not verify("s3cret-s3cret-s3cret", "1618900001", body, signature, now=1618900010)
+    assert not verify("s3cret-s3cret-s3cret", "1618900000", body + b" ", signature,
+                      now=1618900010)
+    assert not verify("s3cret-s3cret-s3cret", "1618900000", body, signature,
+                      now=1618900000 + 3600)
+
+
+def test_the_view_survives_its_storage() -> None:
+    assert from_json(to_json(VIEW)) == VIEW
