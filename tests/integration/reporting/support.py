@@ -42,12 +42,16 @@ class AgreementsService:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
         self.client = AgreementsClient("http://agreements", client=http)
+        self.versions: dict[str, int] = {}
+        """Last version of every stream written, from the answers: their sum is the number
+        of events stored."""
 
     async def post(self, path: str, body: Any = None, status: int = 200) -> dict[str, Any]:
         """POST and check the status; the JSON answer."""
         answer = await self.http.post(path, json=body)
         assert answer.status_code == status, f"{path}: {answer.status_code} {answer.text}"
         result: dict[str, Any] = answer.json()
+        self.versions[str(result["id"])] = int(result["version"])
         return result
 
     async def propose(self, **changes: Any) -> str:
@@ -78,6 +82,12 @@ class AgreementsService:
         answer = await self.http.post(f"/work-programs/{year}", json={
             "realization_target": realization, "effectiveness_target": effectiveness})
         assert answer.status_code in (200, 201), answer.text
+        self.versions[f"work-program-{year}"] = int(answer.json()["version"])
+
+    @property
+    def stored(self) -> int:
+        """How many events the service stored."""
+        return sum(self.versions.values())
 
 
 class FeedRelay:
@@ -87,14 +97,26 @@ class FeedRelay:
         self._agreements = agreements
         self._amqp_url = amqp_url
         self.position = 0
+        self.handed_out = 0
         self.published: list[Any] = []
 
-    async def new_events(self) -> list[Any]:
-        """The feed's events not handed out yet."""
-        found = []
-        while page := await self._agreements.client.feed(self.position):
+    async def new_events(self, seconds: float = 15) -> list[Any]:
+        """The feed's events not handed out yet: every event stored so far.
+
+        The feed holds back events while any transaction of the PostgreSQL cluster older
+        than them runs (DESIGN §3), so this waits until all stored events showed up.
+        """
+        found: list[Any] = []
+        deadline = asyncio.get_running_loop().time() + seconds
+        while self.handed_out + len(found) < self._agreements.stored:
+            assert asyncio.get_running_loop().time() < deadline, "the feed lags"
+            page = await self._agreements.client.feed(self.position)
+            if not page:
+                await asyncio.sleep(0.02)
+                continue
             found.extend(page)
             self.position = page[-1].envelope.position
+        self.handed_out += len(found)
         return found
 
     async def publish(self, events: list[Any]) -> None:
