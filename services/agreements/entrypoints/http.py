@@ -54,6 +54,8 @@ def parse_id(agreement_id: str) -> UUID:
 def answer(result: Accepted, status: int, location: str | None = None) -> JSONResponse:
     """The 200/201 answer of an accepted command, with its ETag (and Location)."""
     headers = {"ETag": f'"{result.version}"'}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
     if location:
         headers["Location"] = location
     return JSONResponse({"id": result.id, "version": result.version, "stage": result.stage},

@@ -1,0 +1,87 @@
+"""HTTP access to the services for the operator CLI and the demo loader.
+
+Every failure becomes :class:`CliError` with one line that says what went wrong: the
+service cannot be reached (and where), or the problem it answered (status, title,
+detail).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
+USER_HEADER = "X-Kerjasama-User"
+
+
+class CliError(Exception):
+    """Raised with a one-line message for the operator; the CLI exits non-zero."""
+
+
+def service_url(name: str) -> str:
+    """Base URL of a service: ``KERJASAMA_<NAME>_URL``, else localhost on its port."""
+    explicit = os.environ.get(f"KERJASAMA_{name.upper()}_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    port = os.environ.get(f"KERJASAMA_{name.upper()}_PORT", str(DEFAULT_PORTS[name]))
+    return f"http://127.0.0.1:{port}"
+
+
+def describe_problem(response: httpx.Response) -> str:
+    """``<status> <title>: <detail>`` of an RFC 9457 answer (or the raw text)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "title" in body:
+        detail = body.get("detail") or ""
+        return f"{response.status_code} {body['title']}" + (f": {detail}" if detail else "")
+    text = response.text.strip().splitlines()[0] if response.text.strip() else ""
+    return f"{response.status_code} {response.reason_phrase}" + (f": {text}" if text else "")
+
+
+@dataclass
+class ServiceClient:
+    """A JSON client of one service."""
+
+    name: str
+    base_url: str
+    user: str = "operator"
+    timeout: float = 30.0
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+    _client: httpx.AsyncClient | None = field(default=None, repr=False)
+
+    async def __aenter__(self) -> ServiceClient:
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
+                                         headers={USER_HEADER: self.user}, trust_env=False,
+                                         transport=self.transport)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def request(self, method: str, path: str, *, json: Any = None,
+                      params: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None,
+                      ok: tuple[int, ...] = (200, 201, 204)) -> httpx.Response:
+        """Send a request; CliError unless the status is in ``ok``."""
+        assert self._client is not None, "use ServiceClient in 'async with'"
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = await self._client.request(method, path, json=json, params=clean,
+                                                  headers=headers)
+        except httpx.TransportError as exc:
+            raise CliError(f"cannot reach the {self.name} service at {self.base_url} "
+                           f"({type(exc).__name__}: {exc or 'no answer'}); is it running? "
+                           "Start everything with ./scripts/run") from None
+        if response.status_code not in ok:
+            raise CliError(f"{self.name}: {method} {path}: {describe_problem(response)}")
+        return response
+
+    async def get_json(self, path: str, **params: Any) -> Any:
+        """GET a JSON document."""
+        return (await self.request("GET", path, params=params)).json()

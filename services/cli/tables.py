@@ -1,0 +1,47 @@
+"""Plain-text tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+KPI_COLUMNS = ("indicator", "scope", "numerator", "denominator", "value", "target",
+               "achievement")
+KPI_ORDER = ("realization", "effectiveness", "sleeping", "expiring_90_days",
+             "signing_days_median", "signing_days_p90", "agreements")
+
+
+def cell(value: Any) -> str:
+    """A value as shown in a table: ``-`` for null, numbers without noise."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by two spaces, with a header rule."""
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    return "\n".join(lines)
+
+
+def kpi_sort_key(item: dict[str, Any]) -> tuple[int, int, str]:
+    """Headline indicators first, the province before other scopes."""
+    indicator = str(item.get("indicator"))
+    rank = KPI_ORDER.index(indicator) if indicator in KPI_ORDER else len(KPI_ORDER)
+    return rank, 0 if item.get("scope") == "province" else 1, str(item.get("scope"))
+
+
+def kpi_table(items: Iterable[dict[str, Any]], scopes: str | None = "province") -> str:
+    """The KPI figures of a year; ``scopes`` a scope or scope prefix (None: all)."""
+    chosen = [i for i in items if scopes is None or str(i.get("scope", "")).startswith(scopes)]
+    if not chosen:
+        return "(no figures)"
+    chosen.sort(key=kpi_sort_key)
+    return table(KPI_COLUMNS, ([i.get(c) for c in KPI_COLUMNS] for i in chosen))

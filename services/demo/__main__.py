@@ -1,0 +1,71 @@
+"""``python -m services.demo``: load the West Java demo and print the 2021 KPI table.
+
+Run by ``./scripts/run`` once every service is ready; safe to run again (it adds
+nothing the second time). Exits 1 with one line when a service refuses or is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from services.cli.client import CliError, ServiceClient, service_url
+from services.cli.tables import kpi_table
+from services.demo.loader import load
+from services.demo.plan import DemoDataError, load_data
+
+DEMO_USER = "demo-loader"
+
+
+async def _is_up(client: ServiceClient) -> bool:
+    try:
+        await client.request("GET", "/readyz")
+    except CliError:
+        return False
+    return True
+
+
+async def _last_position(agreements: ServiceClient) -> int:
+    last = 0
+    while page := await agreements.get_json("/events", after=last, limit=1000):
+        last = int(page[-1]["position"])
+    return last
+
+
+async def _kpis_when_caught_up(reporting: ServiceClient, position: int,
+                               wait: float = 30.0) -> list[dict[str, object]]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        items: list[dict[str, object]] = await reporting.get_json("/kpis", year=2021)
+        caught_up = any(int(str(i.get("as_of_position") or 0)) >= position for i in items)
+        if caught_up or loop.time() > deadline:
+            return items
+        await asyncio.sleep(0.5)
+
+
+async def main_async() -> int:
+    """Load the demo; print the summary and the 2021 KPI table."""
+    data = load_data()
+    async with ServiceClient("agreements", service_url("agreements"), DEMO_USER) as agreements, \
+            ServiceClient("notifications", service_url("notifications"), DEMO_USER) as notes, \
+            ServiceClient("reporting", service_url("reporting"), DEMO_USER) as reporting:
+        summary = await load(data, agreements, notes if await _is_up(notes) else None)
+        print(summary.line(), flush=True)
+        if await _is_up(reporting):
+            items = await _kpis_when_caught_up(reporting, await _last_position(agreements))
+            print("\nKPI 2021 (province):\n" + kpi_table(items), flush=True)
+    return 0
+
+
+def main() -> int:
+    """Entry point; errors are one line and exit status 1."""
+    try:
+        return asyncio.run(main_async())
+    except (CliError, DemoDataError) as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

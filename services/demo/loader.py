@@ -1,0 +1,78 @@
+"""Load the West Java demo through the public HTTP interface, idempotently.
+
+Every command carries a stable ``Idempotency-Key`` (``demo-<agreement>-<step>``), so a
+second run is answered from the first and stores nothing; the summary says how many
+commands were new. Agencies become notification contacts when the notifications
+service runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.cli.client import CliError, ServiceClient
+from services.demo.plan import agreement_steps, parent_key
+
+
+@dataclass
+class Summary:
+    """What a load did."""
+
+    agreements: int = 0
+    commands: int = 0
+    new_commands: int = 0
+    work_programs: int = 0
+    contacts: int = 0
+
+    def line(self) -> str:
+        """One line for people."""
+        return (f"demo: {self.agreements} agreements, {self.work_programs} work programs, "
+                f"{self.commands} commands ({self.new_commands} new), "
+                f"{self.contacts} agency contacts")
+
+
+async def load(data: dict[str, Any], agreements: ServiceClient,
+               notifications: ServiceClient | None = None) -> Summary:
+    """Send every command of the demo; returns what happened."""
+    summary = Summary()
+    for program in data.get("work_programs", []):
+        body = {k: v for k, v in program.items() if k != "year"}
+        response = await agreements.request(
+            "POST", f"/work-programs/{program['year']}", json=body,
+            headers={"Idempotency-Key": f"demo-work-program-{program['year']}"})
+        summary.work_programs += 1
+        summary.commands += 1
+        summary.new_commands += "Idempotent-Replayed" not in response.headers
+    ids: dict[str, str] = {}
+    for entry in data["agreements"]:
+        await _load_agreement(data, entry, ids, agreements, summary)
+    if notifications is not None:
+        for agency in data.get("agencies", []):
+            await notifications.request("PUT", f"/contacts/{agency['code']}", json={
+                "emails": agency.get("emails", []), "webhooks": [], "language": "id"})
+            summary.contacts += 1
+    return summary
+
+
+async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict[str, str],
+                          agreements: ServiceClient, summary: Summary) -> None:
+    for step in agreement_steps(data, entry):
+        headers = {"Idempotency-Key": step.idempotency_key}
+        if step.action == "propose":
+            body = dict(step.body or {})
+            if parent := parent_key(entry):
+                if parent not in ids:
+                    raise CliError(f"demo agreement {entry['key']}: parent {parent} must "
+                                   "come before it in the data file")
+                body["parent_id"] = ids[parent]
+            response = await agreements.request("POST", "/agreements", json=body,
+                                                headers=headers)
+            ids[step.key] = response.json()["id"]
+        else:
+            response = await agreements.request(
+                "POST", f"/agreements/{ids[step.key]}/{step.action}", json=step.body,
+                headers=headers)
+        summary.commands += 1
+        summary.new_commands += "Idempotent-Replayed" not in response.headers
+    summary.agreements += 1

@@ -1,0 +1,122 @@
+"""Turn the demo data file into the public commands that produce it (pure, no I/O).
+
+An agreement entry describes where the agreement stands: its proposal, the date it was
+discussed, the approvals, the signing, the plan, completed milestones, follow-ups,
+evaluations and a termination; or where it stopped (``until``, ``rejected``). The steps
+are the HTTP actions of DESIGN §8 that a secretariat would have taken, in order, each
+with a stable idempotency key so that loading twice stores nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).with_name("west_java_2021.json")
+STOPS = ("PROPOSED", "IN_REVIEW", "DRAFTING", "IN_DISCUSSION", "AWAITING_APPROVAL",
+         "READY_TO_SIGN", "SIGNED")
+
+
+class DemoDataError(ValueError):
+    """Raised when the demo data file is not what the loader expects."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One public command: the agreement it acts on (by key), the action and its body."""
+
+    key: str
+    action: str  # "propose" or a DESIGN §8 action path such as "sign"
+    body: dict[str, Any] | None
+    idempotency_key: str
+
+
+def load_data(path: Path = DATA_FILE) -> dict[str, Any]:
+    """The demo data file, parsed."""
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DemoDataError(f"cannot read the demo data {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("agreements"), list):
+        raise DemoDataError(f"{path}: expected an object with an 'agreements' list")
+    return data
+
+
+def signatory(data: dict[str, Any], role: str, lead_opd: str) -> dict[str, str]:
+    """Name and role of who signs for the province."""
+    names: dict[str, str] = data.get("signatories", {})
+    agencies = {a["code"]: a["name"] for a in data.get("agencies", [])}
+    name = names.get(f"{role}:{lead_opd}") or names.get(role)
+    if name is None:
+        name = f"Kepala {agencies.get(lead_opd, lead_opd)}"
+    return {"name": name, "role": role}
+
+
+def agreement_steps(data: dict[str, Any], entry: dict[str, Any]) -> list[Step]:
+    """The commands that bring one agreement where the entry says it stands."""
+    key = entry["key"]
+    default = ("SIGNED" if "signing" in entry
+               else "IN_REVIEW" if "rejected" in entry else "PROPOSED")
+    until = entry.get("until", default)
+    if until not in STOPS:
+        raise DemoDataError(f"agreement {key}: until {until!r} is not one of {STOPS}")
+    steps: list[Step] = []
+
+    def add(action: str, body: dict[str, Any] | None = None, suffix: str = "") -> None:
+        steps.append(Step(key, action, body, f"demo-{key}-{action}{suffix}"))
+
+    proposal = {k: v for k, v in entry["proposal"].items() if k != "parent"}
+    add("propose", proposal)
+    if until == "PROPOSED":
+        return steps
+    add("review")
+    if reason := entry.get("revision"):
+        add("request-revision", {"reason": reason})
+        add("resubmit")
+    if reason := entry.get("rejected"):
+        add("reject", {"reason": reason})
+        return steps
+    if until == "IN_REVIEW":
+        return steps
+    add("draft", {"note": "Draf naskah disusun bersama mitra"})
+    if until == "DRAFTING":
+        return steps
+    outcome = "CONTINUE" if until == "IN_DISCUSSION" else "AGREED"
+    add("discuss", {"held_on": entry["discussed_on"], "outcome": outcome,
+                    "summary": "Pembahasan naskah kerja sama bersama mitra"})
+    if until == "IN_DISCUSSION":
+        return steps
+    for authority, on in entry.get("approvals", {}).items():
+        add("approve", {"authority": authority, "approved_on": on}, f"-{authority}")
+    if until in ("AWAITING_APPROVAL", "READY_TO_SIGN"):
+        return steps
+    signing = dict(entry["signing"])
+    role = signing.pop("role")
+    add("sign", {**signing, "signatory": signatory(data, role, proposal["lead_opd"])})
+    steps.extend(_after_signing(entry))
+    return steps
+
+
+def _after_signing(entry: dict[str, Any]) -> list[Step]:
+    key = entry["key"]
+    steps: list[Step] = []
+    if plan := entry.get("plan"):
+        steps.append(Step(key, "plan", {"milestones": plan}, f"demo-{key}-plan"))
+    for milestone, on in entry.get("completed", {}).items():
+        steps.append(Step(key, f"milestones/{milestone}/complete", {"on": on},
+                          f"demo-{key}-complete-{milestone}"))
+    for n, follow_up in enumerate(entry.get("follow_ups", []), start=1):
+        steps.append(Step(key, "follow-ups", follow_up, f"demo-{key}-follow-up-{n}"))
+    for n, evaluation in enumerate(entry.get("evaluations", []), start=1):
+        steps.append(Step(key, "evaluate", evaluation, f"demo-{key}-evaluate-{n}"))
+    if terminated := entry.get("terminated"):
+        steps.append(Step(key, "terminate", terminated, f"demo-{key}-terminate"))
+    return steps
+
+
+def parent_key(entry: dict[str, Any]) -> str | None:
+    """The key of the agreement an entry's proposal names as parent, if any."""
+    parent = entry["proposal"].get("parent")
+    return parent if isinstance(parent, str) else None

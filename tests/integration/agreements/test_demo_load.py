@@ -1,0 +1,40 @@
+"""The West Java demo loads through the public HTTP interface, and a second load adds nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+
+from services.cli.client import ServiceClient
+from services.demo.loader import load
+from services.demo.plan import load_data
+
+
+async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
+        agreements_client: httpx.AsyncClient) -> None:
+    data = load_data()
+    transport = agreements_client._transport  # the in-process app
+    async with ServiceClient("agreements", "http://agreements", "demo",
+                             transport=transport) as agreements:
+        first = await load(data, agreements)
+        events_after_first = len(await agreements.get_json("/events", limit=1000))
+        second = await load(data, agreements)
+        events_after_second = len(await agreements.get_json("/events", limit=1000))
+
+    assert first.agreements == second.agreements == len(data["agreements"]) == 28
+    assert first.new_commands == first.commands > 150
+    assert second.new_commands == 0
+    assert events_after_first == events_after_second == first.commands
+
+    listing = (await agreements_client.get("/agreements", params={"limit": 500})).json()
+    stages = Counter(a["stage"] for a in listing)
+    assert stages == {"SIGNED": 24, "TERMINATED": 1, "AWAITING_APPROVAL": 1,
+                      "DRAFTING": 1, "REJECTED": 1}
+    by_title = {a["title"]: a for a in listing}
+    rebana = by_title["Pengembangan Kawasan Metropolitan Rebana"]
+    assert len(rebana["co_partners"]) == 6
+    garuda = by_title["Angkutan kargo udara dari Bandara Internasional Jawa Barat Kertajati"]
+    assert garuda["last_child_signed_on"] == "2021-02-22"
+    planned_2021 = [a for a in listing if a.get("plan_year") == 2021]
+    assert len(planned_2021) == 13
