@@ -1,0 +1,47 @@
+"""``python -m services.notifications`` runs on a fresh broker: it declares the topology."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.urls import with_vhost
+from tests.conftest import AMQP_URL
+
+from .conftest import eventually, free_port
+
+
+async def test_the_service_process_starts_on_an_empty_vhost_and_is_ready(
+        rabbit_vhost_factory: Callable[[], Awaitable[str]], rabbit_admin: RabbitAdmin,
+        rabbitmq_management_url: str,
+        database_url_factory: Callable[[str], Awaitable[str]]) -> None:
+    vhost = await rabbit_vhost_factory()
+    port = free_port()
+    env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
+           "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
+           "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("process"),
+           "KERJASAMA_NOTIFICATIONS_PORT": str(port), "KERJASAMA_LOG_LEVEL": "WARNING"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.notifications", env=env)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                     trust_env=False) as client:
+            async def ready() -> bool:
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(ready, within=30, what="/readyz of the service process")
+            queues = {q["name"] for q in await rabbit_admin.list_queues(vhost)}
+            assert {"notifications.events", "notifications.events.dlq"} <= queues
+            metrics = (await client.get("/metrics")).text
+            assert "kerjasama_notifications_backlog" in metrics
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), timeout=20) is not None
