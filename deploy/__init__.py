@@ -1,0 +1,1 @@
+"""Deployment files of kerjasama; the Python here generates the RabbitMQ definitions."""

@@ -1,0 +1,1 @@
+"""RabbitMQ: definitions (vhost, users, permissions, topology, policies) and configuration."""

@@ -1,0 +1,213 @@
+"""The broker definitions on the real broker: they load, and each user may do only its part.
+
+Outside systems may send commands and follow events and KPI updates through queues of
+their own, and may not publish events; each service user may do what its service does
+(declare the topology, publish where it publishes, consume its own queue) and no more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aio_pika
+import aio_pika.abc
+import aiormq.exceptions
+import pytest
+
+from contracts import topology
+from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.topology import declare_all
+from tests.integration.deploy.conftest import LoadedDefinitions
+
+REFUSED = (aiormq.exceptions.ChannelAccessRefused,)
+
+
+@pytest.fixture
+async def connect_as(
+    loaded_definitions: LoadedDefinitions,
+) -> AsyncIterator[object]:
+    opened: list[aio_pika.abc.AbstractConnection] = []
+
+    async def connect(key: str) -> aio_pika.abc.AbstractConnection:
+        connection = await aio_pika.connect(loaded_definitions.amqp_url(key))
+        opened.append(connection)
+        return connection
+
+    yield connect
+    for connection in opened:
+        await connection.close()
+
+
+async def _publish(connection: aio_pika.abc.AbstractConnection, exchange: str,
+                   routing_key: str) -> None:
+    """Publish one persistent message with a confirm on a fresh channel."""
+    channel = await connection.channel(publisher_confirms=True)
+    try:
+        target = (channel.default_exchange if exchange == ""
+                  else await channel.get_exchange(exchange, ensure=False))
+        await asyncio.wait_for(target.publish(
+            aio_pika.Message(b'{"probe": true}', delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key), 10)
+    finally:
+        if not channel.is_closed:
+            await channel.close()
+
+
+async def _refused(action: object) -> None:
+    with pytest.raises(REFUSED) as refusal:
+        await action  # type: ignore[misc]
+    assert "ACCESS_REFUSED" in str(refusal.value)
+
+
+async def test_definitions_load_into_the_broker_as_the_topology(
+    loaded_definitions: LoadedDefinitions, rabbit_admin: RabbitAdmin
+) -> None:
+    vhost = loaded_definitions.vhost
+    exchanges = {e["name"]: e for e in await rabbit_admin.list_exchanges(vhost)}
+    for exchange in topology.EXCHANGES:
+        assert exchanges[exchange.name]["type"] == exchange.type
+        assert exchanges[exchange.name]["durable"] is True
+    queues = {q["name"]: q for q in await rabbit_admin.list_queues(vhost)}
+    assert set(queues) == {q.name for q in topology.QUEUES}
+    for queue in topology.QUEUES:
+        assert queues[queue.name]["type"] == "quorum"
+        assert queues[queue.name]["arguments"] == queue.arguments
+    bindings = {(b["source"], b["destination"], b["routing_key"])
+                for b in await rabbit_admin.list_bindings(vhost) if b["source"]}
+    assert bindings == {(b.exchange, q.name, b.routing_key)
+                        for q in topology.QUEUES for b in q.bindings}
+    policies = {p["name"]: p for p in await rabbit_admin.list_policies(vhost)}
+    assert set(policies) == {p.name for p in topology.POLICIES}
+    for policy in topology.POLICIES:
+        assert policies[policy.name]["definition"] == policy.definition
+    effective: dict[str, object] = {}
+    for _ in range(100):  # the broker applies policies to queues shortly after the import
+        for queue in topology.QUEUES:
+            info = await rabbit_admin.get_queue(vhost, queue.name)
+            effective[queue.name] = (info or {}).get("effective_policy_definition") or {}
+        if all(effective[q.name] for q in topology.CONSUMER_QUEUES):
+            break
+        await asyncio.sleep(0.1)
+    for queue in topology.QUEUES:
+        expected = ({"delivery-limit": topology.DELIVERY_LIMIT}
+                    if queue in topology.CONSUMER_QUEUES else {})
+        assert effective[queue.name] == expected, queue.name
+
+
+@pytest.mark.parametrize("key", ["AGREEMENTS", "NOTIFICATIONS", "REPORTING"])
+async def test_each_service_user_may_declare_the_topology_and_apply_policies_at_start(
+    loaded_definitions: LoadedDefinitions, key: str
+) -> None:
+    await declare_all(loaded_definitions.amqp_url(key), loaded_definitions.management_url(key))
+
+
+async def test_outside_system_sends_commands_and_follows_events_and_kpis_in_its_own_queue(
+    loaded_definitions: LoadedDefinitions, connect_as: object
+) -> None:
+    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    channel = await external.channel()
+    own = await channel.declare_queue("external.bappeda-kab.events", durable=True,
+                                      arguments={"x-queue-type": "quorum"})
+    await own.bind(topology.EVENTS_EXCHANGE, "agreement.signed")
+    await own.bind(topology.KPI_EXCHANGE, "kpi.realization.#")
+    replies = await channel.declare_queue("", exclusive=True)  # amq.gen-...: for reply_to
+    assert replies.name.startswith("amq.gen-")
+
+    await _publish(external, topology.COMMANDS_EXCHANGE, "agreement.sign")
+    command = await _get(await (await connect_as("AGREEMENTS")).channel(),
+                         topology.AGREEMENTS_COMMANDS)
+    assert command.routing_key == "agreement.sign"
+
+    await _publish(await connect_as("AGREEMENTS"), topology.EVENTS_EXCHANGE, "agreement.signed")
+    await _publish(await connect_as("REPORTING"), topology.KPI_EXCHANGE,
+                   "kpi.realization.2021.province")
+    await _publish(await connect_as("AGREEMENTS"), "", replies.name)  # the command's reply
+    keys = {(await _get(channel, own.name)).routing_key, (await _get(channel, own.name)).routing_key}
+    assert keys == {"agreement.signed", "kpi.realization.2021.province"}
+    assert (await _get(channel, replies.name)).routing_key == replies.name
+
+
+async def _get(channel: aio_pika.abc.AbstractChannel,
+               queue: str) -> aio_pika.abc.AbstractIncomingMessage:
+    declared = await channel.get_queue(queue, ensure=False)
+    for _ in range(100):
+        message = await declared.get(no_ack=True, fail=False)
+        if message is not None:
+            return message
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing arrived in {queue}")
+
+
+@pytest.mark.parametrize(("exchange", "routing_key"), [
+    (topology.EVENTS_EXCHANGE, "agreement.signed"),
+    (topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
+    (topology.DEAD_LETTER_EXCHANGE, "reporting.events.dlq"),
+    ("", topology.AGREEMENTS_COMMANDS),  # around the commands exchange
+])
+async def test_outside_system_may_not_publish_events_kpis_or_dead_letters(
+    connect_as: object, exchange: str, routing_key: str
+) -> None:
+    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    await _refused(_publish(external, exchange, routing_key))
+
+
+async def test_outside_system_may_not_read_or_tap_the_services_queues(
+    connect_as: object
+) -> None:
+    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    await _refused(_consume(external, topology.AGREEMENTS_COMMANDS))
+    await _refused(_consume(external, topology.REPORTING_EVENTS))
+    channel = await external.channel()
+    await _refused(channel.declare_queue("reporting.events.copy", durable=True))
+    channel = await external.channel()
+    own = await channel.declare_queue("external.tap", durable=True)
+    await _refused(own.bind(topology.DEAD_LETTER_EXCHANGE, "reporting.events.dlq"))
+    channel = await external.channel()
+    own = await channel.get_queue("external.tap", ensure=False)
+    await _refused(own.bind(topology.COMMANDS_EXCHANGE, "agreement.sign"))
+
+
+async def _consume(connection: aio_pika.abc.AbstractConnection, queue: str) -> None:
+    channel = await connection.channel()
+    declared = await channel.get_queue(queue, ensure=False)
+    await declared.get(no_ack=False, fail=False)
+
+
+@pytest.mark.parametrize(("key", "allowed", "refused"), [
+    ("AGREEMENTS", [(topology.EVENTS_EXCHANGE, "agreement.signed"),
+                    (topology.DEAD_LETTER_EXCHANGE, "agreements.commands.dlq"),
+                    ("", "amq.gen-reply")],
+     [(topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
+      (topology.COMMANDS_EXCHANGE, "agreement.sign")]),
+    ("REPORTING", [(topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
+                   (topology.DEAD_LETTER_EXCHANGE, "reporting.events.dlq")],
+     [(topology.EVENTS_EXCHANGE, "agreement.signed"),
+      (topology.COMMANDS_EXCHANGE, "agreement.sign"), ("", "reporting.events")]),
+    ("NOTIFICATIONS", [(topology.DEAD_LETTER_EXCHANGE, "notifications.events.dlq")],
+     [(topology.EVENTS_EXCHANGE, "agreement.signed"),
+      (topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
+      (topology.COMMANDS_EXCHANGE, "agreement.sign"), ("", "notifications.events")]),
+])
+async def test_each_service_user_publishes_only_where_its_service_publishes(
+    connect_as: object, key: str, allowed: list[tuple[str, str]],
+    refused: list[tuple[str, str]]
+) -> None:
+    connection = await connect_as(key)  # type: ignore[operator]
+    for exchange, routing_key in allowed:
+        await _publish(connection, exchange, routing_key)
+    for exchange, routing_key in refused:
+        await _refused(_publish(connection, exchange, routing_key))
+
+
+@pytest.mark.parametrize(("key", "own"), [("AGREEMENTS", topology.AGREEMENTS_COMMANDS),
+                                          ("NOTIFICATIONS", topology.NOTIFICATIONS_EVENTS),
+                                          ("REPORTING", topology.REPORTING_EVENTS)])
+async def test_each_service_user_consumes_only_its_own_queue(
+    connect_as: object, key: str, own: str
+) -> None:
+    connection = await connect_as(key)  # type: ignore[operator]
+    await _consume(connection, own)
+    for queue in topology.QUEUES:
+        if queue.name != own:
+            await _refused(_consume(connection, queue.name))
