@@ -1,0 +1,73 @@
+"""``kerjasama``: the operator's command line.
+
+Agreements (propose, advance, show, list, tail, work programs), the KPI table, dead
+letters and the demo, all through the services' public HTTP interfaces and the broker.
+Every error is one line on standard error and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from services.cli import agreements, dlq, reporting
+from services.cli.client import CliError, ServiceClient, service_url
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="kerjasama", description="Operate the kerjasama services: agreements, KPIs, "
+        "dead letters. Service URLs come from KERJASAMA_<SERVICE>_URL (default "
+        "http://127.0.0.1:8001/8002/8003), the broker from KERJASAMA_AMQP_URL and "
+        "KERJASAMA_RABBITMQ_MANAGEMENT_URL.")
+    parser.add_argument("--user", default=os.environ.get("KERJASAMA_USER", "operator"),
+                        help="acting user recorded with commands (KERJASAMA_USER)")
+    parser.add_argument("--output", choices=("table", "json"), default="table",
+                        help="output format of queries")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    agreements.add_parsers(sub)
+    reporting.add_parsers(sub)
+    dlq.add_parsers(sub)
+    demo = sub.add_parser("demo", help="load the West Java demo (idempotent)")
+    demo.set_defaults(run_demo=True)
+    return parser
+
+
+async def run(args: argparse.Namespace) -> str:
+    """Dispatch one parsed command; its output."""
+    if getattr(args, "run_demo", False):
+        from services.demo.__main__ import main_async
+
+        await main_async()
+        return ""
+    if hasattr(args, "run_broker"):
+        result: str = await args.run_broker(args)
+        return result
+    async with ServiceClient(args.service, service_url(args.service), args.user) as client:
+        output: str = await args.run(args, client)
+        return output
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kerjasama`` script."""
+    args = build_parser().parse_args(argv)
+    try:
+        output = asyncio.run(run(args))
+    except CliError as exc:
+        print(f"kerjasama: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, ConnectionError) as exc:
+        print(f"kerjasama: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    if output:
+        print(output)
+    return 0

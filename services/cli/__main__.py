@@ -1,0 +1,5 @@
+"""``python -m services.cli``: the same as the ``kerjasama`` script."""
+
+from services.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Command bodies from the command line: ``key=value`` pairs or a JSON file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from services.cli.client import CliError
+
+
+def parse_value(text: str) -> Any:
+    """JSON when it parses as JSON (numbers, true/false, lists), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def from_pairs(pairs: list[str]) -> dict[str, Any]:
+    """``a=1 b.c=x`` → ``{"a": 1, "b": {"c": "x"}}``; ``key+=v`` appends to a list."""
+    body: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"expected key=value, got {pair!r}")
+        append = key.endswith("+")
+        path = key.rstrip("+").split(".")
+        target = body
+        for part in path[:-1]:
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise CliError(f"{key}: {part} is already a value, not an object")
+            target = child
+        value = raw if path[-1] in ("number", "title", "summary", "reason", "note") \
+            else parse_value(raw)
+        if append:
+            existing = target.setdefault(path[-1], [])
+            if not isinstance(existing, list):
+                raise CliError(f"{key}: {path[-1]} is not a list")
+            existing.append(value)
+        else:
+            target[path[-1]] = value
+    return body
+
+
+def from_file(path: str) -> dict[str, Any]:
+    """A JSON object from a file, or from standard input for ``-``."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        body = json.loads(text)
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise CliError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise CliError(f"{path}: expected a JSON object")
+    return body
+
+
+def body_of(pairs: list[str], json_file: str | None) -> dict[str, Any] | None:
+    """The body given by ``--json`` and/or pairs (pairs override); None when neither."""
+    if json_file is None and not pairs:
+        return None
+    body = from_file(json_file) if json_file is not None else {}
+    body.update(from_pairs(pairs))
+    return body

@@ -1,0 +1,115 @@
+"""The operator CLI against a served agreements service and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aio_pika
+import httpx
+import pytest
+
+from plumbing.amqp import connect
+from plumbing.http import serve
+from plumbing.settings import load_settings
+from services.agreements.app import create_app
+from services.agreements.settings import AgreementsSettings
+from services.cli import main
+from tests.conftest import MANAGEMENT_URL
+from tests.private_rabbitmq import free_port
+
+
+@pytest.fixture
+async def served(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    port = free_port()
+    app = create_app(load_settings(AgreementsSettings, agreements_database_url=database_url,
+                                   messaging=False))
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="warning"))
+    url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient() as client:
+        for _ in range(100):
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    break
+            await asyncio.sleep(0.05)
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_URL", url)
+    yield url
+    stop.set()
+    await server
+
+
+async def kerjasama(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = await asyncio.to_thread(main, list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+PROPOSAL = ["title=Galeri UMKM Juara", "kind=KSDPK", "document_type=MOU",
+            "partner.name=blibli.com", "partner.category=THIRD_PARTY", "partner.country=ID",
+            "lead_opd=DISKUK", "objective=Pemasaran daring", "sector=UMKM",
+            "burdens_budget=false", "plan_year=2021", "proposed_on=2021-01-11"]
+
+
+async def test_an_operator_proposes_advances_shows_and_lists_agreements(
+        served: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = await kerjasama(capsys, "propose", *PROPOSAL)
+    assert status == 0 and "version 1  PROPOSED" in out
+    aid = out.split()[0]
+
+    status, out, _ = await kerjasama(capsys, "advance", aid, "review")
+    assert status == 0 and "version 2  IN_REVIEW" in out
+    status, out, err = await kerjasama(
+        capsys, "advance", aid, "sign", "number=518/1/2021", "signed_on=2021-02-01",
+        "signatory.name=Kusmana Hartadji", "signatory.role=HEAD_OF_AGENCY",
+        "effective_from=2021-02-01", "effective_until=2024-01-31")
+    assert status == 1 and out == ""
+    assert err.count("\n") == 1 and "409 Action not allowed in this stage" in err
+
+    status, out, _ = await kerjasama(capsys, "show", aid)
+    assert status == 0 and "Galeri UMKM Juara" in out and "review_started" in out
+    status, out, _ = await kerjasama(capsys, "list", "--stage", "IN_REVIEW")
+    assert status == 0 and aid in out
+    status, out, _ = await kerjasama(capsys, "tail")
+    assert status == 0 and out.count("kerjasama.agreement.") == 2
+
+
+async def test_errors_are_one_line_and_a_non_zero_exit(
+        served: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    status, _, err = await kerjasama(capsys, "propose", "title")
+    assert status == 1 and err == "kerjasama: expected key=value, got 'title'\n"
+    status, _, err = await kerjasama(capsys, "propose", "kind=KSDPK")
+    assert status == 1 and "422" in err and err.count("\n") == 1
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_URL", f"http://127.0.0.1:{free_port()}")
+    status, _, err = await kerjasama(capsys, "list")
+    assert status == 1 and "cannot reach the agreements service" in err
+
+
+async def test_dead_letters_are_listed_with_their_reason_and_requeued(
+        fresh_topology: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERJASAMA_AMQP_URL", fresh_topology)
+    monkeypatch.setenv("KERJASAMA_RABBITMQ_MANAGEMENT_URL", MANAGEMENT_URL)
+    connection = await connect(fresh_topology)
+    async with connection:
+        channel = await connection.channel()
+        await channel.default_exchange.publish(aio_pika.Message(
+            b'{"type": "kerjasama.agreement.signed.v1", "id": "e-1"}',
+            headers={"x-error": "invalid-data: field signed_on: missing",
+                     "x-original-queue": "reporting.events"},
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), "reporting.events.dlq")
+
+        status, out, _ = await kerjasama(capsys, "dlq", "list")
+        assert status == 0
+        assert "reporting.events.dlq" in out and "invalid-data: field signed_on" in out
+        status, out, _ = await kerjasama(capsys, "dlq", "requeue", "reporting.events")
+        assert status == 0 and "requeued 1 message" in out
+
+        back = await (await channel.get_queue("reporting.events")).get(fail=False)
+        assert back is not None and b'"e-1"' in back.body
+        assert "x-error" not in (back.headers or {})
+        await back.ack()
+        status, out, _ = await kerjasama(capsys, "dlq", "list", "reporting.events")
+        assert out.strip() == "no dead letters"
