@@ -131,6 +131,8 @@ class WebhookReceiver:
 
     port: int
     received: list[Received] = field(default_factory=list)
+    refuse: int = 0
+    """Answer 503 to this many requests first (each is recorded all the same)."""
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/{name}"
@@ -145,6 +147,8 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
     async def hook(name: str, request: Request) -> Response:
         receiver.received.append(Received(request.url.path, dict(request.headers),
                                           await request.body()))
+        if len(receiver.received) <= receiver.refuse:
+            return Response(status_code=503)
         return Response(status_code=204)
 
     stop = asyncio.Event()

@@ -7,12 +7,14 @@ from datetime import date
 from typing import Any
 
 from plumbing import clock
+from services.notifications.adapters.webhook import verify
 
 from .conftest import (
     Agreements,
     Notifications,
     NotificationsFactory,
     SmtpFactory,
+    WebhookReceiver,
     eventually,
     subject,
 )
@@ -100,3 +102,27 @@ async def test_an_smtp_server_that_always_refuses_leaves_the_delivery_failed_and
     metrics = await _metrics(service)
     assert _metric(metrics, "kerjasama_notifications_failed_total", **labels) == \
         failed_before + 1
+
+
+async def test_a_webhook_answering_503_is_retried_with_the_same_delivery_id_and_signed_anew(
+        agreements: Agreements, notifications_factory: NotificationsFactory,
+        smtp_server: SmtpFactory, webhook_receiver: WebhookReceiver) -> None:
+    clock.set_clock(date(2021, 1, 11))
+    smtp = await smtp_server()
+    service = await notifications_factory(smtp_port=smtp.port, max_attempts=3)
+    webhook_receiver.refuse = 1
+    answer = await service.client.put("/contacts/TKKSD", json={
+        "webhooks": [{"url": webhook_receiver.url("tkksd"), "secret": "tkksd-webhook-secret"}]})
+    assert answer.status_code == 201
+    aid = await _propose(agreements)
+
+    delivery = await _settled(service, aid)
+    assert (delivery["channel"], delivery["status"], delivery["attempts"]) == (
+        "webhook", "sent", 2)
+    first, second = webhook_receiver.received
+    assert first.headers["x-kerjasama-delivery"] == second.headers["x-kerjasama-delivery"] \
+        == str(delivery["id"])
+    assert first.body == second.body
+    for request in (first, second):
+        assert verify("tkksd-webhook-secret", request.headers["x-kerjasama-timestamp"],
+                      request.body, request.headers["x-kerjasama-signature"])
