@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from plumbing.settings import ConsumerSettings, Port, PostgresUrl
 from services.notifications.domain import Policy
+from services.notifications.domain.rules import EXPIRY_RULES
 
 
 def _comma_separated(value: Any) -> Any:
@@ -96,9 +97,19 @@ class NotificationsSettings(ConsumerSettings):
                                       "delivery is left to its sender before another may "
                                       "take it (a sender that crashed).")
 
+    @field_validator("expiry_notice_days")
+    @classmethod
+    def _known_expiry_days(cls, days: list[int]) -> list[int]:
+        unknown = sorted(set(days) - set(EXPIRY_RULES))
+        if unknown:
+            raise ValueError(f"each must be one of {sorted(EXPIRY_RULES)}, not {unknown}")
+        return days
+
     @model_validator(mode="after")
-    def _policy_is_valid(self) -> NotificationsSettings:
-        self.policy()  # raises ValueError, reported as a configuration error
+    def _escalation_after_warning(self) -> NotificationsSettings:
+        if self.sleeping_escalation_days <= self.sleeping_after_days:
+            raise ValueError("KERJASAMA_SLEEPING_ESCALATION_DAYS must be more than "
+                             "KERJASAMA_SLEEPING_AFTER_DAYS")
         return self
 
     def policy(self) -> Policy:
