@@ -1,0 +1,25 @@
+# One image for the three services: `docker run kerjasama:0.1.0 services.agreements`
+# (or services.notifications, services.reporting). Built from pyproject.toml with the exact
+# versions of constraints.txt; deploy/compose.yaml builds it as kerjasama:0.1.0.
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+RUN python -m venv /opt/kerjasama
+COPY pyproject.toml constraints.txt README.md ./
+COPY contracts contracts
+COPY plumbing plumbing
+COPY services services
+RUN /opt/kerjasama/bin/pip install --constraint constraints.txt .
+
+FROM python:3.11-slim-bookworm
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerjasama
+COPY --from=build /opt/kerjasama /opt/kerjasama
+ENV PATH=/opt/kerjasama/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    KERJASAMA_HTTP_HOST=0.0.0.0
+USER 10001
+WORKDIR /home/kerjasama
+EXPOSE 8001 8002 8003
+ENTRYPOINT ["python", "-m"]
+CMD ["services.agreements"]
