@@ -41,6 +41,7 @@ from services.agreements.errors import IdempotencyKeyReused, NotFound, VersionMi
 from services.agreements.metrics import APPEND_SECONDS, COMMANDS
 from services.agreements.streams import (
     Loaded,
+    empty_agreement,
     load_agreement_stream,
     load_work_program_stream,
     state_json,
@@ -86,26 +87,42 @@ class AgreementService:
         return result
 
     async def _handle(self, command: Command, actor: str) -> Accepted:
+        """Optimistic idempotency: the command-id record is only read when needed.
+
+        A new command costs one round trip to load its stream (none for a proposal with
+        a fresh id) and one to append. A repeat is recognised either by the unique
+        command id at append time, or, when the rules refuse it on the state it
+        produced itself, by looking the id up before answering the refusal.
+        """
         fingerprint = request_hash(command)
-        if isinstance(command, ProposeAgreement) and command.agreement_id is None:
+        fresh = isinstance(command, ProposeAgreement) and command.agreement_id is None
+        if fresh:  # a new stream: nothing to load
             command = command.model_copy(update={"agreement_id": uuid4()})
         for _attempt in range(MAX_ATTEMPTS):
-            previous = await records.find_command(self._pool, command.command_id)
-            if previous is not None:
-                return _replay(previous, fingerprint)
             try:
-                return await self._attempt(command, actor, fingerprint)
+                return await self._attempt(command, actor, fingerprint, fresh)
+            except DomainError:
+                previous = await records.find_command(self._pool, command.command_id)
+                if previous is not None:
+                    return _replay(previous, fingerprint)
+                raise
             except ConcurrencyConflict:
                 if isinstance(command, AgreementCommand) and command.expected_version is not None:
+                    previous = await records.find_command(self._pool, command.command_id)
+                    if previous is not None:
+                        return _replay(previous, fingerprint)
                     raise VersionMismatch(
                         f"agreement {command.agreement_id} changed while the command was "
                         f"handled; it is no longer at version {command.expected_version}"
                     ) from None
             except DuplicateCommand:
-                continue
+                previous = await records.find_command(self._pool, command.command_id)
+                if previous is not None:
+                    return _replay(previous, fingerprint)
         raise RuntimeError(f"command {command.command_id} lost {MAX_ATTEMPTS} races in a row")
 
-    async def _attempt(self, command: Command, actor: str, fingerprint: str) -> Accepted:
+    async def _attempt(self, command: Command, actor: str, fingerprint: str,
+                       fresh: bool) -> Accepted:
         today = clock.today()
         events: list[EventData]
         if isinstance(command, AdoptWorkProgram):
@@ -114,7 +131,8 @@ class AgreementService:
             stream_id = work_program_stream(command.year)
         else:
             agreement_id = _agreement_id(command)
-            loaded = await load_agreement_stream(self._pool, agreement_id)
+            loaded = empty_agreement() if fresh else await load_agreement_stream(
+                self._pool, agreement_id)
             if isinstance(command, AgreementCommand):
                 if loaded.state is None:
                     raise NotFound(f"no agreement with id {agreement_id}")

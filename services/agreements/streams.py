@@ -55,6 +55,11 @@ async def _load(conn: Conn | Pool, stream_id: str,
     return Loaded(state, last.version if last else 0, last.hash if last else None, evolve_fn)
 
 
+def empty_agreement() -> Loaded:
+    """The state of an agreement stream that has no events yet."""
+    return Loaded(None, 0, None, evolve)
+
+
 async def load_agreement_stream(conn: Conn | Pool, agreement_id: UUID) -> Loaded:
     """An agreement's state from its events (None when it does not exist)."""
     return await _load(conn, str(agreement_id), evolve)
@@ -73,5 +78,12 @@ def state_json(state: AgreementState) -> dict[str, Any]:
     return data
 
 
-__all__ = ["Loaded", "WorkProgramState", "load_agreement_stream", "load_work_program_stream",
-           "state_json", "work_program_stream"]
+__all__ = [
+    "Loaded",
+    "WorkProgramState",
+    "empty_agreement",
+    "load_agreement_stream",
+    "load_work_program_stream",
+    "state_json",
+    "work_program_stream",
+]
