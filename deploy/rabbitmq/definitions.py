@@ -97,8 +97,8 @@ USERS: tuple[User, ...] = (
          _names([topology.KPI_EXCHANGE, _DLX]) + _BIND_WRITE,
          _BIND_READ + _names([topology.REPORTING_EVENTS])),
     User("kerjasama-external", "EXTERNAL", (), (_EXTERNAL, SERVER_NAMED),
-         _names([topology.COMMANDS_EXCHANGE]) + (_EXTERNAL, SERVER_NAMED),
-         _names([topology.EVENTS_EXCHANGE, topology.KPI_EXCHANGE]) + (_EXTERNAL, SERVER_NAMED)),
+         (*_names([topology.COMMANDS_EXCHANGE]), _EXTERNAL, SERVER_NAMED),
+         (*_names([topology.EVENTS_EXCHANGE, topology.KPI_EXCHANGE]), _EXTERNAL, SERVER_NAMED)),
     User("kerjasama-admin", "ADMIN", ("administrator",), (".*",), (".*",), (".*",)),
 )
 
