@@ -123,7 +123,7 @@ async def save_work_program(conn: Conn, year: int, targets: tuple[float, float])
         " effectiveness_target = EXCLUDED.effectiveness_target", year, *targets)
 
 
-def _figure(row: asyncpg.Record) -> Figure:
+def figure_of(row: asyncpg.Record) -> Figure:
     key = FigureKey(Indicator(row["indicator"]), row["year"], row["scope"])
     return Figure(key, number(row["numerator"]), row["denominator"], row["target"],
                   row["revision"])
@@ -153,7 +153,7 @@ async def lock_figures(conn: Conn, keys: Sequence[FigureKey]) -> dict[FigureKey,
         "(SELECT * FROM unnest($1::text[], $2::int[], $3::text[])) "
         "ORDER BY indicator, year, scope",
         [k.indicator.value for k in keys], [k.year for k in keys], [k.scope for k in keys])
-    return {f.key: f for f in map(_figure, rows)}
+    return {f.key: f for f in map(figure_of, rows)}
 
 
 async def figure(conn: Conn, key: FigureKey) -> Figure | None:
@@ -161,7 +161,7 @@ async def figure(conn: Conn, key: FigureKey) -> Figure | None:
     row = await conn.fetchrow(f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE indicator = $1"
                               " AND year = $2 AND scope = $3", key.indicator.value, key.year,
                               key.scope)
-    return None if row is None else _figure(row)
+    return None if row is None else figure_of(row)
 
 
 async def figures_where(conn: Conn, *, indicators: Iterable[Indicator] | None = None,
@@ -174,7 +174,7 @@ async def figures_where(conn: Conn, *, indicators: Iterable[Indicator] | None = 
     rows = await conn.fetch(
         f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE ($1::text[] IS NULL OR indicator = ANY($1))"
         " AND ($2::int IS NULL OR year = $2) ORDER BY indicator, year, scope", names, year)
-    return [_figure(row) for row in rows]
+    return [figure_of(row) for row in rows]
 
 
 async def write_figures(conn: Conn, figures: Sequence[Figure]) -> None:

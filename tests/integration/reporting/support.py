@@ -9,9 +9,10 @@ from typing import Any
 
 import aio_pika
 import httpx
+from fastapi import FastAPI
 
 from contracts import topology
-from contracts.codec import encode
+from contracts.codec import Decoded, encode
 from contracts.envelope import routing_key_of
 from plumbing.agreements_client import AgreementsClient
 from plumbing.amqp import connect, publish_persistent
@@ -19,6 +20,7 @@ from plumbing.settings import load_settings
 from services.reporting.adapters import generations
 from services.reporting.app import Reporting
 from services.reporting.settings import ReportingSettings
+from tests.integration.reporting.histories import History
 
 TODAY = date(2023, 1, 10)
 SIGNATORY = {"name": "Setiawan Wangsaatmaja", "role": "REGIONAL_SECRETARY"}
@@ -186,3 +188,55 @@ async def drain(queue: aio_pika.abc.AbstractQueue, quiet: float = 0.5) -> list[A
         got.append(message)
         deadline = asyncio.get_running_loop().time() + quiet
     return got
+
+
+class HistoryFeed:
+    """The agreements service's read side over a generated history.
+
+    ``stored`` events exist (the stream endpoints serve them); the global feed shows the
+    first ``visible`` of them, as the real feed holds back events behind a running
+    transaction.
+    """
+
+    def __init__(self, history: History, stored: int) -> None:
+        self.history = history
+        self.stored = self.visible = stored
+        self.app = FastAPI()
+        self.app.get("/events")(self._feed)
+        self.app.get("/agreements/{stream_id}/events")(self._stream)
+        self.app.get("/work-programs/{year}/events")(self._work_program)
+        self.client = AgreementsClient("http://agreements", client=httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://agreements"))
+
+    @staticmethod
+    def _json(event: Decoded) -> dict[str, Any]:
+        data: dict[str, Any] = event.envelope.model_dump(mode="json", exclude_none=True)
+        return data
+
+    async def _feed(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        shown = self.history.events[:self.visible]
+        return [self._json(e) for e in shown if (e.envelope.position or 0) > after][:limit]
+
+    def _stored_stream(self, stream_id: str) -> list[dict[str, Any]]:
+        return [self._json(e) for e in self.history.streams.get(stream_id, [])
+                if (e.envelope.position or 0) <= self.stored]
+
+    async def _stream(self, stream_id: str) -> list[dict[str, Any]]:
+        return self._stored_stream(stream_id)
+
+    async def _work_program(self, year: int) -> list[dict[str, Any]]:
+        return self._stored_stream(f"work-program-{year}")
+
+
+async def publish_all(amqp_url: str, events: list[Decoded], chunk: int = 200) -> None:
+    """Publish events persistent and confirmed, ``chunk`` of them in flight at once."""
+    connection = await connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(topology.EVENTS_EXCHANGE, ensure=False)
+        for start in range(0, len(events), chunk):
+            await asyncio.gather(*(
+                publish_persistent(exchange, topology.EVENTS_EXCHANGE,
+                                   routing_key_of(e.type), encode(e.envelope),
+                                   message_id=str(e.envelope.id))
+                for e in events[start:start + chunk]))
