@@ -19,6 +19,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     asyncpg.PostgresConnectionError,  # incl. connection lost mid-query
     asyncpg.InterfaceError,  # "connection is closed" after the server went away
+    asyncpg.InternalClientError,  # the connection died mid-exchange ("cannot switch to state")
     asyncpg.TransactionRollbackError,  # serialization failure, deadlock
     asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections

@@ -25,7 +25,10 @@ from services.agreements.settings import AgreementsSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                 asyncpg.CannotConnectNowError)
+                 asyncpg.CannotConnectNowError, asyncpg.InternalClientError,
+                 asyncpg.exceptions.OperatorInterventionError)
+"""Errors that mean the database went away (InternalClientError: the connection died in
+the middle of a protocol exchange, "cannot switch to state ...")."""
 
 
 async def open_database(settings: AgreementsSettings) -> Pool:
