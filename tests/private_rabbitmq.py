@@ -33,11 +33,17 @@ def free_port() -> int:
 class PrivateRabbitMQ:
     """One RabbitMQ node of a test's own."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, *, management: bool = False) -> None:
         self.base = base
         self.port = free_port()
+        self.management_port = free_port() if management else None
         self.node = f"kerjasama-test-{uuid4().hex[:8]}@localhost"
-        (base / "enabled_plugins").write_text("[].\n")
+        plugins = "[rabbitmq_management]" if management else "[]"
+        (base / "enabled_plugins").write_text(f"{plugins}.\n")
+        if management:
+            (base / "rabbitmq.conf").write_text(
+                f"management.tcp.port = {self.management_port}\n"
+                "management.tcp.ip = 127.0.0.1\n")
         self.env = {
             **os.environ, "HOME": str(base), "RABBITMQ_NODENAME": self.node,
             "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(free_port()),
@@ -51,6 +57,13 @@ class PrivateRabbitMQ:
     def url(self) -> str:
         """AMQP URL of the node's default vhost."""
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def management_url(self) -> str:
+        """Management API URL (with credentials), when started with management."""
+        if self.management_port is None:
+            raise ValueError("this node was started without the management plugin")
+        return f"http://guest:guest@127.0.0.1:{self.management_port}"
 
     def _ctl(self, *args: str, timeout: float = 90) -> None:
         subprocess.run([str(RABBITMQ_BIN / "rabbitmqctl"), "-n", self.node, *args],
@@ -79,13 +92,13 @@ class PrivateRabbitMQ:
 
 
 @contextmanager
-def private_rabbitmq() -> Iterator[PrivateRabbitMQ]:
-    """A running private node, stopped and deleted afterwards; skips if RabbitMQ is absent."""
+def private_rabbitmq(*, management: bool = False) -> Iterator[PrivateRabbitMQ]:
+    """A running private node, stopped and deleted afterwards (fails if RabbitMQ is absent)."""
     if not (RABBITMQ_BIN / "rabbitmq-server").exists():
         pytest.fail(f"RabbitMQ is not installed at {RABBITMQ_BIN} "
                     "(set KERJASAMA_TEST_RABBITMQ_BIN)")
     base = Path(tempfile.mkdtemp(prefix="kerjasama-rabbitmq-"))
-    node = PrivateRabbitMQ(base)
+    node = PrivateRabbitMQ(base, management=management)
     try:
         node.start()
         yield node
