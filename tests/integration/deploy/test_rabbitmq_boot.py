@@ -35,7 +35,8 @@ def test_the_compose_broker_configuration_boots_and_loads_the_definitions() -> N
     management, prometheus = free_port(), free_port()
     (base / "rabbitmq.conf").write_text(
         config.replace("/etc/rabbitmq/definitions.json", str(base / "definitions.json"))
-        + f"\nmanagement.tcp.port = {management}\nprometheus.tcp.port = {prometheus}\n")
+        + f"\nmanagement.tcp.port = {management}\nmanagement.tcp.ip = 127.0.0.1\n"
+        f"prometheus.tcp.port = {prometheus}\nprometheus.tcp.ip = 127.0.0.1\n")
     try:
         node.start()
         listed = subprocess.run(
