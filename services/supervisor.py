@@ -40,6 +40,28 @@ def discover(root: Path = ROOT) -> list[Service]:
     ]
 
 
+def mail_catcher(root: Path = ROOT) -> Sequence[str] | None:
+    """The local mail catcher to start, when notifications mail a local port nobody serves.
+
+    Only when ``KERJASAMA_SMTP_HOST`` is unset or local and nothing listens on
+    ``KERJASAMA_SMTP_PORT`` (default 1025); messages are kept in ``.run/mail``.
+    """
+    host = os.environ.get("KERJASAMA_SMTP_HOST", "127.0.0.1")
+    port = int(os.environ.get("KERJASAMA_SMTP_PORT", "1025"))
+    if host not in ("127.0.0.1", "localhost", "::1") or _listening(port):
+        return None
+    return (sys.executable, "-m", "services.mailcatcher", "--port", str(port),
+            "--maildir", str(root / ".run" / "mail"))
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 async def spawn(command: Sequence[str], **env: str) -> Process:
     """Start ``command`` in its own process group (so Ctrl-C reaches the supervisor only)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
@@ -91,6 +113,8 @@ def directory(services: Sequence[Service]) -> str:
         if s.name == "reporting":
             lines.append(f"  {'KPIs':<14} {s.base_url}/kpis?year=2021")
     broker = urlsplit(os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"))
+    if (ROOT / ".run" / "mail").is_dir():
+        lines.append(f"  {'mail':<14} {ROOT / '.run' / 'mail'} (messages kept by the mail catcher)")
     lines += [f"  {'AsyncAPI':<14} {ROOT / 'contracts' / 'asyncapi.json'}",
               f"  {'RabbitMQ':<14} http://{broker.hostname}:{broker.port or 15672}/",
               "Press Ctrl-C to stop.", ""]
@@ -98,7 +122,8 @@ def directory(services: Sequence[Service]) -> str:
 
 
 async def supervise(services: Sequence[Service], demo: Sequence[str] | None = None, *,
-                    ready_timeout: float = 60.0, stop_timeout: float = 10.0) -> int:
+                    ready_timeout: float = 60.0, stop_timeout: float = 10.0,
+                    helpers: dict[str, Sequence[str]] | None = None) -> int:
     """Run ``services``, wait for their ``/readyz``, run ``demo``, and stop them all.
 
     The exit status: 0 after SIGINT or SIGTERM; 1 if a service exits on its own or is not
@@ -112,6 +137,9 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
     for sig in SIGNALS:
         loop.add_signal_handler(sig, stopping.set)
     try:
+        for name, command in (helpers or {}).items():  # stopped with the services
+            log(f"starting {name}: {' '.join(command)}")
+            processes[name] = await spawn(command)
         for s in services:
             log(f"starting {s.name}: {' '.join(s.command)}")
             port = str(urlsplit(s.base_url).port)  # in both settings a service may read
@@ -141,7 +169,9 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
 def main() -> None:
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None
-    sys.exit(asyncio.run(supervise(discover(), demo)))
+    catcher = mail_catcher() if (ROOT / "services" / "notifications").is_dir() else None
+    helpers = {"mail catcher": catcher} if catcher else {}
+    sys.exit(asyncio.run(supervise(discover(), demo, helpers=helpers)))
 
 
 if __name__ == "__main__":

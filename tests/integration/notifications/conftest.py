@@ -212,8 +212,9 @@ class Agreements:
 @pytest.fixture
 async def agreements(database_url_factory: Callable[[str], Awaitable[str]],
                      fresh_topology: str) -> AsyncIterator[Agreements]:
-    settings = load_settings(AgreementsSettings,
-                             agreements_database_url=await database_url_factory("agreements"))
+    settings = load_settings(AgreementsSettings,  # the tests publish the events themselves
+                             agreements_database_url=await database_url_factory("agreements"),
+                             messaging=False)
     app = create_agreements_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

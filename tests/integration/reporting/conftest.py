@@ -38,7 +38,8 @@ async def agreements(database_url_factory: DatabaseUrlFactory,
                      business_day: date) -> AsyncIterator[AgreementsService]:
     """The real agreements service on a fresh database."""
     url = await database_url_factory("agreements")
-    app = create_agreements_app(load_settings(AgreementsSettings, agreements_database_url=url))
+    app = create_agreements_app(load_settings(  # the tests publish the events themselves
+        AgreementsSettings, agreements_database_url=url, messaging=False))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as c:
