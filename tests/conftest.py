@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from uuid import uuid4
 
 import aio_pika.abc
@@ -144,3 +144,15 @@ async def fresh_topology(
     url = with_vhost(AMQP_URL, await rabbit_vhost_factory())
     await declare_all(url, rabbitmq_management_url)
     return url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_test_touches_the_default_vhost(amqp_url: str) -> Iterator[None]:
+    """Settings that name no broker get this run's vhost, never the shared ``/``."""
+    previous = os.environ.get("KERJASAMA_AMQP_URL")
+    os.environ["KERJASAMA_AMQP_URL"] = amqp_url
+    yield
+    if previous is None:
+        os.environ.pop("KERJASAMA_AMQP_URL", None)
+    else:
+        os.environ["KERJASAMA_AMQP_URL"] = previous
