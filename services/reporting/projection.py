@@ -23,6 +23,7 @@ from plumbing.inbox import InboxEvent
 from .adapters import outbox, store
 from .domain import (
     RATIO_INDICATORS,
+    AgreementFacts,
     Figure,
     FigureKey,
     contributions,
@@ -33,7 +34,7 @@ from .domain import (
     timely_figures,
     zero,
 )
-from .domain.contributions import FOLLOWING_UP_TYPES, Term
+from .domain.contributions import EFFECTIVENESS_TYPES, FOLLOWING_UP_TYPES, Term
 from .domain.facts import EventBeforeProposal
 from .domain.figures import PROVINCE, target_of
 
@@ -65,7 +66,12 @@ async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
 
 
 class Projection:
-    """Applies events to the figures of the generation the connection is in."""
+    """Applies events to the figures of the generation the connection is in.
+
+    The caller runs one writer of a generation at a time (``generations.enter(pool,
+    "write")`` takes the generation's writer lock; a rebuild is its new generation's only
+    writer), so reads need no row locks and nothing can deadlock.
+    """
 
     def __init__(self, rules: Rules = Rules()) -> None:
         self.rules = rules
@@ -88,17 +94,16 @@ class Projection:
     async def _agreement_event(self, conn: Conn, data: AgreementEventData, *,
                                publish: bool) -> list[Figure]:
         own = data.agreement_id
-        await store.lock_agreements(conn, [own])
         facts = await store.load_facts(conn, [own])
         after = evolve(facts.get(own), data)
         parent = None
         if (isinstance(data, AgreementSigned) and after.parent_id is not None
                 and after.document_type in FOLLOWING_UP_TYPES):
             parent = after.parent_id
-            await store.lock_agreements(conn, [parent])
             facts.update(await store.load_facts(conn, [parent]))
         ids = [own] if parent is None else [own, parent]
-        children = await store.child_signings(conn, ids)
+        children = await store.child_signings(conn, [i for i in ids if _has_children(
+            facts.get(i), after if i == own else None)])
         before = _sum(contributions(facts.get(i), children.get(i, ())) for i in ids)
         await store.save_facts(conn, after)
         facts[own] = after
@@ -107,7 +112,7 @@ class Projection:
             children.setdefault(parent, []).append(after.signed_on)
         now = _sum(contributions(facts.get(i), children.get(i, ())) for i in ids)
         deltas = difference(before, now)
-        current = await store.lock_figures(conn, sorted(deltas))
+        current = await store.figures_of(conn, sorted(deltas))
         proposed: dict[FigureKey, Figure] = {}
         targets: dict[int, tuple[float, float] | None] = {}
         for key, (d_num, d_den) in deltas.items():
@@ -126,20 +131,21 @@ class Projection:
 
     async def _signing_days(self, conn: Conn, year: int, where: Iterable[str],
                             current: dict[FigureKey, Figure]) -> dict[FigureKey, Figure]:
-        proposed: dict[FigureKey, Figure] = {}
+        signed = await store.signing_days(conn, year)
+        values: dict[FigureKey, float] = {}
         for scope in where:
-            values = signing_figures(year, scope, await store.signing_days(conn, year, scope))
-            current.update(await store.lock_figures(conn, sorted(values)))
-            for key, days in values.items():
-                proposed[key] = Figure(key, days, None, None)
-        return proposed
+            values.update(signing_figures(year, scope, [
+                days for days, opd, kind, doc in signed
+                if scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}")]))
+        current.update(await store.figures_of(conn, sorted(values)))
+        return {key: Figure(key, days, None, None) for key, days in values.items()}
 
     async def _adopt(self, conn: Conn, data: WorkProgramAdopted, *,
                      publish: bool) -> list[Figure]:
         targets = (data.realization_target, data.effectiveness_target)
         await store.save_work_program(conn, data.year, targets)
         existing = await store.figures_where(conn, indicators=RATIO_INDICATORS,
-                                             year=data.year, lock=True)
+                                             year=data.year)
         current = {f.key: f for f in existing}
         proposed = {f.key: replace(f, target=target_of(f.key.indicator, targets))
                     for f in existing}
@@ -150,10 +156,9 @@ class Projection:
 
     async def refresh(self, conn: Conn, today: date, *, publish: bool) -> list[Figure]:
         """Recompute ``sleeping`` and ``expiring_90_days`` as of ``today``."""
-        await store.lock_all_figures(conn)
         signed = await store.signed_agreements(conn)
         children = await store.all_child_signings(conn)
-        existing = await store.figures_where(conn, indicators=TIMELY, lock=True)
+        existing = await store.figures_where(conn, indicators=TIMELY)
         years = {f.key.year for f in existing}
         years.update(range(min((f.signed_on.year for f in signed if f.signed_on),
                                default=today.year + 1), today.year + 1))
@@ -164,6 +169,12 @@ class Projection:
         proposed = {key: Figure(key, counts.get(key, 0), None, None)
                     for key in counts.keys() | current.keys()}
         return await save_changes(conn, proposed, current, publish=publish)
+
+
+def _has_children(facts: AgreementFacts | None, after: AgreementFacts | None) -> bool:
+    """Whether children's signings can matter: only to a signed MOU or PKS (effectiveness)."""
+    return any(f is not None and f.signed_on is not None
+               and f.document_type in EFFECTIVENESS_TYPES for f in (facts, after))
 
 
 def _sum(parts: Iterable[Counter[Term]]) -> Counter[Term]:

@@ -169,7 +169,7 @@ class Rebuilder:
             "SELECT indicator, year, scope, numerator, denominator, target, revision"
             f" FROM {quote_ident(live)}.figures")
         old = {f.key: f for f in map(store.figure_of, rows)}
-        new = {f.key: f for f in await store.figures_where(conn, lock=True)}
+        new = {f.key: f for f in await store.figures_where(conn)}
         targets: dict[int, tuple[float, float] | None] = {}
         final: list[Figure] = []
         changed: list[Figure] = []

@@ -36,5 +36,7 @@ async def add(conn: Conn, figures: Sequence[Figure], as_of_position: int) -> Non
         envelope = make_envelope(data, source=SOURCE_REPORTING, time=clock.now(),
                                  subject=kpi_subject(data), id=uuid4())
         rows.append((envelope.id, kpi_routing_key(data), encode(envelope)))
-    await conn.executemany(
-        "INSERT INTO kpi_outbox (message_id, routing_key, body) VALUES ($1, $2, $3)", rows)
+    await conn.execute(
+        "INSERT INTO kpi_outbox (message_id, routing_key, body)"
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])

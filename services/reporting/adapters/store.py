@@ -1,5 +1,6 @@
 """Rows of a projection generation: agreement facts, children's signings, work programs and
-figures. Every function works on a connection already inside :func:`generations.enter`."""
+figures. Every function works on a connection already inside :func:`generations.enter`
+(writers of a generation run one at a time, so reads here need no row locks)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from contracts.kpi import Indicator
 from plumbing.db import Conn
 
 from ..domain import AgreementFacts, Figure, FigureKey
-from ..domain.figures import PROVINCE, number
+from ..domain.figures import number
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "
@@ -30,14 +31,6 @@ def _facts(row: asyncpg.Record) -> AgreementFacts:
         signed_on=row["signed_on"], effective_from=row["effective_from"],
         effective_until=row["effective_until"], terminated_on=row["terminated_on"],
         activity_dates=tuple(row["activity_dates"]))
-
-
-async def lock_agreements(conn: Conn, ids: Iterable[UUID]) -> None:
-    """Serialize the transactions that change these agreements' contributions (an agreement
-    and a child signing on another stream), in a fixed order against deadlocks."""
-    for agreement_id in sorted(set(ids)):
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended("
-                           "current_schema() || ':' || $1, 0))", str(agreement_id))
 
 
 async def load_facts(conn: Conn, ids: Iterable[UUID]) -> dict[UUID, AgreementFacts]:
@@ -64,8 +57,11 @@ async def save_facts(conn: Conn, facts: AgreementFacts) -> None:
 
 async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> dict[UUID, list[date]]:
     """Per parent, the dates its PKS and ADDENDUM children were signed."""
+    parent_ids = list(parent_ids)
+    if not parent_ids:
+        return {}
     rows = await conn.fetch("SELECT parent_id, signed_on FROM child_signings "
-                            "WHERE parent_id = ANY($1::uuid[])", list(parent_ids))
+                            "WHERE parent_id = ANY($1::uuid[])", parent_ids)
     found: dict[UUID, list[date]] = {}
     for row in rows:
         found.setdefault(row["parent_id"], []).append(row["signed_on"])
@@ -94,17 +90,14 @@ async def all_child_signings(conn: Conn) -> dict[UUID, list[date]]:
     return found
 
 
-async def signing_days(conn: Conn, year: int, scope: str) -> list[int]:
-    """Days from proposal to signing of the agreements of ``scope`` signed in ``year``."""
-    kind, _, value = scope.partition(":")
-    column = {"opd": "lead_opd", "kind": "kind", "type": "document_type"}.get(kind)
-    condition = "" if scope == PROVINCE or column is None else f" AND {column} = $3"
-    args: list[object] = [date(year, 1, 1), date(year, 12, 31)]
-    if condition:
-        args.append(value)
-    rows = await conn.fetch("SELECT greatest(signed_on - proposed_on, 0) AS days FROM agreements"
-                            f" WHERE signed_on BETWEEN $1 AND $2{condition}", *args)
-    return [int(row["days"]) for row in rows]
+async def signing_days(conn: Conn, year: int) -> list[tuple[int, str, str, str]]:
+    """(days from proposal to signing, lead agency, kind, type) of every agreement signed in
+    ``year``."""
+    rows = await conn.fetch(
+        "SELECT greatest(signed_on - proposed_on, 0) AS days, lead_opd, kind, document_type"
+        " FROM agreements WHERE signed_on BETWEEN $1 AND $2", date(year, 1, 1),
+        date(year, 12, 31))
+    return [(int(r["days"]), r["lead_opd"], r["kind"], r["document_type"]) for r in rows]
 
 
 async def work_program(conn: Conn, year: int) -> tuple[float, float] | None:
@@ -132,20 +125,8 @@ def figure_of(row: asyncpg.Record) -> Figure:
 _FIGURE_COLUMNS = "indicator, year, scope, numerator, denominator, target, revision"
 
 
-async def lock_all_figures(conn: Conn) -> None:
-    """Serialize the writers of figures until commit.
-
-    Nearly every event changes the province's figures, so writers queue on those rows
-    anyway; one lock taken before any figure is read makes that queue explicit and free of
-    deadlocks (new figures are inserted, which row locks alone would not order).
-    """
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended("
-                       "current_schema() || ':figures', 0))")
-
-
-async def lock_figures(conn: Conn, keys: Sequence[FigureKey]) -> dict[FigureKey, Figure]:
-    """The stored figures of these keys, after :func:`lock_all_figures`."""
-    await lock_all_figures(conn)
+async def figures_of(conn: Conn, keys: Sequence[FigureKey]) -> dict[FigureKey, Figure]:
+    """The stored figures of these keys."""
     if not keys:
         return {}
     rows = await conn.fetch(
@@ -165,11 +146,8 @@ async def figure(conn: Conn, key: FigureKey) -> Figure | None:
 
 
 async def figures_where(conn: Conn, *, indicators: Iterable[Indicator] | None = None,
-                        year: int | None = None, lock: bool = False) -> list[Figure]:
-    """Stored figures, optionally of some indicators and one year, in key order; ``lock``
-    takes :func:`lock_all_figures` first."""
-    if lock:
-        await lock_all_figures(conn)
+                        year: int | None = None) -> list[Figure]:
+    """Stored figures, optionally of some indicators and one year, in key order."""
     names = None if indicators is None else [i.value for i in indicators]
     rows = await conn.fetch(
         f"SELECT {_FIGURE_COLUMNS} FROM figures WHERE ($1::text[] IS NULL OR indicator = ANY($1))"
@@ -181,13 +159,16 @@ async def write_figures(conn: Conn, figures: Sequence[Figure]) -> None:
     """Insert or replace figures (their revision already set)."""
     if not figures:
         return
-    await conn.executemany(
-        f"INSERT INTO figures ({_FIGURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    await conn.execute(
+        f"INSERT INTO figures ({_FIGURE_COLUMNS}) SELECT * FROM unnest($1::text[], $2::int[],"
+        " $3::text[], $4::float8[], $5::int[], $6::float8[], $7::int[])"
         " ON CONFLICT (indicator, year, scope) DO UPDATE SET numerator = EXCLUDED.numerator,"
         " denominator = EXCLUDED.denominator, target = EXCLUDED.target,"
         " revision = EXCLUDED.revision",
-        [(f.key.indicator.value, f.key.year, f.key.scope, float(f.numerator), f.denominator,
-          f.target, f.revision) for f in figures])
+        [f.key.indicator.value for f in figures], [f.key.year for f in figures],
+        [f.key.scope for f in figures], [float(f.numerator) for f in figures],
+        [f.denominator for f in figures], [f.target for f in figures],
+        [f.revision for f in figures])
 
 
 async def as_of_position(conn: Conn) -> int:
