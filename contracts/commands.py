@@ -16,6 +16,7 @@ from pydantic import Field
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
+    NO_NUL,
     PARTNER_EXAMPLE,
     SIGNATORY_EXAMPLE,
     Authority,
@@ -33,8 +34,8 @@ from contracts.common import (
     Signatory,
 )
 
-CommandId = Field(min_length=1, max_length=200, description="Client-chosen id that makes the "
-                  "command idempotent (the HTTP Idempotency-Key).",
+CommandId = Field(min_length=1, max_length=200, pattern=NO_NUL, description="Client-chosen id "
+                  "that makes the command idempotent (the HTTP Idempotency-Key).",
                   examples=["9b2f0c1e-sign-2021-04-20"])
 
 

@@ -102,8 +102,12 @@ CountryCode = Annotated[
     StringConstraints(pattern=r"^[A-Z]{2}$"),
     Field(description="ISO 3166-1 alpha-2 country code.", examples=["ID"]),
 ]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+NO_NUL = r"^[^\x00]*$"
+"""Pattern of free text: anything but U+0000, which PostgreSQL text and jsonb cannot hold."""
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True,
+                                             pattern=NO_NUL)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True,
+                                            pattern=NO_NUL)]
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]+$", min_length=1, max_length=64)
 ]

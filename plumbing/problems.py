@@ -88,8 +88,14 @@ def validation_problem(exc: RequestValidationError) -> JSONResponse:
     return problem(422, "Invalid request", detail, errors=errors)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Answer validation errors, HTTP errors (404, 405, ...) and ProblemException as problems."""
+def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
+    """Answer validation errors, HTTP errors (404, 405, ...) and ProblemException as problems.
+
+    Also limits request bodies (:mod:`plumbing.limits`): ``max_body_bytes``, by default
+    ``KERJASAMA_MAX_BODY_BYTES`` (1 MiB); a larger body is a 413 problem.
+    """
+    from plumbing.limits import install_body_limit  # limits builds on this module
+
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -112,3 +118,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ProblemException, on_problem)
+    install_body_limit(app, max_body_bytes)
