@@ -30,6 +30,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40)]
 Actor = Annotated[str, Header(alias="X-Kerjasama-User", min_length=1, max_length=200)]
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+BIGINT = 2**63 - 1
+"""Largest PostgreSQL bigint: a position or offset beyond it names nothing."""
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -132,7 +134,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
                                                             max_length=40)] = None,
                       plan_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+                      offset: Annotated[int, Query(ge=0, le=BIGINT)] = 0) -> list[dict[str, Any]]:
         return await queries.search(stage=stage, kind=kind, lead_opd=lead_opd,
                                   plan_year=plan_year, limit=limit, offset=offset)
 
@@ -155,7 +157,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
 
     @router.get("/events", tags=["queries"],
                 summary="The global feed (CloudEvents, in position order)")
-    async def feed(after: Annotated[int, Query(ge=0)] = 0,
+    async def feed(after: Annotated[int, Query(ge=0, le=BIGINT)] = 0,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
         return await queries.feed(after, limit)
 
