@@ -47,8 +47,8 @@ async def run(args: argparse.Namespace) -> str:
 
         await main_async()
         return ""
-    if hasattr(args, "run_broker"):
-        result: str = await args.run_broker(args)
+    if hasattr(args, "run_direct"):
+        result: str = await args.run_direct(args)
         return result
     async with ServiceClient(args.service, service_url(args.service), args.user) as client:
         output: str = await args.run(args, client)

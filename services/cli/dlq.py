@@ -148,8 +148,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("queue", nargs="?", help="reporting.events, notifications.events or "
                    "agreements.commands (default: all)")
     p.add_argument("--limit", type=int, default=100, help="at most this many per queue")
-    p.set_defaults(run_broker=list_dead_letters)
+    p.set_defaults(run_direct=list_dead_letters)
     p = dlq.add_parser("requeue", help="send dead letters back to their queue")
     p.add_argument("queue", help="the service queue (or its .dlq)")
     p.add_argument("--limit", type=int, help="at most this many (default: all)")
-    p.set_defaults(run_broker=requeue)
+    p.set_defaults(run_direct=requeue)
