@@ -36,6 +36,11 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
                notifications: ServiceClient | None = None) -> Summary:
     """Send every command of the demo; returns what happened."""
     summary = Summary()
+    if notifications is not None:  # first: the agencies hear of what follows
+        for agency in data.get("agencies", []):
+            await notifications.request("PUT", f"/contacts/{agency['code']}", json={
+                "emails": agency.get("emails", []), "webhooks": [], "language": "id"})
+            summary.contacts += 1
     for program in data.get("work_programs", []):
         body = {k: v for k, v in program.items() if k != "year"}
         response = await agreements.request(
@@ -47,11 +52,6 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
     ids: dict[str, str] = {}
     for entry in data["agreements"]:
         await _load_agreement(data, entry, ids, agreements, summary)
-    if notifications is not None:
-        for agency in data.get("agencies", []):
-            await notifications.request("PUT", f"/contacts/{agency['code']}", json={
-                "emails": agency.get("emails", []), "webhooks": [], "language": "id"})
-            summary.contacts += 1
     return summary
 
 

@@ -1,0 +1,167 @@
+"""The whole system as real processes: the demo through the public interface, KPIs, mail."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import json
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aio_pika.abc
+import httpx
+import pytest
+
+from plumbing.amqp import connect
+from plumbing.clock import write_clock_file
+from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
+from tests.private_rabbitmq import free_port
+from tests.processes import ROOT, ServiceProcess
+from tests.waiting import until
+
+TODAY = date(2023, 3, 31)  # after every date of the demo
+
+
+@pytest.fixture
+def mail(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """A real SMTP catcher process keeping every message in a directory."""
+    port, maildir = free_port(), tmp_path / "mail"
+    catcher = subprocess.Popen(
+        [sys.executable, "-m", "services.mailcatcher", "--port", str(port), "--maildir",
+         str(maildir), "--quiet"], cwd=ROOT, stdout=subprocess.PIPE)
+    assert catcher.stdout is not None and b"mail catcher on" in catcher.stdout.readline()
+    yield port, maildir
+    catcher.terminate()
+    catcher.wait(timeout=10)
+
+
+@pytest.fixture
+async def system(fresh_topology: str, database_url_factory: DatabaseUrlFactory,
+                 mail: tuple[int, Path], tmp_path: Path
+                 ) -> AsyncIterator[dict[str, ServiceProcess]]:
+    clock_file = tmp_path / "clock"
+    write_clock_file(clock_file, TODAY)
+    agreements_port = free_port()
+    common = {
+        "KERJASAMA_AMQP_URL": fresh_topology,
+        "KERJASAMA_RABBITMQ_MANAGEMENT_URL": MANAGEMENT_URL,
+        "KERJASAMA_CLOCK_FILE": str(clock_file),
+        "KERJASAMA_AGREEMENTS_URL": f"http://127.0.0.1:{agreements_port}",
+        "KERJASAMA_SMTP_HOST": "127.0.0.1", "KERJASAMA_SMTP_PORT": str(mail[0]),
+    }
+    processes = {
+        "agreements": ServiceProcess("agreements", {
+            **common, "KERJASAMA_AGREEMENTS_DATABASE_URL": await database_url_factory("e2e_a")},
+            port=agreements_port),
+        "notifications": ServiceProcess("notifications", {
+            **common,
+            "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("e2e_n")}),
+        "reporting": ServiceProcess("reporting", {
+            **common, "KERJASAMA_REPORTING_DATABASE_URL": await database_url_factory("e2e_r")}),
+    }
+    try:
+        for process in processes.values():
+            process.start()
+        for process in processes.values():
+            await process.ready()
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+def run_demo(processes: dict[str, ServiceProcess]) -> subprocess.CompletedProcess[str]:
+    env = {**processes["agreements"].env,
+           **{f"KERJASAMA_{name.upper()}_URL": p.url for name, p in processes.items()}}
+    return subprocess.run([sys.executable, "-m", "services.demo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+async def kpi_listener(url: str) -> tuple[aio_pika.abc.AbstractRobustConnection,
+                                         list[dict[str, Any]]]:
+    connection = await connect(url)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind("kerjasama.kpi", "kpi.realization.2021.#")
+    received: list[dict[str, Any]] = []
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        async with message.process():
+            received.append(json.loads(message.body))
+
+    await queue.consume(on_message)
+    return connection, received
+
+
+def figure(items: list[dict[str, Any]], indicator: str, scope: str = "province") -> Any:
+    return next(i for i in items if i["indicator"] == indicator and i["scope"] == scope)
+
+
+async def test_the_demo_runs_through_the_whole_system(
+        system: dict[str, ServiceProcess], fresh_topology: str,
+        mail: tuple[int, Path]) -> None:
+    connection, kpi_messages = await kpi_listener(fresh_topology)
+    first = await asyncio.to_thread(run_demo, system)
+    assert first.returncode == 0, first.stderr
+    assert "demo: 28 agreements, 2 work programs, 187 commands (187 new)" in first.stdout
+    assert "realization" in first.stdout  # the KPI table is printed
+
+    async with httpx.AsyncClient(base_url=system["reporting"].url, timeout=10) as reporting:
+        items = (await reporting.get("/kpis", params={"year": 2021})).json()
+    realization = figure(items, "realization")
+    assert (realization["numerator"], realization["denominator"]) == (9, 13)
+    assert (realization["value"], realization["target"], realization["achievement"]) == (
+        69.23, 80, 86.54)
+    effectiveness = figure(items, "effectiveness")
+    assert (effectiveness["numerator"], effectiveness["denominator"]) == (13, 19)
+    assert (effectiveness["value"], effectiveness["target"]) == (68.42, 60)
+    diskuk = figure(items, "realization", "opd:DISKUK")  # Telkomsel, Shopee; JNE in 2022
+    assert (diskuk["numerator"], diskuk["denominator"]) == (2, 3)
+
+    await until(lambda: any(m["data"]["scope"] == "province" and m["data"]["numerator"] == 9
+                            for m in kpi_messages), 30, "kpi.updated for realization 2021")
+    await connection.close()
+    latest = max((m for m in kpi_messages if m["data"]["scope"] == "province"),
+                 key=lambda m: m["data"]["revision"])
+    assert latest["type"] == "kerjasama.kpi.updated.v1"
+    assert latest["subject"] == "realization/2021/province"
+    assert (latest["data"]["numerator"], latest["data"]["denominator"]) == (9, 13)
+
+    maildir = mail[1]
+
+    def plan_requests() -> list[email.message.Message]:
+        return [m for m in _mails(maildir) if "diskuk@jabarprov.go.id" in m["To"]
+                and "rencana tindak lanjut" in _subject(m).lower()]
+
+    await until(lambda: bool(plan_requests()), 60, "a follow-up plan request to DISKUK")
+    assert any("Telkomsel" in _subject(m) or "Telkomsel" in _body(m) for m in plan_requests())
+    assert any("tkksd" in m["To"] and "Permohonan fasilitasi" in _subject(m)
+               for m in _mails(maildir))
+
+    second = await asyncio.to_thread(run_demo, system)
+    assert second.returncode == 0, second.stderr
+    assert "187 commands (0 new)" in second.stdout
+    async with httpx.AsyncClient(base_url=system["agreements"].url) as agreements:
+        listing = (await agreements.get("/agreements", params={"limit": 500})).json()
+    assert len(listing) == 28
+
+
+def _mails(maildir: Path) -> list[email.message.Message]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(maildir.glob("*.eml"))]
+
+
+def _body(message: email.message.Message) -> str:
+    part = message.get_body(("plain",)) if hasattr(message, "get_body") else message
+    payload = (part or message).get_payload(decode=True)
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+
+
+def _subject(message: email.message.Message) -> str:
+    return str(email.header.make_header(email.header.decode_header(message["Subject"] or "")))
