@@ -24,6 +24,7 @@ class Summary:
     new_commands: int = 0
     work_programs: int = 0
     contacts: int = 0
+    last_agreement_id: str = ""
 
     def line(self) -> str:
         """One line for people."""
@@ -76,3 +77,4 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
         summary.commands += 1
         summary.new_commands += "Idempotent-Replayed" not in response.headers
     summary.agreements += 1
+    summary.last_agreement_id = ids[entry["key"]]

@@ -1,0 +1,84 @@
+"""The whole system as real processes, for end-to-end and fault tests.
+
+:func:`start_system` starts agreements, notifications and reporting on fresh databases
+against a given broker, with one clock file and a real SMTP catcher process.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from plumbing.clock import write_clock_file
+from tests.conftest import DatabaseUrlFactory
+from tests.private_rabbitmq import free_port
+from tests.processes import ROOT, ServiceProcess
+
+
+@contextmanager
+def mail_catcher(maildir: Path) -> Iterator[int]:
+    """A real SMTP server process keeping every message in ``maildir``; its port."""
+    port = free_port()
+    catcher = subprocess.Popen(
+        [sys.executable, "-m", "services.mailcatcher", "--port", str(port), "--maildir",
+         str(maildir), "--quiet"], cwd=ROOT, stdout=subprocess.PIPE)
+    try:
+        assert catcher.stdout is not None and b"mail catcher on" in catcher.stdout.readline()
+        yield port
+    finally:
+        catcher.terminate()
+        catcher.wait(timeout=10)
+
+
+@dataclass
+class System:
+    """The three service processes and where their data lives."""
+
+    processes: dict[str, ServiceProcess]
+    databases: dict[str, str]
+    clock_file: Path
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.processes[name]
+
+    async def start(self) -> None:
+        """Start every process and wait until each is ready."""
+        for process in self.processes.values():
+            process.start()
+        for process in self.processes.values():
+            await process.ready()
+
+    def stop(self) -> None:
+        """Stop every process."""
+        for process in self.processes.values():
+            process.stop()
+
+
+async def make_system(database_url_factory: DatabaseUrlFactory, *, amqp_url: str,
+                      management_url: str, smtp_port: int, workdir: Path,
+                      today: date | None = None, **extra_env: str) -> System:
+    """The processes (not started) on fresh databases, sharing one clock file."""
+    clock_file = workdir / "clock"
+    write_clock_file(clock_file, today)
+    agreements_port = free_port()
+    common = {
+        "KERJASAMA_AMQP_URL": amqp_url, "KERJASAMA_RABBITMQ_MANAGEMENT_URL": management_url,
+        "KERJASAMA_CLOCK_FILE": str(clock_file),
+        "KERJASAMA_AGREEMENTS_URL": f"http://127.0.0.1:{agreements_port}",
+        "KERJASAMA_SMTP_HOST": "127.0.0.1", "KERJASAMA_SMTP_PORT": str(smtp_port),
+        **extra_env,
+    }
+    databases = {name: await database_url_factory(f"sys_{name}")
+                 for name in ("agreements", "notifications", "reporting")}
+    processes = {
+        name: ServiceProcess(name, {**common,
+                                    f"KERJASAMA_{name.upper()}_DATABASE_URL": url},
+                             port=agreements_port if name == "agreements" else None)
+        for name, url in databases.items()
+    }
+    return System(processes, databases, clock_file)
