@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from services.cli import agreements, dlq, reporting
+from services.cli import agreements, dlq, reporting, verify
 from services.cli.client import CliError, ServiceClient, service_url
 
 EXIT_ERROR = 1
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     agreements.add_parsers(sub)
     reporting.add_parsers(sub)
     dlq.add_parsers(sub)
+    verify.add_parsers(sub)
     demo = sub.add_parser("demo", help="load the West Java demo (idempotent)")
     demo.set_defaults(run_demo=True)
     return parser

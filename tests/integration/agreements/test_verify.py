@@ -1,0 +1,46 @@
+"""Tamper evidence: ``kerjasama verify`` checks every stream's hash chain."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import httpx
+import pytest
+
+from services.cli import main
+from services.cli.client import ServiceClient
+from services.demo.loader import load
+from services.demo.plan import load_data
+
+
+async def test_verify_passes_on_the_demo_and_names_the_first_changed_event(
+        agreements_client: httpx.AsyncClient, database_url: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    async with ServiceClient("agreements", "http://agreements", "demo",
+                             transport=agreements_client._transport) as client:
+        await load(load_data(), client)
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_DATABASE_URL", database_url)
+
+    assert await asyncio.to_thread(main, ["verify"]) == 0
+    assert "every chain holds" in capsys.readouterr().out
+
+    conn = await asyncpg.connect(database_url)  # a superuser changes history by hand
+    try:
+        target = await conn.fetchrow(
+            "SELECT stream_id, version, position FROM events WHERE type = "
+            "'kerjasama.agreement.signed.v1' ORDER BY position LIMIT 1 OFFSET 3")
+        async with conn.transaction():
+            await conn.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+            await conn.execute(
+                "UPDATE events SET data = jsonb_set(data, '{signed_on}', '\"2019-01-01\"')"
+                " WHERE position = $1", target["position"])
+            await conn.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
+    finally:
+        await conn.close()
+
+    assert await asyncio.to_thread(main, ["verify"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert (f"stream {target['stream_id']} at version {target['version']} "
+            f"(position {target['position']}): its content does not match its hash") in err
