@@ -32,8 +32,9 @@ FIRST_VERSION = 1
 """The version of the first event of a stream."""
 
 __all__ = [
-    "FIRST_VERSION", "INBOX_SQL", "GapNotFilled", "InboxEvent", "Outcome", "handle",
-    "handle_in_transaction", "install", "is_transient", "with_retries",
+    "FIRST_VERSION", "INBOX_SQL", "ApplyMany", "GapNotFilled", "InboxEvent", "Outcome",
+    "handle", "handle_in_transaction", "handle_many_in_transaction", "install",
+    "is_transient", "with_retries",
 ]
 
 
@@ -63,6 +64,8 @@ class GapNotFilled(Exception):
 Apply = Callable[[Conn, InboxEvent], Awaitable[None]]
 FetchMissing = Callable[[str, int, int], Awaitable[list[InboxEvent]]]
 """``fetch_missing(stream_id, from_version, to_version)``, both bounds included."""
+ApplyMany = Callable[[Conn, list[InboxEvent]], Awaitable[None]]
+"""``apply_many(conn, events)``: the events to apply, each stream's in version order."""
 
 
 async def install(target: Pool | Conn) -> None:
@@ -142,3 +145,79 @@ async def handle_in_transaction(
         event.stream_id, event.version,
     )
     return Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED
+
+
+async def _missing(event: InboxEvent, last: int,
+                   fetch_missing: FetchMissing) -> list[InboxEvent]:
+    wanted = range(last + 1, event.version)
+    fetched = await fetch_missing(event.stream_id, wanted.start, wanted.stop - 1)
+    by_version = {e.version: e for e in fetched if e.stream_id == event.stream_id}
+    missing = [v for v in wanted if v not in by_version]
+    if missing:
+        raise GapNotFilled(
+            f"stream {event.stream_id}: versions {missing} are missing before version "
+            f"{event.version}, and fetching them did not return them"
+        )
+    return [by_version[v] for v in wanted]
+
+
+async def handle_many_in_transaction(
+    conn: Conn, events: list[InboxEvent], apply_many: ApplyMany, fetch_missing: FetchMissing
+) -> list[Outcome]:
+    """:func:`handle_in_transaction` for several events in one transaction: the outcomes
+    (and the state) of handling them one by one in the given order, with a few statements
+    for the whole batch.
+
+    The batch's streams are locked (in stream id order), duplicates skipped, gaps filled,
+    then ``apply_many`` gets every event to apply, each stream's in version order, and the
+    events and the streams' last versions are recorded: all in the caller's transaction.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("handle_many_in_transaction needs an open transaction")
+    if not events:
+        return []
+    streams = sorted({e.stream_id for e in events})
+    await conn.execute(
+        "INSERT INTO inbox_streams (stream_id, last_version)"
+        " SELECT s, $2::int FROM unnest($1::text[]) AS s ON CONFLICT (stream_id) DO NOTHING",
+        streams, FIRST_VERSION - 1,
+    )
+    rows = await conn.fetch(
+        "SELECT stream_id, last_version FROM inbox_streams WHERE stream_id = ANY($1::text[])"
+        " ORDER BY stream_id FOR UPDATE", streams,
+    )
+    last: dict[str, int] = {row["stream_id"]: row["last_version"] for row in rows}
+    seen = {row["event_id"] for row in await conn.fetch(
+        "SELECT event_id FROM inbox_events WHERE event_id = ANY($1::uuid[])",
+        [e.event_id for e in events])}
+    outcomes: list[Outcome] = []
+    accepted: list[InboxEvent] = []
+    for event in events:
+        if event.version <= last[event.stream_id] or event.event_id in seen:
+            outcomes.append(Outcome.DUPLICATE)
+            continue
+        gap = event.version > last[event.stream_id] + 1
+        filling = await _missing(event, last[event.stream_id], fetch_missing) if gap else []
+        for one in [*filling, event]:
+            if one.event_id not in seen:
+                seen.add(one.event_id)
+                accepted.append(one)
+        last[event.stream_id] = event.version
+        outcomes.append(Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED)
+    if accepted:
+        await _record_many(conn, accepted)
+        await apply_many(conn, accepted)
+        moved = sorted({e.stream_id for e in accepted})
+        await conn.execute(
+            "UPDATE inbox_streams SET last_version = u.v"
+            " FROM unnest($1::text[], $2::int[]) AS u(s, v) WHERE stream_id = u.s",
+            moved, [last[s] for s in moved],
+        )
+    return outcomes
+
+
+async def _record_many(conn: Conn, events: list[InboxEvent]) -> None:
+    await conn.copy_records_to_table(
+        "inbox_events", columns=("event_id", "stream_id", "version", "position"),
+        records=[(e.event_id, e.stream_id, e.version, e.position) for e in events],
+    )

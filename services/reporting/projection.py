@@ -8,13 +8,12 @@ together).
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from contracts.codec import Decoded
-from contracts.events import AgreementEventData, AgreementSigned, WorkProgramAdopted
+from contracts.events import AgreementEventData, WorkProgramAdopted
 from contracts.kpi import Indicator
 from plumbing.consumer import Poison
 from plumbing.db import Conn
@@ -23,18 +22,13 @@ from plumbing.inbox import InboxEvent
 from .adapters import outbox, store
 from .domain import (
     RATIO_INDICATORS,
-    AgreementFacts,
     Figure,
     FigureKey,
-    contributions,
-    difference,
-    evolve,
-    scopes,
     signing_figures,
     timely_figures,
     zero,
 )
-from .domain.contributions import EFFECTIVENESS_TYPES, FOLLOWING_UP_TYPES, Term
+from .domain.batch import Folded, fold, related
 from .domain.facts import EventBeforeProposal
 from .domain.figures import PROVINCE, target_of
 
@@ -76,82 +70,56 @@ class Projection:
     def __init__(self, rules: Rules = Rules()) -> None:
         self.rules = rules
 
-    async def apply(self, conn: Conn, event: InboxEvent, *, publish: bool) -> list[Figure]:
-        """Apply one event (the inbox already checked it is new and in order)."""
-        decoded = event.payload
-        if not isinstance(decoded, Decoded):
-            raise TypeError(f"inbox payload is {type(decoded).__name__}, not Decoded")
-        data = decoded.data
-        if isinstance(data, WorkProgramAdopted):
-            return await self._adopt(conn, data, publish=publish)
-        if isinstance(data, AgreementEventData):
-            try:
-                return await self._agreement_event(conn, data, publish=publish)
-            except EventBeforeProposal as exc:
-                raise Poison("event-before-proposal", str(exc)) from exc
-        raise Poison("not-applicable", f"{decoded.type} is not an agreement event")
+    async def apply(self, conn: Conn, events: Sequence[InboxEvent], *, publish: bool,
+                    per_event: bool = True) -> list[Figure]:
+        """Apply events (the inbox already checked they are new and, per stream, in order)
+        in the caller's transaction; ``per_event`` as in :func:`domain.batch.fold`."""
+        datas = [_data(event) for event in events]
+        own = {d.agreement_id for d in datas if isinstance(d, AgreementEventData)}
+        facts = await store.load_facts(conn, own)
+        parents = related(datas, facts)
+        if parents - facts.keys():
+            facts.update(await store.load_facts(conn, parents - facts.keys()))
+        children = await store.child_signings(conn, own | parents)
+        try:
+            folded = fold(datas, facts, children, per_event=per_event)
+        except EventBeforeProposal as exc:
+            raise Poison("event-before-proposal", str(exc)) from exc
+        await store.save_facts(conn, list(folded.facts.values()))
+        await store.add_child_signings(conn, folded.child_signings)
+        await store.save_work_programs(conn, folded.work_programs)
+        return await self._figures(conn, folded, publish=publish)
 
-    async def _agreement_event(self, conn: Conn, data: AgreementEventData, *,
-                               publish: bool) -> list[Figure]:
-        own = data.agreement_id
-        facts = await store.load_facts(conn, [own])
-        after = evolve(facts.get(own), data)
-        parent = None
-        if (isinstance(data, AgreementSigned) and after.parent_id is not None
-                and after.document_type in FOLLOWING_UP_TYPES):
-            parent = after.parent_id
-            facts.update(await store.load_facts(conn, [parent]))
-        ids = [own] if parent is None else [own, parent]
-        children = await store.child_signings(conn, [i for i in ids if _has_children(
-            facts.get(i), after if i == own else None)])
-        before = _sum(contributions(facts.get(i), children.get(i, ())) for i in ids)
-        await store.save_facts(conn, after)
-        facts[own] = after
-        if parent is not None and after.signed_on is not None:
-            await store.add_child_signing(conn, own, parent, after.signed_on)
-            children.setdefault(parent, []).append(after.signed_on)
-        now = _sum(contributions(facts.get(i), children.get(i, ())) for i in ids)
-        deltas = difference(before, now)
-        current = await store.figures_of(conn, sorted(deltas))
+    async def _figures(self, conn: Conn, folded: Folded, *, publish: bool) -> list[Figure]:
+        days = await store.signing_days(conn, folded.signings)
+        values: dict[FigureKey, float] = {}
+        for year, where in folded.signings.items():
+            for scope in where:
+                values.update(signing_figures(year, scope, [
+                    d for d, opd, kind, doc in days.get(year, ())
+                    if scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}")]))
+        current = await store.figures_of(conn, sorted(folded.deltas.keys() | values.keys()))
+        for year in folded.work_programs:
+            current.update({f.key: f for f in await store.figures_where(
+                conn, indicators=RATIO_INDICATORS, year=year)})
+        targets = await store.work_programs(conn) if folded.deltas or folded.work_programs \
+            else {}
         proposed: dict[FigureKey, Figure] = {}
-        targets: dict[int, tuple[float, float] | None] = {}
-        for key, (d_num, d_den) in deltas.items():
-            old = current.get(key)
-            if old is None:
-                if key.year not in targets:
-                    targets[key.year] = await store.work_program(conn, key.year)
-                old = zero(key, target_of(key.indicator, targets[key.year]))
+        for key, (d_num, d_den) in folded.deltas.items():
+            old = current.get(key) or zero(key, target_of(key.indicator, targets.get(key.year)))
             denominator = None if old.denominator is None else old.denominator + d_den
             proposed[key] = replace(old, numerator=old.numerator + d_num,
                                     denominator=denominator)
-        if isinstance(data, AgreementSigned) and after.signed_on is not None:
-            proposed.update(await self._signing_days(conn, after.signed_on.year,
-                                                     scopes(after), current))
-        return await save_changes(conn, proposed, current, publish=publish)
-
-    async def _signing_days(self, conn: Conn, year: int, where: Iterable[str],
-                            current: dict[FigureKey, Figure]) -> dict[FigureKey, Figure]:
-        signed = await store.signing_days(conn, year)
-        values: dict[FigureKey, float] = {}
-        for scope in where:
-            values.update(signing_figures(year, scope, [
-                days for days, opd, kind, doc in signed
-                if scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}")]))
-        current.update(await store.figures_of(conn, sorted(values)))
-        return {key: Figure(key, days, None, None) for key, days in values.items()}
-
-    async def _adopt(self, conn: Conn, data: WorkProgramAdopted, *,
-                     publish: bool) -> list[Figure]:
-        targets = (data.realization_target, data.effectiveness_target)
-        await store.save_work_program(conn, data.year, targets)
-        existing = await store.figures_where(conn, indicators=RATIO_INDICATORS,
-                                             year=data.year)
-        current = {f.key: f for f in existing}
-        proposed = {f.key: replace(f, target=target_of(f.key.indicator, targets))
-                    for f in existing}
-        for indicator in RATIO_INDICATORS:
-            key = FigureKey(indicator, data.year, PROVINCE)
-            proposed.setdefault(key, zero(key, target_of(indicator, targets)))
+        for year in folded.work_programs:
+            for indicator in RATIO_INDICATORS:
+                key = FigureKey(indicator, year, PROVINCE)
+                proposed.setdefault(key, current.get(key) or zero(key, None))
+            for key in [k for k in current.keys() | proposed.keys() if k.year == year
+                        and k.indicator in RATIO_INDICATORS]:
+                figure = proposed.get(key) or current[key]
+                proposed[key] = replace(figure, target=target_of(key.indicator,
+                                                                 targets[year]))
+        proposed.update({key: Figure(key, d, None, None) for key, d in values.items()})
         return await save_changes(conn, proposed, current, publish=publish)
 
     async def refresh(self, conn: Conn, today: date, *, publish: bool) -> list[Figure]:
@@ -171,15 +139,11 @@ class Projection:
         return await save_changes(conn, proposed, current, publish=publish)
 
 
-def _has_children(facts: AgreementFacts | None, after: AgreementFacts | None) -> bool:
-    """Whether children's signings can matter: only to a signed MOU or PKS (effectiveness)."""
-    return any(f is not None and f.signed_on is not None
-               and f.document_type in EFFECTIVENESS_TYPES for f in (facts, after))
-
-
-def _sum(parts: Iterable[Counter[Term]]) -> Counter[Term]:
-    total: Counter[Term] = Counter()
-    for part in parts:
-        total.update(part)
-    return total
+def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted:
+    decoded = event.payload
+    if not isinstance(decoded, Decoded):
+        raise TypeError(f"inbox payload is {type(decoded).__name__}, not Decoded")
+    if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData):
+        return decoded.data
+    raise Poison("not-applicable", f"{decoded.type} is not an agreement event")
 

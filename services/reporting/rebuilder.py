@@ -26,7 +26,7 @@ from datetime import date
 from plumbing import clock
 from plumbing.agreements_client import AgreementsClient, inbox_event
 from plumbing.db import Conn, Pool, quote_ident
-from plumbing.inbox import InboxEvent, handle_in_transaction
+from plumbing.inbox import InboxEvent, handle_many_in_transaction
 
 from .adapters import generations, outbox, store
 from .domain import Figure, FigureKey, zero
@@ -72,11 +72,10 @@ class Rebuilder:
         self._before_switch = before_switch
 
     async def _apply_page(self, conn: Conn, events: list[InboxEvent]) -> None:
-        async def apply(c: Conn, event: InboxEvent) -> None:
-            await self._projection.apply(c, event, publish=False)
+        async def apply(c: Conn, batch: list[InboxEvent]) -> None:
+            await self._projection.apply(c, batch, publish=False, per_event=False)
 
-        for event in events:
-            await handle_in_transaction(conn, event, apply, self._agreements.missing)
+        await handle_many_in_transaction(conn, events, apply, self._agreements.missing)
 
     async def _feed_page(self, after: int) -> list[InboxEvent]:
         return [inbox_event(d) for d in await self._agreements.feed(after, self._page)]
@@ -153,14 +152,13 @@ class Rebuilder:
             f" FROM {quote_ident(live)}.inbox_streams o LEFT JOIN inbox_streams n"
             " USING (stream_id) WHERE o.last_version > coalesce(n.last_version, 0)"
             " ORDER BY o.stream_id")
-        applied = 0
+        events: list[InboxEvent] = []
         for row in rows:
-            events = await self._agreements.missing(row["stream_id"], row["have"] + 1,
-                                                    row["last_version"])
-            events.sort(key=lambda e: e.version)
-            await self._apply_page(conn, events)
-            applied += len(events)
-        return len(rows), applied
+            missing = await self._agreements.missing(row["stream_id"], row["have"] + 1,
+                                                     row["last_version"])
+            events.extend(sorted(missing, key=lambda e: e.version))
+        await self._apply_page(conn, events)
+        return len(rows), len(events)
 
     async def _carry_revisions(self, conn: Conn, live: str) -> int:
         """Give every figure its live revision, or the next one and a kpi.updated if it

@@ -1,4 +1,4 @@
-"""The live use cases: apply a delivered event, refresh the time-dependent figures."""
+"""The live use cases: apply delivered events, refresh the time-dependent figures."""
 
 from __future__ import annotations
 
@@ -7,30 +7,42 @@ from datetime import date
 
 from plumbing import clock
 from plumbing.db import Conn, Pool
-from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_in_transaction
+from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_many_in_transaction
 
 from .adapters import generations
 from .domain import Figure
+from .grouping import GroupCommit
 from .projection import Projection
 
 
 class ReportingService:
-    """Applies events and refreshes figures in the current generation, publishing changes."""
+    """Applies events and refreshes figures in the current generation, publishing changes.
+
+    Events handed in concurrently are applied in groups, one transaction per group
+    (:mod:`services.reporting.grouping`).
+    """
 
     def __init__(self, pool: Pool, projection: Projection, fetch_missing: FetchMissing,
-                 today: Callable[[], date] = clock.today) -> None:
+                 today: Callable[[], date] = clock.today, *, max_group: int = 256) -> None:
         self._pool = pool
         self.projection = projection
         self._fetch_missing = fetch_missing
         self._today = today
+        self._groups = GroupCommit(self.handle_group, max_group=max_group)
 
-    async def _apply(self, conn: Conn, event: InboxEvent) -> None:
-        await self.projection.apply(conn, event, publish=True)
+    async def _apply(self, conn: Conn, events: list[InboxEvent]) -> None:
+        await self.projection.apply(conn, events, publish=True)
 
     async def handle(self, event: InboxEvent) -> Outcome:
-        """Apply ``event`` once, in stream order, in one transaction (gaps filled first)."""
+        """Apply ``event`` once, in stream order (gaps filled first); its outcome once the
+        transaction it was applied in committed."""
+        return await self._groups.handle(event)
+
+    async def handle_group(self, events: list[InboxEvent]) -> list[Outcome]:
+        """Apply events in one transaction; the outcome of each, as if handled in turn."""
         async with generations.enter(self._pool, "write") as conn:
-            return await handle_in_transaction(conn, event, self._apply, self._fetch_missing)
+            return await handle_many_in_transaction(conn, events, self._apply,
+                                                    self._fetch_missing)
 
     async def refresh(self) -> list[Figure]:
         """Recompute the time-dependent figures as of the shared clock's today."""

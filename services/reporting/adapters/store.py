@@ -4,7 +4,7 @@ figures. Every function works on a connection already inside :func:`generations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from contracts.kpi import Indicator
 from plumbing.db import Conn
 
 from ..domain import AgreementFacts, Figure, FigureKey
+from ..domain.batch import Children, ChildSigning
 from ..domain.figures import number
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
@@ -40,39 +41,55 @@ async def load_facts(conn: Conn, ids: Iterable[UUID]) -> dict[UUID, AgreementFac
     return {row["agreement_id"]: _facts(row) for row in rows}
 
 
-async def save_facts(conn: Conn, facts: AgreementFacts) -> None:
-    """Insert or replace an agreement's facts."""
+async def save_facts(conn: Conn, facts: Sequence[AgreementFacts]) -> None:
+    """Insert or replace agreements' facts (one statement)."""
+    if not facts:
+        return
+    columns = list(zip(*(_fact_values(f) for f in facts), strict=True))
     await conn.execute(
-        f"INSERT INTO agreements ({_FACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-        " $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (agreement_id) DO UPDATE SET"
+        f"INSERT INTO agreements ({_FACT_COLUMNS}) SELECT a, b, c, d, e, f, g, h, i, j, k, l,"
+        " m, n, o, p::date[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
+        " $5::text[], $6::int[], $7::date[], $8::text[], $9::int[], $10::uuid[], $11::text[],"
+        " $12::date[], $13::date[], $14::date[], $15::date[], $16::text[])"
+        " AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)"
+        " ON CONFLICT (agreement_id) DO UPDATE SET"
         " stage = EXCLUDED.stage, version = EXCLUDED.version, parent_id = EXCLUDED.parent_id,"
         " number = EXCLUDED.number, signed_on = EXCLUDED.signed_on,"
         " effective_from = EXCLUDED.effective_from, effective_until = EXCLUDED.effective_until,"
         " terminated_on = EXCLUDED.terminated_on, activity_dates = EXCLUDED.activity_dates",
-        facts.id, facts.title, facts.kind.value, facts.document_type.value, facts.lead_opd,
-        facts.plan_year, facts.proposed_on, facts.stage.value, facts.version, facts.parent_id,
-        facts.number, facts.signed_on, facts.effective_from, facts.effective_until,
-        facts.terminated_on, list(facts.activity_dates))
+        *map(list, columns))
 
 
-async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> dict[UUID, list[date]]:
-    """Per parent, the dates its PKS and ADDENDUM children were signed."""
+def _fact_values(facts: AgreementFacts) -> tuple[object, ...]:
+    dates = "{" + ",".join(d.isoformat() for d in facts.activity_dates) + "}"
+    return (facts.id, facts.title, facts.kind.value, facts.document_type.value,
+            facts.lead_opd, facts.plan_year, facts.proposed_on, facts.stage.value,
+            facts.version, facts.parent_id, facts.number, facts.signed_on,
+            facts.effective_from, facts.effective_until, facts.terminated_on, dates)
+
+
+async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> Children:
+    """Per parent, its PKS and ADDENDUM children's ids and signing dates."""
     parent_ids = list(parent_ids)
     if not parent_ids:
         return {}
-    rows = await conn.fetch("SELECT parent_id, signed_on FROM child_signings "
+    rows = await conn.fetch("SELECT child_id, parent_id, signed_on FROM child_signings "
                             "WHERE parent_id = ANY($1::uuid[])", parent_ids)
-    found: dict[UUID, list[date]] = {}
+    found: Children = {}
     for row in rows:
-        found.setdefault(row["parent_id"], []).append(row["signed_on"])
+        found.setdefault(row["parent_id"], {})[row["child_id"]] = row["signed_on"]
     return found
 
 
-async def add_child_signing(conn: Conn, child_id: UUID, parent_id: UUID, on: date) -> None:
-    """Record that a child of ``parent_id`` was signed on ``on``."""
+async def add_child_signings(conn: Conn, signings: Sequence[ChildSigning]) -> None:
+    """Record children's signings (each follows up its parent)."""
+    if not signings:
+        return
     await conn.execute("INSERT INTO child_signings (child_id, parent_id, signed_on)"
-                       " VALUES ($1, $2, $3) ON CONFLICT (child_id) DO NOTHING",
-                       child_id, parent_id, on)
+                       " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])"
+                       " ON CONFLICT (child_id) DO NOTHING",
+                       [s.child_id for s in signings], [s.parent_id for s in signings],
+                       [s.signed_on for s in signings])
 
 
 async def signed_agreements(conn: Conn) -> list[AgreementFacts]:
@@ -90,14 +107,31 @@ async def all_child_signings(conn: Conn) -> dict[UUID, list[date]]:
     return found
 
 
-async def signing_days(conn: Conn, year: int) -> list[tuple[int, str, str, str]]:
-    """(days from proposal to signing, lead agency, kind, type) of every agreement signed in
-    ``year``."""
+async def signing_days(conn: Conn, years: Iterable[int]
+                       ) -> dict[int, list[tuple[int, str, str, str]]]:
+    """Per year, (days from proposal to signing, lead agency, kind, type) of every agreement
+    signed in it."""
+    wanted = sorted(set(years))
+    if not wanted:
+        return {}
     rows = await conn.fetch(
-        "SELECT greatest(signed_on - proposed_on, 0) AS days, lead_opd, kind, document_type"
-        " FROM agreements WHERE signed_on BETWEEN $1 AND $2", date(year, 1, 1),
-        date(year, 12, 31))
-    return [(int(r["days"]), r["lead_opd"], r["kind"], r["document_type"]) for r in rows]
+        "SELECT extract(year FROM signed_on)::int AS year,"
+        " greatest(signed_on - proposed_on, 0) AS days, lead_opd, kind, document_type"
+        " FROM agreements WHERE signed_on BETWEEN make_date($2, 1, 1) AND make_date($3, 12, 31)"
+        " AND extract(year FROM signed_on)::int = ANY($1::int[])", wanted, wanted[0],
+        wanted[-1])
+    found: dict[int, list[tuple[int, str, str, str]]] = {}
+    for r in rows:
+        found.setdefault(r["year"], []).append(
+            (int(r["days"]), r["lead_opd"], r["kind"], r["document_type"]))
+    return found
+
+
+async def work_programs(conn: Conn) -> dict[int, tuple[float, float]]:
+    """The (realization, effectiveness) targets of every year with a work program."""
+    rows = await conn.fetch("SELECT year, realization_target, effectiveness_target"
+                            " FROM work_programs")
+    return {row[0]: (row[1], row[2]) for row in rows}
 
 
 async def work_program(conn: Conn, year: int) -> tuple[float, float] | None:
@@ -107,13 +141,17 @@ async def work_program(conn: Conn, year: int) -> tuple[float, float] | None:
     return None if row is None else (row[0], row[1])
 
 
-async def save_work_program(conn: Conn, year: int, targets: tuple[float, float]) -> None:
-    """Adopt or replace a year's targets."""
+async def save_work_programs(conn: Conn, targets: Mapping[int, tuple[float, float]]) -> None:
+    """Adopt or replace years' targets."""
+    if not targets:
+        return
+    years = sorted(targets)
     await conn.execute(
         "INSERT INTO work_programs (year, realization_target, effectiveness_target)"
-        " VALUES ($1, $2, $3) ON CONFLICT (year) DO UPDATE SET"
-        " realization_target = EXCLUDED.realization_target,"
-        " effectiveness_target = EXCLUDED.effectiveness_target", year, *targets)
+        " SELECT * FROM unnest($1::int[], $2::float8[], $3::float8[]) ON CONFLICT (year)"
+        " DO UPDATE SET realization_target = EXCLUDED.realization_target,"
+        " effectiveness_target = EXCLUDED.effectiveness_target", years,
+        [targets[y][0] for y in years], [targets[y][1] for y in years])
 
 
 def figure_of(row: asyncpg.Record) -> Figure:

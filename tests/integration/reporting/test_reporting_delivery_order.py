@@ -1,4 +1,5 @@
-"""Shuffled and duplicated deliveries give exactly the figures of in-order delivery (DESIGN §3).
+"""Shuffled and duplicated deliveries give exactly the figures of in-order delivery (DESIGN §3),
+handled one at a time or many at once (applied in groups, one transaction per group).
 
 The events go through the service's use case (the subscriber's handler calls the same),
 on real PostgreSQL: the inbox skips duplicates and fills gaps from the agreements
@@ -8,6 +9,7 @@ many gaps and then skips the events it already fetched.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -42,12 +44,15 @@ async def pools(database_url_factory: DatabaseUrlFactory) -> AsyncIterator[tuple
         await pool.close()
 
 
-async def project(pool: Pool, history: History, events: Any) -> list[Any]:
+async def project(pool: Pool, history: History, events: Any, together: int = 1) -> list[Any]:
+    """The figures after handing the events in, ``together`` at a time (concurrently, so
+    the service applies them in groups)."""
     async with generations.enter(pool, "write") as conn:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)}")
     service = ReportingService(pool, Projection(), history.missing, today=lambda: TODAY)
-    for event in events:
-        await service.handle(event)
+    events = list(events)
+    for start in range(0, len(events), together):
+        await asyncio.gather(*(service.handle(e) for e in events[start:start + together]))
     await service.refresh()
     async with generations.enter(pool, "read") as conn:
         figures = [(f.key, f.numerator, f.denominator, f.target, f.value, f.achievement)
@@ -67,3 +72,7 @@ async def test_shuffled_and_duplicated_delivery_gives_the_figures_of_in_order_de
                              shuffled_with_duplicates(history.inbox_events(), order))
     assert in_order[0], "the history produced figures"
     assert shuffled == in_order
+    grouped = await project(pools[1], history,
+                            shuffled_with_duplicates(history.inbox_events(), order),
+                            together=order.randint(2, 40))
+    assert grouped == in_order

@@ -1,0 +1,75 @@
+"""Group commit: events handed in while a transaction runs are applied together in the next.
+
+Deliveries are handled concurrently (up to the consumer's prefetch), and every writer of a
+generation waits for its writer lock anyway, so rather than one transaction per delivery
+the events waiting are taken as a group and applied in one transaction
+(:func:`plumbing.inbox.handle_many_in_transaction`). Each caller gets its own event's
+outcome once the group committed, and only then acks its message. A group that fails is
+tried again one event at a time, so a poison event or a stream that cannot be filled fails
+alone and the others go through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from plumbing.inbox import InboxEvent, Outcome
+
+RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
+
+
+class GroupCommit:
+    """Applies the events handed to :meth:`handle` in groups of at most ``max_group``."""
+
+    def __init__(self, run: RunGroup, *, max_group: int = 256) -> None:
+        self._run = run
+        self._max_group = max_group
+        self._waiting: list[tuple[InboxEvent, asyncio.Future[Outcome]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def handle(self, event: InboxEvent) -> Outcome:
+        """Apply ``event`` with the others waiting; its outcome once the group committed."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting.append((event, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="reporting-group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            group = self._waiting[:self._max_group]
+            del self._waiting[:self._max_group]
+            try:
+                await self._apply(group)
+            except BaseException as exc:  # cancelled: nobody may wait forever
+                for _, future in [*group, *self._waiting]:
+                    if not future.done():
+                        future.set_exception(exc)
+                self._waiting.clear()
+                raise
+
+    async def _apply(self, group: list[tuple[InboxEvent, asyncio.Future[Outcome]]]) -> None:
+        try:
+            outcomes = await self._run([event for event, _ in group])
+        except Exception as exc:
+            if len(group) == 1:
+                _settle(group[0][1], exc)
+                return
+            for event, future in group:  # one of them may be poison: each on its own
+                try:
+                    _settle(future, (await self._run([event]))[0])
+                except Exception as alone:
+                    _settle(future, alone)
+            return
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            _settle(future, outcome)
+
+
+def _settle(future: asyncio.Future[Outcome], result: Outcome | Exception) -> None:
+    if future.done():  # the caller was cancelled
+        return
+    if isinstance(result, Exception):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
