@@ -2,14 +2,19 @@
 
 :class:`BodySizeLimit` is a pure ASGI middleware. A declared ``Content-Length`` above the
 limit is refused before the application sees the request; a body without one (chunked)
-or longer than declared is counted as it is received, and reading stops with a 413 as
-soon as the count passes the limit, so at most the limit (plus the chunk that crossed it)
-is ever held in memory and no handler or validation runs on a partial body.
+or longer than declared is counted as it is received, and the application's read fails
+with a 413 as soon as the count passes the limit, so at most the limit (plus the chunk
+that crossed it) is ever held in memory and no handler or validation runs on a partial
+body. The rest of the body, up to DRAIN_BYTES, is read and discarded before the 413 is
+sent, so that clients that write the whole body before reading see the answer.
 
 The limit is ``KERJASAMA_MAX_BODY_BYTES`` (default 1 MiB); see :class:`LimitsSettings`.
 """
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -22,6 +27,11 @@ from plumbing.problems import problem
 from plumbing.settings import ENV_PREFIX, load_settings
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DRAIN_BYTES = 8 * 1024 * 1024
+DRAIN_SECONDS = 5.0
+"""Before a 413, up to this much more of the body is read and thrown away (within this
+time), so a client that writes its whole body before reading (most do) gets the answer
+instead of a connection reset; past it the connection is simply closed after the 413."""
 CONTENT_TOO_LARGE = "Content Too Large"  # RFC 9110 §15.5.14
 
 
@@ -60,6 +70,17 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
+async def drain(receive: Receive, limit: int = DRAIN_BYTES) -> None:
+    """Read and discard the rest of a request body: at most ``limit`` bytes, DRAIN_SECONDS."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while limit > 0:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+                limit -= len(message.get("body", b""))
+
+
 class BodySizeLimit:
     """Refuses request bodies larger than ``max_bytes`` with a 413 problem."""
 
@@ -80,6 +101,8 @@ class BodySizeLimit:
                           headers={"Connection": "close"})(scope, receive, send)
             return
         if declared is not None and declared > self.max_bytes:
+            if declared <= DRAIN_BYTES:
+                await drain(receive)
             await too_large(self.max_bytes)(scope, receive, send)
             return
 
@@ -94,6 +117,8 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if message.get("more_body", False):
+                        await drain(receive, DRAIN_BYTES - received)
                     raise BodyTooLarge(self.max_bytes)
             return message
 
