@@ -54,7 +54,10 @@ LogLevel = Annotated[
 class BaseServiceSettings(BaseSettings):
     """Settings every service shares; environment variables are ``KERJASAMA_<FIELD>``."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    # populate_by_name: a field with its own variable name (validation_alias) is still set
+    # by its field name in code (load_settings(cls, messaging=False)), not silently ignored.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True,
+                                      populate_by_name=True)
 
     amqp_url: AmqpUrl = Field(
         "amqp://guest:guest@127.0.0.1:5672/",
