@@ -1,6 +1,7 @@
 """HTTP interface of the agreements service (DESIGN §8). Routes stay thin."""
 
 
+import inspect
 import re
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -30,6 +31,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_lengt
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40)]
 Actor = Annotated[str, Header(alias="X-Kerjasama-User", min_length=1, max_length=200)]
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+MilestoneId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
+"""A milestone id in a path, shaped as contracts.common.Identifier (else a 422)."""
 BIGINT = 2**63 - 1
 """Largest PostgreSQL bigint: a position or offset beyond it names nothing."""
 
@@ -81,7 +84,9 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
         return answer(result, 201, f"/agreements/{result.id}")
 
     def add_action(action: Action) -> None:
-        default: Any = ... if action.body_required else None
+        # Parameter.empty reads as "no default" to FastAPI: a required body is then a 422
+        # when absent (an Ellipsis default would reach the handler and fail as a 500)
+        default: Any = inspect.Parameter.empty if action.body_required else None
 
         async def act(agreement_id: str, request: Request,
                       body: Annotated[action.body, Body()] = default,  # type: ignore[name-defined]
@@ -102,7 +107,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
 
     @router.post("/agreements/{agreement_id}/milestones/{milestone_id}/complete",
                  tags=["commands"], summary="Record a milestone's completion")
-    async def complete(agreement_id: str, milestone_id: Annotated[str, Path(max_length=64)],
+    async def complete(agreement_id: str, milestone_id: MilestoneId,
                        body: CompleteMilestoneBody, idempotency_key: IdempotencyKey = None,
                        if_match: IfMatch = None, actor: Actor = "anonymous") -> JSONResponse:
         command = CompleteMilestone(**body.model_dump(), agreement_id=parse_id(agreement_id),
