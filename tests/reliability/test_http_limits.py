@@ -272,3 +272,31 @@ async def test_an_over_long_or_too_many_contact_fields_are_a_422(
             notifications.client.put, "/contacts/DISKUK", json=body))
         assert [e["field"] for e in problem["errors"]] == [field], problem
     assert (await notifications.client.get("/contacts/DISKUK")).status_code == 404
+
+
+async def test_a_content_length_that_is_not_a_number_is_a_400_before_the_app_runs() -> None:
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    limit = BodySizeLimit(app, max_bytes=100)
+    for value in (b"abc", b"-5", b"1e3"):
+        sent.clear()
+        scope = {"type": "http", "method": "POST", "path": "/agreements", "headers": [
+            (b"content-length", value)], "query_string": b""}
+        await limit(scope, receive, send)
+        assert sent[0]["status"] == 400
+        assert json.loads(sent[1]["body"])["title"] == "Invalid Content-Length"
+    assert reached == []
+    await limit({"type": "http", "method": "POST", "path": "/ok", "headers": [
+        (b"content-length", b"2")], "query_string": b""}, receive, send)
+    assert reached == ["/ok"]
