@@ -25,7 +25,6 @@ import time
 from uuid import uuid4
 
 from contracts import topology
-from contracts.codec import encode
 from plumbing import clock
 from plumbing.amqp import connect
 from plumbing.db import create_pool, drop_database, ensure_database
@@ -34,8 +33,6 @@ from plumbing.settings import load_settings
 from plumbing.topology import declare_all
 from plumbing.urls import with_vhost
 from services.reporting.app import Reporting
-from services.reporting.projection import Projection
-from services.reporting.rebuilder import Rebuilder
 from services.reporting.settings import ReportingSettings
 from tests.integration.reporting.histories import History, generate
 from tests.integration.reporting.support import (
@@ -44,6 +41,8 @@ from tests.integration.reporting.support import (
     publish_all,
     wait_applied,
 )
+
+from . import reporting_rebuild
 
 BASE = os.environ.get("KERJASAMA_TEST_POSTGRES_URL",
                       "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
@@ -106,29 +105,7 @@ async def live(amqp_url: str, history: History) -> tuple[float, Reporting, str]:
     return len(history.events) / (time.perf_counter() - started), reporting, url
 
 
-async def rebuild_floor(history: History) -> float:
-    """Events/s: read the feed pages and insert a row per event, a page per transaction."""
-    url = await _database("rebuild_floor")
-    feed = HistoryFeed(history, stored=len(history.events))
-    pool = await create_pool(url, min_size=1, max_size=2)
-    try:
-        await pool.execute("CREATE TABLE rows (id uuid PRIMARY KEY, body bytea)")
-        started = time.perf_counter()
-        after, count = 0, 0
-        while page := await feed.client.feed(after, 1000):
-            async with pool.acquire() as conn, conn.transaction():
-                for event in page:
-                    await conn.execute("INSERT INTO rows VALUES ($1, $2)", event.envelope.id,
-                                       encode(event.envelope))
-            after = page[-1].envelope.position or after
-            count += len(page)
-        return count / (time.perf_counter() - started)
-    finally:
-        await pool.close()
-        await drop_database(url)
-
-
-async def main(agreements: int) -> None:
+async def main(agreements: int, events: int) -> None:
     """Measure and print."""
     history = generate(20210218, agreements)
     vhosts = [f"kerjasama-bench-{uuid4().hex[:8]}" for _ in range(2)]
@@ -142,33 +119,30 @@ async def main(agreements: int) -> None:
             with clock.frozen(TODAY):
                 floor = await live_floor(urls[0], history)
                 rate, reporting, db = await live(urls[1], history)
-                try:
-                    rebuild = await Rebuilder(reporting.pool, HistoryFeed(
-                        history, stored=len(history.events)).client, Projection(),
-                        today=lambda: TODAY).run()
-                finally:
-                    await reporting.stop()
-                    await drop_database(db)
-                rfloor = await rebuild_floor(history)
+                await reporting.stop()
+                await drop_database(db)
+                stored, rebuild_rows = await reporting_rebuild.measure(
+                    events, BASE, urls[1], MANAGEMENT)
         finally:
             for vhost in vhosts:
                 await admin.delete_vhost(vhost)
-    rows = [
-        ("raw floor: broker -> bare consumer + insert/commit", floor),
-        ("live: broker -> reporting projections", rate),
-        ("raw floor: feed pages -> insert, a page per tx", rfloor),
-        ("rebuild: feed -> new generation, switch", rebuild.events_per_second),
-    ]
-    print(f"{len(history.events)} events of {agreements} agreements")
+    print(f"live: {len(history.events)} events of {agreements} agreements; "
+          f"rebuild: {stored} stored events")
     print(f"{'measure':<54} {'events/s':>10}")
-    for name, value in rows:
+    for name, value in [("raw floor: broker -> bare consumer + insert/commit", floor),
+                        ("live: broker -> reporting projections", rate), *rebuild_rows]:
         print(f"{name:<54} {value:>10.0f}")
-    print(f"{'ratio live / floor':<54} {rate / floor:>10.2f}")
-    print(f"{'ratio rebuild / floor':<54} {rebuild.events_per_second / rfloor:>10.2f}")
+    print(f"{'ratio live / broker floor':<54} {rate / floor:>10.2f}")
+    for name, value in rebuild_rows[:-1]:
+        print(f"{'ratio rebuild / ' + name.removeprefix('raw floor: '):<54} "
+              f"{rebuild_rows[-1][1] / value:>10.2f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--agreements", type=int, default=900)
+    parser.add_argument("--agreements", type=int, default=900,
+                        help="agreements of the live history (about 6 events each)")
+    parser.add_argument("--events", type=int, default=100_000,
+                        help="events stored in the agreements service for the rebuild")
     args = parser.parse_args()
-    asyncio.run(main(args.agreements))
+    asyncio.run(main(args.agreements, args.events))

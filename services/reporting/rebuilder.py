@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -81,17 +82,28 @@ class Rebuilder:
         return [inbox_event(d) for d in await self._agreements.feed(after, self._page)]
 
     async def _replay(self, schema: str, after: int) -> tuple[int, int]:
-        """Apply feed pages until a page is short; (position reached, events)."""
+        """Apply feed pages until a page is short; (position reached, events). The next
+        page is read while the current one is applied."""
         count = 0
-        while True:
-            events = await self._feed_page(after)
-            if events:
+        reading = asyncio.create_task(self._feed_page(after))
+        try:
+            while True:
+                events = await reading
+                if events:
+                    after = max(after, *(e.position or 0 for e in events))
+                if len(events) < self._page:
+                    break
+                reading = asyncio.create_task(self._feed_page(after))
                 async with generations.enter_schema(self._pool, schema) as conn:
                     await self._apply_page(conn, events)
-                after = max(after, *(e.position or 0 for e in events))
                 count += len(events)
-            if len(events) < self._page:
-                return after, count
+        finally:
+            reading.cancel()
+        if events:
+            async with generations.enter_schema(self._pool, schema) as conn:
+                await self._apply_page(conn, events)
+            count += len(events)
+        return after, count
 
     async def run(self) -> RebuildReport:
         """Rebuild and switch; raises RebuildRunning if another rebuild holds the lock."""
