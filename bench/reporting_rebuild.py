@@ -6,8 +6,10 @@ service runs as a process of its own (``python -m services.agreements``, no mess
 as in production. Measured in one run, events/s:
 
 - floor, PostgreSQL: the feed's query read with asyncpg, pages of 1000 rows;
-- floor, HTTP feed: ``GET /events`` pages of the service, JSON parsed; and decoded with
-  the contract (what any consumer must do), which is the ceiling of a replay through it;
+- floor, HTTP feed: ``GET /events`` pages of the service, as a JSON list (the default
+  encoding) and newline-delimited (``Accept: application/x-ndjson``, encoded by the
+  database, what the rebuild reads): parsed, and decoded with the contract (what any
+  consumer must do), the ceiling of a replay through the feed;
 - the system: ``services.reporting.rebuilder`` into a fresh reporting database, switch
   included.
 """
@@ -15,16 +17,18 @@ as in production. Measured in one run, events/s:
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from uuid import uuid4
 
 import httpx
 
-from contracts.codec import Decoded, decode
+from contracts.codec import decode
 from plumbing.db import Pool, drop_database
 from plumbing.settings import load_settings
 from services.agreements.adapters.event_store import canonical, event_hash
@@ -123,21 +127,25 @@ async def read_floor(pool: Pool) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def feed_floor(url: str, *, decoded: bool) -> float:
-    """Events/s of ``GET /events`` pages: JSON parsed, and decoded with the contract."""
+async def feed_floor(url: str, *, ndjson: bool, decoded: bool) -> float:
+    """Events/s of ``GET /events`` pages, as a JSON list or newline-delimited: parsed, or
+    decoded with the contract (what any consumer must do)."""
+    headers = {"accept": "application/x-ndjson"} if ndjson else {}
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         started, after, count = time.perf_counter(), 0, 0
         while True:
-            response = await client.get("/events", params={"after": after, "limit": PAGE})
-            page = response.json()
-            if not page:
+            response = await client.get("/events", params={"after": after, "limit": PAGE},
+                                        headers=headers)
+            items: list[Any] = ([line for line in response.content.splitlines() if line]
+                                if ndjson else response.json())
+            if not items:
                 break
             if decoded:
-                events: list[Decoded] = [decode(item) for item in page]
-                after = events[-1].envelope.position or after
+                after = decode(items[-1]).envelope.position or after
+                count += len([decode(item) for item in items])
             else:
-                after = page[-1]["position"]
-            count += len(page)
+                after = (json.loads(items[-1]) if ndjson else items[-1])["position"]
+                count += len([json.loads(item) for item in items] if ndjson else items)
     return count / (time.perf_counter() - started)
 
 
@@ -175,10 +183,12 @@ async def measure(events: int, base: str, amqp_url: str,
               file=sys.stderr)
         async with agreements_process(agreements_url, amqp_url, management_url) as url:
             rows = [("raw floor: feed query, asyncpg, pages of 1000", await read_floor(pool)),
-                    ("raw floor: GET /events, JSON parsed", await feed_floor(
-                        url, decoded=False)),
-                    ("raw floor: GET /events, decoded (contract)", await feed_floor(
-                        url, decoded=True)),
+                    ("raw floor: GET /events JSON list, parsed", await feed_floor(
+                        url, ndjson=False, decoded=False)),
+                    ("raw floor: GET /events NDJSON, parsed", await feed_floor(
+                        url, ndjson=True, decoded=False)),
+                    ("raw floor: GET /events NDJSON, decoded (contract)", await feed_floor(
+                        url, ndjson=True, decoded=True)),
                     ("rebuild: feed -> new generation, switch", await rebuild(
                         url, reporting_url, amqp_url, management_url))]
     finally:

@@ -2,7 +2,7 @@
 
 Consumers use it to fill a gap at once (DESIGN §3: ``GET /agreements/{id}/events``, and
 ``GET /work-programs/{year}/events`` for a work program) and to rebuild from position 0
-(``GET /events?after=&limit=``). Network errors and 5xx answers are transient
+(``GET /events?after=&limit=``, newline-delimited). Network errors and 5xx answers are transient
 (:func:`plumbing.retry.is_transient` retries them); a malformed event is a ContractError.
 """
 
@@ -16,6 +16,7 @@ from contracts.codec import Decoded, decode
 from plumbing.inbox import InboxEvent
 
 WORK_PROGRAM_PREFIX = "work-program-"
+NDJSON = "application/x-ndjson"
 
 
 class AgreementsUnavailable(httpx.TransportError):
@@ -73,6 +74,21 @@ class AgreementsClient:
         return [e for e in events if first <= e.version <= last]
 
     async def feed(self, after: int, limit: int = 1000) -> list[Decoded]:
-        """Up to ``limit`` events after ``after``, in position order."""
-        return [decode(item) for item in
-                await self._get("/events", {"after": after, "limit": limit})]
+        """Up to ``limit`` events after ``after``, in position order.
+
+        Asks for the newline-delimited encoding (one CloudEvent a line, encoded by the
+        agreements service's database); a service that answers with a JSON list is read as
+        well.
+        """
+        response = await self._client.get("/events", params={"after": after, "limit": limit},
+                                          headers={"accept": f"{NDJSON}, application/json"})
+        if response.status_code >= 500:
+            raise AgreementsUnavailable(f"GET /events: {response.status_code} from the "
+                                        "agreements service")
+        response.raise_for_status()
+        if response.headers.get("content-type", "").startswith(NDJSON):
+            return [decode(line) for line in response.content.splitlines() if line]
+        body = response.json()
+        if not isinstance(body, list):
+            raise ValueError(f"GET /events: expected a JSON list, got {type(body).__name__}")
+        return [decode(item) for item in body]

@@ -6,12 +6,34 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from contracts.envelope import SOURCE_AGREEMENTS
 from plumbing import clock
 from plumbing.db import Pool
 from services.agreements.adapters import event_store, records
 from services.agreements.adapters.cloudevents import to_json
 from services.agreements.domain import is_sleeping
 from services.agreements.streams import STATE
+
+NDJSON = "application/x-ndjson"
+_FEED_NDJSON = """
+SELECT (jsonb_build_object(
+    'specversion', '1.0', 'id', event_id, 'source', $3::text, 'type', type,
+    'subject', stream_id,
+    'time', to_char(occurred_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM-DD"T"HH24:MI:SS')
+        || CASE WHEN extract(microseconds FROM occurred_at)::bigint % 1000000 = 0 THEN ''
+                ELSE to_char(occurred_at AT TIME ZONE 'Asia/Jakarta', '.US') END || '+07:00',
+    'datacontenttype', 'application/json', 'dataschema', 'urn:kerjasama:schema:' || type,
+    'data', data, 'sequence', lpad(version::text, 10, '0'), 'position', position)
+  || CASE WHEN metadata ? 'command_id' AND jsonb_typeof(metadata -> 'command_id') <> 'null'
+          THEN jsonb_build_object('correlationid', metadata ->> 'command_id',
+                                  'causationid', metadata ->> 'command_id')
+          ELSE '{}'::jsonb END)::text
+  FROM events
+ WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ ORDER BY position LIMIT $2
+"""
+"""The feed of :meth:`AgreementQueries.feed` as one JSON text per event, built by
+PostgreSQL: the CloudEvents of ``adapters.cloudevents.to_json`` (time in WIB, +07:00)."""
 
 
 @dataclass(frozen=True)
@@ -51,3 +73,9 @@ class AgreementQueries:
     async def feed(self, after: int, limit: int) -> list[dict[str, Any]]:
         """The global feed after a position, as CloudEvents; never skips a slow writer."""
         return [to_json(e) for e in await event_store.read_feed(self.pool, after, limit)]
+
+    async def feed_ndjson(self, after: int, limit: int) -> bytes:
+        """:meth:`feed` as newline-delimited JSON, one CloudEvent a line, encoded by the
+        database (the fast encoding a replay reads)."""
+        rows = await self.pool.fetch(_FEED_NDJSON, after, limit, SOURCE_AGREEMENTS)
+        return "".join(f"{row[0]}\n" for row in rows).encode()

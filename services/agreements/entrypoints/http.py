@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Body, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from contracts.commands import (
     AdoptWorkProgram,
@@ -22,7 +22,7 @@ from contracts.common import ContractModel, Kind, Stage
 from plumbing.problems import ProblemException
 from services.agreements.entrypoints.actions import ACTIONS, Action
 from services.agreements.errors import NotFound
-from services.agreements.queries import AgreementQueries
+from services.agreements.queries import NDJSON, AgreementQueries
 from services.agreements.service import Accepted, AgreementService
 from services.agreements.streams import work_program_stream
 
@@ -160,10 +160,14 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
             raise NotFound(f"no work program for {year}")
         return events
 
-    @router.get("/events", tags=["queries"],
-                summary="The global feed (CloudEvents, in position order)")
-    async def feed(after: Annotated[int, Query(ge=0, le=BIGINT)] = 0,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    @router.get("/events", tags=["queries"], response_model=list[dict[str, Any]],
+                summary="The global feed (CloudEvents, in position order)",
+                description="With `Accept: application/x-ndjson`: the same events, one "
+                "CloudEvent a line, encoded by the database (the fast read of a replay).")
+    async def feed(request: Request, after: Annotated[int, Query(ge=0, le=BIGINT)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+        if NDJSON in request.headers.get("accept", ""):
+            return Response(await queries.feed_ndjson(after, limit), media_type=NDJSON)
         return await queries.feed(after, limit)
 
     return router
