@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -28,8 +29,11 @@ __all__ = [
     "health_router",
     "install_problem_handlers",
     "problem",
+    "run",
     "serve",
 ]
+
+T = TypeVar("T")
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 """A readiness check: true when the dependency it checks is usable."""
@@ -129,3 +133,12 @@ async def serve(
     finally:
         if watcher is not None:
             watcher.cancel()
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run a service's main coroutine on uvloop when it is installed (else asyncio)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        return asyncio.run(main)
+    return uvloop.run(main)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
 from plumbing.errors import ConfigError
-from plumbing.http import serve
+from plumbing.http import run, serve
 from plumbing.settings import load_settings
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
@@ -22,7 +21,7 @@ def main() -> int:
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s notifications %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(create_app(settings), settings.http_host, settings.http_port,
+    run(serve(create_app(settings), settings.http_host, settings.http_port,
                       log_level=settings.log_level))
     return 0
 
