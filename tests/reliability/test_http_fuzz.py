@@ -29,7 +29,6 @@ from services.reporting.settings import ReportingSettings
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body, to_ready_to_sign
 from tests.reliability.harness import Hosted, Target
-from tests.reliability.openapi_fuzz import Request
 
 EXAMPLES = {"agreements": 25, "notifications": 100, "reporting": 60}
 """Requests per operation in the default suite (all three services stay under a minute)."""
@@ -116,22 +115,9 @@ def notifications(database_url: str, fresh_topology: str) -> Iterator[Target]:
 
     for hosted in hosted_service(lambda: create_notifications(settings), database_url):
         hosted.call(seed(hosted.client))
-        yield Target(hosted, {"code": st.sampled_from(["DISKUK", "TKKSD", "SEKDA", "DISHUB"])},
-                     known_bug=nul_in_a_contact)
+        yield Target(hosted, {"code": st.sampled_from(["DISKUK", "TKKSD", "SEKDA", "DISHUB"])})
 
 
-def nul_in_a_contact(request: Request) -> bool:
-    """U+0000 in a contact's fields or code: a 500 (see the xfail tests below)."""
-    return request.url.startswith("/contacts/") and (
-        "%00" in request.url or b"\\u0000" in (request.content or b""))
-
-
-NUL_BUG = ("services/notifications/entrypoints/http.py: U+0000 passes the contact models "
-           "(EMAIL and webhook URL patterns, secret, name; the code of GET /contacts/{code} "
-           "has no pattern) and PostgreSQL refuses it: a 500 instead of a 422")
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NUL_BUG)
 def test_a_contact_with_nul_is_a_422_not_a_500(notifications: Target) -> None:
     statuses = [notifications.hosted.status("PUT", "/contacts/DISKUK", json=body) for body in (
         {"emails": ["a\x00@b.id"]}, {"name": "Dinas\x00"},
@@ -139,7 +125,6 @@ def test_a_contact_with_nul_is_a_422_not_a_500(notifications: Target) -> None:
     assert statuses == [422, 422, 422]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NUL_BUG)
 def test_reading_a_contact_code_with_nul_is_a_4xx_not_a_500(notifications: Target) -> None:
     assert notifications.hosted.status("GET", "/contacts/%00") in (404, 422)
 

@@ -16,7 +16,7 @@ from services.notifications.domain.contacts import Contact, Webhook
 from services.notifications.recipients import Directory
 
 CODE = r"^[A-Z0-9_-]+$"
-EMAIL = r"^[^@\s]+@[^@\s]+$"
+EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
 Status = Literal["pending", "sending", "sent", "failed", "no_contact"]
 
 
@@ -24,9 +24,10 @@ class WebhookBody(BaseModel):
     """A webhook of a contact."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(pattern=r"^https?://\S+$", max_length=2000,
+    url: str = Field(pattern=r"^https?://[^\s\x00]+$", max_length=2000,
                      description="Endpoint that receives the signed JSON.")
-    secret: str = Field(min_length=16, max_length=200, description="HMAC-SHA256 key.")
+    secret: str = Field(min_length=16, max_length=200, pattern=r"^[^\x00]*$",
+                        description="HMAC-SHA256 key.")
 
 
 class ContactBody(BaseModel):
@@ -37,7 +38,7 @@ class ContactBody(BaseModel):
         default_factory=list, max_length=50)
     webhooks: list[WebhookBody] = Field(default_factory=list, max_length=20)
     language: Literal["id", "en"] = "id"
-    name: str | None = Field(default=None, min_length=1, max_length=300,
+    name: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00]*$",
                              description="How messages address the recipient.")
 
 
@@ -73,7 +74,8 @@ def build_router(pool: Pool, directory: Directory) -> APIRouter:
         return contact_json(contact)
 
     @router.get("/contacts/{code}")
-    async def get_contact(code: str) -> dict[str, Any]:
+    async def get_contact(
+            code: Annotated[str, Path(pattern=CODE, max_length=40)]) -> dict[str, Any]:
         async with pool.acquire() as conn:
             contact = (await directory.contacts(conn, [code]))[code]
         stored = await contact_store.get(pool, code)
