@@ -94,10 +94,13 @@ class Projection:
         days = await store.signing_days(conn, folded.signings)
         values: dict[FigureKey, float] = {}
         for year, where in folded.signings.items():
-            for scope in where:
-                values.update(signing_figures(year, scope, [
-                    d for d, opd, kind, doc in days.get(year, ())
-                    if scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}")]))
+            per_scope: dict[str, list[int]] = {scope: [] for scope in where}
+            for d, opd, kind, doc in days.get(year, ()):
+                for scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}"):
+                    if scope in per_scope:
+                        per_scope[scope].append(d)
+            for scope, found in per_scope.items():
+                values.update(signing_figures(year, scope, found))
         current = await store.figures_of(conn, sorted(folded.deltas.keys() | values.keys()))
         for year in folded.work_programs:
             current.update({f.key: f for f in await store.figures_where(
