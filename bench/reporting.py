@@ -1,16 +1,17 @@
 """Benchmark: events/s from the broker into the KPI projections, and rebuild events/s, next
 to raw floors measured in the same run.
 
-Usage: ``.venv/bin/python -m bench.reporting [--agreements 900]``.
+Usage: ``.venv/bin/python -m bench.reporting [--agreements 900] [--events 100000]``.
 
 - live: a generated history (``--agreements`` agreements, about 6 events each) is
   published to ``kerjasama.events``; the reporting service consumes ``reporting.events``
   into its projections; events/s from the first publish until the last is applied.
   Floor: the same messages through the same broker, consumed and acked by a bare
   aio-pika consumer, each followed by a one-row insert-and-commit on PostgreSQL.
-- rebuild: the same history replayed from the feed into a new generation and switched.
-  Floor: reading the same feed pages and inserting one row per event, a page per
-  transaction.
+- rebuild: ``--events`` events stored in the agreements service (a process of its own)
+  replayed from its feed into a new generation and switched; floors: the feed's query with
+  asyncpg, and ``GET /events`` read as a JSON list and newline-delimited, parsed and
+  decoded (:mod:`bench.reporting_rebuild`).
 
 Each run uses its own vhost and databases, removed afterwards. Prints a table; asserts
 nothing.
