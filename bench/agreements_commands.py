@@ -75,7 +75,7 @@ async def service_layer(clients: int, seconds: float) -> float:
     try:
         async def propose() -> None:
             await service.handle(ProposeAgreement(**PROPOSAL, command_id=str(uuid4())),
-                                 actor="bench")
+                                 actor="bench", roles={"opd:DISKUK"})
 
         return await _run(clients, seconds, propose)
     finally:

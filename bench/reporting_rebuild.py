@@ -38,6 +38,7 @@ from services.reporting.app import open_database as open_reporting
 from services.reporting.projection import Projection
 from services.reporting.rebuilder import Rebuilder
 from services.reporting.settings import ReportingSettings
+from tests.auth import auth_headers, token
 from tests.integration.reporting.histories import History, generate
 from tests.integration.reporting.support import TODAY
 
@@ -103,7 +104,7 @@ async def agreements_process(database_url: str, amqp_url: str,
                                                    env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(headers=auth_headers(), base_url=url) as client:
             for _ in range(300):
                 try:
                     if (await client.get("/healthz")).status_code == 200:
@@ -131,7 +132,7 @@ async def feed_floor(url: str, *, ndjson: bool, decoded: bool) -> float:
     """Events/s of ``GET /events`` pages, as a JSON list or newline-delimited: parsed, or
     decoded with the contract (what any consumer must do)."""
     headers = {"accept": "application/x-ndjson"} if ndjson else {}
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+    async with httpx.AsyncClient(headers=auth_headers(), base_url=url, timeout=60) as client:
         started, after, count = time.perf_counter(), 0, 0
         while True:
             response = await client.get("/events", params={"after": after, "limit": PAGE},
@@ -157,7 +158,7 @@ async def rebuild(url: str, reporting_url: str, amqp_url: str, management_url: s
                              amqp_url=amqp_url, rabbitmq_management_url=management_url,
                              agreements_url=url)
     pool = await open_reporting(settings)
-    client = AgreementsClient(url, timeout=60)
+    client = AgreementsClient(url, timeout=60, token=token("reporting"))
     try:
         report = await Rebuilder(pool, client, Projection(), today=lambda: TODAY).run()
     finally:

@@ -24,6 +24,7 @@ import httpx
 from plumbing.db import drop_database, ensure_database
 from plumbing.rabbitadmin import RabbitAdmin
 from plumbing.urls import with_vhost
+from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body
 from tests.system import System, mail_catcher, make_system
 
@@ -55,7 +56,8 @@ def metric(text: str, name: str) -> float:
 
 async def drive(system: System, rate: float, stop: asyncio.Event, sent: list[int]) -> None:
     """Send commands at ``rate``/s: each agreement proposed, advanced and signed."""
-    async with httpx.AsyncClient(base_url=system["agreements"].url, timeout=30) as http:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["agreements"].url, timeout=30) as http:
         interval, n = 1.0 / rate, 0
         next_at = time.monotonic()
         while not stop.is_set():
@@ -76,7 +78,7 @@ async def sample(system: System) -> dict[str, float]:
     """One row of figures."""
     row = {f"{name}_mb": rss_mb(p.process.pid) for name, p in system.processes.items()
            if p.process is not None}
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(headers=auth_headers(), timeout=10) as client:
         agreements = (await client.get(f"{system['agreements'].url}/metrics")).text
         notes = (await client.get(f"{system['notifications'].url}/metrics")).text
         kpis = (await client.get(f"{system['reporting'].url}/kpis",

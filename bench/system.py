@@ -24,6 +24,7 @@ from plumbing.amqp import connect
 from plumbing.db import drop_database
 from plumbing.rabbitadmin import RabbitAdmin
 from plumbing.urls import with_vhost
+from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body
 from tests.system import System, mail_catcher, make_system
 
@@ -83,7 +84,8 @@ async def http_burst(system: System, seconds: float, clients: int = 16) -> dict[
     """Proposals over HTTP for ``seconds``; commands/s, then events/s until reporting has
     them all committed (from the first command to the last one applied)."""
     ids: list[str] = []
-    async with httpx.AsyncClient(base_url=system["agreements"].url, timeout=60) as http:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["agreements"].url, timeout=60) as http:
         deadline = time.perf_counter() + seconds
 
         async def client() -> None:
@@ -96,7 +98,8 @@ async def http_burst(system: System, seconds: float, clients: int = 16) -> dict[
         http_seconds = time.perf_counter() - started
         last = max(int(e["position"]) for e in
                    (await http.get(f"/agreements/{ids[-1]}/events")).json())
-    async with httpx.AsyncClient(base_url=system["reporting"].url, timeout=30) as reporting:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["reporting"].url, timeout=30) as reporting:
         while True:
             if await applied_position(reporting) >= last:
                 break
@@ -110,7 +113,8 @@ async def kpi_latency(system: System, amqp_url: str, rate: float = 200.0,
                       signings: int = 1000) -> dict[str, float]:
     """Signings of planned agreements at ``rate``/s; ms from each answer to the first
     ``kpi.updated`` of realization whose numerator includes it."""
-    async with httpx.AsyncClient(base_url=system["agreements"].url, timeout=60) as http:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["agreements"].url, timeout=60) as http:
         ready: list[str] = []
         semaphore = asyncio.Semaphore(16)
 
@@ -136,7 +140,8 @@ async def kpi_latency(system: System, amqp_url: str, rate: float = 200.0,
                 await message.ack()
 
             await queue.consume(on_message)
-            async with httpx.AsyncClient(base_url=system["reporting"].url) as reporting:
+            async with httpx.AsyncClient(
+                    headers=auth_headers(), base_url=system["reporting"].url) as reporting:
                 items = (await reporting.get("/kpis", params={"year": 2021})).json()
             base = next((int(i["numerator"] or 0) for i in items
                          if i["indicator"] == "realization" and i["scope"] == "province"), 0)

@@ -43,9 +43,11 @@ def stream_path(stream_id: str) -> str:
 class AgreementsClient:
     """Reads events from the agreements service at ``base_url``."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0,
+    def __init__(self, base_url: str, *, timeout: float = 10.0, token: str | None = None,
                  client: httpx.AsyncClient | None = None) -> None:
-        self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout,
+                                                   headers=headers)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""

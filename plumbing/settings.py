@@ -14,11 +14,13 @@ and loads it with :func:`load_settings`, which turns validation errors into a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from plumbing.auth import REPORTING, Authenticator, mint_dev_token, read_dev_key
 from plumbing.errors import ConfigError
 from plumbing.urls import redact, vhost_of
 
@@ -70,6 +72,19 @@ class BaseServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     http_port: Port = Field(8000, description="Port of the HTTP server (each service overrides).")
     log_level: LogLevel = Field("INFO", description="Logging level.")
+    auth_jwks_file: Path | None = Field(None, description="JWKS file with the token issuer's "
+                                        "public keys (production).")
+    auth_dev_key_file: Path | None = Field(None, description="Shared secret file for "
+                                           "development tokens (HS256); local use only.")
+    auth_issuer: str = Field("kerjasama", min_length=1, description="Required `iss` of tokens.")
+    auth_audience: str = Field("kerjasama", min_length=1,
+                               description="Required `aud` of tokens.")
+
+    def authenticator(self) -> Authenticator:
+        """The bearer-token verifier; ConfigError when no key is configured."""
+        return Authenticator.from_files(jwks_file=self.auth_jwks_file,
+                                        dev_key_file=self.auth_dev_key_file,
+                                        issuer=self.auth_issuer, audience=self.auth_audience)
 
     @property
     def amqp_vhost(self) -> str:
@@ -83,11 +98,30 @@ class ConsumerSettings(BaseServiceSettings):
     agreements_url: HttpUrl = Field(
         "http://127.0.0.1:8001",
         description="Base URL of the agreements service, read to fill gaps and to rebuild.")
+    agreements_token_file: Path | None = Field(
+        None, description="File holding the bearer token this service presents to the "
+        "agreements service (production); with a development key, one is minted instead.")
     prefetch: int = Field(32, ge=1, le=1000, description="Unacknowledged messages a consumer "
                           "takes from its queue at once.")
     transient_retry_seconds: float = Field(
         300.0, gt=0, le=86400, description="How long a consumer retries a message on "
         "transient errors (database or agreements service down) before requeueing it.")
+
+
+    def agreements_token(self, service: str) -> str:
+        """The bearer token for reading the agreements service's events."""
+        if self.agreements_token_file is not None:
+            try:
+                return self.agreements_token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"KERJASAMA_AGREEMENTS_TOKEN_FILE: cannot read "
+                                  f"{self.agreements_token_file}: {exc.strerror}") from None
+        if self.auth_dev_key_file is not None:
+            return mint_dev_token(read_dev_key(self.auth_dev_key_file), f"service:{service}",
+                                  [REPORTING], issuer=self.auth_issuer,
+                                  audience=self.auth_audience, ttl_seconds=365 * 86400)
+        raise ConfigError("KERJASAMA_AGREEMENTS_TOKEN_FILE must be set: the token this "
+                          "service presents to the agreements service")
 
 
 S = TypeVar("S", bound=BaseSettings)

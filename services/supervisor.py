@@ -166,7 +166,21 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
     return 0 if signalled in done else 1
 
 
+def local_auth(root: Path = ROOT) -> None:
+    """Without configured token keys, use (and create once) the local development key."""
+    if os.environ.get("KERJASAMA_AUTH_JWKS_FILE") or os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
+        return
+    from plumbing.auth import ensure_dev_key
+
+    path = root / ".run" / "auth" / "dev-key"
+    ensure_dev_key(path)
+    os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(path)
+    log(f"development tokens are signed with {path}; "
+        "`.venv/bin/kerjasama token --role tkksd` prints one")
+
+
 def main() -> None:
+    local_auth()
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None
     catcher = mail_catcher() if (ROOT / "services" / "notifications").is_dir() else None

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import aio_pika.abc
 import pytest
 
 from plumbing.amqp import connect
+from plumbing.auth import ensure_dev_key
 from plumbing.db import Pool, create_pool, drop_database, ensure_database
 from plumbing.rabbitadmin import RabbitAdmin
 from plumbing.topology import declare_all
@@ -29,6 +32,12 @@ AMQP_URL = os.environ.get("KERJASAMA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0
 MANAGEMENT_URL = os.environ.get(
     "KERJASAMA_TEST_RABBITMQ_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672"
 )
+
+# One signing key per run, set before any test module is imported: every service the run
+# starts (in-process or as a process) accepts the tokens of tests/auth.py.
+os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(
+    Path(tempfile.mkdtemp(prefix="kerjasama-auth-")) / "dev-key")
+ensure_dev_key(Path(os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"]))
 
 VhostFactory = Callable[[], Awaitable[str]]
 DatabaseUrlFactory = Callable[[str], Awaitable[str]]

@@ -16,12 +16,13 @@ def main() -> int:
     """Run until SIGINT/SIGTERM; a bad configuration is one clear line and exit 2."""
     try:
         settings = load_settings(AgreementsSettings)
+        app = create_app(settings)
     except ConfigError as exc:
         print(f"agreements: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s agreements %(levelname)s %(name)s: %(message)s")
-    run(serve(create_app(settings), settings.http_host, settings.http_port,
+    run(serve(app, settings.http_host, settings.http_port,
                       log_level=settings.log_level))
     return 0
 

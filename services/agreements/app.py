@@ -11,6 +11,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from plumbing.auth import install_auth
 from plumbing.db import Pool, create_pool, ensure_database, migrate, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from plumbing.messaging import Messaging
@@ -68,8 +69,9 @@ async def background(settings: AgreementsSettings, pool: Pool, service: Agreemen
         return
     messaging = Messaging(
         settings.amqp_url, settings.rabbitmq_management_url,
-        lambda broker: [amqp.build_router(broker, service,
-                                          transient_timeout=settings.transient_retry_seconds)])
+        lambda broker: [amqp.build_router(
+            broker, service, user_roles=settings.amqp_user_roles,
+            transient_timeout=settings.transient_retry_seconds)])
     links["messaging"] = messaging
     relay = OutboxRelay(settings.agreements_database_url, settings.amqp_url, RelaySettings(
         batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds))
@@ -118,5 +120,6 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
                   description="Commands and queries of regional cooperation agreements.")
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     install_problem_handlers(app)
+    install_auth(app, settings.authenticator())
     install_refusal_handlers(app)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Set
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -34,6 +35,8 @@ from services.agreements.domain import (
     AgreementState,
     DecisionContext,
     DomainError,
+    Forbidden,
+    authorize,
     decide,
     decide_work_program,
 )
@@ -74,11 +77,13 @@ class AgreementService:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def handle(self, command: Command, *, actor: str) -> Accepted:
-        """Handle one command; raises a DomainError subclass when it is refused."""
+    async def handle(self, command: Command, *, actor: str,
+                     roles: Set[str]) -> Accepted:
+        """Handle one command for ``actor`` holding ``roles``; raises a DomainError
+        subclass when it is refused (Forbidden when the roles do not allow it)."""
         key = command.routing_key
         try:
-            result = await self._handle(command, actor)
+            result = await self._handle(command, actor, frozenset(roles))
         except DomainError as refusal:
             COMMANDS.labels(key, "refused", str(refusal.status)).inc()
             raise
@@ -86,7 +91,7 @@ class AgreementService:
                         "201" if result.created else "200").inc()
         return result
 
-    async def _handle(self, command: Command, actor: str) -> Accepted:
+    async def _handle(self, command: Command, actor: str, roles: frozenset[str]) -> Accepted:
         """Optimistic idempotency: the command-id record is only read when needed.
 
         A new command costs one round trip to load its stream (none for a proposal with
@@ -100,7 +105,9 @@ class AgreementService:
             command = command.model_copy(update={"agreement_id": uuid4()})
         for _attempt in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(command, actor, fingerprint, fresh)
+                return await self._attempt(command, actor, roles, fingerprint, fresh)
+            except Forbidden:
+                raise  # never the answer of someone else's command id
             except DomainError:
                 previous = await records.find_command(self._pool, command.command_id)
                 if previous is not None:
@@ -121,11 +128,12 @@ class AgreementService:
                     return _replay(previous, fingerprint)
         raise RuntimeError(f"command {command.command_id} lost {MAX_ATTEMPTS} races in a row")
 
-    async def _attempt(self, command: Command, actor: str, fingerprint: str,
-                       fresh: bool) -> Accepted:
+    async def _attempt(self, command: Command, actor: str, roles: frozenset[str],
+                       fingerprint: str, fresh: bool) -> Accepted:
         today = clock.today()
         events: list[EventData]
         if isinstance(command, AdoptWorkProgram):
+            authorize(command, roles, None)
             loaded = await load_work_program_stream(self._pool, command.year)
             events = list(decide_work_program(command, loaded.state))
             stream_id = work_program_stream(command.year)
@@ -136,6 +144,8 @@ class AgreementService:
             if isinstance(command, AgreementCommand):
                 if loaded.state is None:
                     raise NotFound(f"no agreement with id {agreement_id}")
+            authorize(command, roles, loaded.state)
+            if isinstance(command, AgreementCommand):
                 _check_version(command, loaded.version)
             parent = await self._parent(command, loaded)
             events = list(decide(command, loaded.state,

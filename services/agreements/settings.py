@@ -32,3 +32,7 @@ class AgreementsSettings(BaseServiceSettings):
     transient_retry_seconds: float = Field(300.0, gt=0, le=86400, description="How long an "
                                            "AMQP command is retried on transient errors "
                                            "before it is requeued.")
+    amqp_user_roles: dict[str, list[str]] = Field(
+        default_factory=dict, description="Roles of the broker users that may send commands "
+        "over AMQP, as JSON, e.g. {\"kerjasama-external\": [\"opd:DISKUK\"]}; a user not "
+        "named here may send none.")

@@ -13,8 +13,16 @@ import os
 import sys
 from collections.abc import Sequence
 
+from plumbing.auth import mint_dev_token, read_dev_key
+from plumbing.errors import ConfigError
 from services.cli import agreements, dlq, reporting, verify
-from services.cli.client import CliError, ServiceClient, service_url
+from services.cli.client import (
+    OPERATOR_ROLES,
+    CliError,
+    ServiceClient,
+    dev_key_file,
+    service_url,
+)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -29,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         "KERJASAMA_RABBITMQ_MANAGEMENT_URL.")
     parser.add_argument("--user", default=os.environ.get("KERJASAMA_USER", "operator"),
                         help="acting user recorded with commands (KERJASAMA_USER)")
+    parser.add_argument("--role", action="append", dest="roles", metavar="ROLE",
+                        help="role of the development token the CLI signs (repeatable; "
+                        "default tkksd and sekda): opd:<CODE>, tkksd, sekda, governor, "
+                        "reporting. KERJASAMA_TOKEN, when set, is sent instead")
     parser.add_argument("--output", choices=("table", "json"), default="table",
                         help="output format of queries")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -36,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_parsers(sub)
     dlq.add_parsers(sub)
     verify.add_parsers(sub)
+    token = sub.add_parser("token", help="print a development token (signed with the "
+                           "local development key) for --subject with the given --role")
+    token.add_argument("--subject", default=None, help="the acting user (default --user)")
+    token.add_argument("--hours", type=float, default=12.0, help="validity")
+    token.set_defaults(run_direct=print_token)
     demo = sub.add_parser("demo", help="load the West Java demo (idempotent)")
     demo.set_defaults(run_demo=True)
     return parser
@@ -51,9 +68,27 @@ async def run(args: argparse.Namespace) -> str:
     if hasattr(args, "run_direct"):
         result: str = await args.run_direct(args)
         return result
-    async with ServiceClient(args.service, service_url(args.service), args.user) as client:
+    roles = tuple(args.roles or OPERATOR_ROLES)
+    async with ServiceClient(args.service, service_url(args.service), args.user,
+                             roles) as client:
         output: str = await args.run(args, client)
         return output
+
+
+async def print_token(args: argparse.Namespace) -> str:
+    """A development token, for curl or another tool."""
+    key_file = dev_key_file()
+    if key_file is None:
+        raise CliError("no development key: set KERJASAMA_AUTH_DEV_KEY_FILE or start "
+                       "./scripts/run once (it creates .run/auth/dev-key)")
+    try:
+        key = read_dev_key(key_file)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return mint_dev_token(key, args.subject or args.user, list(args.roles or OPERATOR_ROLES),
+                          issuer=os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama"),
+                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"),
+                          ttl_seconds=int(args.hours * 3600))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

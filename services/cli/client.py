@@ -8,13 +8,21 @@ detail).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from plumbing.auth import mint_dev_token, read_dev_key
+from plumbing.errors import ConfigError
+
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
-USER_HEADER = "X-Kerjasama-User"
+OPERATOR_ROLES = ("tkksd", "sekda")
+"""Roles of the CLI's development tokens unless ``--role`` says otherwise."""
+LOCAL_DEV_KEY = Path(__file__).resolve().parents[2] / ".run" / "auth" / "dev-key"
+"""The development key ``./scripts/run`` creates."""
 
 
 class CliError(Exception):
@@ -43,6 +51,33 @@ def describe_problem(response: httpx.Response) -> str:
     return f"{response.status_code} {response.reason_phrase}" + (f": {text}" if text else "")
 
 
+def dev_key_file() -> Path | None:
+    """The development key: ``KERJASAMA_AUTH_DEV_KEY_FILE``, else the local run's."""
+    explicit = os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE")
+    if explicit:
+        return Path(explicit)
+    return LOCAL_DEV_KEY if LOCAL_DEV_KEY.exists() else None
+
+
+def bearer(user: str, roles: Sequence[str]) -> str:
+    """``KERJASAMA_TOKEN`` when set; else a development token for ``user`` with ``roles``."""
+    token = os.environ.get("KERJASAMA_TOKEN")
+    if token:
+        return token
+    key_file = dev_key_file()
+    if key_file is None:
+        raise CliError("no credentials: set KERJASAMA_TOKEN to a bearer token, or "
+                       "KERJASAMA_AUTH_DEV_KEY_FILE to the development key (./scripts/run "
+                       f"creates {LOCAL_DEV_KEY})")
+    try:
+        key = read_dev_key(key_file)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return mint_dev_token(key, user, list(roles),
+                          issuer=os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama"),
+                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"))
+
+
 @dataclass
 class ServiceClient:
     """A JSON client of one service."""
@@ -50,13 +85,15 @@ class ServiceClient:
     name: str
     base_url: str
     user: str = "operator"
+    roles: Sequence[str] = OPERATOR_ROLES
     timeout: float = 30.0
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
+    _tokens: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
 
     async def __aenter__(self) -> ServiceClient:
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
-                                         headers={USER_HEADER: self.user}, trust_env=False,
+                                         trust_env=False,
                                          transport=self.transport)
         return self
 
@@ -67,10 +104,14 @@ class ServiceClient:
     async def request(self, method: str, path: str, *, json: Any = None,
                       params: dict[str, Any] | None = None,
                       headers: dict[str, str] | None = None,
-                      ok: tuple[int, ...] = (200, 201, 204)) -> httpx.Response:
-        """Send a request; CliError unless the status is in ``ok``."""
+                      ok: tuple[int, ...] = (200, 201, 204),
+                      roles: Sequence[str] | None = None) -> httpx.Response:
+        """Send a request (as ``roles``, default the client's); CliError unless the status
+        is in ``ok``."""
         assert self._client is not None, "use ServiceClient in 'async with'"
         clean = {k: v for k, v in (params or {}).items() if v is not None}
+        headers = {**(headers or {}), "Authorization":
+                   f"Bearer {self._token(tuple(roles or self.roles))}"}
         try:
             response = await self._client.request(method, path, json=json, params=clean,
                                                   headers=headers)
@@ -81,6 +122,11 @@ class ServiceClient:
         if response.status_code not in ok:
             raise CliError(f"{self.name}: {method} {path}: {describe_problem(response)}")
         return response
+
+    def _token(self, roles: tuple[str, ...]) -> str:
+        if roles not in self._tokens:
+            self._tokens[roles] = bearer(self.user, roles)
+        return self._tokens[roles]
 
     async def get_json(self, path: str, **params: Any) -> Any:
         """GET a JSON document."""

@@ -14,6 +14,16 @@ from typing import Any
 from services.cli.client import CliError, ServiceClient
 from services.demo.plan import agreement_steps, parent_key
 
+AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups")
+"""Steps the agency itself takes (milestone completions too); the TKKSD the rest."""
+
+
+def roles_for(action: str, lead_opd: str) -> tuple[str, ...]:
+    """Who takes a step: the lead agency for its own actions, else the secretariat."""
+    if action in AGENCY_ACTIONS or action.startswith("milestones/"):
+        return (f"opd:{lead_opd}",)
+    return ("tkksd",)
+
 
 @dataclass
 class Summary:
@@ -40,13 +50,15 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
     if notifications is not None:  # first: the agencies hear of what follows
         for agency in data.get("agencies", []):
             await notifications.request("PUT", f"/contacts/{agency['code']}", json={
-                "emails": agency.get("emails", []), "webhooks": [], "language": "id"})
+                "emails": agency.get("emails", []), "webhooks": [], "language": "id"},
+                roles=("tkksd",))
             summary.contacts += 1
     for program in data.get("work_programs", []):
         body = {k: v for k, v in program.items() if k != "year"}
         response = await agreements.request(
             "POST", f"/work-programs/{program['year']}", json=body,
-            headers={"Idempotency-Key": f"demo-work-program-{program['year']}"})
+            headers={"Idempotency-Key": f"demo-work-program-{program['year']}"},
+            roles=("sekda",))
         summary.work_programs += 1
         summary.commands += 1
         summary.new_commands += "Idempotent-Replayed" not in response.headers
@@ -58,8 +70,10 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
 
 async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict[str, str],
                           agreements: ServiceClient, summary: Summary) -> None:
+    lead = entry["proposal"]["lead_opd"]
     for step in agreement_steps(data, entry):
         headers = {"Idempotency-Key": step.idempotency_key}
+        roles = roles_for(step.action, lead)
         if step.action == "propose":
             body = dict(step.body or {})
             if parent := parent_key(entry):
@@ -68,12 +82,12 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
                                    "come before it in the data file")
                 body["parent_id"] = ids[parent]
             response = await agreements.request("POST", "/agreements", json=body,
-                                                headers=headers)
+                                                headers=headers, roles=roles)
             ids[step.key] = response.json()["id"]
         else:
             response = await agreements.request(
                 "POST", f"/agreements/{ids[step.key]}/{step.action}", json=step.body,
-                headers=headers)
+                headers=headers, roles=roles)
         summary.commands += 1
         summary.new_commands += "Idempotent-Replayed" not in response.headers
     summary.agreements += 1

@@ -16,6 +16,7 @@ from faststream.rabbit import RabbitBroker
 
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient
+from plumbing.auth import install_auth
 from plumbing.consumer import create_broker
 from plumbing.db import Pool, create_pool, ensure_database, migrate
 from plumbing.http import health_router, install_problem_handlers
@@ -102,7 +103,8 @@ def create_app(settings: NotificationsSettings, *,
         directory = directory_of(settings)
         recorder = NoticeRecorder(renderer, directory)
         policy = settings.policy()
-        client = agreements or AgreementsClient(settings.agreements_url)
+        client = agreements or AgreementsClient(
+            settings.agreements_url, token=settings.agreements_token("notifications"))
         http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, trust_env=False)
         dispatcher = Dispatcher(
             pool, senders_of(settings, pool, directory, http),
@@ -157,4 +159,5 @@ def create_app(settings: NotificationsSettings, *,
                   "signed webhooks; the delivery log and the contacts.")
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     install_problem_handlers(app)
+    install_auth(app, settings.authenticator())
     return app

@@ -13,6 +13,7 @@ from faststream.rabbit import RabbitBroker
 
 from contracts.topology import REPORTING_EVENTS
 from plumbing.agreements_client import AgreementsClient
+from plumbing.auth import install_auth
 from plumbing.consumer import QueueConsumer, create_broker
 from plumbing.db import Pool, create_pool, ensure_database, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers
@@ -51,7 +52,8 @@ class Reporting:
     def __init__(self, settings: ReportingSettings,
                  agreements: AgreementsClient | None = None) -> None:
         self.settings = settings
-        self.agreements = agreements or AgreementsClient(settings.agreements_url)
+        self.agreements = agreements or AgreementsClient(
+            settings.agreements_url, token=settings.agreements_token("reporting"))
         self._own_client = agreements is None
         self._tasks: list[asyncio.Task[None]] = []
         self._broker: RabbitBroker | None = None
@@ -135,4 +137,5 @@ def create_app(settings: ReportingSettings,
     app.include_router(health_router({"database": reporting.database_ready,
                                       "broker": reporting.broker_ready}))
     install_problem_handlers(app)
+    install_auth(app, settings.authenticator())
     return app

@@ -24,7 +24,8 @@ from services.reporting.settings import ReportingSettings
 async def run(settings: ReportingSettings) -> RebuildReport:
     """Rebuild the projection of the configured database."""
     pool = await open_database(settings)
-    agreements = AgreementsClient(settings.agreements_url)
+    agreements = AgreementsClient(settings.agreements_url,
+                                  token=settings.agreements_token("reporting"))
     try:
         projection = Projection(Rules(settings.sleeping_after_days,
                                       settings.expiring_within_days))

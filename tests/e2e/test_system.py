@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from plumbing.amqp import connect
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
 from tests.processes import ROOT
 from tests.system import System, mail_catcher, make_system
@@ -77,7 +78,8 @@ async def test_the_demo_runs_through_the_whole_system(
     assert "realization" in first.stdout  # the KPI table is printed
 
     items: list[dict[str, Any]] = []
-    async with httpx.AsyncClient(base_url=system["reporting"].url, timeout=10) as reporting:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["reporting"].url, timeout=10) as reporting:
         for _ in range(120):  # the demo waited for reporting; allow for a slow machine
             items = (await reporting.get("/kpis", params={"year": 2021})).json()
             if figure(items, "realization")["denominator"] == 13:
@@ -116,7 +118,8 @@ async def test_the_demo_runs_through_the_whole_system(
     second = await asyncio.to_thread(run_demo, system)
     assert second.returncode == 0, second.stderr
     assert "187 commands (0 new)" in second.stdout
-    async with httpx.AsyncClient(base_url=system["agreements"].url) as agreements:
+    async with httpx.AsyncClient(
+            headers=auth_headers(), base_url=system["agreements"].url) as agreements:
         listing = (await agreements.get("/agreements", params={"limit": 500})).json()
     assert len(listing) == 28
 

@@ -19,6 +19,7 @@ import httpx
 from fastapi import FastAPI
 from hypothesis import HealthCheck, assume, given, settings
 
+from tests.auth import auth_headers
 from tests.reliability.openapi_fuzz import Hints, Operation, Request, operations, requests
 from tests.reliability.stored import changes, fingerprint
 
@@ -62,7 +63,7 @@ class Hosted:
             try:
                 async with app.router.lifespan_context(app):
                     transport = httpx.ASGITransport(app=app)
-                    async with httpx.AsyncClient(transport=transport,
+                    async with httpx.AsyncClient(headers=auth_headers(), transport=transport,
                                                  base_url="http://fuzzed") as client:
                         self.client = client
                         self.conn = await asyncpg.connect(self.database_url)

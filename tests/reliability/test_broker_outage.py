@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
 from tests.integration.agreements.conftest import propose_body
 from tests.private_rabbitmq import private_rabbitmq
@@ -32,7 +33,8 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
             running = True
 
             async def client(n: int) -> None:
-                async with httpx.AsyncClient(base_url=system["agreements"].url,
+                async with httpx.AsyncClient(
+                        headers=auth_headers(), base_url=system["agreements"].url,
                                              timeout=30) as http:
                     i = 0
                     while running:
@@ -47,7 +49,7 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
             await asyncio.sleep(1.5)
             await asyncio.to_thread(node.stop_broker)
             during_before = len(accepted)
-            async with httpx.AsyncClient(timeout=5) as probe:
+            async with httpx.AsyncClient(headers=auth_headers(), timeout=5) as probe:
                 await asyncio.sleep(3)
                 during = await _statuses(probe, urls)
                 during_accepted = len(accepted) - during_before
@@ -62,7 +64,8 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
                     await asyncio.sleep(0.5)
 
                 total = len(accepted)
-                async with httpx.AsyncClient(base_url=system["reporting"].url) as reporting:
+                async with httpx.AsyncClient(
+                        headers=auth_headers(), base_url=system["reporting"].url) as reporting:
                     async def denominator() -> int:
                         items = (await reporting.get("/kpis", params={"year": 2021})).json()
                         return next((i["denominator"] for i in items

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body
 from tests.system import mail_catcher, make_system
@@ -47,11 +48,12 @@ async def test_consumers_killed_mid_stream_end_exactly_as_without_the_fault(
                                    workdir=tmp_path)
         try:
             await system.start()
-            async with httpx.AsyncClient(base_url=system["notifications"].url) as notes:
+            async with httpx.AsyncClient(
+                    headers=auth_headers(), base_url=system["notifications"].url) as notes:
                 assert (await notes.put("/contacts/DISKUK", json={
                     "emails": ["diskuk@jabarprov.go.id"], "webhooks": [],
                     "language": "id"})).status_code in (200, 201)
-            async with httpx.AsyncClient(base_url=system["agreements"].url,
+            async with httpx.AsyncClient(headers=auth_headers(), base_url=system["agreements"].url,
                                          timeout=60) as http:
                 numbers = iter(range(total))
 
@@ -60,7 +62,8 @@ async def test_consumers_killed_mid_stream_end_exactly_as_without_the_fault(
                         await one_agreement(http, n)
 
                 load = asyncio.gather(*(worker() for _ in range(12)))
-                async with httpx.AsyncClient(base_url=system["reporting"].url) as reporting:
+                async with httpx.AsyncClient(
+                        headers=auth_headers(), base_url=system["reporting"].url) as reporting:
                     for _ in range(600):  # in the middle of the stream
                         before_kill = await realization(reporting)
                         if before_kill["denominator"] >= 300:

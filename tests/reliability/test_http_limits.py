@@ -28,6 +28,7 @@ from services.agreements.app import create_app as create_agreements
 from services.agreements.settings import AgreementsSettings
 from services.notifications.app import create_app as create_notifications
 from services.notifications.settings import NotificationsSettings
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import propose_body, to_ready_to_sign
 from tests.reliability.stored import fingerprint
@@ -65,7 +66,8 @@ class Service:
 async def in_process(app: FastAPI, database_url: str) -> AsyncIterator[Service]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://service") as client:
             yield Service(client, database_url)
 
 
@@ -179,7 +181,8 @@ async def test_a_real_server_refuses_oversized_bodies_before_reading_them() -> N
     port = free_port()
     task = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="warning"))
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10,
+        async with httpx.AsyncClient(
+                headers=auth_headers(), base_url=f"http://127.0.0.1:{port}", timeout=10,
                                      trust_env=False) as client:
             for _ in range(100):
                 try:

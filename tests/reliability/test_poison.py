@@ -17,6 +17,7 @@ from contracts.examples import example_of
 from plumbing.amqp import connect
 from plumbing.clock import now
 from services.cli import main
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
 from tests.integration.agreements.conftest import propose_body
 from tests.system import mail_catcher, make_system
@@ -58,10 +59,12 @@ async def test_poison_is_dead_lettered_with_its_reason_listed_and_requeued(
                     await exchange.publish(aio_pika.Message(
                         body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                         "agreement.proposed")
-                async with httpx.AsyncClient(base_url=system["agreements"].url) as http:
+                async with httpx.AsyncClient(
+                        headers=auth_headers(), base_url=system["agreements"].url) as http:
                     created = await http.post("/agreements", json=propose_body())
                     assert created.status_code == 201
-                async with httpx.AsyncClient(base_url=system["reporting"].url) as reporting:
+                async with httpx.AsyncClient(
+                        headers=auth_headers(), base_url=system["reporting"].url) as reporting:
                     for _ in range(100):  # the proposal behind the poison is counted
                         items = (await reporting.get("/kpis", params={"year": 2021})).json()
                         if any(i["indicator"] == "realization" and i["denominator"] == 1

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import propose_body
 from tests.private_postgres import private_postgres
@@ -41,7 +42,8 @@ class Load:
         return response
 
     async def client(self, n: int) -> None:
-        async with httpx.AsyncClient(base_url=self.url, timeout=30, trust_env=False) as client:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), base_url=self.url, timeout=30, trust_env=False) as client:
             i = 0
             while self.running:
                 i += 1
@@ -69,7 +71,7 @@ async def test_a_postgres_restart_under_load_gives_503s_and_loses_or_halves_noth
             await asyncio.sleep(1.5)
             await asyncio.to_thread(pg.stop_server)
             await asyncio.sleep(1.0)
-            async with httpx.AsyncClient(trust_env=False) as probe:
+            async with httpx.AsyncClient(headers=auth_headers(), trust_env=False) as probe:
                 during = await probe.get(f"{service.url}/readyz")
             await asyncio.sleep(1.0)
             await asyncio.to_thread(pg.start_server)
@@ -79,7 +81,7 @@ async def test_a_postgres_restart_under_load_gives_503s_and_loses_or_halves_noth
             await service.ready(10)  # by itself, without a restart
 
             # a client retries what failed with the same keys: each lands exactly once
-            async with httpx.AsyncClient(base_url=service.url, timeout=30,
+            async with httpx.AsyncClient(headers=auth_headers(), base_url=service.url, timeout=30,
                                          trust_env=False) as client:
                 for key in load.failed:
                     path, body = load.sent[key]

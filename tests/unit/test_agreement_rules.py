@@ -206,5 +206,5 @@ def test_every_error_says_when_it_is_raised_and_how_it_is_answered() -> None:
     assert len(errors) >= 18
     for error in errors:
         assert (error.__doc__ or "").startswith("Raised when "), error
-        assert error.status in {404, 409, 422}
+        assert error.status in {403, 404, 409, 422}
         assert error.title and error.problem_type.replace("-", "").isalpha()

@@ -14,6 +14,7 @@ from .errors import (
     CountryMismatch,
     DomainError,
     DuplicateMilestone,
+    Forbidden,
     InvalidDates,
     KindCategoryMismatch,
     MilestoneAlreadyCompleted,
@@ -29,6 +30,7 @@ from .errors import (
 )
 from .evolve import evolve, replay
 from .lifecycle import action_of
+from .permissions import authorize
 from .rules import add_years, required_approvals
 from .sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
 from .state import AgreementState, Evaluation, PlannedMilestone
@@ -51,6 +53,7 @@ __all__ = [
     "DomainError",
     "DuplicateMilestone",
     "Evaluation",
+    "Forbidden",
     "InvalidDates",
     "KindCategoryMismatch",
     "MilestoneAlreadyCompleted",
@@ -67,6 +70,7 @@ __all__ = [
     "WorkProgramState",
     "action_of",
     "add_years",
+    "authorize",
     "decide",
     "decide_work_program",
     "evolve",

@@ -152,3 +152,11 @@ class DuplicateMilestone(DomainError):
 
     title = "Duplicate milestone"
     problem_type = "duplicate-milestone"
+
+
+class Forbidden(DomainError):
+    """Raised when the caller's roles do not allow the command on this agreement."""
+
+    status = 403
+    title = "Forbidden"
+    problem_type = "forbidden"

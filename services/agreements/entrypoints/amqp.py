@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faststream.rabbit import RabbitBroker, RabbitRouter
@@ -26,7 +27,7 @@ from contracts.topology import AGREEMENTS_COMMANDS
 from plumbing import clock
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.consumer import Delivery, Handler, Poison, QueueConsumer
-from services.agreements.domain import DomainError
+from services.agreements.domain import DomainError, Forbidden
 from services.agreements.service import AgreementService
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,17 @@ class ReplyFailed(ConnectionError):
 def actor_of(delivery: Delivery) -> str:
     """The acting user of an AMQP command: the broker user that sent it, when validated."""
     return f"{AMQP_ACTOR}:{delivery.user_id}" if delivery.user_id else AMQP_ACTOR
+
+
+def roles_of(delivery: Delivery, user_roles: Mapping[str, Sequence[str]]) -> frozenset[str]:
+    """The roles of the broker user that sent a command (RabbitMQ validates ``user_id``).
+
+    A message without ``user_id``, or from a user with no configured roles, may do
+    nothing: its commands are refused with 403.
+    """
+    if not delivery.user_id:
+        return frozenset()
+    return frozenset(user_roles.get(delivery.user_id, ()))
 
 
 def problem_of(exc: DomainError) -> Problem:
@@ -90,7 +102,8 @@ def _command_id(body: bytes) -> str:
     return command_id if isinstance(command_id, str) else ""
 
 
-def command_handler(service: AgreementService, replies: CommandReplies) -> Handler:
+def command_handler(service: AgreementService, replies: CommandReplies,
+                    user_roles: Mapping[str, Sequence[str]]) -> Handler:
     """The handler of ``agreements.commands`` deliveries."""
 
     async def handle(delivery: Delivery) -> str:
@@ -102,7 +115,12 @@ def command_handler(service: AgreementService, replies: CommandReplies) -> Handl
                          f"routing key {delivery.routing_key}, not {command.routing_key}")
         correlation_id = delivery.correlation_id or str(delivery.decoded.envelope.id)
         try:
-            accepted = await service.handle(command, actor=actor_of(delivery))
+            roles = roles_of(delivery, user_roles)
+            if not roles:
+                raise Forbidden(
+                    f"broker user {delivery.user_id or '(none: set the user_id property)'} "
+                    "has no roles for commands (KERJASAMA_AMQP_USER_ROLES)")
+            accepted = await service.handle(command, actor=actor_of(delivery), roles=roles)
         except DomainError as exc:
             await replies.send(delivery.reply_to, correlation_id, CommandReply(
                 command_id=command.command_id, accepted=False, problem=problem_of(exc)))
@@ -117,11 +135,12 @@ def command_handler(service: AgreementService, replies: CommandReplies) -> Handl
 
 
 def build_router(broker: RabbitBroker, service: AgreementService, *,
+                 user_roles: Mapping[str, Sequence[str]],
                  transient_timeout: float = 300.0) -> RabbitRouter:
     """The AMQP entrypoints of the agreements service."""
     router = RabbitRouter()
     replies = CommandReplies(broker)
-    QueueConsumer(broker, AGREEMENTS_COMMANDS, command_handler(service, replies),
+    QueueConsumer(broker, AGREEMENTS_COMMANDS, command_handler(service, replies, user_roles),
                   transient_timeout=transient_timeout,
                   on_dead_letter=replies.invalid).subscribe(router)
     return router

@@ -26,6 +26,7 @@ from services.agreements.service import AgreementService
 log = logging.getLogger(__name__)
 
 EXPIRY_ACTOR = "system:expiry"
+EXPIRY_ROLES = frozenset({EXPIRY_ACTOR})
 EXPIRED = Counter("kerjasama_agreements_expired_total",
                   "Agreements the expiry job moved to EXPIRED.")
 
@@ -54,7 +55,7 @@ async def expire_due(pool: Pool, service: AgreementService) -> list[UUID]:
                 command_id=expiry_command_id(agreement_id), agreement_id=agreement_id,
                 on=date.fromisoformat(until) + timedelta(days=1))
             try:
-                accepted = await service.handle(command, actor=EXPIRY_ACTOR)
+                accepted = await service.handle(command, actor=EXPIRY_ACTOR, roles=EXPIRY_ROLES)
             except DomainError as exc:  # e.g. expired or terminated meanwhile
                 log.info("expiry of %s refused: %s", agreement_id, exc)
                 continue

@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from contracts.commands import (
@@ -19,6 +19,7 @@ from contracts.commands import (
     WorkProgramBody,
 )
 from contracts.common import ContractModel, Kind, Stage
+from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
 from services.agreements.entrypoints.actions import ACTIONS, Action
 from services.agreements.errors import NotFound
@@ -29,7 +30,8 @@ from services.agreements.streams import work_program_stream
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                               max_length=200)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40)]
-Actor = Annotated[str, Header(alias="X-Kerjasama-User", min_length=1, max_length=200)]
+Caller = Annotated[Principal, Depends(principal_of)]
+"""The authenticated caller: its subject is recorded as the actor of the events."""
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 MilestoneId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
 """A milestone id in a path, shaped as contracts.common.Identifier (else a 422)."""
@@ -71,16 +73,16 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
     """Every route of the agreements service."""
     router = APIRouter()
 
-    async def run(command: Command, actor: str) -> Accepted:
-        return await service.handle(command, actor=actor)
+    async def run(command: Command, caller: Principal) -> Accepted:
+        return await service.handle(command, actor=caller.subject, roles=caller.roles)
 
     @router.post("/agreements", status_code=201, tags=["commands"],
                  summary="Propose an agreement")
-    async def propose(body: ProposeAgreementBody, idempotency_key: IdempotencyKey = None,
-                      actor: Actor = "anonymous") -> JSONResponse:
+    async def propose(caller: Caller, body: ProposeAgreementBody,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
         command = ProposeAgreement(**body.model_dump(), command_id=idempotency_key or
                                    str(uuid4()))
-        result = await run(command, actor)
+        result = await run(command, caller)
         return answer(result, 201, f"/agreements/{result.id}")
 
     def add_action(action: Action) -> None:
@@ -88,15 +90,15 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
         # when absent (an Ellipsis default would reach the handler and fail as a 500)
         default: Any = inspect.Parameter.empty if action.body_required else None
 
-        async def act(agreement_id: str, request: Request,
+        async def act(caller: Caller, agreement_id: str, request: Request,
                       body: Annotated[action.body, Body()] = default,  # type: ignore[name-defined]
-                      idempotency_key: IdempotencyKey = None, if_match: IfMatch = None,
-                      actor: Actor = "anonymous") -> JSONResponse:
+                      idempotency_key: IdempotencyKey = None,
+                      if_match: IfMatch = None) -> JSONResponse:
             fields = body.model_dump() if isinstance(body, ContractModel) else {}
             command = action.command(**fields, agreement_id=parse_id(agreement_id),
                                      expected_version=parse_if_match(if_match),
                                      command_id=idempotency_key or str(uuid4()))
-            return answer(await run(command, actor), 200)
+            return answer(await run(command, caller), 200)
 
         router.add_api_route(f"/agreements/{{agreement_id}}/{action.path}", act,
                              methods=["POST"], summary=action.summary, tags=["commands"],
@@ -107,23 +109,23 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
 
     @router.post("/agreements/{agreement_id}/milestones/{milestone_id}/complete",
                  tags=["commands"], summary="Record a milestone's completion")
-    async def complete(agreement_id: str, milestone_id: MilestoneId,
+    async def complete(caller: Caller, agreement_id: str, milestone_id: MilestoneId,
                        body: CompleteMilestoneBody, idempotency_key: IdempotencyKey = None,
-                       if_match: IfMatch = None, actor: Actor = "anonymous") -> JSONResponse:
+                       if_match: IfMatch = None) -> JSONResponse:
         command = CompleteMilestone(**body.model_dump(), agreement_id=parse_id(agreement_id),
                                     milestone_id=milestone_id,
                                     expected_version=parse_if_match(if_match),
                                     command_id=idempotency_key or str(uuid4()))
-        return answer(await run(command, actor), 200)
+        return answer(await run(command, caller), 200)
 
     @router.post("/work-programs/{year}", tags=["commands"],
                  summary="Adopt or replace the year's work program")
-    async def work_program(year: Annotated[int, Path(ge=2000, le=2100)], body: WorkProgramBody,
-                           idempotency_key: IdempotencyKey = None,
-                           actor: Actor = "anonymous") -> JSONResponse:
+    async def work_program(caller: Caller, year: Annotated[int, Path(ge=2000, le=2100)],
+                           body: WorkProgramBody,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
         command = AdoptWorkProgram(**body.model_dump(), year=year,
                                    command_id=idempotency_key or str(uuid4()))
-        result = await run(command, actor)
+        result = await run(command, caller)
         return answer(result, 201 if result.created else 200)
 
     @router.get("/agreements/{agreement_id}", tags=["queries"], summary="One agreement")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from plumbing.auth import SECRETARIAT, Principal, agency, principal_of
 from plumbing.db import Pool
 from plumbing.http import ProblemException
 from services.notifications.adapters import contacts as contact_store
@@ -61,8 +62,13 @@ def build_router(pool: Pool, directory: Directory) -> APIRouter:
         return await deliveries.log(pool, agreement_id, status, limit)
 
     @router.put("/contacts/{code}")
-    async def put_contact(code: Annotated[str, Path(pattern=CODE, max_length=40)],
+    async def put_contact(caller: Annotated[Principal, Depends(principal_of)],
+                          code: Annotated[str, Path(pattern=CODE, max_length=40)],
                           body: ContactBody, response: Response) -> dict[str, Any]:
+        if not caller.has(SECRETARIAT, agency(code)):
+            raise ProblemException(403, "Forbidden", f"the contact {code} is set by the TKKSD "
+                                   f"secretariat (role tkksd) or by that agency (role "
+                                   f"{agency(code)})")
         urls = [w.url for w in body.webhooks]
         if len(set(urls)) != len(urls):
             raise ProblemException(422, "Invalid request", "a webhook URL is given twice")

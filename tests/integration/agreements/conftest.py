@@ -11,6 +11,7 @@ import pytest
 from plumbing.settings import load_settings
 from services.agreements.app import create_app
 from services.agreements.settings import AgreementsSettings
+from tests.auth import auth_headers
 
 
 def propose_body(**changes: Any) -> dict[str, Any]:
@@ -52,5 +53,6 @@ async def agreements_client(database_url: str) -> AsyncIterator[httpx.AsyncClien
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as c:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://agreements") as c:
             yield c

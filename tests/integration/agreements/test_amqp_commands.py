@@ -17,6 +17,7 @@ import pytest
 from plumbing.settings import load_settings
 from services.agreements.app import create_app
 from services.agreements.settings import AgreementsSettings
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import propose_body
 from tests.waiting import until
@@ -31,7 +32,7 @@ class Outsider:
     answers: dict[str, dict[str, Any]]
 
     async def send(self, routing_key: str, data: dict[str, Any] | None = None, *,
-                   body: bytes | None = None) -> str:
+                   body: bytes | None = None, user_id: str | None = "guest") -> str:
         correlation_id = str(uuid4())
         if body is None:
             body = json.dumps({
@@ -42,7 +43,8 @@ class Outsider:
         exchange = await self.channel.get_exchange("kerjasama.commands")
         await exchange.publish(aio_pika.Message(
             body, content_type="application/cloudevents+json", correlation_id=correlation_id,
-            reply_to=self.replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            reply_to=self.replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            user_id=user_id),  # validated by the broker: the connection's user
             routing_key)
         return correlation_id
 
@@ -55,11 +57,13 @@ class Outsider:
 async def live(database_url: str, fresh_topology: str
                ) -> AsyncIterator[tuple[httpx.AsyncClient, Outsider]]:
     settings = load_settings(AgreementsSettings, agreements_database_url=database_url,
-                             amqp_url=fresh_topology, rabbitmq_management_url=MANAGEMENT_URL)
+                             amqp_url=fresh_topology, rabbitmq_management_url=MANAGEMENT_URL,
+                             amqp_user_roles={"guest": ["tkksd"]})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as http:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://agreements") as http:
             for _ in range(100):
                 if (await http.get("/readyz")).status_code == 200:
                     break
@@ -172,3 +176,13 @@ async def test_the_running_service_relays_its_events_and_reports_backlog_and_lat
     count = next(line for line in metrics.splitlines()
                  if line.startswith("kerjasama_relay_publish_seconds_count"))
     assert float(count.split()[-1]) >= 1
+
+
+async def test_a_command_without_a_validated_broker_user_is_refused_with_403(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    reply = await outsider.answer(await outsider.send(
+        "agreement.propose", {"command_id": "anonymous-1", **propose_body()}, user_id=None))
+    problem = reply["data"]["problem"]
+    assert problem["status"] == 403 and "user_id" in problem["detail"]
+    assert (await http.get("/agreements")).json() == []

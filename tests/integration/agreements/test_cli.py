@@ -16,6 +16,7 @@ from plumbing.settings import load_settings
 from services.agreements.app import create_app
 from services.agreements.settings import AgreementsSettings
 from services.cli import main
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL
 from tests.private_rabbitmq import free_port
 
@@ -28,7 +29,7 @@ async def served(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     stop = asyncio.Event()
     server = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="warning"))
     url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=auth_headers(), ) as client:
         for _ in range(100):
             with contextlib.suppress(httpx.TransportError):
                 if (await client.get(f"{url}/readyz")).status_code == 200:

@@ -77,7 +77,7 @@ async def send_commands(pool: Pool, count: int, *, concurrency: int = 16,
                 command_id=f"c-{i}", agreement_id=pending.pop())
         else:
             command = ProposeAgreement(command_id=f"c-{i}", **propose_body(title=f"PKS {i}"))
-        accepted = await service.handle(command, actor="test")
+        accepted = await service.handle(command, actor="test", roles={"tkksd"})
         if isinstance(command, ProposeAgreement):
             pending.append(accepted.id)
 
@@ -215,7 +215,7 @@ async def test_the_relay_waits_for_a_slow_writer_and_keeps_position_order(
         await append(slow, f"slow-{uuid4()}", 0, None, [NewEvent(
             uuid4(), "kerjasama.agreement.proposed.v1", {}, {}, datetime.now(UTC))])
         await service.handle(ProposeAgreement(command_id="after-the-slow-one", **propose_body()),
-                             actor="test")
+                             actor="test", roles={"tkksd"})
         await asyncio.sleep(1.0)  # the relay polls and is notified meanwhile
         assert collector.received == []  # position 2 waits behind the running position 1
         await transaction.commit()

@@ -28,6 +28,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body
 from tests.integration.deploy.conftest import LoadedDefinitions
@@ -104,6 +105,7 @@ async def running_services(
         for name in SERVICES:
             env = {
                 **base, "PYTHONUNBUFFERED": "1",
+                "KERJASAMA_AUTH_DEV_KEY_FILE": os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"],
                 "KERJASAMA_AMQP_URL": loaded_definitions.amqp_url(name.upper()),
                 "KERJASAMA_RABBITMQ_MANAGEMENT_URL":
                     loaded_definitions.management_url(name.upper()),
@@ -143,7 +145,7 @@ async def _wait_ready(url: str, process: asyncio.subprocess.Process,
                       seconds: float = 30.0) -> str | None:
     """None once ``url`` answers /readyz with 200; else why not."""
     why = "no answer"
-    async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
+    async with httpx.AsyncClient(headers=auth_headers(), timeout=2.0, trust_env=False) as client:
         for _ in range(int(seconds * 10)):
             if process.returncode is not None:
                 return f"exited with status {process.returncode}"
@@ -186,7 +188,7 @@ async def test_every_metric_the_rules_and_the_dashboard_query_exists(
     running_services: dict[str, str], loaded_definitions: LoadedDefinitions
 ) -> None:
     urls = running_services
-    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+    async with httpx.AsyncClient(headers=auth_headers(), timeout=5.0, trust_env=False) as client:
         await _drive_traffic(client, urls)
         services = Exposition(set(), {})
         for _ in range(100):  # until the events went through both consumers and the KPIs

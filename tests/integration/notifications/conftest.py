@@ -37,6 +37,7 @@ from services.agreements.app import create_app as create_agreements_app
 from services.agreements.settings import AgreementsSettings
 from services.notifications.app import Runtime, create_app
 from services.notifications.settings import NotificationsSettings
+from tests.auth import auth_headers
 
 HERE = Path(__file__).parent
 
@@ -157,7 +158,7 @@ async def webhook_receiver() -> AsyncIterator[WebhookReceiver]:
 
     async def listening() -> bool:
         try:
-            async with httpx.AsyncClient(trust_env=False) as client:
+            async with httpx.AsyncClient(headers=auth_headers(), trust_env=False) as client:
                 await client.get(f"http://127.0.0.1:{receiver.port}/")
             return True
         except httpx.TransportError:
@@ -218,7 +219,8 @@ async def agreements(database_url_factory: Callable[[str], Awaitable[str]],
     app = create_agreements_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as c:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://agreements") as c:
             yield Agreements(c, fresh_topology)
 
 
@@ -274,7 +276,8 @@ async def notifications_factory(
         await context.__aenter__()
         stack.append(context)
         transport = httpx.ASGITransport(app=app)
-        http = httpx.AsyncClient(transport=transport, base_url="http://notifications")
+        http = httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://notifications")
         stack.append(http)
         return Notifications(http, app.state.runtime, settings)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from plumbing import clock
+from tests.auth import auth_headers
 
 from .conftest import (
     Agreements,
@@ -83,3 +84,19 @@ async def test_an_english_speaking_agency_is_told_of_a_revision_in_english(
     assert smtp.to("tkksd@kerjasama.local") == []
     [proposal] = smtp.to("biro.pemotda@jabarprov.go.id")
     assert "Yth. Sekretariat TKKSD" in proposal.get_content()
+
+
+async def test_an_agency_sets_its_own_contact_only_and_anyone_may_read(
+        notifications_factory: NotificationsFactory, smtp_server: SmtpFactory) -> None:
+    smtp = await smtp_server()
+    service = await notifications_factory(smtp_port=smtp.port)
+    body = {"emails": ["umkm@diskuk.jabarprov.go.id"], "language": "id"}
+    diskuk = auth_headers("opd:DISKUK")
+    assert (await service.client.put("/contacts/DISKUK", json=body,
+                                     headers=diskuk)).status_code == 201
+    refused = await service.client.put("/contacts/DISHUB", json=body, headers=diskuk)
+    assert refused.status_code == 403 and "opd:DISHUB" in refused.json()["detail"]
+    shown = await service.client.get("/contacts/DISKUK", headers=auth_headers("reporting"))
+    assert shown.status_code == 200 and shown.json()["emails"] == body["emails"]
+    assert (await service.client.get("/deliveries", headers={"Authorization": ""})
+            ).status_code == 401

@@ -11,6 +11,7 @@ import httpx
 
 from plumbing.rabbitadmin import RabbitAdmin
 from plumbing.urls import with_vhost
+from tests.auth import auth_headers
 from tests.conftest import AMQP_URL
 
 from .conftest import eventually, free_port
@@ -29,7 +30,7 @@ async def test_the_service_process_starts_on_an_empty_vhost_and_is_ready(
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.notifications", env=env)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+        async with httpx.AsyncClient(headers=auth_headers(), base_url=f"http://127.0.0.1:{port}",
                                      trust_env=False) as client:
             async def ready() -> bool:
                 try:

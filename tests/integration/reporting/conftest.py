@@ -16,6 +16,7 @@ from plumbing.settings import load_settings
 from services.agreements.app import create_app as create_agreements_app
 from services.agreements.settings import AgreementsSettings
 from services.reporting.app import Reporting
+from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
 from tests.integration.reporting.support import (
     TODAY,
@@ -42,7 +43,8 @@ async def agreements(database_url_factory: DatabaseUrlFactory,
         AgreementsSettings, agreements_database_url=url, messaging=False))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://agreements") as c:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://agreements") as c:
             yield AgreementsService(c)
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from services.reporting.app import Reporting, create_app
+from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
 from tests.integration.reporting.support import (
     AgreementsService,
@@ -42,7 +43,8 @@ async def http(agreements: AgreementsService, feed: FeedRelay, fresh_topology: s
         await wait_applied(reporting, len(published))
         await reporting.refresher.refresh_once()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://reporting") as c:
+        async with httpx.AsyncClient(
+                headers=auth_headers(), transport=transport, base_url="http://reporting") as c:
             yield c
 
 

@@ -1,0 +1,75 @@
+"""Who may do what (pure): the province's division of work between agencies and the TKKSD.
+
+- Agency staff (``opd:<CODE>``) propose for their own agency, resubmit or withdraw their
+  agency's proposals, and set the plan and record follow-up (activities, completed
+  milestones) for agreements their agency leads or supports.
+- The TKKSD secretariat (``tkksd``) reviews, drafts, discusses, records approvals and
+  signing, evaluates, terminates and expires; it may also act for any agency.
+- The regional secretary (``sekda``) adopts the work program.
+- The expiry job (``system:expiry``) expires agreements past their end date.
+- Everyone authenticated may read; nobody else may write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+from contracts.commands import (
+    AdoptWorkProgram,
+    Command,
+    CompleteMilestone,
+    ExpireAgreement,
+    ProposeAgreement,
+    RecordFollowUp,
+    ResubmitAgreement,
+    SetFollowUpPlan,
+    WithdrawAgreement,
+)
+
+from .errors import Forbidden
+from .state import AgreementState
+
+SECRETARIAT = "tkksd"
+REGIONAL_SECRETARY = "sekda"
+EXPIRY_JOB = "system:expiry"
+AGENCY_PREFIX = "opd:"
+
+
+def _agencies(roles: Set[str]) -> set[str]:
+    return {r.removeprefix(AGENCY_PREFIX) for r in roles if r.startswith(AGENCY_PREFIX)}
+
+
+def authorize(command: Command, roles: Set[str], state: AgreementState | None) -> None:
+    """Raise Forbidden unless ``roles`` allow ``command`` (``state``: the agreement now)."""
+    name = command.routing_key
+    if isinstance(command, AdoptWorkProgram):
+        if REGIONAL_SECRETARY not in roles:
+            raise Forbidden(f"{name} is the regional secretary's (role sekda)")
+        return
+    if SECRETARIAT in roles:
+        return
+    mine = _agencies(roles)
+    if isinstance(command, ProposeAgreement):
+        if command.lead_opd not in mine:
+            raise Forbidden(f"an agency proposes only for itself: lead_opd {command.lead_opd}"
+                            f" is not among the caller's agencies ({_list(mine)})")
+        return
+    if isinstance(command, ExpireAgreement) and EXPIRY_JOB in roles:
+        return
+    if state is None:
+        raise Forbidden(f"{name} is the TKKSD secretariat's (role tkksd)")
+    if isinstance(command, ResubmitAgreement | WithdrawAgreement):
+        allowed = {state.lead_opd}
+        who = "the proposing (lead) agency"
+    elif isinstance(command, SetFollowUpPlan | RecordFollowUp | CompleteMilestone):
+        allowed = {state.lead_opd, *state.supporting_opds}
+        who = "the lead or a supporting agency"
+    else:
+        raise Forbidden(f"{name} is the TKKSD secretariat's (role tkksd)")
+    if mine.isdisjoint(allowed):
+        raise Forbidden(f"{name} on this agreement is for {who} ({_list(allowed)}) or the "
+                        f"TKKSD secretariat; the caller acts for {_list(mine)}")
+
+
+def _list(codes: Set[str]) -> str:
+    return ", ".join(sorted(codes)) or "no agency"
