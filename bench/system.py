@@ -126,7 +126,17 @@ async def kpi_latency(system: System, amqp_url: str, rate: float = 200.0,
                 ready.append(aid)
 
         await asyncio.gather(*(prepare() for _ in range(signings)))
-        await asyncio.sleep(2)  # let reporting settle before measuring
+        last = 0
+        for aid in ready[-16:]:  # the prepared agreements' last events
+            events = (await http.get(f"/agreements/{aid}/events")).json()
+            last = max([last, *(int(e["position"]) for e in events)])
+        async with httpx.AsyncClient(
+                headers=auth_headers(), base_url=system["reporting"].url) as reporting:
+            while True:  # measure from a quiet system: reporting has applied everything
+                if await applied_position(reporting) >= last:
+                    break
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
         arrivals: list[tuple[float, int]] = []
         connection = await connect(amqp_url)
         async with connection:

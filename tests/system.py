@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +35,10 @@ def mail_catcher(maildir: Path) -> Iterator[int]:
         catcher.wait(timeout=10)
 
 
+def _for(value: str | Mapping[str, str], service: str) -> str:
+    return value if isinstance(value, str) else value[service]
+
+
 @dataclass
 class System:
     """The three service processes and where their data lives."""
@@ -59,15 +63,19 @@ class System:
             process.stop()
 
 
-async def make_system(database_url_factory: DatabaseUrlFactory, *, amqp_url: str,
-                      management_url: str, smtp_port: int, workdir: Path,
+async def make_system(database_url_factory: DatabaseUrlFactory, *,
+                      amqp_url: str | Mapping[str, str],
+                      management_url: str | Mapping[str, str], smtp_port: int, workdir: Path,
                       today: date | None = None, **extra_env: str) -> System:
-    """The processes (not started) on fresh databases, sharing one clock file."""
+    """The processes (not started) on fresh databases, sharing one clock file.
+
+    ``amqp_url`` and ``management_url`` are one for all, or one per service (each service
+    as its own broker user).
+    """
     clock_file = workdir / "clock"
     write_clock_file(clock_file, today)
     agreements_port = free_port()
     common = {
-        "KERJASAMA_AMQP_URL": amqp_url, "KERJASAMA_RABBITMQ_MANAGEMENT_URL": management_url,
         "KERJASAMA_CLOCK_FILE": str(clock_file),
         "KERJASAMA_AGREEMENTS_URL": f"http://127.0.0.1:{agreements_port}",
         "KERJASAMA_SMTP_HOST": "127.0.0.1", "KERJASAMA_SMTP_PORT": str(smtp_port),
@@ -77,6 +85,9 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *, amqp_url: str
                  for name in ("agreements", "notifications", "reporting")}
     processes = {
         name: ServiceProcess(name, {**common,
+                                    "KERJASAMA_AMQP_URL": _for(amqp_url, name),
+                                    "KERJASAMA_RABBITMQ_MANAGEMENT_URL":
+                                        _for(management_url, name),
                                     f"KERJASAMA_{name.upper()}_DATABASE_URL": url},
                              port=agreements_port if name == "agreements" else None)
         for name, url in databases.items()

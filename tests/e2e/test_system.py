@@ -19,8 +19,10 @@ import httpx
 import pytest
 
 from plumbing.amqp import connect
+from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
-from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
+from tests.broker_users import LoadedDefinitions, definitions_loaded
+from tests.conftest import DatabaseUrlFactory
 from tests.processes import ROOT
 from tests.system import System, mail_catcher, make_system
 from tests.waiting import until
@@ -29,12 +31,21 @@ TODAY = date(2023, 3, 31)  # after every date of the demo
 
 
 @pytest.fixture
-async def system(fresh_topology: str, database_url_factory: DatabaseUrlFactory,
+async def broker(rabbit_admin: RabbitAdmin) -> AsyncIterator[LoadedDefinitions]:
+    """A vhost with deploy/'s definitions: every service and outside system its own user."""
+    async with definitions_loaded(rabbit_admin) as loaded:
+        yield loaded
+
+
+@pytest.fixture
+async def system(broker: LoadedDefinitions, database_url_factory: DatabaseUrlFactory,
                  tmp_path: Path) -> AsyncIterator[System]:
+    services = ("agreements", "notifications", "reporting")
     with mail_catcher(tmp_path / "mail") as smtp_port:
-        running = await make_system(database_url_factory, amqp_url=fresh_topology,
-                                    management_url=MANAGEMENT_URL, smtp_port=smtp_port,
-                                    workdir=tmp_path, today=TODAY)
+        running = await make_system(
+            database_url_factory, smtp_port=smtp_port, workdir=tmp_path, today=TODAY,
+            amqp_url={s: broker.amqp_url(s.upper()) for s in services},
+            management_url={s: broker.management_url(s.upper()) for s in services})
         try:
             await running.start()
             yield running
@@ -51,9 +62,10 @@ def run_demo(system: System) -> subprocess.CompletedProcess[str]:
 
 async def kpi_listener(url: str) -> tuple[aio_pika.abc.AbstractRobustConnection,
                                          list[dict[str, Any]]]:
+    """A reporting consumer as an outside system: its own queue, its own broker user."""
     connection = await connect(url)
     channel = await connection.channel()
-    queue = await channel.declare_queue(exclusive=True)
+    queue = await channel.declare_queue("external.e2e.kpi", auto_delete=True)
     await queue.bind("kerjasama.kpi", "kpi.realization.2021.#")
     received: list[dict[str, Any]] = []
 
@@ -70,8 +82,8 @@ def figure(items: list[dict[str, Any]], indicator: str, scope: str = "province")
 
 
 async def test_the_demo_runs_through_the_whole_system(
-        system: System, fresh_topology: str, tmp_path: Path) -> None:
-    connection, kpi_messages = await kpi_listener(fresh_topology)
+        system: System, broker: LoadedDefinitions, tmp_path: Path) -> None:
+    connection, kpi_messages = await kpi_listener(broker.amqp_url("EXTERNAL"))
     first = await asyncio.to_thread(run_demo, system)
     assert first.returncode == 0, first.stderr
     assert "demo: 28 agreements, 2 work programs, 187 commands (187 new)" in first.stdout
