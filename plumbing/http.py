@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -15,12 +17,14 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from plumbing.errors import ConfigError
 from plumbing.problems import (
     PROBLEM_JSON,
     ProblemException,
     install_problem_handlers,
     problem,
 )
+from plumbing.settings import BaseServiceSettings, load_settings
 
 __all__ = [
     "PROBLEM_JSON",
@@ -31,9 +35,11 @@ __all__ = [
     "problem",
     "run",
     "serve",
+    "service_main",
 ]
 
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseServiceSettings)
 
 ReadyCheck = Callable[[], Awaitable[bool]]
 """A readiness check: true when the dependency it checks is usable."""
@@ -142,3 +148,20 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
         return asyncio.run(main)
     return uvloop.run(main)
+
+
+def service_main(name: str, settings_class: type[S], create_app: Callable[[S], FastAPI]) -> int:
+    """``python -m services.<name>``: run until SIGINT/SIGTERM; exit 0.
+
+    A bad configuration (settings or keys) is one clear line on stderr and exit 2.
+    """
+    try:
+        settings = load_settings(settings_class)
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    run(serve(app, settings.http_host, settings.http_port, log_level=settings.log_level))
+    return 0
