@@ -132,6 +132,12 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
     if not services:
         log("no service is runnable yet (no services/<name>/__main__.py): nothing to start")
         return 0
+    taken = [s for s in services if _listening(urlsplit(s.base_url).port or 0)]
+    if taken:
+        log("; ".join(f"port {urlsplit(s.base_url).port} of {s.name} is already in use"
+                      for s in taken) + " (is kerjasama already running? set "
+            "KERJASAMA_<SERVICE>_PORT to run another copy)")
+        return 1
     loop, stopping = asyncio.get_running_loop(), asyncio.Event()
     processes: dict[str, Process] = {}
     for sig in SIGNALS:

@@ -10,7 +10,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from services.supervisor import discover
+import pytest
+
+from services.supervisor import Service, discover, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,3 +147,14 @@ def test_only_services_with_a_main_module_are_started(tmp_path, monkeypatch):
 
     assert [(s.name, s.base_url) for s in services] == [("agreements", "http://127.0.0.1:9101")]
     assert services[0].command[1:] == ("-m", "services.agreements")
+
+
+async def test_a_port_already_in_use_stops_the_start_with_a_clear_message(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        service = Service("agreements", ("true",), f"http://127.0.0.1:{port}")
+        assert await supervise([service]) == 1
+    assert f"port {port} of agreements is already in use" in capsys.readouterr().err
