@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import functools
 import os
 import signal
 import sys
@@ -18,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 Process = asyncio.subprocess.Process
-log = functools.partial(print, "supervisor:", file=sys.stderr, flush=True)
+def log(*parts: object) -> None:
+    """One line on standard error (looked up at each call, so it can be redirected)."""
+    print("supervisor:", *parts, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

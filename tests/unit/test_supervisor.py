@@ -150,11 +150,11 @@ def test_only_services_with_a_main_module_are_started(tmp_path, monkeypatch):
 
 
 async def test_a_port_already_in_use_stops_the_start_with_a_clear_message(
-        capfd: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         service = Service("agreements", ("true",), f"http://127.0.0.1:{port}")
         assert await supervise([service]) == 1
-    assert f"port {port} of agreements is already in use" in capfd.readouterr().err
+    assert f"port {port} of agreements is already in use" in capsys.readouterr().err
