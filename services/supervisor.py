@@ -124,7 +124,8 @@ def directory(services: Sequence[Service]) -> str:
 
 async def supervise(services: Sequence[Service], demo: Sequence[str] | None = None, *,
                     ready_timeout: float = 60.0, stop_timeout: float = 10.0,
-                    helpers: dict[str, Sequence[str]] | None = None) -> int:
+                    helpers: dict[str, Sequence[str]] | None = None,
+                    env: dict[str, dict[str, str]] | None = None) -> int:
     """Run ``services``, wait for their ``/readyz``, run ``demo``, and stop them all.
 
     The exit status: 0 after SIGINT or SIGTERM; 1 if a service exits on its own or is not
@@ -150,8 +151,9 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
         for s in services:
             log(f"starting {s.name}: {' '.join(s.command)}")
             port = str(urlsplit(s.base_url).port)  # in both settings a service may read
-            env = {f"KERJASAMA_{s.name.upper()}_PORT": port, "KERJASAMA_HTTP_PORT": port}
-            processes[s.name] = await spawn(s.command, **env)
+            own = {f"KERJASAMA_{s.name.upper()}_PORT": port, "KERJASAMA_HTTP_PORT": port,
+                   **(env or {}).get(s.name, {})}
+            processes[s.name] = await spawn(s.command, **own)
         exits = {asyncio.ensure_future(processes[s.name].wait()): s.name for s in services}
         startup = asyncio.ensure_future(start_up(services, demo, processes, ready_timeout))
         signalled = asyncio.ensure_future(stopping.wait())
@@ -186,13 +188,45 @@ def local_auth(root: Path = ROOT) -> None:
         "`.venv/bin/kerjasama token --role tkksd` prints one")
 
 
+LOCAL_VHOST = "kerjasama"
+
+
+def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
+    """Without ``KERJASAMA_AMQP_URL``: each service as its own least-privilege broker user.
+
+    Loads ``deploy/rabbitmq/definitions.json`` (vhost ``kerjasama``, one user per service
+    with its development password, the operators' ``kerjasama-admin``) into the local
+    broker through the management API, and returns each service's broker settings.
+    """
+    if os.environ.get("KERJASAMA_AMQP_URL"):
+        return {}
+    management = urlsplit(os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL",
+                                         "http://guest:guest@127.0.0.1:15672"))
+    host = management.hostname or "127.0.0.1"
+    base = f"{management.scheme}://{host}:{management.port or 15672}"
+    definitions = (root / "deploy" / "rabbitmq" / "definitions.json").read_bytes()
+    answer = httpx.post(f"{base}/api/definitions", content=definitions, timeout=30,
+                        auth=(management.username or "guest", management.password or "guest"),
+                        headers={"content-type": "application/json"})
+    if answer.status_code >= 300:
+        raise SystemExit(f"supervisor: the broker refused deploy/rabbitmq/definitions.json: "
+                         f"{answer.status_code} {answer.text[:300]}")
+    log(f"broker: vhost {LOCAL_VHOST}, each service as its own user (deploy/rabbitmq)")
+    return {name: {
+        "KERJASAMA_AMQP_URL": f"amqp://kerjasama-{name}:{name}-dev@{host}:5672/{LOCAL_VHOST}",
+        "KERJASAMA_RABBITMQ_MANAGEMENT_URL": f"http://kerjasama-{name}:{name}-dev@{host}:"
+                                             f"{management.port or 15672}",
+    } for name in DEFAULT_PORTS}
+
+
 def main() -> None:
     local_auth()
+    brokers = local_broker_users()
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None
     catcher = mail_catcher() if (ROOT / "services" / "notifications").is_dir() else None
     helpers = {"mail catcher": catcher} if catcher else {}
-    sys.exit(asyncio.run(supervise(discover(), demo, helpers=helpers)))
+    sys.exit(asyncio.run(supervise(discover(), demo, helpers=helpers, env=brokers)))
 
 
 if __name__ == "__main__":

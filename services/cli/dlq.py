@@ -33,14 +33,16 @@ DROPPED_HEADERS = ("x-error", "x-error-reason", "x-original-exchange",
 
 
 def amqp_url() -> str:
-    """The broker the CLI works on (``KERJASAMA_AMQP_URL``)."""
-    return os.environ.get("KERJASAMA_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    """The broker the CLI works on (``KERJASAMA_AMQP_URL``; by default the local run's
+    vhost as the operators' user of deploy/rabbitmq)."""
+    return os.environ.get("KERJASAMA_AMQP_URL",
+                          "amqp://kerjasama-admin:admin-dev@127.0.0.1:5672/kerjasama")
 
 
 def management_url() -> str:
     """The management API (``KERJASAMA_RABBITMQ_MANAGEMENT_URL``)."""
     return os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL",
-                          "http://guest:guest@127.0.0.1:15672")
+                          "http://kerjasama-admin:admin-dev@127.0.0.1:15672")
 
 
 def dead_letter_queues(queue: str | None) -> list[str]:
