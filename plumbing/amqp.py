@@ -59,6 +59,7 @@ async def publish_persistent(
     reply_to: str | None = None,
     *,
     mandatory: bool = False,
+    user_id: str | None = None,
 ) -> None:
     """Publish a persistent message and wait for the broker's confirm.
 
@@ -91,6 +92,7 @@ async def publish_persistent(
         message_id=message_id,
         correlation_id=correlation_id,
         reply_to=reply_to,
+        user_id=user_id,
     )
     result = await exchange.publish(message, routing_key, mandatory=mandatory)
     if isinstance(result, aiormq.abc.DeliveredMessage):  # returned by the broker

@@ -205,9 +205,14 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
     host = management.hostname or "127.0.0.1"
     base = f"{management.scheme}://{host}:{management.port or 15672}"
     definitions = (root / "deploy" / "rabbitmq" / "definitions.json").read_bytes()
-    answer = httpx.post(f"{base}/api/definitions", content=definitions, timeout=30,
-                        auth=(management.username or "guest", management.password or "guest"),
-                        headers={"content-type": "application/json"})
+    try:
+        answer = httpx.post(f"{base}/api/definitions", content=definitions, timeout=30,
+                            auth=(management.username or "guest",
+                                  management.password or "guest"),
+                            headers={"content-type": "application/json"}, trust_env=False)
+    except httpx.HTTPError as exc:
+        raise SystemExit(f"supervisor: cannot load the broker definitions through the "
+                         f"management API at {base}: {exc!r}") from None
     if answer.status_code >= 300:
         raise SystemExit(f"supervisor: the broker refused deploy/rabbitmq/definitions.json: "
                          f"{answer.status_code} {answer.text[:300]}")

@@ -99,7 +99,9 @@ USERS: tuple[User, ...] = (
     User("kerjasama-external", "EXTERNAL", (), (_EXTERNAL, SERVER_NAMED),
          (*_names([topology.COMMANDS_EXCHANGE]), _EXTERNAL, SERVER_NAMED),
          (*_names([topology.EVENTS_EXCHANGE, topology.KPI_EXCHANGE]), _EXTERNAL, SERVER_NAMED)),
-    User("kerjasama-admin", "ADMIN", ("administrator",), (".*",), (".*",), (".*",)),
+    # impersonator: `kerjasama dlq requeue` keeps a command's validated user_id
+    User("kerjasama-admin", "ADMIN", ("administrator", "impersonator"), (".*",), (".*",),
+         (".*",)),
 )
 
 

@@ -19,7 +19,7 @@ import aio_pika
 import aio_pika.abc
 
 from contracts.topology import CONSUMER_QUEUES
-from plumbing.amqp import connect
+from plumbing.amqp import CLOUDEVENTS_JSON, Unroutable, connect, publish_persistent
 from plumbing.consumer import dead_letter_key
 from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
 from plumbing.urls import vhost_of
@@ -132,13 +132,22 @@ async def requeue(args: argparse.Namespace) -> str:
 
 async def _republish(channel: aio_pika.abc.AbstractChannel,
                      message: aio_pika.abc.AbstractIncomingMessage, dlq: str) -> None:
+    """Publish a dead letter back to its queue (mandatory: an unroutable one raises and
+    stays dead-lettered), keeping the sender's validated ``user_id``; then ack it."""
     headers = dict(message.headers or {})
     target = origin_queue(headers, dlq)
     clean = {k: v for k, v in headers.items() if k not in DROPPED_HEADERS}
-    await channel.default_exchange.publish(aio_pika.Message(
-        message.body, headers=clean, content_type=message.content_type,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT, message_id=message.message_id,
-        correlation_id=message.correlation_id, reply_to=message.reply_to), target)
+    try:
+        await publish_persistent(channel, "", target, message.body, clean,
+                                 content_type=message.content_type or CLOUDEVENTS_JSON,
+                                 message_id=message.message_id,
+                                 correlation_id=message.correlation_id,
+                                 reply_to=message.reply_to, mandatory=True,
+                                 user_id=message.user_id)
+    except Unroutable:
+        await message.nack(requeue=True)
+        raise CliError(f"{dlq}: queue {target} does not exist; the message stays "
+                       "dead-lettered") from None
     await message.ack()
 
 

@@ -86,7 +86,7 @@ def test_permissions_name_what_each_user_may_touch(user: str, kind: str, name: s
 def test_only_the_operator_user_administers_the_broker() -> None:
     document: dict[str, list[dict[str, str]]] = committed()  # type: ignore[assignment]
     tags = {u["name"]: u["tags"] for u in document["users"]}
-    assert tags.pop("kerjasama-admin") == "administrator"
+    assert tags.pop("kerjasama-admin") == "administrator,impersonator"  # keeps user_id on requeue
     assert tags.pop("kerjasama-external") == ""
     assert set(tags.values()) == {"policymaker"}  # the services PUT their policies at start
 

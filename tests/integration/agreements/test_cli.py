@@ -99,7 +99,7 @@ async def test_dead_letters_are_listed_with_their_reason_and_requeued(
         await channel.default_exchange.publish(aio_pika.Message(
             b'{"type": "kerjasama.agreement.signed.v1", "id": "e-1"}',
             headers={"x-error": "invalid-data: field signed_on: missing",
-                     "x-original-queue": "reporting.events"},
+                     "x-original-queue": "reporting.events"}, user_id="guest",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT), "reporting.events.dlq")
 
         status, out, _ = await kerjasama(capsys, "dlq", "list")
@@ -111,6 +111,16 @@ async def test_dead_letters_are_listed_with_their_reason_and_requeued(
         back = await (await channel.get_queue("reporting.events")).get(fail=False)
         assert back is not None and b'"e-1"' in back.body
         assert "x-error" not in (back.headers or {})
+        assert back.user_id == "guest"  # the sender's validated user stays
         await back.ack()
+
+        await channel.default_exchange.publish(aio_pika.Message(
+            b"{}", headers={"x-error": "not-json: x", "x-original-queue": "gone.queue"},
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), "reporting.events.dlq")
+        status, _, err = await kerjasama(capsys, "dlq", "requeue", "reporting.events")
+        assert status == 1 and "gone.queue does not exist" in err
+        stays = await (await channel.get_queue("reporting.events.dlq")).get(fail=False)
+        assert stays is not None  # not lost
+        await stays.ack()
         status, out, _ = await kerjasama(capsys, "dlq", "list", "reporting.events")
         assert out.strip() == "no dead letters"
