@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import time
 from collections.abc import Awaitable, Callable
 from uuid import uuid4
 
+from bench.floors import BASE, insert_floor
 from contracts.commands import ProposeAgreement
-from plumbing.db import create_pool, drop_database, ensure_database
+from plumbing.db import drop_database
 from plumbing.settings import load_settings
 from services.agreements.app import open_database
 from services.agreements.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 
-BASE = os.environ.get("KERJASAMA_TEST_POSTGRES_URL",
-                      "postgresql://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
 PROPOSAL = {
     "title": "Galeri UMKM Juara", "kind": "KSDPK", "document_type": "MOU",
     "partner": {"name": "blibli.com", "category": "THIRD_PARTY", "country": "ID"},
@@ -46,26 +43,6 @@ async def _run(clients: int, seconds: float, op: Callable[[], Awaitable[None]]) 
     return sum(counts) / (time.perf_counter() - started)
 
 
-async def raw_floor(clients: int, seconds: float) -> float:
-    """asyncpg insert-and-commit transactions/s (one row of an event's size each)."""
-    url = f"{BASE}/kerjasama_bench_{uuid4().hex[:8]}_floor"
-    await ensure_database(url)
-    pool = await create_pool(url, min_size=clients, max_size=clients)
-    try:
-        await pool.execute("CREATE TABLE rows (id bigserial PRIMARY KEY, stream text, "
-                           "data jsonb, UNIQUE (stream, id))")
-        payload = json.dumps(PROPOSAL)
-
-        async def insert() -> None:
-            await pool.execute("INSERT INTO rows (stream, data) VALUES ($1, $2::jsonb)",
-                               str(uuid4()), payload)
-
-        return await _run(clients, seconds, insert)
-    finally:
-        await pool.close()
-        await drop_database(url)
-
-
 async def service_layer(clients: int, seconds: float) -> float:
     """Accepted ProposeAgreement commands/s through AgreementService.handle."""
     url = f"{BASE}/kerjasama_bench_{uuid4().hex[:8]}_agreements"
@@ -85,7 +62,7 @@ async def service_layer(clients: int, seconds: float) -> float:
 
 async def main(seconds: float, clients: int) -> None:
     """Measure both and print them with their ratio."""
-    floor = await raw_floor(clients, seconds)
+    floor = await insert_floor(seconds, clients)
     system = await service_layer(clients, seconds)
     print(f"{'measure':<48} {'per second':>12}")
     print(f"{'raw asyncpg insert+commit (' + str(clients) + ' connections)':<48} {floor:>12.0f}")

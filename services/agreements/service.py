@@ -109,24 +109,27 @@ class AgreementService:
             except Forbidden:
                 raise  # never the answer of someone else's command id
             except DomainError:
-                previous = await records.find_command(self._pool, command.command_id)
-                if previous is not None:
-                    return _replay(previous, fingerprint)
+                if replayed := await self._replayed(command, fingerprint):
+                    return replayed
                 raise
             except ConcurrencyConflict:
                 if isinstance(command, AgreementCommand) and command.expected_version is not None:
-                    previous = await records.find_command(self._pool, command.command_id)
-                    if previous is not None:
-                        return _replay(previous, fingerprint)
+                    if replayed := await self._replayed(command, fingerprint):
+                        return replayed
                     raise VersionMismatch(
                         f"agreement {command.agreement_id} changed while the command was "
                         f"handled; it is no longer at version {command.expected_version}"
                     ) from None
             except DuplicateCommand:
-                previous = await records.find_command(self._pool, command.command_id)
-                if previous is not None:
-                    return _replay(previous, fingerprint)
+                if replayed := await self._replayed(command, fingerprint):
+                    return replayed
         raise RuntimeError(f"command {command.command_id} lost {MAX_ATTEMPTS} races in a row")
+
+    async def _replayed(self, command: Command, fingerprint: str) -> Accepted | None:
+        """The first answer to this command id, if it was accepted before (422 if the id
+        came with another request)."""
+        previous = await records.find_command(self._pool, command.command_id)
+        return None if previous is None else _replay(previous, fingerprint)
 
     async def _attempt(self, command: Command, actor: str, roles: frozenset[str],
                        fingerprint: str, fresh: bool) -> Accepted:

@@ -13,14 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from plumbing.auth import mint_dev_token, read_dev_key
-from plumbing.errors import ConfigError
 from services.cli import agreements, dlq, reporting, verify
 from services.cli.client import (
     OPERATOR_ROLES,
     CliError,
     ServiceClient,
-    dev_key_file,
+    dev_token,
     service_url,
 )
 
@@ -50,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_parsers(sub)
     token = sub.add_parser("token", help="print a development token (signed with the "
                            "local development key) for --subject with the given --role")
+    token.add_argument("--role", action="append", dest="roles", metavar="ROLE",
+                       default=argparse.SUPPRESS, help="a role of the token (repeatable)")
     token.add_argument("--subject", default=None, help="the acting user (default --user)")
     token.add_argument("--hours", type=float, default=12.0, help="validity")
     token.set_defaults(run_direct=print_token)
@@ -77,18 +77,8 @@ async def run(args: argparse.Namespace) -> str:
 
 async def print_token(args: argparse.Namespace) -> str:
     """A development token, for curl or another tool."""
-    key_file = dev_key_file()
-    if key_file is None:
-        raise CliError("no development key: set KERJASAMA_AUTH_DEV_KEY_FILE or start "
-                       "./scripts/run once (it creates .run/auth/dev-key)")
-    try:
-        key = read_dev_key(key_file)
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
-    return mint_dev_token(key, args.subject or args.user, list(args.roles or OPERATOR_ROLES),
-                          issuer=os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama"),
-                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"),
-                          ttl_seconds=int(args.hours * 3600))
+    return dev_token(args.subject or args.user, args.roles or OPERATOR_ROLES,
+                     ttl_seconds=int(args.hours * 3600))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

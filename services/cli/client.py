@@ -59,11 +59,8 @@ def dev_key_file() -> Path | None:
     return LOCAL_DEV_KEY if LOCAL_DEV_KEY.exists() else None
 
 
-def bearer(user: str, roles: Sequence[str]) -> str:
-    """``KERJASAMA_TOKEN`` when set; else a development token for ``user`` with ``roles``."""
-    token = os.environ.get("KERJASAMA_TOKEN")
-    if token:
-        return token
+def dev_token(user: str, roles: Sequence[str], ttl_seconds: int = 12 * 3600) -> str:
+    """A development token signed with the local key (CliError when there is none)."""
     key_file = dev_key_file()
     if key_file is None:
         raise CliError("no credentials: set KERJASAMA_TOKEN to a bearer token, or "
@@ -75,7 +72,13 @@ def bearer(user: str, roles: Sequence[str]) -> str:
         raise CliError(str(exc)) from None
     return mint_dev_token(key, user, list(roles),
                           issuer=os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama"),
-                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"))
+                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"),
+                          ttl_seconds=ttl_seconds)
+
+
+def bearer(user: str, roles: Sequence[str]) -> str:
+    """``KERJASAMA_TOKEN`` when set; else a development token for ``user`` with ``roles``."""
+    return os.environ.get("KERJASAMA_TOKEN") or dev_token(user, roles)
 
 
 @dataclass
