@@ -242,9 +242,20 @@ class Notifications:
         return items
 
     async def settle(self) -> None:
-        """Run the scheduler, then send what is due, once each (on the current clock)."""
+        """Run the scheduler, then send what is due, once each (on the current clock).
+
+        The service's own dispatcher loop may have claimed a delivery first: wait until
+        no delivery of this database is still being sent.
+        """
         await self.runtime.scheduler.run_once()
         await self.runtime.dispatcher.run_once()
+
+        async def nothing_in_flight() -> bool:
+            sending = await self.runtime.pool.fetchval(
+                "SELECT count(*) FROM deliveries WHERE status = 'sending'")
+            return bool(sending == 0)
+
+        await eventually(nothing_in_flight, what="deliveries in flight")
 
 
 NotificationsFactory = Callable[..., Awaitable[Notifications]]
