@@ -14,8 +14,10 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ValidationError
 
+from contracts.common import LENIENT
 from contracts.envelope import CONTENT_TYPE, CloudEvent, routing_key_of, schema_uri, split_type
-from contracts.registry import KNOWN_VERSIONS, MESSAGE_TYPES
+from contracts.events import UnknownEvent
+from contracts.registry import COMMAND_TYPES, KNOWN_VERSIONS, MESSAGE_TYPES, in_stream_family
 
 
 class ContractError(ValueError):
@@ -100,19 +102,34 @@ def model_for(message_type: str) -> type[BaseModel]:
                              message_type=message_type, field="type")
 
 
-def validate_data(message_type: str, data: Any) -> BaseModel:
-    """Validate a payload against the model of its type."""
+def validate_data(message_type: str, data: Any, *, strict: bool = False) -> BaseModel:
+    """Validate a payload against the model of its type.
+
+    Commands are read strictly. Records (events, ``kpi.updated``, replies) are read
+    leniently unless ``strict``: unknown fields are ignored, and values that today's
+    contract refuses but that were written before it (a date outside the business-date
+    domain, a control character in a title) are taken as stored.
+    """
     model = model_for(message_type)
+    lenient = not strict and message_type not in COMMAND_TYPES
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={LENIENT: True} if lenient else None)
     except ValidationError as exc:
         field, msg = _first_error(exc)
         raise InvalidData(f"{message_type}: field {field}: {msg}",
                           message_type=message_type, field=field) from None
 
 
-def decode(body: bytes | str | dict[str, Any]) -> Decoded:
-    """Decode a structured-mode CloudEvent and validate its data."""
+def decode(body: bytes | str | dict[str, Any], *, strict: bool = False,
+           unknown_events: bool = False) -> Decoded:
+    """Decode a structured-mode CloudEvent and validate its data (see :func:`validate_data`
+    for ``strict``).
+
+    With ``unknown_events``, an event of a type this reader does not know, in a stream
+    family it knows (``kerjasama.agreement.*``, ``kerjasama.work_program.*``), decodes to
+    :class:`~contracts.events.UnknownEvent` data, so that a consumer can step over it; an
+    unknown *version* of a known type is still refused.
+    """
     if isinstance(body, dict):
         raw: Any = body
     else:
@@ -123,15 +140,23 @@ def decode(body: bytes | str | dict[str, Any]) -> Decoded:
     if not isinstance(raw, dict):
         raise NotJson(f"body is JSON but not an object (got {type(raw).__name__})")
     message_type = raw.get("type") if isinstance(raw.get("type"), str) else None
+    unknown = False
     if message_type is not None:
-        model_for(message_type)  # unknown type / version before envelope details
+        try:
+            model_for(message_type)  # unknown type / version before envelope details
+        except UnknownMessageType:
+            if not (unknown_events and in_stream_family(message_type)):
+                raise
+            unknown = True
     try:
         envelope = CloudEvent.model_validate(raw)
     except ValidationError as exc:
         field, msg = _first_error(exc)
         raise InvalidEnvelope(f"{message_type or '(no type)'}: envelope field {field}: {msg}",
                               message_type=message_type, field=field) from None
-    data = validate_data(envelope.type, envelope.data)
+    if unknown:
+        return Decoded(envelope=envelope, data=UnknownEvent())
+    data = validate_data(envelope.type, envelope.data, strict=strict)
     return Decoded(envelope=envelope, data=data)
 
 

@@ -8,7 +8,6 @@ Over AMQP a command is the ``data`` of a CloudEvent of type ``kerjasama.<routing
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -16,10 +15,12 @@ from pydantic import Field
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
-    NO_NUL,
+    NO_CONTROL,
     PARTNER_EXAMPLE,
     SIGNATORY_EXAMPLE,
     Authority,
+    BusinessDate,
+    BusinessYear,
     ContractModel,
     DiscussionOutcome,
     DocumentType,
@@ -29,12 +30,13 @@ from contracts.common import (
     Milestone,
     OpdCode,
     Partner,
+    ReasonText,
     Recommendation,
     ShortText,
     Signatory,
 )
 
-CommandId = Field(min_length=1, max_length=200, pattern=NO_NUL, description="Client-chosen id "
+CommandId = Field(min_length=1, max_length=200, pattern=NO_CONTROL, description="Client-chosen id "
                   "that makes the command idempotent (the HTTP Idempotency-Key).",
                   examples=["9b2f0c1e-sign-2021-04-20"])
 
@@ -73,9 +75,9 @@ class ProposeAgreementBody(ContractModel):
     sector: ShortText = Field(description="Sector.", examples=["Ekonomi"])
     burdens_budget: bool = Field(description="Whether it burdens the regional budget.",
                                  examples=[False])
-    plan_year: int | None = Field(default=None, ge=2000, le=2100, description="Year of the "
+    plan_year: BusinessYear | None = Field(default=None, description="Year of the "
                                   "work program it belongs to.", examples=[2021])
-    proposed_on: date | None = Field(default=None, description="Date of the proposal; "
+    proposed_on: BusinessDate | None = Field(default=None, description="Date of the proposal; "
                                      "today (WIB) when absent.", examples=["2021-01-11"])
     parent_id: UUID | None = Field(default=None, description="Parent of a PKS or ADDENDUM.",
                                    examples=[None])
@@ -97,13 +99,13 @@ class NoteBody(ContractModel):
 class ReasonBody(ContractModel):
     """Body of actions that need a reason."""
 
-    reason: LongText = Field(description="Why.", examples=["Lengkapi kajian manfaat"])
+    reason: ReasonText = Field(description="Why.", examples=["Lengkapi kajian manfaat"])
 
 
 class OptionalReasonBody(ContractModel):
     """Body of actions that take an optional reason."""
 
-    reason: LongText | None = Field(default=None, description="Why, if given.",
+    reason: ReasonText | None = Field(default=None, description="Why, if given.",
                                     examples=[None])
 
 
@@ -116,7 +118,7 @@ class DraftBody(ContractModel):
 class DiscussBody(ContractModel):
     """Body of ``discuss``."""
 
-    held_on: date = Field(description="Date of the discussion.", examples=["2021-03-02"])
+    held_on: BusinessDate = Field(description="Date of the discussion.", examples=["2021-03-02"])
     summary: LongText = Field(description="What was discussed.", examples=["Pasal 3 disepakati"])
     outcome: DiscussionOutcome = Field(description="Outcome.",
                                        examples=[DiscussionOutcome.AGREED])
@@ -126,18 +128,18 @@ class ApproveBody(ContractModel):
     """Body of ``approve``."""
 
     authority: Authority = Field(description="Who approved.", examples=[Authority.DPRD])
-    approved_on: date = Field(description="Date of approval.", examples=["2021-04-01"])
+    approved_on: BusinessDate = Field(description="Date of approval.", examples=["2021-04-01"])
 
 
 class SignBody(ContractModel):
     """Body of ``sign``."""
 
     number: ShortText = Field(description="Document number.", examples=["120/12/Pem.Um"])
-    signed_on: date = Field(description="Date of signing.", examples=["2021-04-20"])
+    signed_on: BusinessDate = Field(description="Date of signing.", examples=["2021-04-20"])
     signatory: Signatory = Field(description="Who signed for the province.",
                                     examples=[SIGNATORY_EXAMPLE])
-    effective_from: date = Field(description="First day in force.", examples=["2021-04-20"])
-    effective_until: date = Field(description="Last day in force (inclusive, at most 5 "
+    effective_from: BusinessDate = Field(description="First day in force.", examples=["2021-04-20"])
+    effective_until: BusinessDate = Field(description="Last day in force (inclusive, at most 5 "
                                   "years later).", examples=["2024-04-19"])
 
 
@@ -152,7 +154,7 @@ class PlanBody(ContractModel):
 class FollowUpBody(ContractModel):
     """Body of ``follow-ups``."""
 
-    on: date = Field(description="Date of the activity.", examples=["2021-05-10"])
+    on: BusinessDate = Field(description="Date of the activity.", examples=["2021-05-10"])
     summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
     milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
                                             examples=["m1"])
@@ -161,13 +163,13 @@ class FollowUpBody(ContractModel):
 class CompleteMilestoneBody(ContractModel):
     """Body of ``milestones/{mid}/complete``."""
 
-    on: date = Field(description="Date of completion.", examples=["2021-06-28"])
+    on: BusinessDate = Field(description="Date of completion.", examples=["2021-06-28"])
 
 
 class EvaluateBody(ContractModel):
     """Body of ``evaluate``."""
 
-    on: date = Field(description="Date of the evaluation.", examples=["2021-12-15"])
+    on: BusinessDate = Field(description="Date of the evaluation.", examples=["2021-12-15"])
     score: int = Field(ge=1, le=5, description="Score 1 to 5.", examples=[4])
     recommendation: Recommendation = Field(description="Recommendation.",
                                            examples=[Recommendation.CONTINUE])
@@ -177,14 +179,14 @@ class EvaluateBody(ContractModel):
 class TerminateBody(ContractModel):
     """Body of ``terminate``."""
 
-    on: date = Field(description="Date of termination.", examples=["2022-01-31"])
-    reason: LongText = Field(description="Why.", examples=["Mitra menghentikan program"])
+    on: BusinessDate = Field(description="Date of termination.", examples=["2022-01-31"])
+    reason: ReasonText = Field(description="Why.", examples=["Mitra menghentikan program"])
 
 
 class ExpireBody(ContractModel):
     """Body of ``expire``."""
 
-    on: date | None = Field(default=None, description="Date recorded; today when absent.",
+    on: BusinessDate | None = Field(default=None, description="Date recorded; today when absent.",
                             examples=[None])
 
 
@@ -303,7 +305,7 @@ class AdoptWorkProgram(WorkProgramBody, Command):
     """Adopt or replace the year's work program."""
 
     routing_key: ClassVar[str] = "work_program.adopt"
-    year: int = Field(ge=2000, le=2100, description="Year of the program.", examples=[2021])
+    year: BusinessYear = Field(description="Year of the program.", examples=[2021])
 
 
 COMMAND_MODELS: tuple[type[Command], ...] = (

@@ -8,7 +8,6 @@ a version and a breaking change is a new ``.vN`` type.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -19,18 +18,21 @@ from contracts.common import (
     PARTNER_EXAMPLE,
     SIGNATORY_EXAMPLE,
     Authority,
-    ContractModel,
+    BusinessDate,
+    BusinessYear,
     DiscussionOutcome,
     DocumentType,
     Identifier,
     Kind,
     LongText,
-    Milestone,
+    MilestoneRecord,
     OpdCode,
-    Partner,
+    PartnerRecord,
+    ReasonText,
     Recommendation,
+    RecordModel,
     ShortText,
-    Signatory,
+    SignatoryRecord,
     Stage,
 )
 
@@ -38,7 +40,7 @@ _AGREEMENT_ID = Field(description="Id of the agreement (its stream).",
                       examples=["3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e"])
 
 
-class EventData(ContractModel):
+class EventData(RecordModel):
     """Base of every event's data."""
 
     event_type: ClassVar[str]
@@ -63,8 +65,8 @@ class AgreementProposed(AgreementEventData):
     kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])
     document_type: DocumentType = Field(description="Type of document.",
                                         examples=[DocumentType.PKS])
-    partner: Partner = Field(description="The partner.", examples=[PARTNER_EXAMPLE])
-    co_partners: list[Partner] = Field(default_factory=list, max_length=50,
+    partner: PartnerRecord = Field(description="The partner.", examples=[PARTNER_EXAMPLE])
+    co_partners: list[PartnerRecord] = Field(default_factory=list, max_length=50,
                                        description="Further partners of a multi-party "
                                        "agreement.", examples=[[]])
     lead_opd: OpdCode = Field(description="Lead agency.", examples=["DISKUK"])
@@ -76,10 +78,10 @@ class AgreementProposed(AgreementEventData):
     sector: ShortText = Field(description="Sector.", examples=["Ekonomi"])
     burdens_budget: bool = Field(description="Whether it burdens the regional budget (APBD).",
                                  examples=[False])
-    plan_year: int | None = Field(default=None, ge=2000, le=2100,
+    plan_year: BusinessYear | None = Field(default=None,
                                   description="Year of the work program it belongs to.",
                                   examples=[2021])
-    proposed_on: date = Field(description="Date of the proposal (WIB).",
+    proposed_on: BusinessDate = Field(description="Date of the proposal (WIB).",
                               examples=["2021-01-11"])
     parent_id: UUID | None = Field(default=None, description="Parent agreement of a PKS or "
                                    "ADDENDUM.", examples=[None])
@@ -101,7 +103,7 @@ class AgreementRevisionRequested(AgreementEventData):
     """The secretariat asked the proposing agency to revise."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.revision_requested.v1"
-    reason: LongText = Field(description="What must be revised.",
+    reason: ReasonText = Field(description="What must be revised.",
                              examples=["Lengkapi kajian manfaat"])
 
 
@@ -116,14 +118,14 @@ class AgreementRejected(AgreementEventData):
     """The proposal was rejected."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.rejected.v1"
-    reason: LongText = Field(description="Why.", examples=["Tidak sesuai prioritas daerah"])
+    reason: ReasonText = Field(description="Why.", examples=["Tidak sesuai prioritas daerah"])
 
 
 class AgreementWithdrawn(AgreementEventData):
     """The proposal was withdrawn before signing."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.withdrawn.v1"
-    reason: LongText | None = Field(default=None, description="Why, if given.",
+    reason: ReasonText | None = Field(default=None, description="Why, if given.",
                                     examples=[None])
 
 
@@ -138,7 +140,7 @@ class AgreementDiscussed(AgreementEventData):
     """The draft was discussed with the partner (pembahasan naskah)."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.discussed.v1"
-    held_on: date = Field(description="Date of the discussion.", examples=["2021-03-02"])
+    held_on: BusinessDate = Field(description="Date of the discussion.", examples=["2021-03-02"])
     summary: LongText = Field(description="What was discussed.", examples=["Pasal 3 disepakati"])
     outcome: DiscussionOutcome = Field(description="Outcome.",
                                        examples=[DiscussionOutcome.AGREED])
@@ -149,7 +151,7 @@ class AgreementApprovalGranted(AgreementEventData):
 
     event_type: ClassVar[str] = "kerjasama.agreement.approval_granted.v1"
     authority: Authority = Field(description="Who approved.", examples=[Authority.DPRD])
-    approved_on: date = Field(description="Date of approval.", examples=["2021-04-01"])
+    approved_on: BusinessDate = Field(description="Date of approval.", examples=["2021-04-01"])
     pending_approvals: list[Authority] = Field(
         default_factory=list, description="Required approvals still missing.",
         examples=[["CENTRAL_GOVERNMENT"]])
@@ -160,11 +162,11 @@ class AgreementSigned(AgreementEventData):
 
     event_type: ClassVar[str] = "kerjasama.agreement.signed.v1"
     number: ShortText = Field(description="Document number.", examples=["120/12/Pem.Um"])
-    signed_on: date = Field(description="Date of signing.", examples=["2021-04-20"])
-    signatory: Signatory = Field(description="Who signed for the province.",
+    signed_on: BusinessDate = Field(description="Date of signing.", examples=["2021-04-20"])
+    signatory: SignatoryRecord = Field(description="Who signed for the province.",
                                     examples=[SIGNATORY_EXAMPLE])
-    effective_from: date = Field(description="First day in force.", examples=["2021-04-20"])
-    effective_until: date = Field(description="Last day in force (inclusive).",
+    effective_from: BusinessDate = Field(description="First day in force.", examples=["2021-04-20"])
+    effective_until: BusinessDate = Field(description="Last day in force (inclusive).",
                                   examples=["2024-04-19"])
     parent_id: UUID | None = Field(default=None, description="Parent agreement that this "
                                    "signing follows up (PKS, ADDENDUM).", examples=[None])
@@ -174,7 +176,7 @@ class AgreementPlanSet(AgreementEventData):
     """The follow-up plan was set or replaced."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.plan_set.v1"
-    milestones: list[Milestone] = Field(max_length=200, examples=[[MILESTONE_EXAMPLE]],
+    milestones: list[MilestoneRecord] = Field(max_length=200, examples=[[MILESTONE_EXAMPLE]],
                                         description="The milestones of the "
                                         "plan, completed ones included.")
 
@@ -183,7 +185,7 @@ class AgreementFollowUpRecorded(AgreementEventData):
     """A follow-up activity was recorded."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.follow_up_recorded.v1"
-    on: date = Field(description="Date of the activity.", examples=["2021-05-10"])
+    on: BusinessDate = Field(description="Date of the activity.", examples=["2021-05-10"])
     summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
     milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
                                             examples=["m1"])
@@ -194,14 +196,14 @@ class AgreementMilestoneCompleted(AgreementEventData):
 
     event_type: ClassVar[str] = "kerjasama.agreement.milestone_completed.v1"
     milestone_id: Identifier = Field(description="The milestone.", examples=["m1"])
-    on: date = Field(description="Date of completion.", examples=["2021-06-28"])
+    on: BusinessDate = Field(description="Date of completion.", examples=["2021-06-28"])
 
 
 class AgreementEvaluated(AgreementEventData):
     """An evaluation (monev) was recorded."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.evaluated.v1"
-    on: date = Field(description="Date of the evaluation.", examples=["2021-12-15"])
+    on: BusinessDate = Field(description="Date of the evaluation.", examples=["2021-12-15"])
     score: int = Field(ge=1, le=5, description="Score 1 (poor) to 5 (excellent).",
                        examples=[4])
     recommendation: Recommendation = Field(description="Recommendation.",
@@ -213,16 +215,17 @@ class AgreementTerminated(AgreementEventData):
     """The agreement was terminated before its end."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.terminated.v1"
-    on: date = Field(description="Date of termination.", examples=["2022-01-31"])
-    reason: LongText = Field(description="Why.", examples=["Mitra menghentikan program"])
+    on: BusinessDate = Field(description="Date of termination.", examples=["2022-01-31"])
+    reason: ReasonText = Field(description="Why.", examples=["Mitra menghentikan program"])
 
 
 class AgreementExpired(AgreementEventData):
     """The agreement reached the end of its validity."""
 
     event_type: ClassVar[str] = "kerjasama.agreement.expired.v1"
-    on: date = Field(description="Date it was recorded as expired.", examples=["2024-04-20"])
-    effective_until: date = Field(description="Its last day in force.",
+    on: BusinessDate = Field(description="Date it was recorded as expired.",
+                             examples=["2024-04-20"])
+    effective_until: BusinessDate = Field(description="Its last day in force.",
                                   examples=["2024-04-19"])
 
 
@@ -230,7 +233,7 @@ class WorkProgramAdopted(EventData):
     """The year's work program (targets) was adopted or replaced."""
 
     event_type: ClassVar[str] = "kerjasama.work_program.adopted.v1"
-    year: int = Field(ge=2000, le=2100, description="Year of the program.", examples=[2021])
+    year: BusinessYear = Field(description="Year of the program.", examples=[2021])
     realization_target: float = Field(ge=0, le=100, description="Target of Realisasi Jumlah "
                                       "Naskah Kerja Sama, in percent.", examples=[80])
     effectiveness_target: float = Field(ge=0, le=100, description="Target of Efektivitas "
@@ -238,6 +241,11 @@ class WorkProgramAdopted(EventData):
     stage: str = Field(default="ADOPTED", pattern="^ADOPTED$",
                        description="Stage of the work-program stream: always ADOPTED.",
                        examples=["ADOPTED"])
+
+
+class UnknownEvent(RecordModel):
+    """The data of an event whose type the reader does not know, in a stream family it
+    knows: stepped over (the stream's version advances), counted, never applied."""
 
 
 EVENT_MODELS: tuple[type[EventData], ...] = (

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from contracts.common import ContractModel
+from contracts.common import BusinessYear, RecordModel
 
 
 class Indicator(StrEnum):
@@ -28,12 +28,12 @@ SCOPE_PATTERN = (
 )
 
 
-class KpiUpdated(ContractModel):
+class KpiUpdated(RecordModel):
     """A figure changed: its numerator, denominator or target."""
 
     event_type: ClassVar[str] = "kerjasama.kpi.updated.v1"
     indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
-    year: int = Field(ge=2000, le=2100, description="Year of the figure.", examples=[2021])
+    year: BusinessYear = Field(description="Year of the figure.", examples=[2021])
     scope: str = Field(pattern=SCOPE_PATTERN, description="province, opd:<code>, kind:<KIND>, "
                        "type:<DOCTYPE> or stage:<STAGE>.", examples=["province"])
     numerator: int | float = Field(description="Numerator (or the count / the days).",

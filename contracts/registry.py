@@ -23,3 +23,15 @@ KNOWN_VERSIONS: dict[str, set[int]] = {}
 for _type in MESSAGE_TYPES:
     _name, _version = split_type(_type)
     KNOWN_VERSIONS.setdefault(_name, set()).add(_version)
+
+STREAM_FAMILIES = ("agreement", "work_program")
+"""Families of the event streams: a reader steps over a type of these it does not know."""
+
+
+def in_stream_family(message_type: str) -> bool:
+    """Whether a type belongs to a known stream family (``kerjasama.agreement.*``, …)."""
+    try:
+        name, _ = split_type(message_type)
+    except ValueError:
+        return False
+    return name.split(".", 1)[0] in STREAM_FAMILIES and message_type not in COMMAND_TYPES

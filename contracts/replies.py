@@ -7,10 +7,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from contracts.common import ContractModel
+from contracts.common import RecordModel
 
 
-class CommandOutcome(ContractModel):
+class CommandOutcome(RecordModel):
     """What an accepted command produced (HTTP 200/201 body)."""
 
     id: UUID | str = Field(description="Id of the agreement (or the work-program stream).",
@@ -20,7 +20,7 @@ class CommandOutcome(ContractModel):
     stage: str = Field(description="Stage after the command.", examples=["SIGNED"])
 
 
-class Problem(ContractModel):
+class Problem(RecordModel):
     """An RFC 9457 problem: why a command was refused."""
 
     type: str = Field(default="about:blank", description="URI naming the kind of problem.",
@@ -36,7 +36,7 @@ class Problem(ContractModel):
                                                 examples=[None])
 
 
-class CommandReply(ContractModel):
+class CommandReply(RecordModel):
     """Data of the reply sent to ``reply_to`` for a command received over AMQP."""
 
     event_type: ClassVar[str] = "kerjasama.command.replied.v1"

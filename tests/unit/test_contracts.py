@@ -99,11 +99,14 @@ def test_a_missing_field_is_refused_naming_it() -> None:
         codec.decode(raw)
 
 
-def test_an_unexpected_data_field_is_refused() -> None:
+def test_an_unexpected_event_field_is_ignored_and_an_unexpected_command_field_refused() -> None:
     raw = _raw()
     raw["data"]["surprise"] = 1
+    assert "surprise" not in codec.decode(raw).data.model_dump()
+    command = _raw(type="kerjasama.agreement.review.v1",
+                   data={"command_id": "c1", "agreement_id": str(uuid4()), "surprise": 1})
     with pytest.raises(codec.InvalidData, match="surprise"):
-        codec.decode(raw)
+        codec.decode(command)
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])

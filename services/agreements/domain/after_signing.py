@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from contracts.commands import (
     CompleteMilestone,
@@ -12,7 +12,7 @@ from contracts.commands import (
     SetFollowUpPlan,
     TerminateAgreement,
 )
-from contracts.common import Milestone, Stage
+from contracts.common import Milestone, Stage, add_days
 from contracts.events import (
     AgreementEvaluated,
     AgreementEventData,
@@ -108,7 +108,7 @@ def _expired(command: ExpireAgreement, state: AgreementState,
     _, _, effective_until = _signing_dates(state)
     if ctx.today <= effective_until:
         raise NotYetExpired(f"the agreement is in force until {effective_until}; it can be "
-                            f"expired from {effective_until + timedelta(days=1)}")
+                            f"expired from {add_days(effective_until, 1)}")
     on = command.on or ctx.today
     not_in_future("expiry date", on, ctx.today)
     if on <= effective_until:

@@ -9,8 +9,8 @@ from contracts.common import (
     Authority,
     DocumentType,
     Kind,
-    Partner,
     PartnerCategory,
+    PartnerRecord,
     SignatoryRole,
 )
 
@@ -56,11 +56,11 @@ def one_of(values: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def _who(index: int, partner: Partner) -> str:
+def _who(index: int, partner: PartnerRecord) -> str:
     return "a partner" if index == 0 else f"co-partner '{partner.name}'"
 
 
-def check_partners(kind: Kind, partners: Iterable[Partner]) -> None:
+def check_partners(kind: Kind, partners: Iterable[PartnerRecord]) -> None:
     """Every partner's category and country must fit the kind of cooperation."""
     for index, partner in enumerate(partners):
         allowed = CATEGORIES_OF_KIND[kind]
@@ -76,7 +76,7 @@ def check_partners(kind: Kind, partners: Iterable[Partner]) -> None:
                 f"not country {partner.country}")
 
 
-def check_signatory(role: SignatoryRole, partners: Iterable[Partner]) -> None:
+def check_signatory(role: SignatoryRole, partners: Iterable[PartnerRecord]) -> None:
     """The signatory's office must be allowed for every partner's category."""
     for index, partner in enumerate(partners):
         allowed = SIGNATORIES_OF_CATEGORY[partner.category]

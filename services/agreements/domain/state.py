@@ -11,9 +11,9 @@ from contracts.common import (
     Authority,
     DocumentType,
     Kind,
-    Partner,
+    PartnerRecord,
     Recommendation,
-    Signatory,
+    SignatoryRecord,
     Stage,
 )
 
@@ -57,8 +57,8 @@ class AgreementState:
     title: str
     kind: Kind
     document_type: DocumentType
-    partner: Partner
-    co_partners: tuple[Partner, ...]
+    partner: PartnerRecord
+    co_partners: tuple[PartnerRecord, ...]
     lead_opd: str
     supporting_opds: tuple[str, ...]
     objective: str
@@ -72,7 +72,7 @@ class AgreementState:
     granted_approvals: frozenset[Authority] = frozenset()
     number: str | None = None
     signed_on: date | None = None
-    signatory: Signatory | None = None
+    signatory: SignatoryRecord | None = None
     effective_from: date | None = None
     effective_until: date | None = None
     terminated_on: date | None = None
@@ -88,7 +88,7 @@ class AgreementState:
     """Reason given with the latest revision request, rejection, withdrawal or termination."""
 
     @property
-    def partners(self) -> tuple[Partner, ...]:
+    def partners(self) -> tuple[PartnerRecord, ...]:
         """The partner followed by every co-partner."""
         return (self.partner, *self.co_partners)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 from prometheus_client import Counter
 
 from contracts.commands import ExpireAgreement
+from contracts.common import BUSINESS_DATE_MAX, BUSINESS_DATE_MIN, add_days
 from plumbing import clock
 from plumbing.db import Pool
 from plumbing.retry import is_transient
@@ -50,10 +51,12 @@ async def expire_due(pool: Pool, service: AgreementService) -> list[UUID]:
             row = await records.load_agreement(pool, agreement_id)
             if row is None or row.stage != "SIGNED":
                 continue
-            until = row.state["effective_until"]
+            day_after = add_days(date.fromisoformat(row.state["effective_until"]), 1)
             command = ExpireAgreement(
                 command_id=expiry_command_id(agreement_id), agreement_id=agreement_id,
-                on=date.fromisoformat(until) + timedelta(days=1))
+                # a day after the domain's end (or a stored date before its start) is
+                # recorded as today
+                on=day_after if BUSINESS_DATE_MIN <= day_after <= BUSINESS_DATE_MAX else None)
             try:
                 accepted = await service.handle(command, actor=EXPIRY_ACTOR, roles=EXPIRY_ROLES)
             except DomainError as exc:  # e.g. expired or terminated meanwhile

@@ -18,7 +18,7 @@ from contracts.commands import (
     ProposeAgreementBody,
     WorkProgramBody,
 )
-from contracts.common import ContractModel, Kind, Stage
+from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, ContractModel, Kind, Stage
 from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
 from services.agreements.entrypoints.actions import ACTIONS, Action
@@ -38,6 +38,9 @@ MilestoneId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
 BIGINT = 2**63 - 1
 """Largest PostgreSQL bigint: a position or offset beyond it names nothing."""
 
+
+ProgramYear = Annotated[int, Path(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
+                                   description="Year of the work program.")]
 
 def parse_if_match(value: str | None) -> int | None:
     """``3`` or ``"3"`` (or ``*``) → the expected version; anything else is a 422."""
@@ -120,7 +123,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
 
     @router.post("/work-programs/{year}", tags=["commands"],
                  summary="Adopt or replace the year's work program")
-    async def work_program(caller: Caller, year: Annotated[int, Path(ge=2000, le=2100)],
+    async def work_program(caller: Caller, year: ProgramYear,
                            body: WorkProgramBody,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
         command = AdoptWorkProgram(**body.model_dump(), year=year,
@@ -139,7 +142,8 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
     async def listing(stage: Stage | None = None, kind: Kind | None = None,
                       lead_opd: Annotated[str | None, Query(pattern=r"^[A-Z0-9_-]+$",
                                                             max_length=40)] = None,
-                      plan_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                      plan_year: Annotated[int | None, Query(ge=BUSINESS_YEAR_MIN,
+                                                                le=BUSINESS_YEAR_MAX)] = None,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                       offset: Annotated[int, Query(ge=0, le=BIGINT)] = 0) -> list[dict[str, Any]]:
         return await queries.search(stage=stage, kind=kind, lead_opd=lead_opd,
@@ -155,8 +159,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
 
     @router.get("/work-programs/{year}/events", tags=["queries"],
                 summary="The work program's events of a year (CloudEvents, in version order)")
-    async def work_program_events(
-            year: Annotated[int, Path(ge=2000, le=2100)]) -> list[dict[str, Any]]:
+    async def work_program_events(year: ProgramYear) -> list[dict[str, Any]]:
         events = await queries.stream(work_program_stream(year))
         if not events:
             raise NotFound(f"no work program for {year}")

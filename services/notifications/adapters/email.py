@@ -7,6 +7,7 @@ from email.utils import formatdate, make_msgid
 
 import aiosmtplib
 
+from contracts.common import one_line
 from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.senders import SendFailed
 
@@ -28,11 +29,11 @@ class SmtpSender:
         message = EmailMessage()
         message["From"] = self._sender
         message["To"] = delivery.address
-        message["Subject"] = delivery.subject
+        message["Subject"] = one_line(delivery.subject) or "(kerjasama)"
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(f"delivery-{delivery.id}", MESSAGE_ID_DOMAIN)
         message["X-Kerjasama-Delivery"] = str(delivery.id)
-        message["X-Kerjasama-Rule"] = delivery.rule
+        message["X-Kerjasama-Rule"] = one_line(delivery.rule)
         message["X-Kerjasama-Agreement"] = str(delivery.agreement_id)
         message.set_content(delivery.body, charset="utf-8")
         return message

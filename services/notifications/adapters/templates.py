@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from contracts.common import one_line
 from services.notifications.domain import AgreementView, Notice, Rule
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -69,12 +70,18 @@ def format_date(value: date | str | None, language: str) -> str:
 
 
 class Renderer:
-    """Renders notices with the templates of a directory."""
+    """Renders notices with the templates of a directory.
+
+    Every value put into a text is one line (:func:`contracts.common.one_line`): stored
+    text with a line break or a control character can neither split the subject from the
+    body nor add lines of its own.
+    """
 
     def __init__(self, directory: Path = TEMPLATES) -> None:
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined,
-            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+            finalize=one_line)
 
     def check(self) -> None:
         """Load every template of every language (fail at start-up, not at first send)."""

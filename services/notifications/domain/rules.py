@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
+from contracts.common import add_days
 from contracts.events import (
     AgreementEventData,
     AgreementProposed,
@@ -100,7 +101,7 @@ def plan_due_on(view: AgreementView, policy: Policy) -> date | None:
     if view.signed_on is None:
         return None
     start = max(view.signed_on, view.signing_recorded_on or view.signed_on)
-    return start + timedelta(days=policy.plan_due_days)
+    return add_days(start, policy.plan_due_days)
 
 
 def event_notices(view: AgreementView, data: AgreementEventData, event_id: UUID,

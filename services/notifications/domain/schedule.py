@@ -15,9 +15,9 @@ reminder. Three principles hold for every rule:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from contracts.common import Stage
+from contracts.common import Stage, add_days
 
 from .agreement import AgreementView, PlannedMilestone
 from .rules import EXPIRY_RULES, Audience, Notice, Policy, Rule, plan_due_on
@@ -46,10 +46,10 @@ def _milestone(m: PlannedMilestone, today: date, policy: Policy) -> list[Notice]
     occasion = f"{m.id}@{m.due_on.isoformat()}"
     facts: dict[str, str | int | None] = {"milestone_id": m.id, "milestone": m.title}
     if today > m.due_on:
-        fires_on, rule, audiences = m.due_on + timedelta(days=1), Rule.MILESTONE_OVERDUE, \
+        fires_on, rule, audiences = add_days(m.due_on, 1), Rule.MILESTONE_OVERDUE, \
             LEAD_AND_SECRETARIAT
-    elif today >= m.due_on - timedelta(days=policy.milestone_notice_days):
-        fires_on, rule = m.due_on - timedelta(days=policy.milestone_notice_days), \
+    elif today >= add_days(m.due_on, -policy.milestone_notice_days):
+        fires_on, rule = add_days(m.due_on, -policy.milestone_notice_days), \
             Rule.MILESTONE_DUE_SOON
         audiences = (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES)
     else:
@@ -83,11 +83,11 @@ def _expiry(view: AgreementView, today: date, policy: Policy) -> list[Notice]:
     until = view.effective_until
     if until is None or today > until:
         return []
-    reached = [n for n in policy.expiry_notice_days if until - timedelta(days=n) <= today]
+    reached = [n for n in policy.expiry_notice_days if add_days(until, -n) <= today]
     if not reached:
         return []
     days = min(reached)
-    if until - timedelta(days=days) < (view.signing_recorded_on or until):
+    if add_days(until, -days) < (view.signing_recorded_on or until):
         return []
     return [Notice(EXPIRY_RULES[days], until.isoformat(), LEAD_AND_SECRETARIAT,
                    due_on=until, facts={"days": days})]
@@ -95,7 +95,7 @@ def _expiry(view: AgreementView, today: date, policy: Policy) -> list[Notice]:
 
 def _evaluation(view: AgreementView, today: date, policy: Policy) -> list[Notice]:
     start, end = semester_of(today)
-    fires_on = end - timedelta(days=policy.evaluation_notice_days)
+    fires_on = add_days(end, -policy.evaluation_notice_days)
     if today < fires_on or not view.in_force_on(fires_on):
         return []
     if fires_on < (view.signing_recorded_on or fires_on):

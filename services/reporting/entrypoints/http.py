@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN
 from contracts.kpi import SCOPE_PATTERN, Indicator
 from plumbing import clock
 from plumbing.problems import ProblemException
@@ -14,7 +15,8 @@ from ..domain import FigureKey
 from ..domain.figures import PROVINCE
 from ..queries import ReportingQueries
 
-Year = Annotated[int | None, Query(ge=2000, le=2100, description="Year of the figures.")]
+Year = Annotated[int | None, Query(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
+                                   description="Year of the figures.")]
 Scope = Annotated[str, Query(pattern=SCOPE_PATTERN, description="province, opd:<code>, "
                              "kind:<KIND>, type:<DOCTYPE> or stage:<STAGE>.")]
 
