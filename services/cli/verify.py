@@ -25,13 +25,20 @@ async def verify(args: argparse.Namespace) -> str:
         result = await verify_chains(pool)
     finally:
         await pool.close()
+    refused = [f"stored event the current contract would refuse: stream {r.stream_id} "
+               f"version {r.version} (position {r.position}): {r.reason}"
+               for r in result.refused]
     if result.broken:
         first = result.broken[0]
         more = f" (and {len(result.broken) - 1} more broken streams)" \
             if len(result.broken) > 1 else ""
-        raise CliError(f"hash chain broken in stream {first.stream_id} at version "
-                       f"{first.version} (position {first.position}): {first.reason}{more}")
-    return f"verified {result.events} events in {result.streams} streams: every chain holds"
+        raise CliError("\n".join([*refused, f"hash chain broken in stream {first.stream_id} at "
+                                  f"version {first.version} (position {first.position}): "
+                                  f"{first.reason}{more}"]))
+    return "\n".join([*refused, f"verified {result.events} events in {result.streams} "
+                      f"streams: every chain holds"
+                      + (f"; {len(refused)} stored events would be refused today"
+                         if refused else "")])
 
 
 def add_parsers(sub: Any) -> None:

@@ -4,14 +4,24 @@ Each event's ``hash`` is SHA-256 over the previous event's hash in its stream an
 event's own content; ``prev_hash`` repeats the previous hash. Reading every stream in
 version order and recomputing both finds the first event that was changed, removed or
 inserted by hand (which needs the append-only trigger disabled by a superuser).
+
+It also lists the stored events that today's contract refuses (DESIGN §3a): written
+before a rule was tightened, they are still read as stored, and an operator may want to
+correct them with a new command.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from contracts.codec import ContractError, validate_data
 from plumbing.db import Pool
-from services.agreements.adapters.event_store import COLUMNS, event_hash, stored_event
+from services.agreements.adapters.event_store import (
+    COLUMNS,
+    StoredEvent,
+    event_hash,
+    stored_event,
+)
 
 
 @dataclass(frozen=True)
@@ -25,18 +35,41 @@ class BrokenLink:
 
 
 @dataclass(frozen=True)
+class RefusedEvent:
+    """A stored event that today's contract would refuse (written before a rule was
+    tightened); readers still process it as stored."""
+
+    stream_id: str
+    version: int
+    position: int
+    type: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """What a verification read and found."""
 
     streams: int
     events: int
     broken: list[BrokenLink]
+    refused: list[RefusedEvent] = field(default_factory=list)
+
+
+def _refusal(event: StoredEvent) -> str | None:
+    try:
+        validate_data(event.type, event.data, strict=True)
+    except ContractError as exc:
+        return str(exc)
+    return None
 
 
 async def verify_chains(pool: Pool, *, batch: int = 5000) -> Verification:
-    """Check every stream; one broken link per stream at most (the first)."""
+    """Check every stream, one broken link per stream at most (the first), and list the
+    events today's contract would refuse."""
     streams = events = 0
     broken: list[BrokenLink] = []
+    refused: list[RefusedEvent] = []
     current: str | None = None
     prev_hash: str | None = None
     expected_version = 0
@@ -52,6 +85,10 @@ async def verify_chains(pool: Pool, *, batch: int = 5000) -> Verification:
                 current, prev_hash, expected_version, failed = event.stream_id, None, 0, False
                 streams += 1
             expected_version += 1
+            refusal = _refusal(event)
+            if refusal is not None:
+                refused.append(RefusedEvent(event.stream_id, event.version, event.position,
+                                            event.type, refusal))
             if failed:
                 continue
             reason = None
@@ -69,4 +106,4 @@ async def verify_chains(pool: Pool, *, batch: int = 5000) -> Verification:
                                          reason))
                 failed = True
             prev_hash = event.hash
-    return Verification(streams, events, broken)
+    return Verification(streams, events, broken, refused)

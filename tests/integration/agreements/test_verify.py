@@ -44,3 +44,33 @@ async def test_verify_passes_on_the_demo_and_names_the_first_changed_event(
     assert err.count("\n") == 1
     assert (f"stream {target['stream_id']} at version {target['version']} "
             f"(position {target['position']}): its content does not match its hash") in err
+
+
+async def test_verify_lists_stored_events_the_current_contract_would_refuse(
+        database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from uuid import uuid4
+
+    from plumbing.settings import load_settings
+    from services.agreements.app import open_database
+    from services.agreements.settings import AgreementsSettings
+    from tests.legacy import PROPOSED, append_legacy, legacy_proposal
+
+    pool = await open_database(load_settings(AgreementsSettings,
+                                             agreements_database_url=database_url))
+    try:
+        old = uuid4()
+        await append_legacy(pool, str(old), 1, PROPOSED,
+                            legacy_proposal(old, proposed_on="0001-01-01"))
+        fine = uuid4()
+        await append_legacy(pool, str(fine), 1, PROPOSED, legacy_proposal(fine))
+    finally:
+        await pool.close()
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_DATABASE_URL", database_url)
+
+    assert await asyncio.to_thread(main, ["verify"]) == 0
+    out = capsys.readouterr().out
+    assert f"would refuse: stream {old} version 1" in out
+    assert "proposed_on" in out and "business-date domain" in out
+    assert str(fine) not in out
+    assert "every chain holds; 1 stored events would be refused today" in out
