@@ -29,7 +29,7 @@ SCOPE_PATTERN = (
 
 
 class KpiUpdated(RecordModel):
-    """A figure changed: its numerator, denominator or target."""
+    """A figure changed: its numerator, denominator, target or completeness."""
 
     event_type: ClassVar[str] = "kerjasama.kpi.updated.v1"
     indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
@@ -49,6 +49,9 @@ class KpiUpdated(RecordModel):
     as_of_position: int = Field(ge=0, description="Highest applied position of the feed.",
                                 examples=[1234])
     revision: int = Field(ge=1, description="Per figure, increasing.", examples=[7])
+    complete: bool = Field(default=True, description="False while an event of an agreement "
+                           "(or work program) this figure's scope touches is parked: the "
+                           "figure may leave that agreement out.", examples=[True])
 
 
 def kpi_routing_key(data: KpiUpdated) -> str:

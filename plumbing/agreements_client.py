@@ -68,7 +68,8 @@ class AgreementsClient:
 
     async def stream(self, stream_id: str) -> list[Decoded]:
         """Every event of one stream, in version order (empty if unknown)."""
-        return [decode(item) for item in await self._get(stream_path(stream_id))]
+        items = await self._get(stream_path(stream_id))
+        return [decode(item, unknown_events=True) for item in items]
 
     async def missing(self, stream_id: str, first: int, last: int) -> list[InboxEvent]:
         """Versions ``first``..``last`` of a stream, for :func:`plumbing.inbox.handle`."""
@@ -89,8 +90,9 @@ class AgreementsClient:
                                         "agreements service")
         response.raise_for_status()
         if response.headers.get("content-type", "").startswith(NDJSON):
-            return [decode(line) for line in response.content.splitlines() if line]
+            return [decode(line, unknown_events=True)
+                    for line in response.content.splitlines() if line]
         body = response.json()
         if not isinstance(body, list):
             raise ValueError(f"GET /events: expected a JSON list, got {type(body).__name__}")
-        return [decode(item) for item in body]
+        return [decode(item, unknown_events=True) for item in body]

@@ -9,7 +9,8 @@ open by default.
 
 Roles: ``opd:<CODE>`` (agency staff), ``tkksd`` (the TKKSD secretariat), ``sekda`` (the
 regional secretary), ``governor`` (the governor's office), ``reporting`` (read-only
-reporting consumers), ``system:<name>`` (outside systems).
+reporting consumers), ``operator`` (operations: parked streams), ``system:<name>`` (outside
+systems).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ SECRETARIAT = "tkksd"
 REGIONAL_SECRETARY = "sekda"
 GOVERNOR_OFFICE = "governor"
 REPORTING = "reporting"
+OPERATOR = "operator"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect",
                 "/openapi.json", "/redoc")
 ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]

@@ -9,9 +9,17 @@ same everywhere and explicit (FastStream's ``AckPolicy.MANUAL``):
   retried in-process with backoff for up to ``transient_timeout`` seconds, after which
   the message is requeued (the queue's delivery limit is the backstop);
 - a handler raising :class:`Poison`, or any other error, is poison too;
-- poison is published, persistent and confirmed, to ``kerjasama.dlx`` with routing key
-  ``<queue>.dlq`` and an ``x-error`` header naming the reason, then acked: the messages
-  behind it flow on. If that publish fails the message is requeued, never dropped.
+- a failing message whose stream is readable (its ``subject``) *parks its stream* when the
+  consumer has :class:`~plumbing.parking.Parking` (DESIGN §3a): kept with the reason in the
+  consumer's database, then acked; later events of the stream wait with it;
+- other poison is published, persistent and confirmed, to ``kerjasama.dlx`` with routing
+  key ``<queue>.dlq`` and an ``x-error`` header naming the reason, then acked: the messages
+  behind it flow on. If that publish (or the parking) fails the message is requeued, never
+  dropped.
+
+An event consumer (``events=True``) steps over an event type it does not know in a stream
+family it knows: the handler gets :class:`~contracts.events.UnknownEvent` data, the inbox
+advances the stream's version, and ``kerjasama_unknown_events_total`` counts it.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitExchange, RabbitQueue, RabbitRouter
@@ -29,7 +38,11 @@ from faststream.rabbit.annotations import RabbitMessage
 from prometheus_client import Counter, Gauge, Histogram
 
 from contracts.codec import ContractError, Decoded, decode
+from contracts.envelope import CloudEvent
+from contracts.events import UnknownEvent
 from contracts.topology import DEAD_LETTER_EXCHANGE
+from plumbing.inbox import InboxEvent
+from plumbing.parking import ParkedMessage, Parking, readable_stream, stream_of_body
 from plumbing.retry import is_transient
 
 log = logging.getLogger(__name__)
@@ -43,6 +56,9 @@ DEAD_LETTERED = Counter("kerjasama_messages_dead_lettered_total",
 HANDLER_SECONDS = Histogram("kerjasama_message_handler_seconds",
                             "Time to handle one message, retries included.", ["queue", "type"],
                             buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10))
+UNKNOWN_EVENTS = Counter("kerjasama_unknown_events_total", "Events of a type this consumer "
+                         "does not know (in a known stream family), stepped over.",
+                         ["queue", "type"])
 LAG_SECONDS = Gauge("kerjasama_consumer_lag_seconds", "Seconds between the last handled "
                     "event's time and the moment it was handled.", ["queue"])
 
@@ -71,6 +87,36 @@ class Delivery:
     user_id: str | None = None
     redelivered: bool = False
     headers: Mapping[str, Any] = field(default_factory=dict)
+    body: bytes | None = None
+    """The message as received (kept if its stream is parked)."""
+    replay: bool = False
+    """Handed in again from a parked stream by an operator's retry."""
+
+    def inbox_event(self) -> InboxEvent:
+        """The inbox's view of this delivery's stream event: id, stream, version, position,
+        and the body to keep if the stream is parked."""
+        envelope = self.decoded.envelope
+        if envelope.subject is None or envelope.sequence is None:
+            raise Poison("not-a-stream-event",
+                         f"event {envelope.id} has no subject or sequence")
+        return InboxEvent(event_id=envelope.id, stream_id=envelope.subject,
+                          version=int(envelope.sequence), position=envelope.position,
+                          payload=self.decoded, body=self.body, replay=self.replay)
+
+
+@dataclass(frozen=True)
+class RetryResult:
+    """What an operator's retry of a parked stream did."""
+
+    stream_id: str
+    handled: int
+    released: bool
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer of ``POST /parked/{stream}/retry``."""
+        return {"stream_id": self.stream_id, "handled": self.handled,
+                "released": self.released, "reason": self.reason}
 
 
 Handler = Callable[[Delivery], Awaitable[str]]
@@ -89,8 +135,11 @@ class QueueConsumer:
 
     def __init__(self, broker: RabbitBroker, queue: str, handler: Handler, *,
                  transient_timeout: float = 300.0, max_delay: float = 5.0,
-                 on_dead_letter: DeadLetterHook | None = None) -> None:
+                 on_dead_letter: DeadLetterHook | None = None, parking: Parking | None = None,
+                 events: bool = False) -> None:
         self._broker = broker
+        self.parking = parking
+        self._events = events
         self._on_dead_letter = on_dead_letter
         self.queue = queue
         self._handler = handler
@@ -111,22 +160,22 @@ class QueueConsumer:
         started = time.perf_counter()
         message_type = UNKNOWN_TYPE
         try:
-            decoded = decode(raw.body)
+            decoded = decode(raw.body, unknown_events=self._events)
         except ContractError as exc:
             message_type = exc.message_type or UNKNOWN_TYPE
-            await self._dead_letter(message, exc.reason, str(exc), message_type)
+            await self._park_or_dead_letter(message, None, exc.reason, str(exc), message_type)
             return
         message_type = decoded.type
         delivery = Delivery(
             decoded=decoded, routing_key=raw.routing_key, message_id=raw.message_id,
             correlation_id=raw.correlation_id, reply_to=raw.reply_to, user_id=raw.user_id,
             redelivered=bool(raw.redelivered),
-            headers=dict(raw.headers or {}))
+            headers=dict(raw.headers or {}), body=raw.body)
         try:
             outcome = await self._handle_with_retries(delivery)
         except Poison as exc:
-            await self._dead_letter(message, exc.reason, str(exc).split(": ", 1)[-1],
-                                    message_type)
+            await self._park_or_dead_letter(message, decoded.envelope, exc.reason,
+                                            str(exc).split(": ", 1)[-1], message_type)
             return
         except asyncio.CancelledError:
             await self._requeue(message, message_type)
@@ -139,18 +188,22 @@ class QueueConsumer:
                 return
             log.exception("%s: handler failed on %s %s", self.queue, message_type,
                           decoded.envelope.id)
-            await self._dead_letter(message, "handler-error", f"{type(exc).__name__}: {exc}",
-                                    message_type)
+            await self._park_or_dead_letter(message, decoded.envelope, "handler-error",
+                                            f"{type(exc).__name__}: {exc}", message_type)
             return
         await message.ack()
         MESSAGES.labels(self.queue, message_type, outcome).inc()
+        if isinstance(decoded.data, UnknownEvent):
+            UNKNOWN_EVENTS.labels(self.queue, message_type).inc()
         HANDLER_SECONDS.labels(self.queue, message_type).observe(time.perf_counter() - started)
         if decoded.envelope.time is not None:
             LAG_SECONDS.labels(self.queue).set(
                 max(0.0, time.time() - decoded.envelope.time.timestamp()))
 
-    async def _handle_with_retries(self, delivery: Delivery) -> str:
-        deadline = time.monotonic() + self._transient_timeout
+    async def _handle_with_retries(self, delivery: Delivery,
+                                   give_up_after: float | None = None) -> str:
+        deadline = time.monotonic() + (self._transient_timeout if give_up_after is None
+                                       else give_up_after)
         delay = 0.05
         while True:
             try:
@@ -162,6 +215,63 @@ class QueueConsumer:
                             delivery.decoded.type, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(self._max_delay, delay * 2)
+
+    async def _park_or_dead_letter(self, message: RabbitMessage, envelope: CloudEvent | None,
+                                   reason: str, detail: str, message_type: str) -> None:
+        body: bytes = message.raw_message.body
+        parked = None
+        if self.parking is not None:
+            parked = _parked_message(body, envelope, message_type)
+        if parked is None or self.parking is None:
+            await self._dead_letter(message, reason, detail, message_type)
+            return
+        try:
+            await self.parking.park(parked, f"{reason}: {detail}")
+        except Exception as exc:
+            log.error("%s: could not park stream %s (%r); requeued", self.queue,
+                      parked.stream_id, exc)
+            await self._requeue(message, message_type)
+            return
+        log.error("%s: parked stream %s on %s version %s: %s: %s", self.queue,
+                  parked.stream_id, message_type, parked.version, reason, detail)
+        await message.ack()
+        MESSAGES.labels(self.queue, message_type, "parked").inc()
+
+    async def retry_parked(self, stream_id: str, *, transient_timeout: float = 30.0
+                           ) -> RetryResult:
+        """Hand a parked stream's kept messages to the handler again, in version order, and
+        release the stream once none is left; stops at the first that still fails."""
+        if self.parking is None:
+            raise RuntimeError(f"{self.queue} has no parked streams")
+        handled = 0
+        while True:
+            waiting = await self.parking.waiting(stream_id)
+            if not waiting:
+                if await self.parking.release(stream_id):
+                    return RetryResult(stream_id, handled, True)
+                continue
+            for row_id, body in waiting:
+                failure = await self._replay(body, transient_timeout)
+                if failure is not None:
+                    await self.parking.still_failing(stream_id, failure)
+                    return RetryResult(stream_id, handled, False, failure)
+                await self.parking.forget(row_id)
+                handled += 1
+
+    async def _replay(self, body: bytes, transient_timeout: float) -> str | None:
+        try:
+            decoded = decode(body, unknown_events=self._events)
+        except ContractError as exc:
+            return f"{exc.reason}: {exc}"
+        delivery = Delivery(decoded=decoded, body=body, replay=True)
+        try:
+            outcome = await self._handle_with_retries(delivery, transient_timeout)
+        except Poison as exc:
+            return str(exc)
+        except Exception as exc:
+            return f"handler-error: {type(exc).__name__}: {exc}"
+        MESSAGES.labels(self.queue, decoded.type, outcome).inc()
+        return None
 
     async def _requeue(self, message: RabbitMessage, message_type: str) -> None:
         MESSAGES.labels(self.queue, message_type, "requeued").inc()
@@ -203,6 +313,32 @@ class QueueConsumer:
                 await self._on_dead_letter(message, reason, detail)
             except Exception:
                 log.exception("%s: the dead-letter hook failed", self.queue)
+
+
+def _parked_message(body: bytes, envelope: CloudEvent | None,
+                    message_type: str) -> ParkedMessage | None:
+    """What to keep of a failing message, if its stream is readable."""
+    if envelope is not None:
+        stream = readable_stream(envelope.subject)
+        if stream is None:
+            return None
+        version = int(envelope.sequence) if envelope.sequence is not None else None
+        return ParkedMessage(envelope.id, stream, version, envelope.position, body,
+                             message_type)
+    stream, raw = stream_of_body(body)
+    if stream is None:
+        return None
+    try:
+        event_id: UUID | None = UUID(str(raw.get("id")))
+    except ValueError:
+        event_id = None
+    sequence = raw.get("sequence")
+    position = raw.get("position")
+    return ParkedMessage(
+        event_id, stream,
+        int(sequence) if isinstance(sequence, str) and sequence.isdigit() else None,
+        position if isinstance(position, int) and not isinstance(position, bool) else None,
+        body, message_type)
 
 
 def create_broker(url: str, *, prefetch: int = 32) -> RabbitBroker:

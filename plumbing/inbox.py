@@ -1,7 +1,8 @@
 """The idempotent consumer (DESIGN §3): each event applied once, each stream in order.
 
 :func:`handle` runs one transaction per delivered event. It locks the stream's row in
-``inbox_streams``; skips a duplicate (event id already seen, or version not above the
+``inbox_streams``; keeps an event of a parked stream with it (:mod:`plumbing.parking`);
+skips a duplicate (event id already seen, or version not above the
 stream's last); fills a gap (version above last + 1) by fetching the missing versions
 and applying them first; then applies the event. Every applied event is recorded in
 ``inbox_events`` in the same transaction as the consumer's own writes. So shuffled and
@@ -26,13 +27,16 @@ from plumbing.retry import is_transient, with_retries
 
 INBOX_SQL = (Path(__file__).parent / "sql" / "inbox.sql").read_text(encoding="utf-8")
 """The DDL of the inbox tables."""
-MIGRATIONS = (Migration(1, "inbox", INBOX_SQL),)
+PARKING_SQL = (Path(__file__).parent / "sql" / "parking.sql").read_text(encoding="utf-8")
+"""The DDL of the parked streams (:mod:`plumbing.parking`)."""
+MIGRATIONS = (Migration(1, "inbox", INBOX_SQL), Migration(2, "parking", PARKING_SQL))
 MIGRATIONS_TABLE = "inbox_schema_migrations"
 FIRST_VERSION = 1
 """The version of the first event of a stream."""
 
 __all__ = [
-    "FIRST_VERSION", "INBOX_SQL", "ApplyMany", "GapNotFilled", "InboxEvent", "Outcome",
+    "FIRST_VERSION", "INBOX_SQL", "PARKING_SQL", "ApplyMany", "GapNotFilled", "InboxEvent",
+    "Outcome",
     "handle", "handle_in_transaction", "handle_many_in_transaction", "install",
     "is_transient", "with_retries",
 ]
@@ -47,6 +51,10 @@ class InboxEvent:
     version: int
     position: int | None
     payload: Any
+    body: bytes | None = None
+    """The message as received, kept when its stream is parked."""
+    replay: bool = False
+    """Handed in again from its parked stream by an operator's retry."""
 
 
 class Outcome(enum.Enum):
@@ -55,6 +63,8 @@ class Outcome(enum.Enum):
     APPLIED = "applied"
     APPLIED_WITH_GAP_FILLED = "applied_with_gap_filled"
     DUPLICATE = "duplicate"
+    PARKED = "parked"
+    """Its stream is parked: the event was kept with it, not applied."""
 
 
 class GapNotFilled(Exception):
@@ -128,13 +138,20 @@ async def handle_in_transaction(
         " ON CONFLICT (stream_id) DO NOTHING",
         event.stream_id, FIRST_VERSION - 1,
     )
-    last: int = await conn.fetchval(
-        "SELECT last_version FROM inbox_streams WHERE stream_id = $1 FOR UPDATE",
+    row = await conn.fetchrow(
+        "SELECT last_version, EXISTS (SELECT 1 FROM parked_streams p"
+        " WHERE p.stream_id = s.stream_id) AS parked"
+        " FROM inbox_streams s WHERE stream_id = $1 FOR UPDATE OF s",
         event.stream_id,
     )
+    assert row is not None  # inserted above
+    last: int = row["last_version"]
     seen = await conn.fetchval("SELECT 1 FROM inbox_events WHERE event_id = $1", event.event_id)
     if event.version <= last or seen:
         return Outcome.DUPLICATE
+    if row["parked"] and not event.replay:
+        await _keep(conn, [event])
+        return Outcome.PARKED
     gap = event.version > last + 1
     if gap:
         await _fill_gap(conn, event, last, apply, fetch_missing)
@@ -183,18 +200,25 @@ async def handle_many_in_transaction(
         streams, FIRST_VERSION - 1,
     )
     rows = await conn.fetch(
-        "SELECT stream_id, last_version FROM inbox_streams WHERE stream_id = ANY($1::text[])"
-        " ORDER BY stream_id FOR UPDATE", streams,
+        "SELECT stream_id, last_version, EXISTS (SELECT 1 FROM parked_streams p"
+        " WHERE p.stream_id = s.stream_id) AS parked FROM inbox_streams s"
+        " WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE OF s", streams,
     )
     last: dict[str, int] = {row["stream_id"]: row["last_version"] for row in rows}
+    parked = {row["stream_id"] for row in rows if row["parked"]}
     seen = {row["event_id"] for row in await conn.fetch(
         "SELECT event_id FROM inbox_events WHERE event_id = ANY($1::uuid[])",
         [e.event_id for e in events])}
     outcomes: list[Outcome] = []
     accepted: list[InboxEvent] = []
+    kept: list[InboxEvent] = []
     for event in events:
         if event.version <= last[event.stream_id] or event.event_id in seen:
             outcomes.append(Outcome.DUPLICATE)
+            continue
+        if event.stream_id in parked and not event.replay:
+            kept.append(event)
+            outcomes.append(Outcome.PARKED)
             continue
         gap = event.version > last[event.stream_id] + 1
         filling = await _missing(event, last[event.stream_id], fetch_missing) if gap else []
@@ -204,6 +228,8 @@ async def handle_many_in_transaction(
                 accepted.append(one)
         last[event.stream_id] = event.version
         outcomes.append(Outcome.APPLIED_WITH_GAP_FILLED if gap else Outcome.APPLIED)
+    if kept:
+        await _keep(conn, kept)
     if accepted:
         await _record_many(conn, accepted)
         await apply_many(conn, accepted)
@@ -214,6 +240,18 @@ async def handle_many_in_transaction(
             moved, [last[s] for s in moved],
         )
     return outcomes
+
+
+async def _keep(conn: Conn, events: list[InboxEvent]) -> None:
+    """Keep events of parked streams with them (never applied, never gap-filled)."""
+    missing = [e.event_id for e in events if e.body is None]
+    if missing:
+        raise RuntimeError(f"events {missing} belong to a parked stream and carry no body to "
+                           "keep")
+    await conn.executemany(
+        "INSERT INTO parked_events (event_id, stream_id, version, position, body)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
+        [(e.event_id, e.stream_id, e.version, e.position, e.body) for e in events])
 
 
 async def _record_many(conn: Conn, events: list[InboxEvent]) -> None:

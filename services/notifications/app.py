@@ -20,6 +20,7 @@ from plumbing.auth import install_auth
 from plumbing.consumer import create_broker
 from plumbing.db import Pool, create_pool, ensure_database, migrate
 from plumbing.http import health_router, install_problem_handlers
+from plumbing.parked_routes import parked_router
 from plumbing.topology import declare_all
 from services.notifications.adapters.email import SmtpSender
 from services.notifications.adapters.senders import Sender
@@ -119,9 +120,11 @@ def create_app(settings: NotificationsSettings, *,
             schedule_now.set()
 
         broker = create_broker(settings.amqp_url, prefetch=settings.prefetch)
-        subscribe(broker, pool, EventApplier(recorder, policy), client, on_applied,
-                  transient_timeout=settings.transient_retry_seconds)
+        consumer = subscribe(broker, pool, EventApplier(recorder, policy), client, on_applied,
+                             transient_timeout=settings.transient_retry_seconds)
+        assert consumer.parking is not None
         tasks = [
+            asyncio.create_task(consumer.parking.watch(), name="parked-streams-gauge"),
             asyncio.create_task(dispatcher.run(settings.dispatch_interval_seconds, send_now)),
             asyncio.create_task(scheduler.run(settings.scheduler_interval_seconds,
                                               schedule_now, send_now)),
@@ -131,6 +134,7 @@ def create_app(settings: NotificationsSettings, *,
             app.state.runtime = state["runtime"] = Runtime(pool, broker, scheduler,
                                                            dispatcher, directory)
             app.include_router(build_router(pool, directory))
+            app.include_router(parked_router(lambda: consumer))
             yield
         finally:
             await broker.stop()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
@@ -15,8 +15,10 @@ from contracts.topology import REPORTING_EVENTS
 from plumbing.agreements_client import AgreementsClient
 from plumbing.auth import install_auth
 from plumbing.consumer import QueueConsumer, create_broker
-from plumbing.db import Pool, create_pool, ensure_database, rollback_only_reset
+from plumbing.db import Conn, Pool, create_pool, ensure_database, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers
+from plumbing.parked_routes import parked_router
+from plumbing.parking import Parking
 from plumbing.topology import declare_all
 
 from . import metrics
@@ -58,6 +60,10 @@ class Reporting:
         self._tasks: list[asyncio.Task[None]] = []
         self._broker: RabbitBroker | None = None
         self._pool: Pool | None = None
+        self.consumer: QueueConsumer | None = None
+
+    def _writer(self) -> AbstractAsyncContextManager[Conn]:
+        return generations.enter(self.pool, "write")
 
     @property
     def pool(self) -> Pool:
@@ -83,10 +89,15 @@ class Reporting:
                        asyncio.create_task(self.refresher.run(), name="kpi-refresher")]
         if consume:
             self._broker = create_broker(settings.amqp_url, prefetch=settings.prefetch)
-            QueueConsumer(self._broker, REPORTING_EVENTS,
-                          build_handler(self.service, self.refresher.poke),
-                          transient_timeout=settings.transient_retry_seconds,
-                          ).subscribe(self._broker)
+            self.consumer = QueueConsumer(
+                self._broker, REPORTING_EVENTS, build_handler(self.service, self.refresher.poke),
+                transient_timeout=settings.transient_retry_seconds, events=True,
+                parking=Parking(self._writer, REPORTING_EVENTS,
+                                on_change=self.service.projection.mark_completeness))
+            self.consumer.subscribe(self._broker)
+            assert self.consumer.parking is not None
+            self._tasks.append(asyncio.create_task(self.consumer.parking.watch(),
+                                                   name="parked-streams-gauge"))
             await self._broker.start()
 
     async def stop(self) -> None:
@@ -127,6 +138,7 @@ def create_app(settings: ReportingSettings,
         await reporting.start()
         app.state.reporting = reporting
         app.include_router(build_router(reporting.queries))
+        app.include_router(parked_router(lambda: reporting.consumer))
         try:
             yield
         finally:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from contracts.codec import Decoded
-from contracts.events import AgreementEventData, WorkProgramAdopted
+from contracts.common import BUSINESS_YEAR_MIN, in_business_years
+from contracts.events import AgreementEventData, UnknownEvent, WorkProgramAdopted
 from contracts.kpi import Indicator
 from plumbing.consumer import Poison
 from plumbing.db import Conn
@@ -29,6 +30,7 @@ from .domain import (
     zero,
 )
 from .domain.batch import Folded, fold, related
+from .domain.completeness import incomplete
 from .domain.facts import EventBeforeProposal
 from .domain.figures import PROVINCE, target_of
 
@@ -45,11 +47,19 @@ class Rules:
 
 async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
                        current: Mapping[FigureKey, Figure], *, publish: bool) -> list[Figure]:
-    """Store the proposed figures that differ from the current ones, with the next revision,
-    and queue their ``kpi.updated``; returns what changed."""
+    """Store the proposed figures that differ from the current ones, with the next revision
+    and their completeness, and queue their ``kpi.updated``; returns what changed.
+
+    Figures of years outside the business-date domain are not kept: an event stored
+    before the domain was enforced (a date of 0001-01-01) counts in the years of the
+    domain it reaches, and in no other.
+    """
     changed: list[Figure] = []
+    gaps = incomplete(await store.parked(conn))
     for key in sorted(proposed):
-        new, old = proposed[key], current.get(key)
+        if not in_business_years(key.year):
+            continue
+        new, old = replace(proposed[key], complete=gaps.complete(key)), current.get(key)
         if old is not None and new.same_as(old):
             continue
         changed.append(replace(new, revision=(old.revision if old else 0) + 1))
@@ -74,7 +84,7 @@ class Projection:
                     per_event: bool = True) -> list[Figure]:
         """Apply events (the inbox already checked they are new and, per stream, in order)
         in the caller's transaction; ``per_event`` as in :func:`domain.batch.fold`."""
-        datas = [_data(event) for event in events]
+        datas = [data for event in events if (data := _data(event)) is not None]
         own = {d.agreement_id for d in datas if isinstance(d, AgreementEventData)}
         facts = await store.load_facts(conn, own)
         parents = related(datas, facts)
@@ -125,14 +135,20 @@ class Projection:
         proposed.update({key: Figure(key, d, None, None) for key, d in values.items()})
         return await save_changes(conn, proposed, current, publish=publish)
 
+    async def mark_completeness(self, conn: Conn) -> list[Figure]:
+        """Set every figure's ``complete`` after a stream was parked or released, publishing
+        the figures whose completeness changed (the ``on_change`` of the parking)."""
+        current = {f.key: f for f in await store.figures_where(conn)}
+        return await save_changes(conn, current, current, publish=True)
+
     async def refresh(self, conn: Conn, today: date, *, publish: bool) -> list[Figure]:
         """Recompute ``sleeping`` and ``expiring_90_days`` as of ``today``."""
         signed = await store.signed_agreements(conn)
         children = await store.all_child_signings(conn)
         existing = await store.figures_where(conn, indicators=TIMELY)
         years = {f.key.year for f in existing}
-        years.update(range(min((f.signed_on.year for f in signed if f.signed_on),
-                               default=today.year + 1), today.year + 1))
+        first = min((f.signed_on.year for f in signed if f.signed_on), default=today.year + 1)
+        years.update(range(max(first, BUSINESS_YEAR_MIN), today.year + 1))
         counts = timely_figures(signed, children, sorted(years), today,
                                 sleeping_after_days=self.rules.sleeping_after_days,
                                 expiring_within_days=self.rules.expiring_within_days)
@@ -142,10 +158,14 @@ class Projection:
         return await save_changes(conn, proposed, current, publish=publish)
 
 
-def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted:
+def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted | None:
+    """The event's data; None for an event type this reader does not know (stepped
+    over: the inbox advances its stream)."""
     decoded = event.payload
     if not isinstance(decoded, Decoded):
         raise TypeError(f"inbox payload is {type(decoded).__name__}, not Decoded")
+    if isinstance(decoded.data, UnknownEvent):
+        return None
     if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData):
         return decoded.data
     raise Poison("not-applicable", f"{decoded.type} is not an agreement event")

@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from plumbing import clock
@@ -176,7 +176,7 @@ class Rebuilder:
         """Give every figure its live revision, or the next one and a kpi.updated if it
         differs from the live figure; returns how many differ."""
         rows = await conn.fetch(
-            "SELECT indicator, year, scope, numerator, denominator, target, revision"
+            "SELECT indicator, year, scope, numerator, denominator, target, revision, complete"
             f" FROM {quote_ident(live)}.figures")
         old = {f.key: f for f in map(store.figure_of, rows)}
         new = {f.key: f for f in await store.figures_where(conn)}
@@ -214,5 +214,5 @@ class Rebuilder:
 
 
 def _with_revision(figure: Figure, revision: int) -> Figure:
-    return Figure(figure.key, figure.numerator, figure.denominator, figure.target, revision)
+    return replace(figure, revision=revision)
 

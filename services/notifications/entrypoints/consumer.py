@@ -8,9 +8,10 @@ from faststream.rabbit import RabbitBroker
 
 from contracts.topology import NOTIFICATIONS_EVENTS
 from plumbing import inbox
-from plumbing.agreements_client import AgreementsClient, inbox_event
+from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import Delivery, Poison, QueueConsumer
 from plumbing.db import Pool
+from plumbing.parking import Parking, in_transaction
 from services.notifications.domain import UnknownAgreement
 from services.notifications.events import EventApplier
 
@@ -21,10 +22,7 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
     """Register the consumer on ``broker``; ``on_applied()`` after each applied event."""
 
     async def handle(delivery: Delivery) -> str:
-        try:
-            event = inbox_event(delivery.decoded)
-        except ValueError as exc:
-            raise Poison("not-an-agreement-event", str(exc)) from None
+        event = delivery.inbox_event()
         try:
             outcome = await inbox.handle(pool, event, applier.apply, agreements.missing)
         except (UnknownAgreement, inbox.GapNotFilled) as exc:
@@ -34,6 +32,7 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
         return outcome.value
 
     consumer = QueueConsumer(broker, NOTIFICATIONS_EVENTS, handle,
-                             transient_timeout=transient_timeout)
+                             transient_timeout=transient_timeout, events=True,
+                             parking=Parking(in_transaction(pool), NOTIFICATIONS_EVENTS))
     consumer.subscribe(broker)
     return consumer

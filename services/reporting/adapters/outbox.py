@@ -23,7 +23,7 @@ def kpi_updated(figure: Figure, as_of_position: int) -> KpiUpdated:
         indicator=figure.key.indicator, year=figure.key.year, scope=figure.key.scope,
         numerator=figure.numerator, denominator=figure.denominator, value=figure.value,
         target=figure.target, achievement=figure.achievement, as_of_position=as_of_position,
-        revision=figure.revision)
+        revision=figure.revision, complete=figure.complete)
 
 
 async def add(conn: Conn, figures: Sequence[Figure], as_of_position: int) -> None:

@@ -157,10 +157,10 @@ async def save_work_programs(conn: Conn, targets: Mapping[int, tuple[float, floa
 def figure_of(row: asyncpg.Record) -> Figure:
     key = FigureKey(Indicator(row["indicator"]), row["year"], row["scope"])
     return Figure(key, number(row["numerator"]), row["denominator"], row["target"],
-                  row["revision"])
+                  row["revision"], row["complete"])
 
 
-_FIGURE_COLUMNS = "indicator, year, scope, numerator, denominator, target, revision"
+_FIGURE_COLUMNS = "indicator, year, scope, numerator, denominator, target, revision, complete"
 
 
 async def figures_of(conn: Conn, keys: Sequence[FigureKey]) -> dict[FigureKey, Figure]:
@@ -199,14 +199,24 @@ async def write_figures(conn: Conn, figures: Sequence[Figure]) -> None:
         return
     await conn.execute(
         f"INSERT INTO figures ({_FIGURE_COLUMNS}) SELECT * FROM unnest($1::text[], $2::int[],"
-        " $3::text[], $4::float8[], $5::int[], $6::float8[], $7::int[])"
+        " $3::text[], $4::float8[], $5::int[], $6::float8[], $7::int[], $8::bool[])"
         " ON CONFLICT (indicator, year, scope) DO UPDATE SET numerator = EXCLUDED.numerator,"
         " denominator = EXCLUDED.denominator, target = EXCLUDED.target,"
-        " revision = EXCLUDED.revision",
+        " revision = EXCLUDED.revision, complete = EXCLUDED.complete",
         [f.key.indicator.value for f in figures], [f.key.year for f in figures],
         [f.key.scope for f in figures], [float(f.numerator) for f in figures],
         [f.denominator for f in figures], [f.target for f in figures],
-        [f.revision for f in figures])
+        [f.revision for f in figures], [f.complete for f in figures])
+
+
+async def parked(conn: Conn) -> list[tuple[str, AgreementFacts | None]]:
+    """Every parked stream with its agreement's last applied facts (None if unknown)."""
+    rows = await conn.fetch(
+        f"SELECT p.stream_id, a.agreement_id IS NOT NULL AS known, "
+        f"{', '.join('a.' + c.strip() for c in _FACT_COLUMNS.split(','))}"
+        " FROM parked_streams p LEFT JOIN agreements a ON a.agreement_id::text = p.stream_id"
+        " ORDER BY p.stream_id")
+    return [(row["stream_id"], _facts(row) if row["known"] else None) for row in rows]
 
 
 async def as_of_position(conn: Conn) -> int:

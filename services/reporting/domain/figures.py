@@ -66,6 +66,8 @@ class Figure:
     denominator: int | None
     target: float | None
     revision: int = 0
+    complete: bool = True
+    """False while a parked stream may be missing from it (DESIGN §3a)."""
 
     @property
     def value(self) -> float | None:
@@ -80,9 +82,10 @@ class Figure:
         return achievement(self.value, self.target)
 
     def same_as(self, other: Figure) -> bool:
-        """Whether numerator, denominator and target are equal (revision aside)."""
-        return (self.numerator, self.denominator, self.target) == (
-            other.numerator, other.denominator, other.target)
+        """Whether numerator, denominator, target and completeness are equal (revision
+        aside)."""
+        return (self.numerator, self.denominator, self.target, self.complete) == (
+            other.numerator, other.denominator, other.target, other.complete)
 
 
 

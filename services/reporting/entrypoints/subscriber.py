@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from plumbing.agreements_client import inbox_event
-from plumbing.consumer import Delivery, Handler, Poison
+from plumbing.consumer import Delivery, Handler
 
 from ..service import ReportingService
 
@@ -15,12 +14,8 @@ def build_handler(service: ReportingService,
     """The queue handler: the event into the projection, once; its outcome as the label."""
 
     async def handle(delivery: Delivery) -> str:
-        try:
-            event = inbox_event(delivery.decoded)
-        except ValueError as exc:
-            raise Poison("not-a-stream-event", str(exc)) from exc
-        outcome = await service.handle(event)
-        if outcome.value != "duplicate":
+        outcome = await service.handle(delivery.inbox_event())
+        if outcome.value not in ("duplicate", "parked"):
             on_applied()
         return outcome.value
 
