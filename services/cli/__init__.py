@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from services.cli import agreements, dlq, reporting, verify
+from services.cli import agreements, dlq, parked, reporting, verify
 from services.cli.client import (
     OPERATOR_ROLES,
     CliError,
@@ -38,13 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--role", action="append", dest="roles", metavar="ROLE",
                         help="role of the development token the CLI signs (repeatable; "
                         "default tkksd and sekda): opd:<CODE>, tkksd, sekda, governor, "
-                        "reporting. KERJASAMA_TOKEN, when set, is sent instead")
+                        "reporting, operator. KERJASAMA_TOKEN, when set, is sent instead")
     parser.add_argument("--output", choices=("table", "json"), default="table",
                         help="output format of queries")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     agreements.add_parsers(sub)
     reporting.add_parsers(sub)
     dlq.add_parsers(sub)
+    parked.add_parsers(sub)
     verify.add_parsers(sub)
     token = sub.add_parser("token", help="print a development token (signed with the "
                            "local development key) for --subject with the given --role")

@@ -1,4 +1,6 @@
-"""Poison messages reach each consumer's dead-letter queue with the reason; the rest flows."""
+"""Poison messages without a readable stream reach each consumer's dead-letter queue with the
+reason; the rest flows. (A message whose stream is readable parks its stream instead:
+tests/reliability/test_parked_streams.py.)"""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ def poison() -> dict[str, bytes]:
     valid = json.loads(codec.encode(codec.make_envelope(
         example_of(AgreementProposed), source=SOURCE_AGREEMENTS, time=now(),
         subject="3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e", sequence="0000000001", position=1)))
-    unknown = {**valid, "type": "kerjasama.agreement.renamed.v1"}
+    del valid["subject"]
+    unknown = {**valid, "type": "kerjasama.treaty.renamed.v1"}  # no stream family of ours
     version = {**valid, "type": "kerjasama.agreement.proposed.v9"}
     invalid = {**valid, "data": {**valid["data"], "kind": "NOPE"}}
     return {"not-json": b"\xff not json", "unknown-type": json.dumps(unknown).encode(),
