@@ -66,7 +66,7 @@ def test_the_alerts_the_issue_asks_for_exist_and_are_unit_tested() -> None:
     tested = set(re.findall(r"alertname: (\w+)", (PROMETHEUS / "alerts.test.yml").read_text()))
     names = {rule["alert"] for rule in alert_rules()}
     required = {"DeadLettersPresent", "OutboxBacklogGrowing", "ConsumerLagHigh", "ServiceDown",
-                "NotificationsFailed"}
+                "NotificationsFailed", "StreamsParked"}
     assert required <= names
     assert required <= tested
 
