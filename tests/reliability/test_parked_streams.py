@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -25,9 +22,8 @@ from plumbing.amqp import connect
 from plumbing.clock import now
 from services.cli import main
 from tests.auth import auth_headers
-from tests.conftest import MANAGEMENT_URL, DatabaseUrlFactory
 from tests.integration.agreements.conftest import propose_body
-from tests.system import System, mail_catcher, make_system
+from tests.system import System
 
 MARK = "[rusak]"
 """Titles with this mark hit the 'bug' the test plants in each consumer's database."""
@@ -54,20 +50,6 @@ async def _in_each_consumer(system: System, sql: str) -> None:
             await conn.execute(sql.replace("{title}", TITLE[service]))
         finally:
             await conn.close()
-
-
-@pytest.fixture
-async def system(fresh_topology: str, database_url_factory: DatabaseUrlFactory,
-                 tmp_path: Path) -> AsyncIterator[System]:
-    with mail_catcher(tmp_path / "mail") as smtp_port:
-        running = await make_system(database_url_factory, amqp_url=fresh_topology,
-                                    management_url=MANAGEMENT_URL, smtp_port=smtp_port,
-                                    workdir=tmp_path, today=date(2021, 6, 30))
-        try:
-            await running.start()
-            yield running
-        finally:
-            running.stop()
 
 
 async def _kpi_listener(url: str) -> tuple[aio_pika.abc.AbstractConnection,

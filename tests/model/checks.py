@@ -1,0 +1,273 @@
+"""The running system against the oracle: figures, notices, agreement views, dead letters.
+
+:class:`World` talks to the three services over HTTP (synchronous clients: Hypothesis
+runs in a worker thread) and to the broker's management API on the test's event loop.
+Examples share the system, so what an example may be blamed for is what it changed: a
+figure that already differed from the oracle when the example started fails it only if
+the example moved the difference (its offset), and dead letters and parked streams are
+counted from where the previous example left them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from contracts import codec
+from plumbing.rabbitadmin import RabbitAdmin
+from tests.auth import auth_headers
+from tests.model.expect import Local
+from tests.model.oracle import EVENT_DRIVEN_RULES, RATIOS, Key, Notice, Oracle, fold
+from tests.processes import ROOT
+from tests.system import System
+
+T = TypeVar("T")
+FIELDS = ("numerator", "denominator", "value", "target", "achievement")
+ADDITIVE = frozenset({*RATIOS, "agreements", "sleeping", "expiring_90_days"})
+DEAD_LETTER_QUEUES = ("agreements.commands.dlq", "notifications.events.dlq",
+                      "reporting.events.dlq")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None
+                                       and float(a) == float(b))
+
+
+def offset(key: Key, mine: dict[str, Any], expected: dict[str, Any]) -> tuple[Any, ...] | None:
+    """How a figure differs from the oracle's (None: it does not)."""
+    if all(_same(mine.get(f), expected[f]) for f in FIELDS):
+        return None
+    if key[0] in ADDITIVE:
+        return ("offset", mine["numerator"] - expected["numerator"],
+                (mine["denominator"] or 0) - (expected["denominator"] or 0),
+                mine["target"], expected["target"])
+    return ("differs", mine["numerator"], expected["numerator"])
+
+
+def until(check: Callable[[], T], done: Callable[[T], bool], seconds: float) -> T:
+    """Call ``check`` until ``done`` holds of its result or ``seconds`` pass; the last one."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if done(result) or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
+class World:
+    """The shared running system, seen by the examples, and what earlier examples left."""
+
+    def __init__(self, system: System, admin: RabbitAdmin, vhost: str,
+                 loop: asyncio.AbstractEventLoop, today: date) -> None:
+        self.system, self.admin, self.vhost, self.loop = system, admin, vhost, loop
+        self.today = today
+        self.http = {name: httpx.Client(base_url=p.url, headers=auth_headers(), timeout=30)
+                     for name, p in system.processes.items()}
+        self.feed: list[dict[str, Any]] = []
+        self.examples = 0
+        self.appended = 0
+        """Events the accepted commands appended: what the feed must hold."""
+        self.adopted: set[int] = set()
+        self.offsets: dict[Key, tuple[Any, ...]] = {}
+        self.dead_letters: dict[str, int] = dict.fromkeys(DEAD_LETTER_QUEUES, 0)
+        self.parked: set[str] = set()
+        self.answers: Counter[tuple[str, int]] = Counter()
+        """How often each command (the last part of its path) got each status."""
+
+    def summary(self) -> str:
+        steps = sum(self.answers.values())
+        by_command: dict[str, str] = {}
+        for (command, status), n in sorted(self.answers.items()):
+            by_command[command] = f"{by_command.get(command, '')} {status}:{n}"
+        return (f"{self.examples} examples, {steps} requests, {len(self.feed)} events; "
+                + "; ".join(f"{c}{s}" for c, s in by_command.items()))
+
+    def close(self) -> None:
+        for client in self.http.values():
+            client.close()
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read_feed(self) -> list[str]:
+        """Read the feed's new events; the ones that do not decode."""
+        problems = []
+        while True:
+            after = self.feed[-1]["position"] if self.feed else 0
+            page = self.http["agreements"].get("/events", params={"after": after,
+                                                                  "limit": 1000}).json()
+            for event in page:
+                try:
+                    codec.decode(event)
+                except codec.ContractError as exc:
+                    problems.append(f"stored event {event.get('position')} does not decode: "
+                                    f"{exc}")
+            self.feed.extend(page)
+            if len(page) < 1000:
+                return problems
+
+    def figures(self) -> tuple[int | None, dict[Key, dict[str, Any]], str]:
+        """(as_of_position, figures, error) of ``GET /kpis``."""
+        answer = self.http["reporting"].get("/kpis")
+        if answer.status_code != 200:
+            return None, {}, f"GET /kpis answered {answer.status_code}: {answer.text[:300]}"
+        items = answer.json()
+        found = {(i["indicator"], i["year"], i["scope"]): i for i in items}
+        return max((i["as_of_position"] for i in items), default=0), found, ""
+
+    def settle(self) -> list[str]:
+        """Wait until the feed holds every event appended (it may lag a moment: it hands
+        out nothing above a transaction still running anywhere in the cluster) and
+        reporting applied them all."""
+        problems: list[str] = []
+        deadline, stable = time.monotonic() + 30, 0
+        while stable < 2:
+            problems += self.read_feed()
+            last = self.feed[-1]["position"] if self.feed else 0
+            position, _, error = self.figures()
+            complete = len(self.feed) >= self.appended
+            stable = stable + 1 if complete and position == last else 0
+            if time.monotonic() > deadline:
+                return [*problems, f"reporting did not reach position {last} (at "
+                        f"{position}) {error}; feed: {len(self.feed)} of {self.appended} "
+                        "events"]
+            time.sleep(0.05)
+        if len(self.feed) != self.appended:
+            problems.append(f"the feed holds {len(self.feed)} events, the accepted commands "
+                            f"appended {self.appended}")
+        return problems
+
+    # --- checks -------------------------------------------------------------------------
+
+    def check_example(self, agreements: dict[str, Local]) -> None:
+        """Every check of the end of an example; fails naming every difference."""
+        problems = self.settle()
+        oracle = Oracle(self.feed, self.today)
+        problems += self.check_figures(oracle)
+        problems += self.check_notices(oracle, agreements)
+        problems += self.check_views(oracle, agreements)
+        problems += self.check_dead_letters() + self.check_parked()
+        assert not problems, "\n".join(problems)
+
+    def mismatches(self, oracle: Oracle) -> tuple[dict[Key, Any], dict[Key, Any], str]:
+        _, mine, error = self.figures()
+        expected = oracle.figures()
+        offsets = {}
+        for key in mine.keys() | expected.keys() | self.offsets.keys():
+            zero = oracle.figure(key, {})
+            found = offset(key, mine.get(key) or zero, expected.get(key) or zero)
+            if found is not None:
+                offsets[key] = (found, mine.get(key), expected.get(key))
+        new = {k: v for k, v in offsets.items() if v[0] != self.offsets.get(k)}
+        return offsets, new, error
+
+    def check_figures(self, oracle: Oracle) -> list[str]:
+        """Reporting's figures against the oracle's: no difference this example made."""
+        offsets, new, error = until(lambda: self.mismatches(oracle),
+                                    lambda r: not r[1] and not r[2], 10)
+        self.offsets = {k: v[0] for k, v in offsets.items()}
+        return ([error] if error else []) + [
+            f"figure {key}: reporting {_shown(mine)}, oracle {_shown(expected)}"
+            for key, (_, mine, expected) in sorted(new.items())]
+
+    def notices(self, agreement_id: str) -> set[Notice]:
+        answer = self.http["notifications"].get(
+            "/deliveries", params={"agreement_id": agreement_id, "limit": 1000})
+        return {(d["agreement_id"], d["rule"], d["occasion"], d["recipient"])
+                for d in answer.json() if d["rule"] in EVENT_DRIVEN_RULES}
+
+    def check_notices(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
+        """Notifications' event-driven notices, compared on (agreement, rule, occasion,
+        recipient): the channel and address depend on contacts, not on the events."""
+        problems = []
+        for aid in agreements:
+            expected = oracle.notices(aid)
+
+            def recorded(aid: str = aid) -> set[Notice]:
+                return self.notices(aid)
+
+            found = until(recorded, expected.__eq__, 20)
+            if found != expected:
+                problems.append(f"notices of {aid}: missing {sorted(expected - found)}, "
+                                f"unexpected {sorted(found - expected)}")
+        return problems
+
+    def check_views(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
+        """``GET /agreements/{id}`` against the fold of its stream, and the test's model."""
+        problems = []
+        for aid, local in agreements.items():
+            view = self.http["agreements"].get(f"/agreements/{aid}").json()
+            stream = self.http["agreements"].get(f"/agreements/{aid}/events").json()
+            if [e["id"] for e in stream] != [e["id"] for e in oracle.streams[aid]]:
+                problems.append(f"stream of {aid} differs from its events in the feed")
+            expected = fold(stream) | {k: v for k, v in oracle.view(aid).items()
+                                       if k in ("last_child_signed_on", "sleeping")}
+            expected |= {"stage": local.stage, "version": local.version} | local.texts
+            for name, value in expected.items():
+                if view.get(name) != value:
+                    problems.append(f"agreement {aid} {name}: GET says {view.get(name)!r}, "
+                                    f"expected {value!r}")
+        return problems
+
+    def check_dead_letters(self) -> list[str]:
+        """No new dead letter in any ``.dlq`` of the vhost (read without taking them)."""
+        problems = []
+        for queue in DEAD_LETTER_QUEUES:
+            path = f"/queues/{quote(self.vhost, safe='')}/{quote(queue, safe='')}/get"
+            messages = self.call(self.admin.request("POST", path, {
+                "count": 1000, "ackmode": "ack_requeue_true", "encoding": "auto",
+                "truncate": 2000})) or []
+            if len(messages) > self.dead_letters[queue]:
+                reasons = [((m.get("properties") or {}).get("headers") or {}).get("x-error")
+                           for m in messages[self.dead_letters[queue]:]]
+                problems.append(f"{len(messages) - self.dead_letters[queue]} new dead "
+                                f"letter(s) in {queue}: {reasons[:5]}")
+            self.dead_letters[queue] = len(messages)
+        return problems
+
+    def check_parked(self) -> list[str]:
+        """No new parked stream on either consumer (``GET /parked``; 404: none yet)."""
+        parked: set[str] = set()
+        for name in ("notifications", "reporting"):
+            answer = self.http[name].get("/parked")
+            if answer.status_code == 404:
+                continue
+            parked |= {f"{name}:{p.get('stream_id', p) if isinstance(p, dict) else p}"
+                       for p in answer.json()}
+        new, self.parked = parked - self.parked, parked
+        return [f"parked streams: {sorted(new)}"] if new else []
+
+    def check_rebuild(self) -> None:
+        """A rebuild of reporting's projection gives the figures live consumption gave (a
+        figure absent on one side is its zero: a rebuild need not keep zeros)."""
+        oracle = Oracle(self.feed, self.today)
+        _, before, error = self.figures()
+        assert not error, error
+        env = self.system["reporting"].env
+        done = subprocess.run([sys.executable, "-m", "services.reporting.rebuild"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        _, after, error = until(self.figures, lambda r: not r[2], 10)
+        assert not error, error
+        differ = [f"{k}: live {_shown(before.get(k))}, rebuilt {_shown(after.get(k))}"
+                  for k in sorted(before.keys() | after.keys())
+                  if offset(k, before.get(k) or oracle.figure(k, {}),
+                            after.get(k) or oracle.figure(k, {})) is not None]
+        assert not differ, "after a rebuild:\n" + "\n".join(differ)
+
+
+def _shown(figure: dict[str, Any] | None) -> str:
+    if figure is None:
+        return "absent"
+    return ", ".join(f"{f}={figure.get(f)}" for f in FIELDS)

@@ -1,0 +1,339 @@
+"""What the system should say, computed from the public feed alone (DESIGN §1, §5, §6, §8).
+
+Written from DESIGN.md, not from the services' code; where DESIGN is silent, the
+conventions are those reporting documents in its domain package:
+
+- scopes: ``province``, ``opd:<lead_opd>``, ``kind:<KIND>``, ``type:<DOCTYPE>``; the
+  ``agreements`` count (by proposal year) also has ``stage:<STAGE>`` (the current stage);
+- ``signing_days_median`` is the middle value or the mean of the two middle ones,
+  ``signing_days_p90`` the nearest rank; days are never negative; a figure exists only
+  for a year and scope with a signing;
+- ``achievement`` is computed from the published (rounded) value, null for a target 0;
+- ``sleeping`` and ``expiring_90_days`` are taken as of 31 December of the year, or of
+  ``today`` for the current year, for every year up to ``today``; only what is dated on
+  or before that day counts.
+
+A figure absent from either side is its zero (:meth:`Oracle.figure`), so a figure the
+system keeps at zero and one it never made compare equal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+RATIOS = ("realization", "effectiveness")
+EFFECTIVENESS_TYPES = frozenset({"MOU", "PKS"})
+FOLLOWING_UP_TYPES = frozenset({"PKS", "ADDENDUM"})
+EVENT_DRIVEN_RULES = frozenset({"proposal_received", "revision_requested",
+                                "proposal_rejected", "follow_up_plan_requested"})
+AGREEMENT_PREFIX = "kerjasama.agreement."
+WORK_PROGRAM_TYPE = "kerjasama.work_program.adopted.v1"
+
+Key = tuple[str, int, str]
+"""(indicator, year, scope)."""
+Notice = tuple[str, str, str, str]
+"""(agreement_id, rule, occasion, recipient): one notice to one recipient. The occasion
+of an event-driven notice is the id of the event that gave rise to it."""
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _name(event: Mapping[str, Any]) -> str:
+    """``kerjasama.agreement.signed.v1`` → ``signed``."""
+    return str(event["type"]).removeprefix(AGREEMENT_PREFIX).rsplit(".", 1)[0]
+
+
+def round_half_up(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def percent(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else round_half_up(Decimal(numerator * 100) / denominator)
+
+
+def achievement(value: float | None, target: float | None) -> float | None:
+    if value is None or target is None or target == 0:
+        return None
+    return round_half_up(Decimal(str(value)) * 100 / Decimal(str(target)))
+
+
+def median(days: list[int]) -> float:
+    ordered, middle = sorted(days), len(days) // 2
+    return float(ordered[middle]) if len(days) % 2 else (ordered[middle - 1]
+                                                          + ordered[middle]) / 2
+
+
+def p90(days: list[int]) -> float:
+    return float(sorted(days)[math.ceil(0.9 * len(days)) - 1])
+
+
+@dataclass
+class Facts:
+    """What the figures need of one agreement."""
+
+    id: str
+    kind: str
+    document_type: str
+    lead_opd: str
+    supporting_opds: tuple[str, ...]
+    plan_year: int | None
+    proposed_on: date
+    parent_id: str | None
+    stage: str
+    signed_on: date | None = None
+    effective_from: date | None = None
+    effective_until: date | None = None
+    terminated_on: date | None = None
+    activities: set[date] = field(default_factory=set)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return ("province", f"opd:{self.lead_opd}", f"kind:{self.kind}",
+                f"type:{self.document_type}")
+
+    @property
+    def last_day(self) -> date | None:
+        """Last day in force: the earlier of effective_until and the termination."""
+        if self.effective_until is None or self.terminated_on is None:
+            return self.effective_until
+        return min(self.effective_until, self.terminated_on)
+
+    def in_force_on(self, day: date) -> bool:
+        last = self.last_day
+        return (self.effective_from is not None and last is not None
+                and self.effective_from <= day <= last)
+
+
+class Oracle:
+    """The figures, notices and agreement views the feed implies, on the day ``today``."""
+
+    def __init__(self, feed: Iterable[Mapping[str, Any]], today: date, *,
+                 secretariat: str = "TKKSD", sleeping_after_days: int = 90,
+                 expiring_within_days: int = 90) -> None:
+        self.today = today
+        self.secretariat = secretariat
+        self.sleeping_after_days = sleeping_after_days
+        self.expiring_within_days = expiring_within_days
+        self.streams: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        self.facts: dict[str, Facts] = {}
+        self.targets: dict[int, tuple[float, float]] = {}
+        self.children: dict[str, list[date]] = defaultdict(list)
+        for event in sorted(feed, key=lambda e: int(e["position"])):
+            self._apply(event)
+
+    def _apply(self, event: Mapping[str, Any]) -> None:
+        data = event["data"]
+        if event["type"] == WORK_PROGRAM_TYPE:
+            self.targets[int(data["year"])] = (float(data["realization_target"]),
+                                               float(data["effectiveness_target"]))
+            return
+        if not str(event["type"]).startswith(AGREEMENT_PREFIX):
+            return
+        aid = str(data["agreement_id"])
+        self.streams[aid].append(event)
+        name = _name(event)
+        if name == "proposed":
+            self.facts[aid] = Facts(
+                id=aid, kind=data["kind"], document_type=data["document_type"],
+                lead_opd=data["lead_opd"], supporting_opds=tuple(data["supporting_opds"]),
+                plan_year=data.get("plan_year"), proposed_on=date.fromisoformat(
+                    data["proposed_on"]), parent_id=data.get("parent_id"), stage=data["stage"])
+            return
+        facts = self.facts[aid]
+        facts.stage = data["stage"]
+        if name == "signed":
+            facts.signed_on = _day(data["signed_on"])
+            facts.effective_from = _day(data["effective_from"])
+            facts.effective_until = _day(data["effective_until"])
+            parent = data.get("parent_id") or facts.parent_id
+            if parent is not None and facts.document_type in FOLLOWING_UP_TYPES:
+                assert facts.signed_on is not None
+                self.children[str(parent)].append(facts.signed_on)
+        elif name in ("follow_up_recorded", "milestone_completed"):
+            facts.activities.add(date.fromisoformat(data["on"]))
+        elif name == "terminated":
+            facts.terminated_on = _day(data["on"])
+
+    # --- (a) reporting ------------------------------------------------------------------
+
+    def _counts(self) -> tuple[Counter[Key], Counter[Key], dict[Key, list[int]]]:
+        numerators: Counter[Key] = Counter()
+        denominators: Counter[Key] = Counter()
+        days: dict[Key, list[int]] = defaultdict(list)
+        for f in self.facts.values():
+            if f.plan_year is not None:
+                signed_in_year = f.signed_on is not None and f.signed_on.year == f.plan_year
+                for scope in f.scopes:
+                    denominators["realization", f.plan_year, scope] += 1
+                    numerators["realization", f.plan_year, scope] += signed_in_year
+            last = f.last_day
+            if (f.document_type in EFFECTIVENESS_TYPES and f.signed_on is not None
+                    and f.effective_from is not None and last is not None
+                    and f.effective_from <= last):  # else never in force
+                followed = {d.year for d in (*f.activities, *self.children[f.id])}
+                for year in range(f.effective_from.year, last.year + 1):
+                    for scope in f.scopes:
+                        denominators["effectiveness", year, scope] += 1
+                        numerators["effectiveness", year, scope] += 0
+            for scope in (*f.scopes, f"stage:{f.stage}"):
+                numerators["agreements", f.proposed_on.year, scope] += 1
+            if f.signed_on is not None:
+                for scope in f.scopes:
+                    days[("signing_days", f.signed_on.year, scope)].append(
+                        max(0, (f.signed_on - f.proposed_on).days))
+        numerators.update(self._timely())
+        return numerators, denominators, days
+
+    def _timely(self) -> Counter[Key]:
+        """``sleeping`` and ``expiring_90_days`` per year, as of the year's end or today."""
+        counts: Counter[Key] = Counter()
+        signed = [f for f in self.facts.values() if f.signed_on is not None]
+        first = min((f.signed_on.year for f in signed if f.signed_on), default=None)
+        for year in range(first or self.today.year + 1, self.today.year + 1):
+            day = min(self.today, date(year, 12, 31))
+            for f in signed:
+                assert f.signed_on is not None and f.effective_until is not None
+                if f.signed_on > day or not f.in_force_on(day):
+                    continue
+                known = [d for d in (f.signed_on, *f.activities, *self.children[f.id])
+                         if d <= day]
+                if (day - max(known)).days >= self.sleeping_after_days:
+                    counts.update(("sleeping", year, s) for s in f.scopes)
+                if (f.effective_until - day).days <= self.expiring_within_days:
+                    counts.update(("expiring_90_days", year, s) for s in f.scopes)
+        return counts
+
+    def figures(self) -> dict[Key, dict[str, Any]]:
+        """Every figure that is not zero (ratios: also every one of a work program year)."""
+        numerators, denominators, days = self._counts()
+        keys = {k for k, n in numerators.items() if n} | {k for k, d in denominators.items()
+                                                            if d}
+        keys |= {(i, year, "province") for year in self.targets for i in RATIOS}
+        found = {k: self._figure(k, numerators[k], denominators[k]) for k in keys}
+        for (_, year, scope), values in days.items():
+            for indicator, number in (("signing_days_median", median(values)),
+                                      ("signing_days_p90", p90(values))):
+                found[indicator, year, scope] = self._figure((indicator, year, scope), number,
+                                                             None)
+        return found
+
+    def _figure(self, key: Key, numerator: float, denominator: int | None) -> dict[str, Any]:
+        indicator, year, scope = key
+        if indicator in RATIOS:
+            target = self.targets.get(year, (None, None))[RATIOS.index(indicator)]
+            value = percent(int(numerator), denominator or 0)
+            return {"indicator": indicator, "year": year, "scope": scope,
+                    "numerator": numerator, "denominator": denominator or 0, "value": value,
+                    "target": target, "achievement": achievement(value, target)}
+        return {"indicator": indicator, "year": year, "scope": scope, "numerator": numerator,
+                "denominator": None, "value": float(numerator), "target": None,
+                "achievement": None}
+
+    def figure(self, key: Key, figures: Mapping[Key, dict[str, Any]]) -> dict[str, Any]:
+        """The figure of ``key`` among ``figures``, or its zero."""
+        return figures.get(key) or self._figure(key, 0, 0 if key[0] in RATIOS else None)
+
+    # --- (b) notifications --------------------------------------------------------------
+
+    def notices(self, agreement_id: str) -> set[Notice]:
+        """The event-driven notices of one agreement (DESIGN §6)."""
+        found: set[Notice] = set()
+        facts = self.facts.get(agreement_id)
+        for event in self.streams.get(agreement_id, []):
+            name, occasion = _name(event), str(event["id"])
+            if facts is None:
+                continue
+            if name == "proposed":
+                found.add((agreement_id, "proposal_received", occasion, self.secretariat))
+            elif name in ("revision_requested", "rejected"):
+                rule = "revision_requested" if name == "revision_requested" \
+                    else "proposal_rejected"
+                found.add((agreement_id, rule, occasion, facts.lead_opd))
+            elif name == "signed":
+                for who in (facts.lead_opd, *facts.supporting_opds):
+                    found.add((agreement_id, "follow_up_plan_requested", occasion, who))
+        return found
+
+    # --- (c) the agreement's state ------------------------------------------------------
+
+    def view(self, agreement_id: str) -> dict[str, Any]:
+        """``GET /agreements/{id}``: the fold of its stream, the last signing of a child
+        and the sleeping flag on ``today``."""
+        state = fold(self.streams[agreement_id])
+        children = self.children.get(agreement_id)
+        child = max(children) if children else None
+        state["last_child_signed_on"] = child and child.isoformat()
+        last = max((date.fromisoformat(d) for d in (
+            state["signed_on"], state["last_follow_up_on"],
+            state["last_milestone_completed_on"], state["last_child_signed_on"]) if d),
+            default=None)
+        facts = self.facts[agreement_id]
+        state["sleeping"] = (state["stage"] == "SIGNED" and facts.in_force_on(self.today)
+                             and last is not None
+                             and (self.today - last).days >= self.sleeping_after_days)
+        return state
+
+
+def _later(current: str | None, new: str) -> str:
+    return new if current is None else max(current, new)  # ISO dates sort as text
+
+
+def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The state of one agreement from its events, as ``GET /agreements/{id}`` shows it."""
+    state: dict[str, Any] = {}
+    for event in events:
+        data, name = event["data"], _name(event)
+        if name == "proposed":
+            state = {k: data.get(k) for k in (
+                "title", "kind", "document_type", "partner", "co_partners", "lead_opd",
+                "supporting_opds", "objective", "sector", "burdens_budget", "plan_year",
+                "proposed_on", "parent_id", "renews_id")}
+            state.update(
+                id=data["agreement_id"], required_approvals=sorted(data["required_approvals"]),
+                granted_approvals=[], number=None, signed_on=None, signatory=None,
+                effective_from=None, effective_until=None, terminated_on=None,
+                expired_on=None, milestones=[], follow_ups=0, last_follow_up_on=None,
+                last_milestone_completed_on=None, evaluations=[], last_evaluated_on=None,
+                last_discussed_on=None, last_reason=None)
+        elif name in ("revision_requested", "rejected", "withdrawn"):
+            state["last_reason"] = data.get("reason")
+        elif name == "discussed":
+            state["last_discussed_on"] = _later(state["last_discussed_on"], data["held_on"])
+        elif name == "approval_granted":
+            state["granted_approvals"] = sorted({*state["granted_approvals"],
+                                                 data["authority"]})
+        elif name == "signed":
+            state.update({k: data[k] for k in ("number", "signed_on", "signatory",
+                                               "effective_from", "effective_until")})
+        elif name == "plan_set":
+            done = {m["id"]: m["completed_on"] for m in state["milestones"]}
+            state["milestones"] = [{"id": m["id"], "title": m["title"], "due_on": m["due_on"],
+                                    "budget": m.get("budget"),
+                                    "completed_on": done.get(m["id"])}
+                                   for m in data["milestones"]]
+        elif name == "follow_up_recorded":
+            state["follow_ups"] += 1
+            state["last_follow_up_on"] = _later(state["last_follow_up_on"], data["on"])
+        elif name == "milestone_completed":
+            for m in state["milestones"]:
+                if m["id"] == data["milestone_id"]:
+                    m["completed_on"] = data["on"]
+            state["last_milestone_completed_on"] = _later(
+                state["last_milestone_completed_on"], data["on"])
+        elif name == "evaluated":
+            state["evaluations"].append([data["on"], data["score"], data["recommendation"]])
+            state["last_evaluated_on"] = _later(state["last_evaluated_on"], data["on"])
+        elif name == "terminated":
+            state.update(terminated_on=data["on"], last_reason=data["reason"])
+        elif name == "expired":
+            state["expired_on"] = data["on"]
+        state.update(stage=data["stage"], version=data["version"])
+    return state
