@@ -23,14 +23,16 @@ class AgreementsUnavailable(httpx.TransportError):
     """Raised when the agreements service answers 5xx: transient, worth a retry."""
 
 
-def inbox_event(decoded: Decoded) -> InboxEvent:
-    """The inbox's view of an agreement event: id, stream, version and position."""
+def inbox_event(decoded: Decoded, *, body: bytes | None = None,
+                replay: bool = False) -> InboxEvent:
+    """The inbox's view of an agreement event: id, stream, version and position (and, for
+    a delivered message, its body, kept if the stream is parked)."""
     envelope = decoded.envelope
     if envelope.subject is None or envelope.sequence is None:
         raise ValueError(f"event {envelope.id} has no subject or sequence")
     return InboxEvent(event_id=envelope.id, stream_id=envelope.subject,
                       version=int(envelope.sequence), position=envelope.position,
-                      payload=decoded)
+                      payload=decoded, body=body, replay=replay)
 
 
 def stream_path(stream_id: str) -> str:

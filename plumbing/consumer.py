@@ -41,6 +41,7 @@ from contracts.codec import ContractError, Decoded, decode
 from contracts.envelope import CloudEvent
 from contracts.events import UnknownEvent
 from contracts.topology import DEAD_LETTER_EXCHANGE
+from plumbing.agreements_client import inbox_event
 from plumbing.inbox import InboxEvent
 from plumbing.parking import ParkedMessage, Parking, readable_stream, stream_of_body
 from plumbing.retry import is_transient
@@ -95,13 +96,10 @@ class Delivery:
     def inbox_event(self) -> InboxEvent:
         """The inbox's view of this delivery's stream event: id, stream, version, position,
         and the body to keep if the stream is parked."""
-        envelope = self.decoded.envelope
-        if envelope.subject is None or envelope.sequence is None:
-            raise Poison("not-a-stream-event",
-                         f"event {envelope.id} has no subject or sequence")
-        return InboxEvent(event_id=envelope.id, stream_id=envelope.subject,
-                          version=int(envelope.sequence), position=envelope.position,
-                          payload=self.decoded, body=self.body, replay=self.replay)
+        try:
+            return inbox_event(self.decoded, body=self.body, replay=self.replay)
+        except ValueError as exc:
+            raise Poison("not-a-stream-event", str(exc)) from None
 
 
 @dataclass(frozen=True)

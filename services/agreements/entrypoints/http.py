@@ -18,7 +18,14 @@ from contracts.commands import (
     ProposeAgreementBody,
     WorkProgramBody,
 )
-from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, ContractModel, Kind, Stage
+from contracts.common import (
+    BUSINESS_YEAR_MAX,
+    BUSINESS_YEAR_MIN,
+    NO_CONTROL,
+    ContractModel,
+    Kind,
+    Stage,
+)
 from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
 from services.agreements.entrypoints.actions import ACTIONS, Action
@@ -28,7 +35,7 @@ from services.agreements.service import Accepted, AgreementService
 from services.agreements.streams import work_program_stream
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
-                                              max_length=200)]
+                                              max_length=200, pattern=NO_CONTROL)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=40)]
 Caller = Annotated[Principal, Depends(principal_of)]
 """The authenticated caller: its subject is recorded as the actor of the events."""
