@@ -191,29 +191,27 @@ def _refuse(value: str, found: re.Match[str], what: str) -> None:
                      f"position {found.start()}")
 
 
-def _short_text(value: str, info: ValidationInfo) -> str:
-    if _lenient(info):
-        return value
-    found = _LINE_BREAKING.search(value)
+def _checked(value: str, forbidden: re.Pattern[str], what: str) -> str:
+    found = forbidden.search(value)
     if found:
-        _refuse(value, found, "one-line text")
+        _refuse(value, found, what)
     value = value.strip()
     if not value:
         raise ValueError("text may not be empty or only spaces")
     return value
+
+
+def _short_text(value: str, info: ValidationInfo) -> str:
+    if _lenient(info):
+        return value
+    return _checked(value, _LINE_BREAKING, "one-line text")
 
 
 def _long_text(value: str, info: ValidationInfo) -> str:
     if _lenient(info):
         return value
-    value = value.replace("\r\n", "\n")
-    found = _LONG_FORBIDDEN.search(value)
-    if found:
-        _refuse(value, found, "text (which may hold line feeds and tabs)")
-    value = value.strip()
-    if not value:
-        raise ValueError("text may not be empty or only spaces")
-    return value
+    return _checked(value.replace("\r\n", "\n"), _LONG_FORBIDDEN,
+                    "text (which may hold line feeds and tabs)")
 
 
 SHORT_TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
