@@ -26,7 +26,9 @@ from contracts import codec
 from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
 from tests.model.expect import Local
-from tests.model.oracle import EVENT_DRIVEN_RULES, RATIOS, Key, Notice, Oracle, fold
+from tests.model.fold import fold
+from tests.model.oracle import EVENT_DRIVEN_RULES, RATIOS, Key, Notice, Oracle
+from tests.model.published import KpiSubscriber
 from tests.processes import ROOT
 from tests.system import System
 
@@ -44,7 +46,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def offset(key: Key, mine: dict[str, Any], expected: dict[str, Any]) -> tuple[Any, ...] | None:
     """How a figure differs from the oracle's (None: it does not)."""
-    if all(_same(mine.get(f), expected[f]) for f in FIELDS):
+    if all(_same(mine.get(f), expected[f]) for f in FIELDS) and mine.get("complete") is not False:
         return None
     if key[0] in ADDITIVE:
         return ("offset", mine["numerator"] - expected["numerator"],
@@ -67,12 +69,15 @@ class World:
     """The shared running system, seen by the examples, and what earlier examples left."""
 
     def __init__(self, system: System, admin: RabbitAdmin, vhost: str,
-                 loop: asyncio.AbstractEventLoop, today: date) -> None:
+                 loop: asyncio.AbstractEventLoop, today: date, kpis: KpiSubscriber) -> None:
         self.system, self.admin, self.vhost, self.loop = system, admin, vhost, loop
+        self.kpis = kpis
         self.today = today
         self.http = {name: httpx.Client(base_url=p.url, headers=auth_headers(), timeout=30)
                      for name, p in system.processes.items()}
         self.feed: list[dict[str, Any]] = []
+        self.versions: dict[str, int] = {}
+        """Per stream (subject), the version of its last event in the feed."""
         self.examples = 0
         self.appended = 0
         """Events the accepted commands appended: what the feed must hold."""
@@ -83,12 +88,22 @@ class World:
         self.answers: Counter[tuple[str, int]] = Counter()
         """How often each command (the last part of its path) got each status."""
 
+    def record(self, path: str, status: int, replayed: bool) -> None:
+        """Count an answer to a command; note the events and work programs it made."""
+        self.answers[command_of(path), status] += 1
+        if status < 300 and not replayed:
+            self.appended += 1  # one event per command accepted
+        if status < 300 and path.startswith("/work-programs/"):
+            self.adopted.add(int(path.rsplit("/", 1)[-1]))
+
     def summary(self) -> str:
         steps = sum(self.answers.values())
         by_command: dict[str, str] = {}
         for (command, status), n in sorted(self.answers.items()):
             by_command[command] = f"{by_command.get(command, '')} {status}:{n}"
-        return (f"{self.examples} examples, {steps} requests, {len(self.feed)} events; "
+        events = Counter(str(e["type"]).split(".")[-2] for e in self.feed)
+        return (f"{self.examples} examples, {steps} requests, {len(self.feed)} events "
+                f"{dict(events)}, {len(self.kpis.latest)} figures published; answers: "
                 + "; ".join(f"{c}{s}" for c, s in by_command.items()))
 
     def close(self) -> None:
@@ -113,6 +128,13 @@ class World:
                 except codec.ContractError as exc:
                     problems.append(f"stored event {event.get('position')} does not decode: "
                                     f"{exc}")
+                version = self.versions.get(event["subject"], 0) + 1
+                if (event["data"].get("version"), event.get("sequence")) != (
+                        version, f"{version:010d}"):
+                    problems.append(f"event {event['position']} of {event['subject']}: version "
+                                    f"{event['data'].get('version')}, sequence "
+                                    f"{event.get('sequence')}; expected {version}")
+                self.versions[event["subject"]] = version
             self.feed.extend(page)
             if len(page) < 1000:
                 return problems
@@ -150,15 +172,17 @@ class World:
 
     # --- checks -------------------------------------------------------------------------
 
-    def check_example(self, agreements: dict[str, Local]) -> None:
-        """Every check of the end of an example; fails naming every difference."""
+    def check_example(self, agreements: dict[str, Local], report: bool = True) -> None:
+        """Every check of the end of an example; fails naming every difference (unless
+        not ``report``: then only takes in what the example left, for the next one)."""
         problems = self.settle()
         oracle = Oracle(self.feed, self.today)
-        problems += self.check_figures(oracle)
-        problems += self.check_notices(oracle, agreements)
-        problems += self.check_views(oracle, agreements)
+        problems += self.check_figures(oracle) + self.check_published()
+        if report:
+            problems += self.check_notices(oracle, agreements)
+            problems += self.check_views(oracle, agreements)
         problems += self.check_dead_letters() + self.check_parked()
-        assert not problems, "\n".join(problems)
+        assert not problems or not report, "\n".join(problems)
 
     def mismatches(self, oracle: Oracle) -> tuple[dict[Key, Any], dict[Key, Any], str]:
         _, mine, error = self.figures()
@@ -174,12 +198,19 @@ class World:
 
     def check_figures(self, oracle: Oracle) -> list[str]:
         """Reporting's figures against the oracle's: no difference this example made."""
+        time.sleep(0.3)  # the time-dependent figures are refreshed 0.1 s after events
         offsets, new, error = until(lambda: self.mismatches(oracle),
-                                    lambda r: not r[1] and not r[2], 10)
+                                    lambda r: not r[1] and not r[2], 3)
         self.offsets = {k: v[0] for k, v in offsets.items()}
         return ([error] if error else []) + [
             f"figure {key}: reporting {_shown(mine)}, oracle {_shown(expected)}"
             for key, (_, mine, expected) in sorted(new.items())]
+
+    def check_published(self) -> list[str]:
+        """The latest ``kpi.updated`` of every figure is what ``GET /kpis`` says."""
+        found = until(lambda: self.kpis.differences(self.figures()[1]), lambda d: not d, 5)
+        self.kpis.reported |= found.keys()
+        return [f"published figure {key}: {why}" for key, why in sorted(found.items())]
 
     def notices(self, agreement_id: str) -> set[Notice]:
         answer = self.http["notifications"].get(
@@ -190,30 +221,37 @@ class World:
     def check_notices(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
         """Notifications' event-driven notices, compared on (agreement, rule, occasion,
         recipient): the channel and address depend on contacts, not on the events."""
-        problems = []
-        for aid in agreements:
-            expected = oracle.notices(aid)
+        expected = {aid: oracle.notices(aid) for aid in agreements}
 
-            def recorded(aid: str = aid) -> set[Notice]:
-                return self.notices(aid)
+        def recorded() -> dict[str, set[Notice]]:
+            return {aid: self.notices(aid) for aid in agreements}
 
-            found = until(recorded, expected.__eq__, 20)
-            if found != expected:
-                problems.append(f"notices of {aid}: missing {sorted(expected - found)}, "
-                                f"unexpected {sorted(found - expected)}")
-        return problems
+        found = until(recorded, expected.__eq__, 10)
+        return [f"notices of {aid}: missing {sorted(expected[aid] - found[aid])}, "
+                f"unexpected {sorted(found[aid] - expected[aid])}"
+                for aid in agreements if found[aid] != expected[aid]]
 
     def check_views(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
         """``GET /agreements/{id}`` against the fold of its stream, and the test's model."""
         problems = []
+        for opd in {a.shown["lead_opd"] for a in agreements.values()}:
+            listed = self.http["agreements"].get("/agreements", params={
+                "lead_opd": opd, "limit": 1000}).json()
+            mine = {aid for aid, a in agreements.items() if a.shown["lead_opd"] == opd}
+            if {a["id"] for a in listed} != mine:
+                problems.append(f"GET /agreements?lead_opd={opd} lists {len(listed)} "
+                                f"agreements, not the {len(mine)} made")
         for aid, local in agreements.items():
-            view = self.http["agreements"].get(f"/agreements/{aid}").json()
+            response = self.http["agreements"].get(f"/agreements/{aid}")
+            view = response.json()
+            if response.headers.get("ETag") != f'"{local.version}"':
+                problems.append(f"agreement {aid}: ETag {response.headers.get('ETag')}")
             stream = self.http["agreements"].get(f"/agreements/{aid}/events").json()
             if [e["id"] for e in stream] != [e["id"] for e in oracle.streams[aid]]:
                 problems.append(f"stream of {aid} differs from its events in the feed")
             expected = fold(stream) | {k: v for k, v in oracle.view(aid).items()
                                        if k in ("last_child_signed_on", "sleeping")}
-            expected |= {"stage": local.stage, "version": local.version} | local.texts
+            expected |= {"stage": local.stage, "version": local.version} | local.shown
             for name, value in expected.items():
                 if view.get(name) != value:
                     problems.append(f"agreement {aid} {name}: GET says {view.get(name)!r}, "
@@ -238,15 +276,17 @@ class World:
 
     def check_parked(self) -> list[str]:
         """No new parked stream on either consumer (``GET /parked``; 404: none yet)."""
-        parked: set[str] = set()
+        parked: dict[str, str] = {}
         for name in ("notifications", "reporting"):
             answer = self.http[name].get("/parked")
             if answer.status_code == 404:
                 continue
-            parked |= {f"{name}:{p.get('stream_id', p) if isinstance(p, dict) else p}"
-                       for p in answer.json()}
-        new, self.parked = parked - self.parked, parked
-        return [f"parked streams: {sorted(new)}"] if new else []
+            if answer.status_code != 200:
+                return [f"GET /parked of {name}: {answer.status_code} {answer.text[:300]}"]
+            parked |= {f"{name}:{p['stream_id']}": str(p.get("reason")) for p in answer.json()}
+        new = {k: v for k, v in parked.items() if k not in self.parked}
+        self.parked = set(parked)
+        return [f"parked streams: {new}"] if new else []
 
     def check_rebuild(self) -> None:
         """A rebuild of reporting's projection gives the figures live consumption gave (a
@@ -260,14 +300,24 @@ class World:
         assert done.returncode == 0, done.stderr[-2000:]
         _, after, error = until(self.figures, lambda r: not r[2], 10)
         assert not error, error
-        differ = [f"{k}: live {_shown(before.get(k))}, rebuilt {_shown(after.get(k))}"
-                  for k in sorted(before.keys() | after.keys())
-                  if offset(k, before.get(k) or oracle.figure(k, {}),
-                            after.get(k) or oracle.figure(k, {})) is not None]
-        assert not differ, "after a rebuild:\n" + "\n".join(differ)
+        new = self.check_figures(oracle) + self.check_published()
+        new += [f"{k}: live {_shown(before.get(k))}, rebuilt {_shown(after.get(k))}"
+                for k in sorted(before.keys() | after.keys())
+                if (before.get(k) or {}).get("revision") != (after.get(k) or {}).get("revision")
+                or offset(k, before.get(k) or oracle.figure(k, {}),
+                          after.get(k) or oracle.figure(k, {})) is not None]
+        assert not new, "after a rebuild:\n" + "\n".join(new)
+
+
+def command_of(path: str) -> str:
+    """``propose``, ``work-program`` or the action of a request's path."""
+    if path.startswith("/work-programs/"):
+        return "work-program"
+    return "propose" if path == "/agreements" else path.rsplit("/", 1)[-1]
 
 
 def _shown(figure: dict[str, Any] | None) -> str:
     if figure is None:
         return "absent"
-    return ", ".join(f"{f}={figure.get(f)}" for f in FIELDS)
+    return ", ".join(f"{f}={figure.get(f)}" for f in (*FIELDS, "complete", "revision")
+                     if f in figure)

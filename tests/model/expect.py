@@ -4,8 +4,8 @@ version mismatch 412 → stage 409 → conflicts of the action 409 → broken ru
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field, replace
+from collections.abc import Container
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +19,7 @@ from tests.model.inputs import (
     resolve,
     resolve_start,
     resolve_until,
+    year_in_domain,
 )
 
 CATEGORIES = {"KSDD": ("REGIONAL_GOVERNMENT",), "KSDPK": ("THIRD_PARTY", "OTHER_INSTITUTION"),
@@ -72,7 +73,8 @@ class Local:
     proposed_on: date
     parent_id: str | None
     required: frozenset[str]
-    texts: dict[str, str]
+    shown: dict[str, str]
+    """Fields ``GET /agreements/{id}`` must show as they were sent (texts normalised)."""
     stage: str = "PROPOSED"
     version: int = 1
     granted: set[str] = field(default_factory=set)
@@ -87,6 +89,11 @@ class Local:
         if self.effective_until is None or self.terminated_on is None:
             return self.effective_until
         return min(self.effective_until, self.terminated_on)
+
+    def made_as(self, agreement_id: str) -> Local:
+        """A new agreement as this one was proposed (nothing shared with it)."""
+        return Local(agreement_id, self.kind, self.document_type, self.categories,
+                     self.proposed_on, self.parent_id, self.required, dict(self.shown))
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,45 @@ class Planned:
     status: int
     stage: str | None = None
     effects: dict[str, Any] = field(default_factory=dict)
+    names: str | None = None
+    """The one field a 422 must name (DESIGN §3a), when one input is refused."""
+
+
+def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partner: str | None,
+                  document_type: str, parent_id: str | None, burdens_budget: bool,
+                  plan_year: int | None, proposed_on: str | None, title: Text,
+                  partner_name: Text, objective: Text, lead_opd: str, supporting: list[str],
+                  known: Container[str], today: date) -> tuple[Planned, Local]:
+    """``POST /agreements`` and its expected answer; the model of the agreement made (its
+    id to be set from the answer). ``category`` None: the kind's first category."""
+    category = category or CATEGORIES[kind][0]
+    country = "MY" if (kind in FOREIGN) == country_fits else "ID"
+    partner = {"name": partner_name.sent, "category": category, "country": country}
+    co = [] if co_partner is None else [partner | {"name": "Mitra dua"} | (
+        {} if co_partner == "same" else {"category": co_partner})]
+    body: dict[str, Any] = {
+        "title": title.sent, "kind": kind, "document_type": document_type, "partner": partner,
+        "co_partners": co, "lead_opd": lead_opd, "objective": objective.sent,
+        "sector": "Ekonomi", "burdens_budget": burdens_budget, "supporting_opds": supporting}
+    body |= {k: v for k, v in (("plan_year", plan_year), ("proposed_on", proposed_on),
+                               ("parent_id", parent_id)) if v is not None}
+    day = today if proposed_on is None else date.fromisoformat(proposed_on)
+    refused = [name for name, ok in (
+        ("title", title.ok), ("partner.name", partner_name.ok), ("objective", objective.ok),
+        ("proposed_on", in_domain(day)),
+        ("plan_year", plan_year is None or year_in_domain(plan_year))) if not ok]
+    categories = tuple(p["category"] for p in (partner, *co))
+    rules = (all(c in CATEGORIES[kind] for c in categories) and country_fits and day <= today
+             and (parent_id is None or parent_id in known)
+             and (parent_id is None or document_type in ("PKS", "ADDENDUM"))
+             and (parent_id is not None or document_type != "ADDENDUM"))
+    made = Local("", kind, document_type, categories, day, parent_id,
+                 required_approvals(kind, burdens_budget),
+                 {"title": title.expected, "objective": objective.expected,
+                  "lead_opd": lead_opd})
+    planned = Planned("/agreements", body, 201 if rules and not refused else 422)
+    planned.names = f"body.{refused[0]}" if len(refused) == 1 else None
+    return planned, made
 
 
 def _date_rules(on: date, low: date, today: date) -> bool:
@@ -241,46 +287,3 @@ def apply(a: Local, planned: Planned, answer: dict[str, Any]) -> None:
         a.milestones[e["completed"][0]] = e["completed"][1]
     if "terminated_on" in e:
         a.terminated_on = e["terminated_on"]
-
-
-def next_step(a: Local, rng: random.Random, agreements: dict[str, Local],
-              today: date) -> tuple[str, Choices] | None:
-    """The next action of a lifecycle that goes well, with valid inputs (None: nothing)."""
-    c = Choices(when=rng.choice(("low", "mid", "today")),
-                start=rng.choice(("signed", "later", "earlier")),
-                until=rng.choice(("year", "short", "max")),
-                short=rng.choice([t for t in SHORT_TEXTS if t.ok]),
-                long=rng.choice([t for t in LONG_TEXTS if t.ok]), with_body=rng.random() < 0.5)
-    stage = a.stage
-    if stage in ("PROPOSED", "REVISION_REQUESTED"):
-        return ("review" if stage == "PROPOSED" else "resubmit"), c
-    if stage == "IN_REVIEW":
-        return rng.choice(("draft", "draft", "draft", "request-revision")), c
-    if stage in ("DRAFTING", "IN_DISCUSSION"):
-        return "discuss", replace(c, variant=rng.choice((0, 0, 0, 1)))  # mostly AGREED
-    if stage == "AWAITING_APPROVAL":
-        return "approve", replace(c, variant=AUTHORITIES.index(min(a.required - a.granted)))
-    if stage == "READY_TO_SIGN":
-        parent = agreements.get(a.parent_id) if a.parent_id else None
-        if parent is not None and parent.stage != "SIGNED":
-            return None
-        roles = [r for r in ROLES if all(r in SIGNATORIES[cat] for cat in a.categories)]
-        return "sign", replace(c, variant=ROLES.index(rng.choice(roles)))
-    if stage not in RECORDING:
-        return None
-    open_ids = [m for m, done in a.milestones.items() if done is None]
-    options = ["follow-ups", "evaluate"] + (["complete"] if open_ids else [])
-    if stage == "SIGNED":
-        options += ["plan"] * (not a.milestones) + ["terminate"]
-        options += ["expire"] if a.effective_until and a.effective_until < today else []
-    else:
-        c = replace(c, when="low")  # late records dated inside the in-force period
-    action = rng.choice(options)
-    if action == "complete":
-        return action, replace(c, variant=MILESTONE_PATHS.index(rng.choice(open_ids)))
-    if action == "follow-ups":
-        ids = [None, *a.milestones]
-        return action, replace(c, variant=FOLLOW_UP_MILESTONES.index(rng.choice(ids)))
-    if action in ("terminate", "expire"):
-        return action, replace(c, when="low")
-    return action, replace(c, variant=rng.choice((0, 1, 4)) if action == "plan" else 0)

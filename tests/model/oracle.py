@@ -27,12 +27,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tests.model.fold import AGREEMENT_PREFIX, event_name, fold
+
 RATIOS = ("realization", "effectiveness")
 EFFECTIVENESS_TYPES = frozenset({"MOU", "PKS"})
 FOLLOWING_UP_TYPES = frozenset({"PKS", "ADDENDUM"})
 EVENT_DRIVEN_RULES = frozenset({"proposal_received", "revision_requested",
                                 "proposal_rejected", "follow_up_plan_requested"})
-AGREEMENT_PREFIX = "kerjasama.agreement."
 WORK_PROGRAM_TYPE = "kerjasama.work_program.adopted.v1"
 
 Key = tuple[str, int, str]
@@ -44,11 +45,6 @@ of an event-driven notice is the id of the event that gave rise to it."""
 
 def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
-
-
-def _name(event: Mapping[str, Any]) -> str:
-    """``kerjasama.agreement.signed.v1`` → ``signed``."""
-    return str(event["type"]).removeprefix(AGREEMENT_PREFIX).rsplit(".", 1)[0]
 
 
 def round_half_up(value: Decimal) -> float:
@@ -139,7 +135,7 @@ class Oracle:
             return
         aid = str(data["agreement_id"])
         self.streams[aid].append(event)
-        name = _name(event)
+        name = event_name(event)
         if name == "proposed":
             self.facts[aid] = Facts(
                 id=aid, kind=data["kind"], document_type=data["document_type"],
@@ -182,7 +178,7 @@ class Oracle:
                 for year in range(f.effective_from.year, last.year + 1):
                     for scope in f.scopes:
                         denominators["effectiveness", year, scope] += 1
-                        numerators["effectiveness", year, scope] += 0
+                        numerators["effectiveness", year, scope] += year in followed
             for scope in (*f.scopes, f"stage:{f.stage}"):
                 numerators["agreements", f.proposed_on.year, scope] += 1
             if f.signed_on is not None:
@@ -248,7 +244,7 @@ class Oracle:
         found: set[Notice] = set()
         facts = self.facts.get(agreement_id)
         for event in self.streams.get(agreement_id, []):
-            name, occasion = _name(event), str(event["id"])
+            name, occasion = event_name(event), str(event["id"])
             if facts is None:
                 continue
             if name == "proposed":
@@ -280,60 +276,3 @@ class Oracle:
                              and last is not None
                              and (self.today - last).days >= self.sleeping_after_days)
         return state
-
-
-def _later(current: str | None, new: str) -> str:
-    return new if current is None else max(current, new)  # ISO dates sort as text
-
-
-def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The state of one agreement from its events, as ``GET /agreements/{id}`` shows it."""
-    state: dict[str, Any] = {}
-    for event in events:
-        data, name = event["data"], _name(event)
-        if name == "proposed":
-            state = {k: data.get(k) for k in (
-                "title", "kind", "document_type", "partner", "co_partners", "lead_opd",
-                "supporting_opds", "objective", "sector", "burdens_budget", "plan_year",
-                "proposed_on", "parent_id", "renews_id")}
-            state.update(
-                id=data["agreement_id"], required_approvals=sorted(data["required_approvals"]),
-                granted_approvals=[], number=None, signed_on=None, signatory=None,
-                effective_from=None, effective_until=None, terminated_on=None,
-                expired_on=None, milestones=[], follow_ups=0, last_follow_up_on=None,
-                last_milestone_completed_on=None, evaluations=[], last_evaluated_on=None,
-                last_discussed_on=None, last_reason=None)
-        elif name in ("revision_requested", "rejected", "withdrawn"):
-            state["last_reason"] = data.get("reason")
-        elif name == "discussed":
-            state["last_discussed_on"] = _later(state["last_discussed_on"], data["held_on"])
-        elif name == "approval_granted":
-            state["granted_approvals"] = sorted({*state["granted_approvals"],
-                                                 data["authority"]})
-        elif name == "signed":
-            state.update({k: data[k] for k in ("number", "signed_on", "signatory",
-                                               "effective_from", "effective_until")})
-        elif name == "plan_set":
-            done = {m["id"]: m["completed_on"] for m in state["milestones"]}
-            state["milestones"] = [{"id": m["id"], "title": m["title"], "due_on": m["due_on"],
-                                    "budget": m.get("budget"),
-                                    "completed_on": done.get(m["id"])}
-                                   for m in data["milestones"]]
-        elif name == "follow_up_recorded":
-            state["follow_ups"] += 1
-            state["last_follow_up_on"] = _later(state["last_follow_up_on"], data["on"])
-        elif name == "milestone_completed":
-            for m in state["milestones"]:
-                if m["id"] == data["milestone_id"]:
-                    m["completed_on"] = data["on"]
-            state["last_milestone_completed_on"] = _later(
-                state["last_milestone_completed_on"], data["on"])
-        elif name == "evaluated":
-            state["evaluations"].append([data["on"], data["score"], data["recommendation"]])
-            state["last_evaluated_on"] = _later(state["last_evaluated_on"], data["on"])
-        elif name == "terminated":
-            state.update(terminated_on=data["on"], last_reason=data["reason"])
-        elif name == "expired":
-            state["expired_on"] = data["on"]
-        state.update(stage=data["stage"], version=data["version"])
-    return state

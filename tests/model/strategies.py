@@ -1,0 +1,150 @@
+"""The Hypothesis strategies of the model-based test (choices at and beyond the edges) and
+small helpers of its state machine.
+
+Each strategy draws the usual, valid inputs three times in four and the edges otherwise
+(:func:`mostly`), so that lifecycles get far while every edge is still tried.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, TypeVar
+
+from hypothesis import strategies as st
+
+from tests.model.expect import (
+    AUTHORITIES,
+    BEFORE_SIGNING,
+    FOLLOW_UP_MILESTONES,
+    MILESTONE_PATHS,
+    RECORDING,
+    ROLES,
+    SIGNATORIES,
+    Choices,
+    Local,
+)
+from tests.model.inputs import LONG_TEXTS, SHORT_TEXTS, START, UNTIL, WHEN
+
+EDGES = os.environ.get("KERJASAMA_MODEL_EDGES", "1") != "0"
+"""``KERJASAMA_MODEL_EDGES=0`` draws only inputs inside the contract (to look at the
+oracle's comparisons apart from the contract's edges)."""
+KINDS = ("KSDPK", "KSDD", "KSDPL", "KSDLL", "SINERGI")
+DOCUMENT_TYPES = ("MOU", "PKS", "LOI", "ADDENDUM")
+PROPOSED_ON = (None, "2019-03-15", "2020-07-01", "2021-11-30", "2022-02-28", "2023-12-31")
+PROPOSED_ON_EDGES = ("1980-01-01", "1979-12-31", "2099-12-31", "2100-01-01", "0001-01-01")
+YEARS = (2021, 2022, 2023, 2024, 2020, 2019)
+YEAR_EDGES = (1980, 1979, 1999, 2099, 2100, 0)
+KEYS = ("fresh", "none", "refused")
+
+
+def mostly(usual: Any, everything: Any) -> st.SearchStrategy[Any]:
+    """Three times in four one of ``usual``, else anything of ``everything``."""
+    if not EDGES:
+        return st.sampled_from(usual)
+    return st.one_of(*[st.sampled_from(usual)] * 3, st.sampled_from(everything))
+
+
+OK_SHORT = mostly([t for t in SHORT_TEXTS if t.ok], SHORT_TEXTS)
+OK_LONG = mostly([t for t in LONG_TEXTS if t.ok and t.stored is None], LONG_TEXTS)
+CHOICES = st.builds(Choices, when=mostly(WHEN[:3] * 3 + WHEN[3:5], WHEN),
+                    start=mostly(START[:3], START), until=mostly(UNTIL[:5], UNTIL),
+                    short=OK_SHORT, long=OK_LONG,
+                    variant=st.integers(0, 20), with_body=st.booleans())
+
+
+
+def changed(body: dict[str, Any] | None, path: str, today: date) -> dict[str, Any]:
+    """Another request body on the same path."""
+    if body is None:
+        return {"reason": "lain"} if path.endswith("/withdraw") else (
+            {"on": today.isoformat()} if path.endswith("/expire") else {"note": "lain"})
+    for name in ("title", "reason", "note", "summary", "number"):
+        if isinstance(body.get(name), str):
+            return body | {name: body[name] + " (lain)"}
+    if "realization_target" in body:
+        return body | {"realization_target": 50 if body["realization_target"] != 50 else 51}
+    if "milestones" in body:
+        return body | {"milestones": [m | {"title": "lain"} for m in body["milestones"]]}
+    return body | {k: "2020-01-01" if v != "2020-01-01" else "2020-01-02"
+                   for k, v in body.items() if k in ("on", "approved_on")}
+
+
+def next_step(a: Local, rng: random.Random, agreements: dict[str, Local],
+              today: date) -> tuple[str, Choices] | None:
+    """The next action of a lifecycle that goes well, with valid inputs (None: nothing)."""
+    c = Choices(when=rng.choice(("low", "mid", "today")),
+                start=rng.choice(("signed", "later", "earlier")),
+                until=rng.choice(("year", "short", "max")),
+                short=rng.choice([t for t in SHORT_TEXTS if t.ok]),
+                long=rng.choice([t for t in LONG_TEXTS if t.ok]), with_body=rng.random() < 0.5)
+    stage = a.stage
+    if stage in BEFORE_SIGNING and rng.random() < 0.01:
+        return "withdraw", c  # now and then a proposal is withdrawn
+    if stage in ("PROPOSED", "REVISION_REQUESTED"):
+        return ("review" if stage == "PROPOSED" else "resubmit"), c
+    if stage == "IN_REVIEW":
+        return rng.choice(("draft",) * 6 + ("request-revision", "request-revision", "reject")), c
+    if stage in ("DRAFTING", "IN_DISCUSSION"):
+        return "discuss", replace(c, variant=rng.choice((0, 0, 0, 1)))  # mostly AGREED
+    if stage == "AWAITING_APPROVAL":
+        return "approve", replace(c, variant=AUTHORITIES.index(min(a.required - a.granted)))
+    if stage == "READY_TO_SIGN":
+        parent = agreements.get(a.parent_id) if a.parent_id else None
+        if parent is not None and parent.stage != "SIGNED":
+            return None
+        roles = [r for r in ROLES if all(r in SIGNATORIES[cat] for cat in a.categories)]
+        return "sign", replace(c, variant=ROLES.index(rng.choice(roles)))
+    if stage not in RECORDING:
+        return None
+    open_ids = [m for m, done in a.milestones.items() if done is None]
+    options = ["follow-ups", "follow-ups", "evaluate"] + ["complete"] * bool(open_ids)
+    if stage == "SIGNED":
+        options += ["plan"] * (not a.milestones)
+        if rng.random() < 0.15:  # the end, now and then
+            ended = a.effective_until is not None and a.effective_until < today
+            options = ["expire" if ended else "terminate"]
+    else:
+        c = replace(c, when="low")  # late records dated inside the in-force period
+    action = rng.choice(options)
+    if action == "complete":
+        return action, replace(c, variant=MILESTONE_PATHS.index(rng.choice(open_ids)))
+    if action == "follow-ups":
+        ids = [None, *a.milestones]
+        return action, replace(c, variant=FOLLOW_UP_MILESTONES.index(rng.choice(ids)))
+    if action in ("terminate", "expire"):
+        return action, replace(c, when="low")
+    return action, replace(c, variant=rng.choice((0, 1, 4)) if action == "plan" else 0)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(step: F) -> F:
+    """A rule that marks the example failed while it runs (the teardown then only catches
+    up instead of checking: the step's own failure is the one to report)."""
+    @functools.wraps(step)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self.failed = True
+        result = step(self, *args, **kwargs)
+        self.failed = False
+        return result
+
+    return run  # type: ignore[return-value]
+
+
+@dataclass
+class Sent:
+    """An accepted request with an Idempotency-Key, and its answer."""
+
+    path: str
+    body: dict[str, Any] | None
+    key: str
+    status: int
+    answer: dict[str, Any]
+    made: Local | None = None
+    """The agreement a proposal made, as proposed."""
