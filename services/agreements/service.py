@@ -65,6 +65,13 @@ class Accepted:
     replayed: bool = False
 
 
+def record_key(actor: str, command_id: str) -> str:
+    """The key a command is remembered by: its id within its caller's own (DESIGN §3a:
+    idempotency keys are scoped to the caller, so one caller's key never answers
+    another's request)."""
+    return f"{actor}\x1f{command_id}"
+
+
 def request_hash(command: Command) -> str:
     """Fingerprint of what a command asks, without its id: tells a retry from a reuse."""
     body = command.model_dump_json(exclude={"command_id", "expected_version"})
@@ -100,39 +107,42 @@ class AgreementService:
         produced itself, by looking the id up before answering the refusal.
         """
         fingerprint = request_hash(command)
+        remembered = record_key(actor, command.command_id)
         fresh = isinstance(command, ProposeAgreement) and command.agreement_id is None
         if fresh:  # a new stream: nothing to load
             command = command.model_copy(update={"agreement_id": uuid4()})
         for _attempt in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(command, actor, roles, fingerprint, fresh)
+                return await self._attempt(command, actor, roles, fingerprint, fresh,
+                                           remembered)
             except Forbidden:
                 raise  # never the answer of someone else's command id
             except DomainError:
-                if replayed := await self._replayed(command, fingerprint):
+                if replayed := await self._replayed(remembered, command, fingerprint):
                     return replayed
                 raise
             except ConcurrencyConflict:
                 if isinstance(command, AgreementCommand) and command.expected_version is not None:
-                    if replayed := await self._replayed(command, fingerprint):
+                    if replayed := await self._replayed(remembered, command, fingerprint):
                         return replayed
                     raise VersionMismatch(
                         f"agreement {command.agreement_id} changed while the command was "
                         f"handled; it is no longer at version {command.expected_version}"
                     ) from None
             except DuplicateCommand:
-                if replayed := await self._replayed(command, fingerprint):
+                if replayed := await self._replayed(remembered, command, fingerprint):
                     return replayed
         raise RuntimeError(f"command {command.command_id} lost {MAX_ATTEMPTS} races in a row")
 
-    async def _replayed(self, command: Command, fingerprint: str) -> Accepted | None:
-        """The first answer to this command id, if it was accepted before (422 if the id
-        came with another request)."""
-        previous = await records.find_command(self._pool, command.command_id)
-        return None if previous is None else _replay(previous, fingerprint)
+    async def _replayed(self, remembered: str, command: Command,
+                        fingerprint: str) -> Accepted | None:
+        """The first answer to this caller's command id, if it was accepted before (422 if
+        the id came with another request)."""
+        previous = await records.find_command(self._pool, remembered)
+        return None if previous is None else _replay(previous, command, fingerprint)
 
     async def _attempt(self, command: Command, actor: str, roles: frozenset[str],
-                       fingerprint: str, fresh: bool) -> Accepted:
+                       fingerprint: str, fresh: bool, remembered: str) -> Accepted:
         today = clock.today()
         events: list[EventData]
         if isinstance(command, AdoptWorkProgram):
@@ -154,7 +164,8 @@ class AgreementService:
             events = list(decide(command, loaded.state,
                                  DecisionContext(today=today, parent=parent)))
             stream_id = str(agreement_id)
-        return await self._append(command, actor, fingerprint, stream_id, loaded, events)
+        return await self._append(command, actor, (remembered, fingerprint), stream_id,
+                                  loaded, events)
 
     async def _parent(self, command: Command, loaded: Loaded) -> AgreementState | None:
         """The parent, for the two commands whose rules need it (propose, sign)."""
@@ -168,8 +179,9 @@ class AgreementService:
         parent: AgreementState | None = (await load_agreement_stream(self._pool, parent_id)).state
         return parent
 
-    async def _append(self, command: Command, actor: str, fingerprint: str, stream_id: str,
-                      loaded: Loaded, events: list[EventData]) -> Accepted:
+    async def _append(self, command: Command, actor: str, record: tuple[str, str],
+                      stream_id: str, loaded: Loaded, events: list[EventData]) -> Accepted:
+        remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
                     "command": command.routing_key}
@@ -177,14 +189,14 @@ class AgreementService:
                for e in events]
         last = events[-1]
         stage = str(getattr(last, "stage"))  # noqa: B009 - every event data carries one
-        write = CommandWrite(command.command_id, fingerprint, stage)
+        write = CommandWrite(remembered, fingerprint, stage)
         if isinstance(last, AgreementEventData):
             state = loaded.state
             for event in events:
                 state = loaded.evolve(state, event)
             signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
             write = CommandWrite(
-                command.command_id, fingerprint, stage, agreement=state_json(state),
+                remembered, fingerprint, stage, agreement=state_json(state),
                 child_of=signed.parent_id if signed else None,
                 child_signed_on=signed.signed_on if signed else None)
         started = time.perf_counter()
@@ -207,10 +219,10 @@ def _check_version(command: AgreementCommand, current: int) -> None:
             f"not {command.expected_version}")
 
 
-def _replay(previous: CommandRecord, fingerprint: str) -> Accepted:
+def _replay(previous: CommandRecord, command: Command, fingerprint: str) -> Accepted:
     if previous.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            f"Idempotency-Key {previous.command_id!r} was already used for a different "
+            f"Idempotency-Key {command.command_id!r} was already used for a different "
             "request")
     return Accepted(previous.stream_id, previous.version, previous.stage, previous.created,
                     replayed=True)

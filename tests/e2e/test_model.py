@@ -265,7 +265,7 @@ class Model(RuleBasedStateMachine):
         first = self.sent[index % len(self.sent)]
         self._send(first.path, changed(first.body, first.path, TODAY), first.key, 422)
 
-    @precondition(lambda self: False)
+    @precondition(lambda self: any(s.made for s in self.sent))
     @rule(target=agreements, index=st.integers(0, 99))
     @guarded
     def propose_again_as_another_caller(self, index: int) -> Any:

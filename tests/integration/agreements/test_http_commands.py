@@ -217,3 +217,19 @@ async def test_a_pks_is_signed_only_after_its_parent(
                                          json=SIGN_BODY)).status_code == 200
     parent = (await agreements_client.get(f"/agreements/{mou}")).json()
     assert parent["last_child_signed_on"] == SIGN_BODY["signed_on"]
+
+
+async def test_an_idempotency_key_is_scoped_to_its_caller(
+        agreements_client: httpx.AsyncClient) -> None:
+    from tests.auth import auth_headers
+
+    key = {"Idempotency-Key": "same-key-for-two-callers"}
+    first = await agreements_client.post("/agreements", json=propose_body(), headers=key)
+    again = await agreements_client.post("/agreements", json=propose_body(), headers=key)
+    other = await agreements_client.post(
+        "/agreements", json=propose_body(),
+        headers={**key, **auth_headers("tkksd", subject="another-caller")})
+    assert first.status_code == other.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert other.json()["id"] != first.json()["id"]
+    assert "Idempotent-Replayed" not in other.headers
