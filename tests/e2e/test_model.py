@@ -96,6 +96,8 @@ class Model(RuleBasedStateMachine):
         self.world.examples += 1
         self.opds = tuple(f"M{self.world.examples}{x}" for x in "ABC")
         self.locals: dict[str, Local] = {}
+        self.other_caller: dict[str | None, str] = {}
+        """Agreements the other caller made, by the Idempotency-Key it sent."""
         self.sent: list[Sent] = []
         self.refused: list[str] = []
         self.failed = False
@@ -276,6 +278,10 @@ class Model(RuleBasedStateMachine):
         _, answer = self._send(first.path, first.body, first.key, 201, caller="another")
         assert answer["id"] != first.answer["id"], \
             f"another caller's proposal answered with the first caller's agreement {answer}"
+        if first.key in self.other_caller:  # the other caller's own repeat: a replay
+            assert answer["id"] == self.other_caller[first.key], answer
+            return answer["id"]
+        self.other_caller[first.key] = answer["id"]
         self.locals[answer["id"]] = first.made.made_as(answer["id"])
         return answer["id"]
 

@@ -112,7 +112,8 @@ async def test_a_parked_stream_waits_marks_its_figures_and_is_applied_after_a_fi
         for client in (reporting, notifications):  # the stream and the event behind it
             parked = await _eventually(lambda c=client: parked_in(c), "a parked stream")
             assert [p["stream_id"] for p in parked] == [broken]
-            assert parked[0]["version"] == 1 and "planted bug" in parked[0]["reason"]
+            # whichever of its events failed first (a consumer handles them concurrently)
+            assert parked[0]["version"] in (1, 2) and "planted bug" in parked[0]["reason"]
 
         async def counted() -> list[dict[str, Any]]:  # the other stream went on
             items: list[dict[str, Any]] = (await reporting.get(
