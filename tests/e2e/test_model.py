@@ -44,8 +44,9 @@ from hypothesis.stateful import (
 
 from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
-from tests.broker_users import LoadedDefinitions, definitions_loaded
+from tests.broker_users import LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
+from tests.e2e.conftest import running_system
 from tests.model.checks import World
 from tests.model.expect import (
     ACTIONS,
@@ -76,7 +77,7 @@ from tests.model.strategies import (
     mostly,
     next_step,
 )
-from tests.system import System, mail_catcher, make_system
+from tests.system import System
 
 TODAY = date(2024, 6, 28)
 SLOW = os.environ.get("KERJASAMA_MODEL_PROFILE") == "slow"
@@ -291,27 +292,12 @@ class Model(RuleBasedStateMachine):
 
 
 @pytest.fixture
-async def broker(rabbit_admin: RabbitAdmin) -> AsyncIterator[LoadedDefinitions]:
-    async with definitions_loaded(rabbit_admin) as loaded:
-        yield loaded
-
-
-@pytest.fixture
 async def system(broker: LoadedDefinitions, database_url_factory: DatabaseUrlFactory,
                  tmp_path: Path) -> AsyncIterator[System]:
-    services = ("agreements", "notifications", "reporting")
-    with mail_catcher(tmp_path / "mail") as smtp_port:
-        running = await make_system(
-            database_url_factory, smtp_port=smtp_port, workdir=tmp_path, today=TODAY,
-            amqp_url={s: broker.amqp_url(s.upper()) for s in services},
-            management_url={s: broker.management_url(s.upper()) for s in services},
-            KERJASAMA_EXPIRY_INTERVAL_SECONDS="86400",
-            KERJASAMA_REFRESH_AFTER_EVENTS_SECONDS="0.1")
-        try:
-            await running.start()
-            yield running
-        finally:
-            running.stop()
+    async with running_system(broker, database_url_factory, tmp_path, TODAY,
+                              KERJASAMA_EXPIRY_INTERVAL_SECONDS="86400",
+                              KERJASAMA_REFRESH_AFTER_EVENTS_SECONDS="0.1") as running:
+        yield running
 
 
 async def test_the_system_agrees_with_a_model_of_it(

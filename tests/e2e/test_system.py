@@ -19,38 +19,22 @@ import httpx
 import pytest
 
 from plumbing.amqp import connect
-from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
-from tests.broker_users import LoadedDefinitions, definitions_loaded
+from tests.broker_users import LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
+from tests.e2e.conftest import running_system
 from tests.processes import ROOT
-from tests.system import System, mail_catcher, make_system
+from tests.system import System
 from tests.waiting import until
 
 TODAY = date(2023, 3, 31)  # after every date of the demo
 
 
 @pytest.fixture
-async def broker(rabbit_admin: RabbitAdmin) -> AsyncIterator[LoadedDefinitions]:
-    """A vhost with deploy/'s definitions: every service and outside system its own user."""
-    async with definitions_loaded(rabbit_admin) as loaded:
-        yield loaded
-
-
-@pytest.fixture
 async def system(broker: LoadedDefinitions, database_url_factory: DatabaseUrlFactory,
                  tmp_path: Path) -> AsyncIterator[System]:
-    services = ("agreements", "notifications", "reporting")
-    with mail_catcher(tmp_path / "mail") as smtp_port:
-        running = await make_system(
-            database_url_factory, smtp_port=smtp_port, workdir=tmp_path, today=TODAY,
-            amqp_url={s: broker.amqp_url(s.upper()) for s in services},
-            management_url={s: broker.management_url(s.upper()) for s in services})
-        try:
-            await running.start()
-            yield running
-        finally:
-            running.stop()
+    async with running_system(broker, database_url_factory, tmp_path, TODAY) as running:
+        yield running
 
 
 def run_demo(system: System) -> subprocess.CompletedProcess[str]:
