@@ -72,6 +72,10 @@ class BaseServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     http_port: Port = Field(8000, description="Port of the HTTP server (each service overrides).")
     log_level: LogLevel = Field("INFO", description="Logging level.")
+    environment: Literal["production", "development"] = Field(
+        "production", description="`development` allows what only a developer's own machine "
+        "may use (a development signing key, webhooks to local or plain-http addresses); "
+        "`./scripts/run` declares it.")
     auth_jwks_file: Path | None = Field(None, description="JWKS file with the token issuer's "
                                         "public keys (production).")
     auth_dev_key_file: Path | None = Field(None, description="Shared secret file for "
@@ -85,6 +89,11 @@ class BaseServiceSettings(BaseSettings):
         return Authenticator.from_files(jwks_file=self.auth_jwks_file,
                                         dev_key_file=self.auth_dev_key_file,
                                         issuer=self.auth_issuer, audience=self.auth_audience)
+
+    @property
+    def development(self) -> bool:
+        """Whether development is declared (``KERJASAMA_ENVIRONMENT=development``)."""
+        return self.environment == "development"
 
     @property
     def amqp_vhost(self) -> str:
