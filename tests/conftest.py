@@ -38,6 +38,9 @@ MANAGEMENT_URL = os.environ.get(
 os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(
     Path(tempfile.mkdtemp(prefix="kerjasama-auth-")) / "dev-key")
 ensure_dev_key(Path(os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"]))
+# A test run is a development run (its key is a development key); the tests of what a
+# production run refuses set KERJASAMA_ENVIRONMENT=production themselves.
+os.environ["KERJASAMA_ENVIRONMENT"] = "development"
 
 VhostFactory = Callable[[], Awaitable[str]]
 DatabaseUrlFactory = Callable[[str], Awaitable[str]]
