@@ -7,6 +7,13 @@ same use case as HTTP runs it, so rules, idempotency and checks are the same; th
 with the status, title and detail HTTP would give, and goes to ``reply_to`` with the
 request's correlation id. A message that cannot be parsed is dead-lettered by the shared
 consumer; when it names a ``reply_to``, the sender also gets a 422 problem.
+
+The broker trusts no caller's addressing (DESIGN §3a): a reply goes only to a queue the
+broker named (``amq.gen-…``, a server-named exclusive queue of the sender) or to Direct
+Reply-to (``amq.rabbitmq.reply-to``, which reaches the service as
+``amq.rabbitmq.reply-to.<token>``). A command whose ``reply_to`` names anything else —
+a service's queue, a dead-letter queue, another system's queue — is dead-lettered as
+``reply-to-refused`` before it runs, and nothing is sent to that name.
 """
 
 from __future__ import annotations
@@ -33,6 +40,13 @@ from services.agreements.service import AgreementService
 log = logging.getLogger(__name__)
 
 AMQP_ACTOR = "amqp"
+REPLY_PREFIXES = ("amq.gen-", "amq.rabbitmq.reply-to.")
+"""The only ``reply_to`` names a reply goes to: broker-named queues and Direct Reply-to."""
+
+
+def reply_allowed(reply_to: str) -> bool:
+    """Whether a reply may be sent to ``reply_to`` (see :data:`REPLY_PREFIXES`)."""
+    return reply_to.startswith(REPLY_PREFIXES) and reply_to.isprintable()
 
 
 class ReplyFailed(ConnectionError):
@@ -70,8 +84,13 @@ class CommandReplies:
 
     async def send(self, reply_to: str | None, correlation_id: str | None,
                    reply: CommandReply) -> None:
-        """Publish ``reply``; nothing when the sender asked for no reply."""
+        """Publish ``reply``; nothing when the sender asked for no reply or named a queue
+        a reply may not go to (:func:`reply_allowed`)."""
         if not reply_to:
+            return
+        if not reply_allowed(reply_to):
+            log.warning("no reply to %r: replies go only to amq.gen-* queues or Direct "
+                        "Reply-to", reply_to)
             return
         envelope = make_envelope(reply, source=SOURCE_AGREEMENTS, time=clock.now(),
                                  subject=reply.command_id, correlationid=correlation_id)
@@ -107,6 +126,10 @@ def command_handler(service: AgreementService, replies: CommandReplies,
     """The handler of ``agreements.commands`` deliveries."""
 
     async def handle(delivery: Delivery) -> str:
+        if delivery.reply_to and not reply_allowed(delivery.reply_to):
+            raise Poison("reply-to-refused", f"reply_to {delivery.reply_to!r} is neither a "
+                         "broker-named queue (amq.gen-*) nor Direct Reply-to "
+                         "(amq.rabbitmq.reply-to)")
         command = delivery.decoded.data
         if not isinstance(command, Command):
             raise Poison("not-a-command", f"{delivery.decoded.type} is not a command")

@@ -186,3 +186,62 @@ async def test_a_command_without_a_validated_broker_user_is_refused_with_403(
     problem = reply["data"]["problem"]
     assert problem["status"] == 403 and "user_id" in problem["detail"]
     assert (await http.get("/agreements")).json() == []
+
+
+@pytest.mark.parametrize("reply_to", [
+    "notifications.events", "reporting.events", "agreements.commands",
+    "notifications.events.dlq", "external.other-system.events", "amq.genuine",
+    "amq.rabbitmq.reply-to-not", "kerjasama.events"])
+async def test_a_command_whose_reply_to_is_not_broker_named_is_dead_lettered_unanswered(
+        live: tuple[httpx.AsyncClient, Outsider], reply_to: str) -> None:
+    http, outsider = live
+    exchange = await outsider.channel.get_exchange("kerjasama.commands")
+    body = json.dumps({
+        "specversion": "1.0", "id": str(uuid4()), "source": "/regency/bekasi",
+        "type": "kerjasama.agreement.propose.v1", "datacontenttype": "application/json",
+        "data": {"command_id": "deputy-1", **propose_body()}}).encode()
+    await exchange.publish(aio_pika.Message(
+        body, content_type="application/cloudevents+json", correlation_id="deputy",
+        reply_to=reply_to, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, user_id="guest"),
+        "agreement.propose")
+
+    dlq = await outsider.channel.get_queue("agreements.commands.dlq", ensure=False)
+    dead = None
+    for _ in range(200):
+        dead = await dlq.get(fail=False)
+        if dead is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert dead is not None, "the command was not dead-lettered"
+    await dead.ack()
+    assert dead.headers["x-error-reason"] == "reply-to-refused"
+    assert reply_to in str(dead.headers["x-error"])
+    assert (await http.get("/agreements")).json() == []  # it did not run
+    for name in ("notifications.events", "reporting.events", "agreements.commands",
+                 "notifications.events.dlq", "reporting.events.dlq"):
+        queue = await outsider.channel.declare_queue(name, passive=True)
+        assert queue.declaration_result.message_count == 0, f"something reached {name}"
+    assert outsider.answers == {}
+
+
+async def test_direct_reply_to_gets_the_reply(
+        live: tuple[httpx.AsyncClient, Outsider], fresh_topology: str) -> None:
+    _, outsider = live
+    connection = await aio_pika.connect(fresh_topology)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=False)
+        answers: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+        pseudo = await channel.get_queue("amq.rabbitmq.reply-to", ensure=False)
+        await pseudo.consume(answers.put, no_ack=True)
+        exchange = await channel.get_exchange("kerjasama.commands")
+        body = json.dumps({
+            "specversion": "1.0", "id": str(uuid4()), "source": "/regency/bekasi",
+            "type": "kerjasama.agreement.propose.v1", "datacontenttype": "application/json",
+            "data": {"command_id": "direct-1", **propose_body()}}).encode()
+        await exchange.publish(aio_pika.Message(
+            body, content_type="application/cloudevents+json", correlation_id="direct",
+            reply_to="amq.rabbitmq.reply-to", user_id="guest"), "agreement.propose")
+        reply = await asyncio.wait_for(answers.get(), 20)
+    data = json.loads(reply.body)["data"]
+    assert reply.correlation_id == "direct"
+    assert data["accepted"] is True and data["command_id"] == "direct-1"
