@@ -1,7 +1,8 @@
 """Benchmarks: they print figures next to this machine's raw floors; nothing is asserted.
 
-The services they start accept development tokens signed with the local key
-(``KERJASAMA_AUTH_DEV_KEY_FILE``, else ``.run/auth/dev-key``, created when missing).
+The services they start are a development run (``KERJASAMA_ENVIRONMENT=development``) and
+accept development tokens signed with the local key (``KERJASAMA_AUTH_DEV_KEY_FILE``, else
+``.run/auth/dev-key``, created when missing).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from plumbing.auth import ensure_dev_key
 
+os.environ.setdefault("KERJASAMA_ENVIRONMENT", "development")
 if not os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
     _KEY = Path(__file__).resolve().parents[1] / ".run" / "auth" / "dev-key"
     ensure_dev_key(_KEY)

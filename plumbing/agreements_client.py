@@ -8,6 +8,7 @@ Consumers use it to fill a gap at once (DESIGN §3: ``GET /agreements/{id}/event
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
@@ -42,14 +43,31 @@ def stream_path(stream_id: str) -> str:
     return f"/agreements/{stream_id}/events"
 
 
-class AgreementsClient:
-    """Reads events from the agreements service at ``base_url``."""
+class BearerToken(httpx.Auth):
+    """Sets ``Authorization: Bearer`` on each request from a token source (a service's
+    tokens are short-lived and minted again before they expire)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 10.0, token: str | None = None,
+    def __init__(self, token: Callable[[], str]) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
+        yield request
+
+
+class AgreementsClient:
+    """Reads events from the agreements service at ``base_url``.
+
+    ``token`` is a bearer token, or a callable asked for the current one before each request.
+    """
+
+    def __init__(self, base_url: str, *, timeout: float = 10.0,
+                 token: str | Callable[[], str] | None = None,
                  client: httpx.AsyncClient | None = None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else None
+        auth = None if not token else BearerToken(token if callable(token)
+                                                  else lambda: token)
         self._client = client or httpx.AsyncClient(base_url=base_url, timeout=timeout,
-                                                   headers=headers)
+                                                   auth=auth)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""

@@ -1,11 +1,15 @@
 """Who is calling: bearer JWTs checked on every request but health, metrics and docs.
 
-Tokens carry ``sub`` (the acting user, recorded with every event), ``roles`` and the
-configured ``iss`` and ``aud``; ``exp`` is required. Keys come from a JWKS file
-(``KERJASAMA_AUTH_JWKS_FILE``: the issuer's public keys, RS256/ES256/EdDSA) or, for local
-development, a shared secret file (``KERJASAMA_AUTH_DEV_KEY_FILE``, HS256) with which
-``kerjasama token`` mints tokens. With neither, a service refuses to start: nothing is
-open by default.
+Tokens carry ``sub`` (the acting user, recorded with every event: non-blank, at most
+MAX_SUBJECT_LENGTH characters, no control character), ``roles`` and the configured ``iss``
+and ``aud``; ``exp`` is required and a token may live at most
+``KERJASAMA_AUTH_MAX_TOKEN_LIFETIME_SECONDS`` (from its ``iat``, else from now; an ``iat``
+in the future is refused). Keys come from a JWKS file (``KERJASAMA_AUTH_JWKS_FILE``: public
+keys, RS256/ES256/EdDSA, each maybe limited to some roles, see :mod:`plumbing.keys`) or, in
+a declared development run only, a shared secret file (``KERJASAMA_AUTH_DEV_KEY_FILE``,
+HS256) with which ``kerjasama token`` mints tokens. With neither, a service refuses to
+start: nothing is open by default. An Authorization header longer than MAX_TOKEN_BYTES is
+refused before it is decoded.
 
 Roles: ``opd:<CODE>`` (agency staff), ``tkksd`` (the TKKSD secretariat), ``sekda`` (the
 regional secretary), ``governor`` (the governor's office), ``reporting`` (read-only
@@ -15,7 +19,8 @@ systems).
 
 from __future__ import annotations
 
-import secrets
+import json
+import re
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -26,8 +31,20 @@ import jwt
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contracts.common import NO_CONTROL
 from plumbing.errors import ConfigError
+from plumbing.keys import PRIVATE_MEMBERS, ROLE_LIMIT, key_id
 from plumbing.problems import problem
+from plumbing.tokens import (
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    ensure_dev_key,
+    mint_dev_token,
+    read_dev_key,
+    refuse_dev_key_outside_development,
+)
+
+__all__ = ["Authenticator", "Principal", "Unauthenticated", "agency", "ensure_dev_key",
+           "install_auth", "mint_dev_token", "principal_of", "read_dev_key"]
 
 SECRETARIAT = "tkksd"
 REGIONAL_SECRETARY = "sekda"
@@ -36,7 +53,13 @@ REPORTING = "reporting"
 OPERATOR = "operator"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect",
                 "/openapi.json", "/redoc")
-ASYMMETRIC = ["RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"]
+ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"})
+MAX_SUBJECT_LENGTH = 200
+MAX_TOKEN_BYTES = 8192
+"""Longest Authorization header read; a longer one is refused before it is decoded."""
+LEEWAY_SECONDS = 30
+"""Clock difference tolerated between the issuer and a service (``exp``, ``nbf``, ``iat``)."""
+_CLEAN = re.compile(NO_CONTROL)
 
 
 def agency(code: str) -> str:
@@ -56,87 +79,123 @@ class Principal:
         return not self.roles.isdisjoint(roles)
 
 
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key of the JWKS, and the roles its tokens are limited to (None: any)."""
+
+    kid: str
+    algorithm: str
+    key: Any
+    roles: frozenset[str] | None = None
+
+
 class Unauthenticated(Exception):
     """Raised when a request carries no valid bearer token."""
 
 
-class Authenticator:
-    """Verifies bearer tokens against the configured keys, issuer and audience."""
+def load_jwks(path: Path) -> list[TrustedKey]:
+    """The public keys of a JWKS file; ConfigError naming KERJASAMA_AUTH_JWKS_FILE."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        entries = document["keys"]
+        if not isinstance(entries, list) or not entries:
+            raise ValueError("'keys' is not a non-empty list")
+        keys = []
+        for entry in entries:
+            if PRIVATE_MEMBERS & set(entry):
+                raise ValueError(f"key {entry.get('kid')!r} holds private or secret key "
+                                 "material; a JWKS holds public keys only")
+            parsed = jwt.PyJWK(entry)
+            if parsed.algorithm_name not in ASYMMETRIC:
+                raise ValueError(f"key {entry.get('kid')!r}: algorithm "
+                                 f"{parsed.algorithm_name} is not accepted")
+            limit = entry.get(ROLE_LIMIT)
+            keys.append(TrustedKey(key_id(entry), parsed.algorithm_name, parsed.key,
+                                   None if limit is None else frozenset(map(str, limit))))
+    except (OSError, ValueError, TypeError, KeyError, jwt.PyJWKError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else exc
+        raise ConfigError(f"KERJASAMA_AUTH_JWKS_FILE: cannot use {path}: {why}") from None
+    return keys
 
-    def __init__(self, keys: jwt.PyJWKSet | bytes, *, issuer: str, audience: str) -> None:
+
+class Authenticator:
+    """Verifies bearer tokens against the configured keys, issuer, audience and lifetime."""
+
+    def __init__(self, keys: list[TrustedKey] | bytes, *, issuer: str, audience: str,
+                 max_lifetime_seconds: int = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS) -> None:
         self._keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.max_lifetime_seconds = max_lifetime_seconds
 
     @classmethod
-    def from_files(cls, *, jwks_file: Path | None, dev_key_file: Path | None,
-                   issuer: str, audience: str) -> Authenticator:
-        """Keys from a JWKS file or a development secret; ConfigError naming the variable."""
+    def from_files(cls, *, jwks_file: Path | None, dev_key_file: Path | None, issuer: str,
+                   audience: str, development: bool,
+                   max_lifetime_seconds: int = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+                   ) -> Authenticator:
+        """Keys from a JWKS file or (development only) a development secret.
+
+        ConfigError naming the variable: no keys, unusable keys, or a development key
+        outside a declared development run (even next to a JWKS).
+        """
+        if dev_key_file is not None:
+            refuse_dev_key_outside_development(development)
+        keys: list[TrustedKey] | bytes
         if jwks_file is not None:
-            try:
-                keys: jwt.PyJWKSet | bytes = jwt.PyJWKSet.from_json(
-                    jwks_file.read_text(encoding="utf-8"))
-            except (OSError, ValueError, jwt.PyJWKError, jwt.PyJWKSetError) as exc:
-                raise ConfigError(f"KERJASAMA_AUTH_JWKS_FILE: cannot use {jwks_file}: "
-                                  f"{exc}") from None
+            keys = load_jwks(jwks_file)
         elif dev_key_file is not None:
             keys = read_dev_key(dev_key_file)
         else:
             raise ConfigError("KERJASAMA_AUTH_JWKS_FILE or KERJASAMA_AUTH_DEV_KEY_FILE must be "
                               "set: requests are never served without authentication")
-        return cls(keys, issuer=issuer, audience=audience)
+        return cls(keys, issuer=issuer, audience=audience,
+                   max_lifetime_seconds=max_lifetime_seconds)
+
+    def _candidates(self, token: str) -> list[tuple[Any, str, TrustedKey | None]]:
+        if isinstance(self._keys, bytes):
+            return [(self._keys, "HS256", None)]
+        kid = jwt.get_unverified_header(token).get("kid")
+        found = [k for k in self._keys if kid is None or k.kid == kid]
+        if not found:
+            raise Unauthenticated(f"invalid token: no key with kid {kid!r}")
+        return [(k.key, k.algorithm, k) for k in found]
+
+    def _decode(self, token: str) -> tuple[dict[str, Any], TrustedKey | None]:
+        failure: jwt.PyJWTError | None = None
+        for key, algorithm, trusted in self._candidates(token):
+            try:
+                claims = jwt.decode(token, key, algorithms=[algorithm],
+                                    audience=self.audience, issuer=self.issuer,
+                                    leeway=LEEWAY_SECONDS,
+                                    options={"require": ["exp", "iss", "aud", "sub"]})
+            except jwt.InvalidSignatureError as exc:
+                failure = exc  # another key without a kid may have signed it
+                continue
+            return claims, trusted
+        assert failure is not None
+        raise failure
 
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; Unauthenticated saying why otherwise."""
         try:
-            if isinstance(self._keys, bytes):
-                key: Any = self._keys
-                algorithms = ["HS256"]
-            else:
-                kid = jwt.get_unverified_header(token).get("kid")
-                key = next((k.key for k in self._keys.keys if kid is None or k.key_id == kid),
-                           None)
-                if key is None:
-                    raise Unauthenticated(f"no key with kid {kid!r}")
-                algorithms = ASYMMETRIC
-            claims = jwt.decode(token, key, algorithms=algorithms, audience=self.audience,
-                                issuer=self.issuer,
-                                options={"require": ["exp", "iss", "aud", "sub"]})
+            claims, trusted = self._decode(token)
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
+        subject = claims["sub"]
+        if not subject.strip() or len(subject) > MAX_SUBJECT_LENGTH or not _CLEAN.match(subject):
+            raise Unauthenticated(f"invalid token: the subject (sub) must be a name of 1 to "
+                                  f"{MAX_SUBJECT_LENGTH} characters without control characters")
+        start = int(claims["iat"]) if "iat" in claims else time.time()
+        if int(claims["exp"]) - start > self.max_lifetime_seconds:
+            raise Unauthenticated(f"invalid token: it is valid for longer than "
+                                  f"{self.max_lifetime_seconds} seconds (exp - iat)")
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthenticated("invalid token: roles must be a list of strings")
-        return Principal(str(claims["sub"]), frozenset(roles))
-
-
-def read_dev_key(path: Path) -> bytes:
-    """The development signing secret in ``path``."""
-    try:
-        key = path.read_bytes().strip()
-    except OSError as exc:
-        raise ConfigError(f"KERJASAMA_AUTH_DEV_KEY_FILE: cannot read {path}: "
-                          f"{exc.strerror}") from None
-    if len(key) < 32:
-        raise ConfigError(f"KERJASAMA_AUTH_DEV_KEY_FILE: {path} holds fewer than 32 bytes")
-    return key
-
-
-def ensure_dev_key(path: Path) -> bytes:
-    """Read the development secret, creating it (random, private) when missing."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48) + "\n", encoding="utf-8")
-    return read_dev_key(path)
-
-
-def mint_dev_token(key: bytes, subject: str, roles: list[str], *, issuer: str = "kerjasama",
-                   audience: str = "kerjasama", ttl_seconds: int = 12 * 3600) -> str:
-    """A development token signed with the shared secret (HS256)."""
-    now = int(time.time())
-    return jwt.encode({"sub": subject, "roles": roles, "iss": issuer, "aud": audience,
-                       "iat": now, "exp": now + ttl_seconds}, key, algorithm="HS256")
+        if trusted is not None and trusted.roles is not None and not trusted.roles >= set(roles):
+            raise Unauthenticated(f"invalid token: key {trusted.kid} may not sign the roles "
+                                  f"{sorted(set(roles) - trusted.roles)}")
+        return Principal(subject, frozenset(roles))
 
 
 def principal_of(request: Request) -> Principal:
@@ -159,9 +218,12 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        value = headers.get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = value.partition(" ")
+        raw = headers.get(b"authorization", b"")
+        scheme, _, token = raw[:MAX_TOKEN_BYTES].decode("latin-1").partition(" ")
         try:
+            if len(raw) > MAX_TOKEN_BYTES:
+                raise Unauthenticated(f"the Authorization header is longer than "
+                                      f"{MAX_TOKEN_BYTES} bytes; it was not read")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("an Authorization: Bearer <token> header is required")
             principal = self.authenticator.verify(token.strip())

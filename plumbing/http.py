@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from plumbing.errors import ConfigError
+from plumbing.head_limit import capped_protocol
+from plumbing.limits import LimitsSettings
 from plumbing.problems import (
     PROBLEM_JSON,
     ProblemException,
@@ -113,6 +115,7 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     log_level: str = "info",
+    max_header_bytes: int | None = None,
 ) -> None:
     """Serve ``app`` with uvicorn inside the running event loop until it stops.
 
@@ -120,8 +123,14 @@ async def serve(
     re-raises the signal). With ``stop``, the caller owns signals and the server shuts
     down gracefully once ``stop`` is set. The app's lifespan runs (``lifespan="on"``).
     A server that fails to start (port taken, lifespan error) raises RuntimeError.
+    A request head (request line and headers) above ``max_header_bytes`` (default
+    ``KERJASAMA_MAX_HEADER_BYTES``) is refused with a 431 problem while it is read.
     """
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level=log_level.lower())
+    if max_header_bytes is None:
+        max_header_bytes = load_settings(LimitsSettings).max_header_bytes
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level=log_level.lower(),
+                            http=capped_protocol(max_header_bytes),
+                            h11_max_incomplete_event_size=max_header_bytes)
     server = _Server(config, own_signals=stop is None)
 
     async def watch() -> None:

@@ -9,6 +9,8 @@ body. The rest of the body, up to DRAIN_BYTES, is read and discarded before the 
 sent, so that clients that write the whole body before reading see the answer.
 
 The limit is ``KERJASAMA_MAX_BODY_BYTES`` (default 1 MiB); see :class:`LimitsSettings`.
+The request head is capped by the server (``KERJASAMA_MAX_HEADER_BYTES``, default 16 KiB;
+:mod:`plumbing.head_limit`, applied by :func:`plumbing.http.serve`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from plumbing.head_limit import DEFAULT_MAX_HEADER_BYTES
 from plumbing.problems import problem
 from plumbing.settings import ENV_PREFIX, load_settings
 
@@ -43,6 +46,10 @@ class LimitsSettings(BaseSettings):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, le=2**31,
                                 description="Largest request body accepted, in bytes; a "
                                 "larger one is refused with 413.")
+    max_header_bytes: int = Field(DEFAULT_MAX_HEADER_BYTES, ge=1024, le=1024 * 1024,
+                                  description="Largest request head (request line and "
+                                  "headers) accepted, in bytes; a larger one is refused "
+                                  "with 431 while it is read.")
 
 
 class BodyTooLarge(StarletteHTTPException):

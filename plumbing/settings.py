@@ -20,8 +20,18 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from plumbing.auth import REPORTING, Authenticator, mint_dev_token, read_dev_key
+from plumbing.auth import REPORTING, Authenticator
 from plumbing.errors import ConfigError
+from plumbing.keys import read_signing_key
+from plumbing.tokens import (
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    SERVICE_TOKEN_SECONDS,
+    FileToken,
+    TokenSource,
+    mint_dev_token,
+    read_dev_key,
+    refuse_dev_key_outside_development,
+)
 from plumbing.urls import redact, vhost_of
 
 ENV_PREFIX = "KERJASAMA_"
@@ -79,16 +89,24 @@ class BaseServiceSettings(BaseSettings):
     auth_jwks_file: Path | None = Field(None, description="JWKS file with the token issuer's "
                                         "public keys (production).")
     auth_dev_key_file: Path | None = Field(None, description="Shared secret file for "
-                                           "development tokens (HS256); local use only.")
+                                           "development tokens (HS256); refused unless "
+                                           "KERJASAMA_ENVIRONMENT=development.")
     auth_issuer: str = Field("kerjasama", min_length=1, description="Required `iss` of tokens.")
     auth_audience: str = Field("kerjasama", min_length=1,
                                description="Required `aud` of tokens.")
+    auth_max_token_lifetime_seconds: int = Field(
+        DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ge=60, le=30 * 86400,
+        description="Longest lifetime of a token the service accepts (`exp` minus `iat`, "
+        "or minus now without `iat`); longer-lived tokens are refused.")
 
     def authenticator(self) -> Authenticator:
-        """The bearer-token verifier; ConfigError when no key is configured."""
+        """The bearer-token verifier; ConfigError when no key is configured, or a
+        development key outside a declared development run."""
         return Authenticator.from_files(jwks_file=self.auth_jwks_file,
                                         dev_key_file=self.auth_dev_key_file,
-                                        issuer=self.auth_issuer, audience=self.auth_audience)
+                                        issuer=self.auth_issuer, audience=self.auth_audience,
+                                        development=self.development,
+                                        max_lifetime_seconds=self.auth_max_token_lifetime_seconds)
 
     @property
     def development(self) -> bool:
@@ -107,9 +125,13 @@ class ConsumerSettings(BaseServiceSettings):
     agreements_url: HttpUrl = Field(
         "http://127.0.0.1:8001",
         description="Base URL of the agreements service, read to fill gaps and to rebuild.")
+    agreements_signing_key_file: Path | None = Field(
+        None, description="Private key (JWK or PEM: Ed25519, RSA or EC P-256) with which this "
+        "service signs the short-lived tokens it presents to the agreements service; its "
+        "public key must be in the agreements service's JWKS.")
     agreements_token_file: Path | None = Field(
         None, description="File holding the bearer token this service presents to the "
-        "agreements service (production); with a development key, one is minted instead.")
+        "agreements service, kept fresh by someone else (read again when it changes).")
     prefetch: int = Field(32, ge=1, le=1000, description="Unacknowledged messages a consumer "
                           "takes from its queue at once.")
     transient_retry_seconds: float = Field(
@@ -117,20 +139,32 @@ class ConsumerSettings(BaseServiceSettings):
         "transient errors (database or agreements service down) before requeueing it.")
 
 
-    def agreements_token(self, service: str) -> str:
-        """The bearer token for reading the agreements service's events."""
+    def agreements_token(self, service: str) -> TokenSource | FileToken:
+        """The bearer token for reading the agreements service's events, called per request.
+
+        Minted as ``service:<service>`` with role ``reporting`` for SERVICE_TOKEN_SECONDS
+        (at most the lifetime cap) with the signing key, else read from the token file,
+        else (development only) minted with the development key.
+        """
+        ttl = min(SERVICE_TOKEN_SECONDS, self.auth_max_token_lifetime_seconds)
+        subject, issuer, audience = f"service:{service}", self.auth_issuer, self.auth_audience
+        if self.agreements_signing_key_file is not None:
+            key = read_signing_key(self.agreements_signing_key_file,
+                                   "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE")
+            return TokenSource(lambda seconds: key.mint(subject, [REPORTING], issuer=issuer,
+                                                        audience=audience,
+                                                        ttl_seconds=seconds), ttl)
         if self.agreements_token_file is not None:
-            try:
-                return self.agreements_token_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(f"KERJASAMA_AGREEMENTS_TOKEN_FILE: cannot read "
-                                  f"{self.agreements_token_file}: {exc.strerror}") from None
+            return FileToken(self.agreements_token_file, "KERJASAMA_AGREEMENTS_TOKEN_FILE")
         if self.auth_dev_key_file is not None:
-            return mint_dev_token(read_dev_key(self.auth_dev_key_file), f"service:{service}",
-                                  [REPORTING], issuer=self.auth_issuer,
-                                  audience=self.auth_audience, ttl_seconds=365 * 86400)
-        raise ConfigError("KERJASAMA_AGREEMENTS_TOKEN_FILE must be set: the token this "
-                          "service presents to the agreements service")
+            refuse_dev_key_outside_development(self.development)
+            secret = read_dev_key(self.auth_dev_key_file)
+            return TokenSource(lambda seconds: mint_dev_token(
+                secret, subject, [REPORTING], issuer=issuer, audience=audience,
+                ttl_seconds=seconds), ttl)
+        raise ConfigError("KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE (or "
+                          "KERJASAMA_AGREEMENTS_TOKEN_FILE) must be set: how this service "
+                          "authenticates to the agreements service")
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -176,16 +176,25 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
 
 
 def local_auth(root: Path = ROOT) -> None:
-    """Without configured token keys, use (and create once) the local development key."""
-    if os.environ.get("KERJASAMA_AUTH_JWKS_FILE") or os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
+    """Declare a development run (``KERJASAMA_ENVIRONMENT=development``, unless it is set
+    otherwise) and, without configured token keys, use (and create once) the local
+    development key, which the services accept only in a development run."""
+    environment = os.environ.setdefault("KERJASAMA_ENVIRONMENT", "development")
+    if environment != "development":
+        log(f"KERJASAMA_ENVIRONMENT={environment}: not a development run, so no development "
+            "key (the services need KERJASAMA_AUTH_JWKS_FILE)")
         return
-    from plumbing.auth import ensure_dev_key
+    if os.environ.get("KERJASAMA_AUTH_JWKS_FILE") or os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
+        log("development run: KERJASAMA_ENVIRONMENT=development, with the token keys "
+            "configured in the environment")
+        return
+    from plumbing.tokens import ensure_dev_key
 
     path = root / ".run" / "auth" / "dev-key"
     ensure_dev_key(path)
     os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(path)
-    log(f"development tokens are signed with {path}; "
-        "`.venv/bin/kerjasama token --role tkksd` prints one")
+    log(f"development run: KERJASAMA_ENVIRONMENT=development; tokens are signed with the "
+        f"development key {path} (`.venv/bin/kerjasama token --role tkksd` prints one)")
 
 
 LOCAL_VHOST = "kerjasama"

@@ -12,18 +12,21 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from services.cli import agreements, dlq, parked, reporting, verify
+from services.cli import agreements, dlq, keys, parked, reporting, verify
 from services.cli.client import (
     OPERATOR_ROLES,
     CliError,
     ServiceClient,
-    dev_token,
+    max_lifetime,
+    mint_token,
     service_url,
 )
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+DEFAULT_TOKEN_HOURS = 12
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,12 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_parsers(sub)
     parked.add_parsers(sub)
     verify.add_parsers(sub)
-    token = sub.add_parser("token", help="print a development token (signed with the "
-                           "local development key) for --subject with the given --role")
+    keys.add_parsers(sub)
+    token = sub.add_parser("token", help="print a token for --subject with the given --role, "
+                           "signed with --key-file (KERJASAMA_AUTH_SIGNING_KEY_FILE), else "
+                           "with the local development key")
     token.add_argument("--role", action="append", dest="roles", metavar="ROLE",
                        default=argparse.SUPPRESS, help="a role of the token (repeatable)")
     token.add_argument("--subject", default=None, help="the acting user (default --user)")
-    token.add_argument("--hours", type=float, default=12.0, help="validity")
+    token.add_argument("--hours", type=float, default=None, help="validity (default 12, at "
+                       "most KERJASAMA_AUTH_MAX_TOKEN_LIFETIME_SECONDS, 24 hours unless set)")
+    token.add_argument("--key-file", type=Path, default=None, help="private signing key (JWK "
+                       "or PEM: Ed25519, RSA or EC P-256) whose public key the services trust")
     token.set_defaults(run_direct=print_token)
     demo = sub.add_parser("demo", help="load the West Java demo (idempotent)")
     demo.set_defaults(run_demo=True)
@@ -77,9 +85,11 @@ async def run(args: argparse.Namespace) -> str:
 
 
 async def print_token(args: argparse.Namespace) -> str:
-    """A development token, for curl or another tool."""
-    return dev_token(args.subject or args.user, args.roles or OPERATOR_ROLES,
-                     ttl_seconds=int(args.hours * 3600))
+    """A token, for curl or another tool."""
+    seconds = (min(DEFAULT_TOKEN_HOURS * 3600, max_lifetime()) if args.hours is None
+               else round(args.hours * 3600))
+    return mint_token(args.subject or args.user, args.roles or OPERATOR_ROLES,
+                      ttl_seconds=seconds, key_file=args.key_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

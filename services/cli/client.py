@@ -15,14 +15,24 @@ from typing import Any
 
 import httpx
 
-from plumbing.auth import mint_dev_token, read_dev_key
 from plumbing.errors import ConfigError
+from plumbing.keys import read_signing_key
+from plumbing.tokens import (
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+    SERVICE_TOKEN_SECONDS,
+    TokenSource,
+    mint_dev_token,
+    read_dev_key,
+)
 
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
 OPERATOR_ROLES = ("tkksd", "sekda")
 """Roles of the CLI's development tokens unless ``--role`` says otherwise."""
 LOCAL_DEV_KEY = Path(__file__).resolve().parents[2] / ".run" / "auth" / "dev-key"
 """The development key ``./scripts/run`` creates."""
+SIGNING_KEY_VARIABLE = "KERJASAMA_AUTH_SIGNING_KEY_FILE"
+"""The operator's private key (JWK or PEM), whose public key the services' JWKS holds."""
+LIFETIME_VARIABLE = "KERJASAMA_AUTH_MAX_TOKEN_LIFETIME_SECONDS"
 
 
 class CliError(Exception):
@@ -59,26 +69,57 @@ def dev_key_file() -> Path | None:
     return LOCAL_DEV_KEY if LOCAL_DEV_KEY.exists() else None
 
 
-def dev_token(user: str, roles: Sequence[str], ttl_seconds: int = 12 * 3600) -> str:
-    """A development token signed with the local key (CliError when there is none)."""
-    key_file = dev_key_file()
-    if key_file is None:
-        raise CliError("no credentials: set KERJASAMA_TOKEN to a bearer token, or "
-                       "KERJASAMA_AUTH_DEV_KEY_FILE to the development key (./scripts/run "
-                       f"creates {LOCAL_DEV_KEY})")
+def max_lifetime() -> int:
+    """The longest token lifetime the services accept (as they read it)."""
+    text = os.environ.get(LIFETIME_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+    if not text.isdigit() or int(text) < 1:
+        raise CliError(f"{LIFETIME_VARIABLE}: not a number of seconds (got {text!r})")
+    return int(text)
+
+
+def mint_token(user: str, roles: Sequence[str], ttl_seconds: int,
+               key_file: Path | None = None) -> str:
+    """A token for ``user`` with ``roles``, signed with ``key_file`` (a private JWK or PEM;
+    default ``KERJASAMA_AUTH_SIGNING_KEY_FILE``), else with the development key.
+
+    CliError when there is no key, or ``ttl_seconds`` is not within the lifetime cap.
+    """
+    cap = max_lifetime()
+    if not 0 < ttl_seconds <= cap:
+        raise CliError(f"a token may be valid for 1 to {cap} seconds ({cap / 3600:g} hours; "
+                       f"{LIFETIME_VARIABLE}), not {ttl_seconds}")
+    issuer = os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama")
+    audience = os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama")
+    explicit = key_file or (Path(os.environ[SIGNING_KEY_VARIABLE])
+                            if os.environ.get(SIGNING_KEY_VARIABLE) else None)
     try:
-        key = read_dev_key(key_file)
+        if explicit is not None:
+            key = read_signing_key(explicit, "--key-file" if key_file else SIGNING_KEY_VARIABLE)
+            return key.mint(user, roles, issuer=issuer, audience=audience,
+                            ttl_seconds=ttl_seconds)
+        dev_file = dev_key_file()
+        if dev_file is None:
+            raise CliError(f"no credentials: set KERJASAMA_TOKEN to a bearer token, "
+                           f"{SIGNING_KEY_VARIABLE} to your private signing key (the compose "
+                           "stack keeps one in its auth-operator volume), or "
+                           "KERJASAMA_AUTH_DEV_KEY_FILE to the development key (./scripts/run "
+                           f"creates {LOCAL_DEV_KEY})")
+        return mint_dev_token(read_dev_key(dev_file), user, list(roles), issuer=issuer,
+                              audience=audience, ttl_seconds=ttl_seconds)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    return mint_dev_token(key, user, list(roles),
-                          issuer=os.environ.get("KERJASAMA_AUTH_ISSUER", "kerjasama"),
-                          audience=os.environ.get("KERJASAMA_AUTH_AUDIENCE", "kerjasama"),
-                          ttl_seconds=ttl_seconds)
 
 
-def bearer(user: str, roles: Sequence[str]) -> str:
-    """``KERJASAMA_TOKEN`` when set; else a development token for ``user`` with ``roles``."""
-    return os.environ.get("KERJASAMA_TOKEN") or dev_token(user, roles)
+def bearer(user: str, roles: Sequence[str]) -> TokenSource:
+    """``KERJASAMA_TOKEN`` when set; else short-lived tokens for ``user`` with ``roles``,
+    minted again before they expire."""
+    fixed = os.environ.get("KERJASAMA_TOKEN")
+    if fixed:
+        return TokenSource(lambda _: fixed)
+    ttl = min(SERVICE_TOKEN_SECONDS, max_lifetime())
+    return TokenSource(lambda seconds: mint_token(user, roles, seconds), ttl)
 
 
 @dataclass
@@ -92,7 +133,7 @@ class ServiceClient:
     timeout: float = 30.0
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
-    _tokens: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
+    _tokens: dict[tuple[str, ...], TokenSource] = field(default_factory=dict, repr=False)
 
     async def __aenter__(self) -> ServiceClient:
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
@@ -129,7 +170,7 @@ class ServiceClient:
     def _token(self, roles: tuple[str, ...]) -> str:
         if roles not in self._tokens:
             self._tokens[roles] = bearer(self.user, roles)
-        return self._tokens[roles]
+        return self._tokens[roles]()
 
     async def get_json(self, path: str, **params: Any) -> Any:
         """GET a JSON document."""

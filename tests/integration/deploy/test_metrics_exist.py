@@ -106,6 +106,7 @@ async def running_services(
             env = {
                 **base, "PYTHONUNBUFFERED": "1",
                 "KERJASAMA_AUTH_DEV_KEY_FILE": os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"],
+                "KERJASAMA_ENVIRONMENT": "development",
                 "KERJASAMA_AMQP_URL": loaded_definitions.amqp_url(name.upper()),
                 "KERJASAMA_RABBITMQ_MANAGEMENT_URL":
                     loaded_definitions.management_url(name.upper()),

@@ -1,0 +1,81 @@
+"""A real server caps the request head while reading it: a 431 problem, not a 1.3 MB read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+
+from plumbing.http import serve
+from plumbing.limits import LimitsSettings
+from plumbing.settings import load_settings
+from tests.integration.test_plumbing_http_serve import free_port, wait_until_up
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
+    monkeypatch.delenv("KERJASAMA_MAX_HEADER_BYTES", raising=False)
+    app = FastAPI()
+
+    @app.get("/who")
+    async def who() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    port, stop = free_port(), asyncio.Event()
+    task = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="critical"))
+    await wait_until_up(f"http://127.0.0.1:{port}/who")
+    yield port
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+async def answer_of(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines if line)
+    body = await reader.readexactly(int(headers["content-length"]))
+    return int(status_line.split()[1]), headers, body
+
+
+async def test_a_megabyte_bearer_header_is_refused_before_it_is_read_whole(server: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    writer.write(b"GET /who HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer ")
+    sent = 0
+    answer = asyncio.ensure_future(answer_of(reader))
+    try:  # the head never ends: only a server that stops reading can answer
+        while sent < 1.3 * MiB and not answer.done():
+            writer.write(b"A" * 16384)
+            await writer.drain()
+            sent += 16384
+            await asyncio.sleep(0.001)
+    except ConnectionError:
+        pass
+    status, headers, body = await answer
+    assert status == 431
+    assert headers["content-type"] == "application/problem+json"
+    problem = json.loads(body)
+    assert problem["status"] == 431 and problem["max_bytes"] == 16384
+    assert sent < 1.3 * MiB, "the server read the whole header"
+    writer.close()
+
+
+async def test_a_head_over_the_cap_in_one_piece_is_a_431_and_one_under_it_is_served(
+        server: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    for _ in range(2):  # one connection keeps serving heads under the cap
+        writer.write(b"GET /who HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 12000 + b"\r\n\r\n")
+        assert (await answer_of(reader))[0] == 200
+    writer.write(b"GET /who HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 17000 + b"\r\n\r\n")
+    status, headers, _ = await answer_of(reader)
+    assert (status, headers["connection"]) == (431, "close")
+    writer.close()
+
+
+def test_the_cap_is_kerjasama_max_header_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERJASAMA_MAX_HEADER_BYTES", "32768")
+    assert load_settings(LimitsSettings).max_header_bytes == 32768

@@ -1,0 +1,38 @@
+"""./scripts/run is a development run: it declares it, says so, and uses a local key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plumbing.settings import BaseServiceSettings, load_settings
+from services import supervisor
+
+
+@pytest.fixture
+def clean(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("KERJASAMA_ENVIRONMENT", "KERJASAMA_AUTH_JWKS_FILE",
+                 "KERJASAMA_AUTH_DEV_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_a_local_run_declares_development_and_says_so(
+        clean: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    supervisor.local_auth(tmp_path)
+    log = capsys.readouterr().err
+    assert "development run: KERJASAMA_ENVIRONMENT=development" in log
+    key = tmp_path / ".run" / "auth" / "dev-key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    settings = load_settings(BaseServiceSettings)  # what each service it starts reads
+    assert settings.development and settings.auth_dev_key_file == key
+    settings.authenticator()  # the services accept the development key
+
+
+def test_a_run_declared_otherwise_gets_no_development_key(
+        clean: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean.setenv("KERJASAMA_ENVIRONMENT", "production")
+    supervisor.local_auth(tmp_path)
+    assert "not a development run" in capsys.readouterr().err
+    assert not (tmp_path / ".run" / "auth" / "dev-key").exists()
