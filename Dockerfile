@@ -12,7 +12,12 @@ COPY services services
 RUN /opt/kerjasama/bin/pip install --constraint constraints.txt .
 
 FROM python:3.11-slim-bookworm
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerjasama
+# The key directories belong to the services' user: a new volume mounted on one takes its
+# owner, so the compose stack's auth-init (kerjasama keys init) can write the keys there.
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerjasama \
+    && install -d -o kerjasama -g kerjasama -m 0700 /var/lib/kerjasama/auth/public \
+       /var/lib/kerjasama/auth/operator /var/lib/kerjasama/auth/notifications \
+       /var/lib/kerjasama/auth/reporting
 COPY --from=build /opt/kerjasama /opt/kerjasama
 ENV PATH=/opt/kerjasama/bin:$PATH \
     PYTHONUNBUFFERED=1 \

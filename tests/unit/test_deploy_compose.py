@@ -83,7 +83,7 @@ def compose() -> dict[str, Any]:
 def test_compose_runs_the_whole_stack_on_the_pinned_servers(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {"rabbitmq", "postgres", "agreements", "notifications", "reporting",
-                             "mailcatcher", "prometheus", "grafana"}
+                             "mailcatcher", "prometheus", "grafana", "auth-init"}
     assert services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
     assert services["postgres"]["image"] == "postgres:15"
     for name, service in services.items():
@@ -214,3 +214,83 @@ def test_the_installed_package_carries_every_data_file_the_services_read() -> No
     assert data, "no data files found"
     missing = [p for p in data if not any(fnmatch(Path(p).name, pat) for pat in patterns)]
     assert not missing, f"pyproject.toml package-data leaves out {missing}"
+
+
+AUTH_FILES = ("KERJASAMA_AUTH_JWKS_FILE", "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE")
+
+
+def named_mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """Container path -> (named volume, read-only) of a service's volume mounts."""
+    mounts = {}
+    for mount in service.get("volumes", []):
+        source, target, *mode = mount.split(":")
+        if not source.startswith((".", "/")):
+            mounts[target] = (source, mode == ["ro"])
+    return mounts
+
+
+def container_root(tmp: Path, name: str, service: dict[str, Any], volumes: Path) -> Path:
+    """A directory standing for the container's file system: its named volumes, nothing else."""
+    root = tmp / "containers" / name
+    for target, (volume, _) in named_mounts(service).items():
+        (volumes / volume).mkdir(parents=True, exist_ok=True)
+        (root / target.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (root / target.lstrip("/")).symlink_to(volumes / volume)
+    return root
+
+
+def test_the_compose_stack_uses_no_development_key_and_declares_no_development(
+        compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        env = environment(service)
+        assert "KERJASAMA_AUTH_DEV_KEY_FILE" not in env, name
+        assert env.get("KERJASAMA_ENVIRONMENT", "production") != "development", name
+        assert not any(m.startswith("./auth") for m in service.get("volumes", [])), name
+    assert not (DEPLOY / "auth").exists()
+
+
+def test_the_keys_auth_init_makes_are_the_ones_each_service_uses(
+        compose: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """auth-init runs as the container would (its command, its volumes); then each service
+    finds its keys through its own mounts only, and the tokens check out."""
+    from plumbing.auth import Authenticator
+    from services.cli import main
+
+    services, volumes = compose["services"], tmp_path / "volumes"
+    init = services["auth-init"]
+    assert init["image"] == services["agreements"]["image"] and init["restart"] == "no"
+    for name in SETTINGS:
+        assert services[name]["depends_on"]["auth-init"] == {
+            "condition": "service_completed_successfully"}
+    command = init["command"]
+    assert command[:3] == ["services.cli", "keys", "init"]
+    root = container_root(tmp_path, "auth-init", init, volumes)
+    for _ in range(2):  # a restart keeps the keys
+        assert main([*command[1:-1], str(root / command[-1].lstrip("/"))]) == 0
+    assert capsys.readouterr().out.count("kept") == 3
+
+    built: dict[str, Any] = {}
+    for name in SETTINGS:
+        mounts = named_mounts(services[name])
+        assert all(read_only for _, read_only in mounts.values()), f"{name} may write keys"
+        assert "auth-operator" not in {v for v, _ in mounts.values()}, name
+        env = environment(services[name])
+        root = container_root(tmp_path, name, services[name], volumes)
+        for variable in AUTH_FILES:
+            if variable in env:
+                env[variable] = str(root / env[variable].lstrip("/"))
+        built[name] = check_service_environment(name, env, monkeypatch)
+        assert not built[name].development
+    agreements = built["agreements"].authenticator()
+    assert {v for v, _ in named_mounts(services["agreements"]).values()} == {"auth-public"}
+    for name in ("notifications", "reporting"):
+        token = built[name].agreements_token(name)()
+        principal = agreements.verify(token)
+        assert (principal.subject, principal.roles) == (f"service:{name}", {"reporting"})
+        assert isinstance(built[name].authenticator(), Authenticator)
+
+    operator_key = volumes / "auth-operator" / "operator.jwk"
+    monkeypatch.setenv("KERJASAMA_AUTH_SIGNING_KEY_FILE", str(operator_key))
+    assert main(["token", "--role", "tkksd"]) == 0
+    assert agreements.verify(capsys.readouterr().out.strip()).roles == {"tkksd"}

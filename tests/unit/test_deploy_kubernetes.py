@@ -3,13 +3,16 @@
 The manifests are built with ``kubectl kustomize`` (or ``kustomize build``); the output is
 then checked like a cluster would use it: every ConfigMap and Secret key a container refers
 to exists, ``$(VAR)`` references are expanded as Kubernetes expands them, and the resulting
-environment is validated by the service's own settings class.
+environment is validated by the service's own settings class. The example overlay is built
+from a copy of deploy/k8s with the secrets an operator makes (``kerjasama keys init`` and a
+credentials.env of fresh passwords): the repository holds none.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,15 +23,22 @@ import pytest
 import yaml
 
 from deploy.rabbitmq import definitions as defs
+from plumbing.settings import ConsumerSettings
 from plumbing.urls import vhost_of
+from services.cli import main as cli
 from tests.unit.test_deploy_compose import DEFAULT_PORTS, check_service_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 NAMESPACED = {"ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget"}
+CREDENTIALS = ["AGREEMENTS_AMQP_PASSWORD", "NOTIFICATIONS_AMQP_PASSWORD", "REPORTING_AMQP_PASSWORD",
+               "AGREEMENTS_DATABASE_PASSWORD", "NOTIFICATIONS_DATABASE_PASSWORD",
+               "REPORTING_DATABASE_PASSWORD"]
+SECRETS = {"kerjasama-credentials", "kerjasama-auth", "kerjasama-notifications-auth",
+           "kerjasama-reporting-auth"}
 
 
-def kustomize(path: Path) -> list[dict[str, Any]]:
+def build(path: Path) -> subprocess.CompletedProcess[str]:
     if kubectl := shutil.which("kubectl"):
         command = [kubectl, "kustomize", str(path)]
     elif standalone := shutil.which("kustomize"):
@@ -36,9 +46,28 @@ def kustomize(path: Path) -> list[dict[str, Any]]:
     else:
         pytest.fail("neither kubectl nor kustomize is installed: install kubectl (it has "
                     "kustomize built in) to build deploy/k8s")
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def kustomize(path: Path) -> list[dict[str, Any]]:
+    result = build(path)
     assert result.returncode == 0, result.stderr
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def copy_of_k8s(tmp: Path) -> Path:
+    """deploy/k8s as committed (without any secrets/ an operator made in the working tree)."""
+    shutil.copytree(K8S, tmp / "k8s", ignore=shutil.ignore_patterns("secrets"))
+    return tmp / "k8s"
+
+
+def make_secrets(overlay: Path) -> dict[str, str]:
+    """What the operator makes (docs/operations.md): keys, and a password for each user."""
+    assert cli(["keys", "init", str(overlay / "secrets")]) == 0
+    passwords = {name: secrets.token_urlsafe(24) for name in CREDENTIALS}
+    (overlay / "secrets" / "credentials.env").write_text(
+        "".join(f"{k}={v}\n" for k, v in passwords.items()))
+    return passwords
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -79,8 +108,32 @@ def base() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def example() -> list[dict[str, Any]]:
-    return kustomize(K8S / "overlays" / "example")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    overlay = copy_of_k8s(tmp_path_factory.mktemp("k8s")) / "overlays" / "example"
+    passwords = make_secrets(overlay)
+    return kustomize(overlay), passwords
+
+
+@pytest.fixture(scope="module")
+def example(made: tuple[list[dict[str, Any]], dict[str, str]]) -> list[dict[str, Any]]:
+    return made[0]
+
+
+def mounted_files(objects: list[dict[str, Any]], pod: dict[str, Any],
+                  container: dict[str, Any], root: Path) -> None:
+    """Write the Secret volumes a container mounts under ``root``, as the kubelet would."""
+    secrets_by_name = by_kind(objects, "Secret")
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    for mount in container.get("volumeMounts", []):
+        source = volumes[mount["name"]].get("secret")
+        if source is None:
+            continue
+        data = secrets_by_name[source["secretName"]]["data"]
+        items = source.get("items") or [{"key": k, "path": k} for k in data]
+        for item in items:
+            target = root / mount["mountPath"].lstrip("/") / item["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(data[item["key"]]))
 
 
 @pytest.mark.parametrize("service", sorted(DEFAULT_PORTS))
@@ -117,7 +170,8 @@ def test_consumers_run_several_replicas(base: list[dict[str, Any]],
 
 @pytest.mark.parametrize("service", sorted(DEFAULT_PORTS))
 def test_the_overlay_points_each_service_at_the_named_cluster_with_its_own_user(
-    example: list[dict[str, Any]], service: str, monkeypatch: pytest.MonkeyPatch
+    example: list[dict[str, Any]], made: tuple[list[dict[str, Any]], dict[str, str]],
+    service: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [container] = by_kind(example, "Deployment")[service]["spec"]["template"]["spec"][
         "containers"]
@@ -131,26 +185,79 @@ def test_the_overlay_points_each_service_at_the_named_cluster_with_its_own_user(
         "kerjasama-rabbitmq.rabbitmq-system.svc.cluster.local")
     assert vhost_of(settings.amqp_url) == defs.VHOST
     assert unquote(amqp.username or "") == f"kerjasama-{service}"
-    assert amqp.password == f"example-{service}-amqp"
+    passwords = made[1]
+    assert amqp.password == passwords[f"{service.upper()}_AMQP_PASSWORD"]
     assert urlsplit(settings.rabbitmq_management_url).hostname == params["RABBITMQ_HOST"]
     database = urlsplit(getattr(settings, f"{service}_database_url"))
     assert database.hostname == params["POSTGRES_HOST"]
-    assert (database.username, database.password) == (f"kerjasama_{service}",
-                                                     f"example-{service}-db")
+    assert (database.username, database.password) == (
+        f"kerjasama_{service}", passwords[f"{service.upper()}_DATABASE_PASSWORD"])
     assert settings.http_port == DEFAULT_PORTS[service]
     if service == "notifications":
         assert settings.smtp_host == params["SMTP_HOST"] == "smtp.jabarprov.go.id"
 
 
-def test_the_base_logs_in_nowhere_until_an_overlay_gives_credentials(
-    base: list[dict[str, Any]], example: list[dict[str, Any]]
-) -> None:
-    def passwords(objects: list[dict[str, Any]]) -> set[str]:
-        return {base64.b64decode(v).decode() for o in objects if o["kind"] == "Secret"
-                for v in o["data"].values()}
+def secret_references(objects: list[dict[str, Any]]) -> set[str]:
+    names = set()
+    for deployment in by_kind(objects, "Deployment").values():
+        pod = deployment["spec"]["template"]["spec"]
+        names |= {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        for container in pod["containers"]:
+            for item in container.get("env", []):
+                ref = item.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    assert not ref.get("optional"), item["name"]
+                    names.add(ref["name"])
+    return names
 
-    assert passwords(base) == {"CHANGE-ME"}
-    assert "CHANGE-ME" not in passwords(example)
+
+def test_the_base_holds_no_secret_and_needs_the_operators(base: list[dict[str, Any]]) -> None:
+    assert not by_kind(base, "Secret")
+    assert secret_references(base) == SECRETS
+
+
+def test_the_overlay_does_not_build_without_the_operators_secrets(tmp_path: Path) -> None:
+    result = build(copy_of_k8s(tmp_path) / "overlays" / "example")
+    assert result.returncode != 0
+    assert "secrets/credentials.env" in result.stderr
+
+
+def test_no_deployment_takes_a_credential_from_the_repository() -> None:
+    tracked = subprocess.run(["git", "ls-files", "deploy"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.split()
+    looks_secret = re.compile(r"(dev-key|\.jwk|jwks\.json|credentials\.env|token|\.pem|\.key)$")
+    assert not [p for p in tracked if looks_secret.search(p)]
+    for kustomization in K8S.rglob("kustomization.yaml"):
+        document = yaml.safe_load(kustomization.read_text())
+        for generator in document.get("secretGenerator", []):
+            for source in generator.get("files", []) + generator.get("envs", []):
+                path = kustomization.parent / source.split("=")[-1]
+                ignored = subprocess.run(["git", "check-ignore", "-q", str(path)], cwd=ROOT)
+                assert ignored.returncode == 0, f"{path} could be committed"
+
+
+def test_each_pod_finds_its_keys_and_the_consumers_tokens_are_accepted(
+    example: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings: dict[str, Any] = {}
+    for service in sorted(DEFAULT_PORTS):
+        pod = by_kind(example, "Deployment")[service]["spec"]["template"]
+        [container] = pod["spec"]["containers"]
+        root = tmp_path / service
+        mounted_files(example, pod, container, root)
+        env = container_environment(example, container)
+        for variable in ("KERJASAMA_AUTH_JWKS_FILE", "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE"):
+            if variable in env:
+                env[variable] = str(root / env[variable].lstrip("/"))
+        settings[service] = check_service_environment(service, env, monkeypatch)
+        assert not settings[service].development
+        settings[service].authenticator()
+    assert not (tmp_path / "agreements" / "etc" / "kerjasama" / "service").exists()
+    agreements = settings["agreements"].authenticator()
+    for service in ("notifications", "reporting"):
+        consumer: ConsumerSettings = settings[service]
+        principal = agreements.verify(consumer.agreements_token(service)())
+        assert (principal.subject, principal.roles) == (f"service:{service}", {"reporting"})
 
 
 def test_the_overlay_puts_everything_in_its_namespace(example: list[dict[str, Any]]) -> None:
