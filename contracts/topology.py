@@ -6,6 +6,7 @@ This module is the single source of the names of DESIGN §4. It performs no I/O;
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -144,6 +145,15 @@ QUEUES: tuple[Queue, ...] = CONSUMER_QUEUES + tuple(
     _dead_letter_queue(q.name) for q in CONSUMER_QUEUES
 )
 
+EXTERNAL_QUEUE_PREFIX = "external."
+"""Queues of outside systems are ``external.<system>.<purpose>`` (deploy/rabbitmq/systems.json)."""
+DEAD_LETTER_MAX_LENGTH = 100_000
+"""Dead letters a ``.dlq`` holds; beyond it the broker refuses more (nothing is dropped:
+the consumer keeps the message and retries, and the DLQ alert fires long before)."""
+EXTERNAL_MAX_LENGTH = 100_000
+"""Messages an outside system's queue holds; beyond it the oldest are dropped, so a
+system that stops reading cannot stall the relay (it catches up from GET /events)."""
+
 # The delivery limit is a backstop against a message that crashes its consumer before
 # it can be dead-lettered; it lives in a policy so that it can change later.
 DELIVERY_LIMIT = 20
@@ -154,6 +164,19 @@ POLICIES: tuple[Policy, ...] = (
         pattern=r"^(notifications\.events|reporting\.events|agreements\.commands)$",
         apply_to="queues",
         definition={"delivery-limit": DELIVERY_LIMIT},
+    ),
+    Policy(
+        name="kerjasama-dead-letters-max-length",
+        pattern="^(" + "|".join(re.escape(q.dead_letter_queue)
+                                for q in CONSUMER_QUEUES if q.dead_letter_queue) + ")$",
+        apply_to="queues",
+        definition={"max-length": DEAD_LETTER_MAX_LENGTH, "overflow": "reject-publish"},
+    ),
+    Policy(
+        name="kerjasama-external-max-length",
+        pattern="^" + re.escape(EXTERNAL_QUEUE_PREFIX),
+        apply_to="queues",
+        definition={"max-length": EXTERNAL_MAX_LENGTH, "overflow": "drop-head"},
     ),
 )
 

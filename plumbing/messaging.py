@@ -1,9 +1,10 @@
-"""A service's link to RabbitMQ: topology declared, subscribers started, outages waited out.
+"""A service's link to RabbitMQ: topology checked, subscribers started, outages waited out.
 
 :class:`Messaging` starts in the background so that a service whose broker is down at
 start-up still serves HTTP (commands go to the outbox) and reports not ready; once the
-broker answers, it declares the topology and policies, then starts the FastStream broker
-with the service's routers. FastStream's robust connection reconnects by itself later.
+broker answers, it checks that the exchanges and queues the service uses exist (loaded at
+deploy time; the service declares nothing), then starts the FastStream broker with the
+service's routers. FastStream's robust connection reconnects by itself later.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Callable
 from faststream.rabbit import RabbitBroker, RabbitRouter
 
 from plumbing.consumer import create_broker
-from plumbing.topology import declare_all
+from plumbing.errors import TopologyError
+from plumbing.topology import check_topology
 from plumbing.urls import redact
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,12 @@ RouterFactory = Callable[[RabbitBroker], list[RabbitRouter]]
 class Messaging:
     """Owns the FastStream broker of one service process."""
 
-    def __init__(self, amqp_url: str, management_url: str, routers: RouterFactory, *,
+    def __init__(self, amqp_url: str, routers: RouterFactory, *,
+                 uses: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
                  prefetch: int = 32, retry_delay: float = 2.0) -> None:
+        """``uses``: the exchanges and the queues the service needs (checked at start)."""
         self._amqp_url = amqp_url
-        self._management_url = management_url
+        self._exchanges, self._queues = uses
         self.broker = create_broker(amqp_url, prefetch=prefetch)
         for router in routers(self.broker):
             self.broker.include_router(router)
@@ -45,10 +49,15 @@ class Messaging:
     async def _connect(self) -> None:
         while True:
             try:
-                await declare_all(self._amqp_url, self._management_url)
+                await check_topology(self._amqp_url, exchanges=self._exchanges,
+                                     queues=self._queues)
                 await self.broker.start()
             except asyncio.CancelledError:
                 raise
+            except TopologyError as exc:
+                log.error("%s; retrying in %.0fs", exc, self._retry_delay)
+                await asyncio.sleep(self._retry_delay)
+                continue
             except Exception as exc:
                 log.warning("RabbitMQ at %s not usable yet (%r); retrying in %.0fs",
                             redact(self._amqp_url), exc, self._retry_delay)

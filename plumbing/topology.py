@@ -1,4 +1,11 @@
-"""Declare the broker topology of :mod:`contracts.topology` and apply its policies.
+"""The broker topology of :mod:`contracts.topology`: loaded at deploy time, checked at start.
+
+Topology and policies are loaded when a broker is set up, never by a running service
+(DESIGN §3a): in a deployment by the definitions of ``deploy/rabbitmq`` (which also hold
+the users), on a developer's machine by ``./scripts/run`` (the same definitions), in the
+tests by :func:`declare_all`. A service user may neither declare nor bind, so a
+compromised service cannot re-wire queues. At start a service only checks, with
+:func:`check_topology`, that what it uses exists, and names whatever is missing.
 
 Declaring is repeatable: the broker accepts a declaration identical to the existing
 one. A queue declared earlier with other arguments is refused by the broker (it
@@ -14,9 +21,54 @@ import aiormq.exceptions
 
 from contracts import topology as contract
 from plumbing.amqp import connect
-from plumbing.errors import TopologyError
+from plumbing.errors import BrokerUnavailable, TopologyError
 from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
-from plumbing.urls import vhost_of
+from plumbing.urls import redact, vhost_of
+
+LOAD_HINT = ("the topology is loaded at deploy time: import deploy/rabbitmq/definitions.json "
+             "(python -m deploy.rabbitmq.definitions; rabbitmqctl import_definitions), which "
+             "./scripts/run does for a local broker")
+
+
+def uses_queue(queue: str, *publishes_to: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a consumer of ``queue`` needs: the exchanges it publishes to (and the
+    dead-letter exchange), its queue and that queue's dead-letter queue."""
+    dead_letters = contract.queue(queue).dead_letter_queue
+    return ((*publishes_to, contract.DEAD_LETTER_EXCHANGE),
+            (queue, *((dead_letters,) if dead_letters else ())))
+
+
+async def check_topology(amqp_url: str, *, exchanges: tuple[str, ...] = (),
+                         queues: tuple[str, ...] = ()) -> None:
+    """Check (passively: nothing is declared) that ``exchanges`` and ``queues`` exist.
+
+    Raises TopologyError naming every missing one and how to load them, or
+    BrokerUnavailable when the broker cannot be reached.
+    """
+    connection = await connect(amqp_url, attempts=1)
+    missing: list[str] = []
+    try:
+        channel = await connection.channel()
+        for kind, name in [("exchange", e) for e in exchanges] + [("queue", q) for q in queues]:
+            try:
+                if kind == "exchange":
+                    await channel.declare_exchange(name, passive=True)
+                else:
+                    await channel.declare_queue(name, passive=True)
+            except aiormq.exceptions.ChannelNotFoundEntity:
+                missing.append(f"{kind} {name}")
+                channel = await connection.channel()  # the broker closed the channel
+            except aiormq.exceptions.ChannelAccessRefused as exc:
+                missing.append(f"{kind} {name} (access refused: {exc})")
+                channel = await connection.channel()
+        await channel.close()
+    except aiormq.exceptions.AMQPConnectionError as exc:
+        raise BrokerUnavailable(f"RabbitMQ at {redact(amqp_url)}: {exc!r}") from exc
+    finally:
+        await connection.close()
+    if missing:
+        raise TopologyError(f"RabbitMQ vhost {vhost_of(amqp_url)!r} at {redact(amqp_url)} lacks "
+                            f"{', '.join(missing)}; {LOAD_HINT}")
 
 
 async def declare_topology(channel: aio_pika.abc.AbstractChannel) -> None:
@@ -83,7 +135,11 @@ async def apply_policies(management_url: str, vhost: str) -> None:
 
 
 async def declare_all(amqp_url: str, management_url: str) -> None:
-    """Declare the topology on the vhost of ``amqp_url`` and apply the policies there."""
+    """Declare the topology on the vhost of ``amqp_url`` and apply the policies there.
+
+    For setting up a broker (the tests, a private node) as a user with every right; the
+    services never call it.
+    """
     connection = await connect(amqp_url)
     try:
         channel = await connection.channel()

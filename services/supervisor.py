@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -201,16 +202,33 @@ LOCAL_VHOST = "kerjasama"
 
 
 def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
-    """Without ``KERJASAMA_AMQP_URL``: each service as its own least-privilege broker user.
+    """The broker as a deployment has it: topology and policies loaded before any service
+    starts (the services declare nothing), and each service's broker settings.
 
-    Loads ``deploy/rabbitmq/definitions.json`` (vhost ``kerjasama``, one user per service
-    with its development password, the operators' ``kerjasama-admin``) into the local
-    broker through the management API, and returns each service's broker settings.
+    Without ``KERJASAMA_AMQP_URL``: loads ``deploy/rabbitmq/definitions.json`` (vhost
+    ``kerjasama``, one user per service and per example outside system with its
+    development password, the operators' ``kerjasama-admin``) into the local broker
+    through the management API; each service runs as its own least-privilege user, and
+    the agreements service gets the outside systems' command roles. With it: the
+    topology is declared on that URL's vhost (its user needs the rights to do so).
     """
-    if os.environ.get("KERJASAMA_AMQP_URL"):
+    from deploy.rabbitmq.definitions import load_systems, user_roles
+
+    management_url = os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL",
+                                    "http://guest:guest@127.0.0.1:15672")
+    amqp_url = os.environ.get("KERJASAMA_AMQP_URL")
+    if amqp_url:
+        from plumbing.topology import declare_all
+        from plumbing.urls import redact
+
+        try:
+            asyncio.run(declare_all(amqp_url, management_url))
+        except Exception as exc:
+            raise SystemExit(f"supervisor: cannot load the broker topology at "
+                             f"{redact(amqp_url)}: {exc}") from None
+        log(f"broker: topology loaded at {redact(amqp_url)}")
         return {}
-    management = urlsplit(os.environ.get("KERJASAMA_RABBITMQ_MANAGEMENT_URL",
-                                         "http://guest:guest@127.0.0.1:15672"))
+    management = urlsplit(management_url)
     host = management.hostname or "127.0.0.1"
     base = f"{management.scheme}://{host}:{management.port or 15672}"
     definitions = (root / "deploy" / "rabbitmq" / "definitions.json").read_bytes()
@@ -225,12 +243,17 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
     if answer.status_code >= 300:
         raise SystemExit(f"supervisor: the broker refused deploy/rabbitmq/definitions.json: "
                          f"{answer.status_code} {answer.text[:300]}")
-    log(f"broker: vhost {LOCAL_VHOST}, each service as its own user (deploy/rabbitmq)")
-    return {name: {
+    log(f"broker: vhost {LOCAL_VHOST}, each service and each example outside system as its "
+        "own user (deploy/rabbitmq)")
+    brokers = {name: {
         "KERJASAMA_AMQP_URL": f"amqp://kerjasama-{name}:{name}-dev@{host}:5672/{LOCAL_VHOST}",
         "KERJASAMA_RABBITMQ_MANAGEMENT_URL": f"http://kerjasama-{name}:{name}-dev@{host}:"
                                              f"{management.port or 15672}",
     } for name in DEFAULT_PORTS}
+    if not os.environ.get("KERJASAMA_AMQP_USER_ROLES"):
+        brokers["agreements"]["KERJASAMA_AMQP_USER_ROLES"] = json.dumps(
+            user_roles(load_systems(root / "deploy" / "rabbitmq" / "systems.json")))
+    return brokers
 
 
 def main() -> None:

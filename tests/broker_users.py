@@ -24,6 +24,14 @@ from plumbing.urls import with_vhost
 from tests.conftest import AMQP_URL, MANAGEMENT_URL
 
 DEFINITIONS = Path(defs.__file__).parent / "definitions.json"
+SYSTEMS = defs.load_systems()
+"""The outside systems of the committed definitions."""
+KPI_READER = "EXTERNAL_KEMENDAGRI"
+"""An outside system that follows KPI updates (user key in the committed definitions)."""
+KPI_QUEUE = "external.kemendagri.kpi"
+"""Its queue, bound to ``kerjasama.kpi`` with ``kpi.#`` by the definitions."""
+COMMANDER = "EXTERNAL_SIMKOP_DISKUK"
+"""An outside system that sends commands (as ``opd:DISKUK``)."""
 
 
 def with_credentials(url: str, user: str, password: str) -> str:
@@ -40,17 +48,18 @@ class LoadedDefinitions:
 
     vhost: str
     users: dict[str, str]
-    """Test user name by definitions user key (``AGREEMENTS``, ``EXTERNAL``, ...)."""
+    """Test user name by definitions user key (``AGREEMENTS``, ``EXTERNAL_KEMENDAGRI``, ...)."""
     document: dict[str, Any]
 
     def amqp_url(self, key: str) -> str:
         """AMQP URL of the loaded vhost, as the user of ``key`` with its password."""
         url = with_vhost(AMQP_URL, self.vhost)
-        return with_credentials(url, self.users[key], defs.user(key).dev_password)
+        return with_credentials(url, self.users[key], defs.user(key, SYSTEMS).dev_password)
 
     def management_url(self, key: str) -> str:
         """Management API URL as the user of ``key``."""
-        return with_credentials(MANAGEMENT_URL, self.users[key], defs.user(key).dev_password)
+        return with_credentials(MANAGEMENT_URL, self.users[key],
+                                defs.user(key, SYSTEMS).dev_password)
 
 
 def rename(document: dict[str, Any], vhost: str, suffix: str) -> dict[str, Any]:
@@ -77,7 +86,7 @@ async def definitions_loaded(admin: RabbitAdmin) -> AsyncIterator[LoadedDefiniti
     vhost = f"kerjasama-test-{suffix}"
     document = json.loads(DEFINITIONS.read_text())
     renamed = rename(document, vhost, suffix)
-    users = {u.key: f"{u.name}-{suffix}" for u in defs.USERS}
+    users = {u.key: f"{u.name}-{suffix}" for u in defs.users(SYSTEMS)}
     try:
         await admin.request("POST", "/definitions", renamed)
         yield LoadedDefinitions(vhost, users, document)

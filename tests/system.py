@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from plumbing.clock import write_clock_file
+from plumbing.topology import declare_all
 from tests.conftest import DatabaseUrlFactory
 from tests.private_rabbitmq import free_port
 from tests.processes import ROOT, ServiceProcess
@@ -69,9 +70,13 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *,
                       today: date | None = None, **extra_env: str) -> System:
     """The processes (not started) on fresh databases, sharing one clock file.
 
-    ``amqp_url`` and ``management_url`` are one for all, or one per service (each service
-    as its own broker user).
+    ``amqp_url`` and ``management_url`` are one for all (a user with every right: the
+    topology is loaded there first, as a deployment's definitions would), or one per
+    service (each service as its own broker user, on a vhost the definitions were loaded
+    into).
     """
+    if isinstance(amqp_url, str) and isinstance(management_url, str):
+        await declare_all(amqp_url, management_url)
     clock_file = workdir / "clock"
     write_clock_file(clock_file, today)
     agreements_port = free_port()

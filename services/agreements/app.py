@@ -11,10 +11,12 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
 from plumbing.auth import install_auth
 from plumbing.db import Pool, create_pool, ensure_database, migrate, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from plumbing.messaging import Messaging
+from plumbing.topology import uses_queue
 from services.agreements.adapters.relay import OutboxRelay, RelaySettings
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
@@ -68,10 +70,11 @@ async def background(settings: AgreementsSettings, pool: Pool, service: Agreemen
         yield
         return
     messaging = Messaging(
-        settings.amqp_url, settings.rabbitmq_management_url,
+        settings.amqp_url,
         lambda broker: [amqp.build_router(
             broker, service, user_roles=settings.amqp_user_roles,
-            transient_timeout=settings.transient_retry_seconds)])
+            transient_timeout=settings.transient_retry_seconds)],
+        uses=uses_queue(AGREEMENTS_COMMANDS, EVENTS_EXCHANGE))
     links["messaging"] = messaging
     relay = OutboxRelay(settings.agreements_database_url, settings.amqp_url, RelaySettings(
         batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds))

@@ -34,5 +34,6 @@ class AgreementsSettings(BaseServiceSettings):
                                            "before it is requeued.")
     amqp_user_roles: dict[str, list[str]] = Field(
         default_factory=dict, description="Roles of the broker users that may send commands "
-        "over AMQP, as JSON, e.g. {\"kerjasama-external\": [\"opd:DISKUK\"]}; a user not "
-        "named here may send none.")
+        "over AMQP, as JSON, e.g. {\"kerjasama-external-simkop-diskuk\": [\"opd:DISKUK\"]} "
+        "(python -m deploy.rabbitmq.definitions --user-roles prints it); a user not named "
+        "here may send none.")

@@ -11,7 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
-from contracts.topology import REPORTING_EVENTS
+from contracts.topology import KPI_EXCHANGE, REPORTING_EVENTS
 from plumbing.agreements_client import AgreementsClient
 from plumbing.auth import install_auth
 from plumbing.consumer import QueueConsumer, create_broker
@@ -19,7 +19,7 @@ from plumbing.db import Conn, Pool, create_pool, ensure_database, rollback_only_
 from plumbing.http import health_router, install_problem_handlers
 from plumbing.parked_routes import parked_router
 from plumbing.parking import Parking
-from plumbing.topology import declare_all
+from plumbing.topology import check_topology, uses_queue
 
 from . import metrics
 from .adapters import generations
@@ -73,9 +73,11 @@ class Reporting:
         return self._pool
 
     async def start(self, *, consume: bool = True) -> None:
-        """Open the database, declare the topology, start relay, refresher and consumer."""
+        """Open the database, check the topology, start relay, refresher and consumer."""
         settings = self.settings
-        await declare_all(settings.amqp_url, settings.rabbitmq_management_url)
+        exchanges, queues = uses_queue(REPORTING_EVENTS, KPI_EXCHANGE)
+        await check_topology(settings.amqp_url, exchanges=exchanges,
+                             queues=queues if consume else ())
         self._pool = await open_database(settings)
         rules = Rules(settings.sleeping_after_days, settings.expiring_within_days)
         self.service = ReportingService(self._pool, Projection(rules), self.agreements.missing)

@@ -44,7 +44,7 @@ from hypothesis.stateful import (
 
 from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
-from tests.broker_users import LoadedDefinitions
+from tests.broker_users import KPI_READER, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
 from tests.e2e.conftest import running_system
 from tests.model.checks import World
@@ -306,7 +306,7 @@ async def test_the_system_agrees_with_a_model_of_it(
     # shrinking two minutes (Hypothesis' default is five) unless the profile is slow
     monkeypatch.setattr(engine, "MAX_SHRINKING_SECONDS", 600 if SLOW else 120)
     kpis = KpiSubscriber()
-    await kpis.start(broker.amqp_url("EXTERNAL"))
+    await kpis.start(broker.amqp_url(KPI_READER))
     async with RabbitAdmin(broker.management_url("ADMIN")) as admin:
         world = World(system, admin, broker.vhost, asyncio.get_running_loop(), TODAY, kpis)
         Model.world = world

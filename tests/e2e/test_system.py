@@ -20,7 +20,7 @@ import pytest
 
 from plumbing.amqp import connect
 from tests.auth import auth_headers
-from tests.broker_users import LoadedDefinitions
+from tests.broker_users import KPI_QUEUE, KPI_READER, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
 from tests.e2e.conftest import running_system
 from tests.processes import ROOT
@@ -46,16 +46,17 @@ def run_demo(system: System) -> subprocess.CompletedProcess[str]:
 
 async def kpi_listener(url: str) -> tuple[aio_pika.abc.AbstractRobustConnection,
                                          list[dict[str, Any]]]:
-    """A reporting consumer as an outside system: its own queue, its own broker user."""
+    """A reporting consumer as an outside system: its own broker user reading its own queue
+    (declared and bound by the broker definitions), keeping realization 2021."""
     connection = await connect(url)
     channel = await connection.channel()
-    queue = await channel.declare_queue("external.e2e.kpi", auto_delete=True)
-    await queue.bind("kerjasama.kpi", "kpi.realization.2021.#")
+    queue = await channel.get_queue(KPI_QUEUE, ensure=False)
     received: list[dict[str, Any]] = []
 
     async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
         async with message.process():
-            received.append(json.loads(message.body))
+            if str(message.routing_key).startswith("kpi.realization.2021."):
+                received.append(json.loads(message.body))
 
     await queue.consume(on_message)
     return connection, received
@@ -67,7 +68,7 @@ def figure(items: list[dict[str, Any]], indicator: str, scope: str = "province")
 
 async def test_the_demo_runs_through_the_whole_system(
         system: System, broker: LoadedDefinitions, tmp_path: Path) -> None:
-    connection, kpi_messages = await kpi_listener(broker.amqp_url("EXTERNAL"))
+    connection, kpi_messages = await kpi_listener(broker.amqp_url(KPI_READER))
     first = await asyncio.to_thread(run_demo, system)
     assert first.returncode == 0, first.stderr
     assert "demo: 28 agreements, 2 work programs, 187 commands (187 new)" in first.stdout

@@ -1,4 +1,5 @@
-"""The topology of contracts.topology, declared on the real broker, read back over HTTP."""
+"""The topology of contracts.topology, declared on the real broker, read back over HTTP;
+and the check a service makes at start instead of declaring it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from contracts import topology as contract
 from plumbing.amqp import connect
 from plumbing.errors import BrokerUnavailable, TopologyError
 from plumbing.rabbitadmin import RabbitAdmin
-from plumbing.topology import apply_policies, declare_all, declare_topology, policy_body
+from plumbing.topology import (
+    apply_policies,
+    check_topology,
+    declare_all,
+    declare_topology,
+    policy_body,
+    uses_queue,
+)
 from plumbing.urls import with_vhost
 from tests.conftest import AMQP_URL, VhostFactory
 
@@ -70,18 +78,19 @@ async def test_policies_are_applied_and_take_effect(
         assert policies[policy.name]["definition"] == policy.definition
         assert policies[policy.name]["apply-to"] == policy_body(policy, version)["apply-to"]
 
-    # The policy reaches the consumer queues, and only them.
+    # The delivery limit reaches the consumer queues, the length limit their dead letters.
     effective: dict[str, object] = {}
     for _ in range(50):
         for q in contract.QUEUES:
             info = await rabbit_admin.get_queue(fresh_vhost, q.name)
             assert info is not None
             effective[q.name] = info.get("effective_policy_definition") or {}
-        if all(effective[q.name] for q in contract.CONSUMER_QUEUES):
+        if all(effective[q.name] for q in contract.QUEUES):
             break
         await asyncio.sleep(0.2)
     for q in contract.QUEUES:
-        expected = {"delivery-limit": contract.DELIVERY_LIMIT} if q.dead_letter_queue else {}
+        expected = ({"delivery-limit": contract.DELIVERY_LIMIT} if q.dead_letter_queue else
+                    {"max-length": contract.DEAD_LETTER_MAX_LENGTH, "overflow": "reject-publish"})
         assert effective[q.name] == expected, q.name
 
 
@@ -107,3 +116,23 @@ def test_queue_type_policies_fall_back_to_queues_before_rabbitmq_3_12() -> None:
 async def test_unreachable_management_api_is_a_clear_error() -> None:
     with pytest.raises(BrokerUnavailable, match=r"management API at http://127\.0\.0\.1:1 "):
         await apply_policies("http://guest:hunter2@127.0.0.1:1", "/")
+
+
+async def test_the_check_at_start_names_everything_missing_and_declares_nothing(
+    fresh_vhost: str, rabbit_admin: RabbitAdmin
+) -> None:
+    url = with_vhost(AMQP_URL, fresh_vhost)
+    exchanges, queues = uses_queue(contract.REPORTING_EVENTS, contract.KPI_EXCHANGE)
+    with pytest.raises(TopologyError) as missing:
+        await check_topology(url, exchanges=exchanges, queues=queues)
+    for name in ("exchange kerjasama.kpi", "exchange kerjasama.dlx", "queue reporting.events",
+                 "queue reporting.events.dlq", "deploy/rabbitmq/definitions.json"):
+        assert name in str(missing.value)
+    assert await rabbit_admin.list_queues(fresh_vhost) == []
+
+    connection = await connect(url)
+    try:
+        await declare_topology(await connection.channel())
+    finally:
+        await connection.close()
+    await check_topology(url, exchanges=exchanges, queues=queues)

@@ -14,6 +14,7 @@ import aio_pika
 import aio_pika.abc
 
 from plumbing.amqp import connect
+from tests.broker_users import KPI_QUEUE
 from tests.model.oracle import Key
 
 COMPARED = ("numerator", "denominator", "value", "target", "achievement", "revision",
@@ -31,8 +32,7 @@ class KpiSubscriber:
     async def start(self, amqp_url: str) -> None:
         self._connection = await connect(amqp_url)
         channel = await self._connection.channel()
-        queue = await channel.declare_queue("external.model.kpi", auto_delete=True)
-        await queue.bind("kerjasama.kpi", "kpi.#")
+        queue = await channel.get_queue(KPI_QUEUE, ensure=False)  # from the definitions
         await queue.consume(self._received)
 
     async def stop(self) -> None:

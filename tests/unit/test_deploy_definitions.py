@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,11 +27,13 @@ def test_the_definitions_hold_exactly_the_topology_of_the_contracts() -> None:
     assert document["vhosts"] == [{"name": "kerjasama"}]
     assert {(e["name"], e["type"], e["durable"]) for e in document["exchanges"]} == {
         (e.name, e.type, True) for e in topology.EXCHANGES}
-    assert {q["name"]: q["arguments"] for q in document["queues"]} == {
-        q.name: q.arguments for q in topology.QUEUES}
+    services = {q["name"]: q["arguments"] for q in document["queues"]
+                if not str(q["name"]).startswith(topology.EXTERNAL_QUEUE_PREFIX)}
+    assert services == {q.name: q.arguments for q in topology.QUEUES}
     assert all(q["durable"] and q["arguments"]["x-queue-type"] == "quorum"  # type: ignore[index]
                for q in document["queues"])
-    assert {(b["source"], b["destination"], b["routing_key"]) for b in document["bindings"]} == {
+    assert {(b["source"], b["destination"], b["routing_key"]) for b in document["bindings"]
+            if b["destination"] in services} == {
         (b.exchange, q.name, b.routing_key) for q in topology.QUEUES for b in q.bindings}
     policies = {p["name"]: p for p in document["policies"]}
     assert set(policies) == {p.name for p in topology.POLICIES}
@@ -59,22 +63,50 @@ def _permission(user: str, kind: str) -> str:
     return entry[kind]
 
 
+DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+KEMENDAGRI = "kerjasama-external-kemendagri"
+DISKUK = "kerjasama-external-simkop-diskuk"
+
+
 @pytest.mark.parametrize(("user", "kind", "name", "allowed"), [
-    ("kerjasama-external", "write", "kerjasama.commands", True),
-    ("kerjasama-external", "write", "kerjasama.events", False),
-    ("kerjasama-external", "write", "kerjasama.kpi", False),
-    ("kerjasama-external", "write", "amq.default", False),
-    ("kerjasama-external", "read", "kerjasama.events", True),
-    ("kerjasama-external", "read", "kerjasama.kpi", True),
-    ("kerjasama-external", "read", "agreements.commands", False),
-    ("kerjasama-external", "configure", "external.bappeda.events", True),
-    ("kerjasama-external", "configure", "reporting.events", False),
-    ("kerjasama-external", "configure", "kerjasama.events", False),
+    (KEMENDAGRI, "write", "kerjasama.commands", True),
+    (KEMENDAGRI, "write", "kerjasama.events", False),
+    (KEMENDAGRI, "write", "kerjasama.kpi", False),
+    (KEMENDAGRI, "write", "kerjasama.dlx", False),
+    (KEMENDAGRI, "write", "amq.default", False),
+    (KEMENDAGRI, "write", "external.kemendagri.kpi", False),  # binding it: no
+    (KEMENDAGRI, "write", "amq.gen-abc", False),
+    # no exchange is readable, so it binds nothing: no queue and no exchange to an exchange
+    (KEMENDAGRI, "read", "kerjasama.events", False),
+    (KEMENDAGRI, "read", "kerjasama.kpi", False),
+    (KEMENDAGRI, "read", "kerjasama.commands", False),
+    (KEMENDAGRI, "read", "external.kemendagri.kpi", True),
+    (KEMENDAGRI, "read", "external.kemendagri.events", True),
+    (KEMENDAGRI, "read", "external.simkop-diskuk.events", False),  # another system's
+    (KEMENDAGRI, "read", "external.kemendagri", False),
+    (KEMENDAGRI, "read", "agreements.commands", False),
+    (KEMENDAGRI, "read", "amq.gen-abc", True),
+    (KEMENDAGRI, "configure", "amq.gen-abc", True),  # broker-named reply queues
+    (KEMENDAGRI, "configure", "external.kemendagri.kpi", False),
+    (KEMENDAGRI, "configure", "reporting.events", False),
+    (KEMENDAGRI, "configure", "kerjasama.events", False),
+    (DISKUK, "read", "external.simkop-diskuk.events", True),
+    (DISKUK, "read", "external.kemendagri.kpi", False),
     ("kerjasama-agreements", "write", "kerjasama.events", True),
+    ("kerjasama-agreements", "write", "amq.default", True),  # replies to amq.gen-*
     ("kerjasama-agreements", "write", "kerjasama.kpi", False),
+    ("kerjasama-agreements", "write", "agreements.commands", False),
+    ("kerjasama-agreements", "read", "agreements.commands", True),
+    ("kerjasama-agreements", "read", "kerjasama.dlx", False),
     ("kerjasama-reporting", "write", "kerjasama.kpi", True),
     ("kerjasama-reporting", "write", "kerjasama.events", False),
+    ("kerjasama-reporting", "write", "reporting.events", False),
+    ("kerjasama-reporting", "read", "kerjasama.events", False),
     ("kerjasama-notifications", "write", "kerjasama.events", False),
+    ("kerjasama-notifications", "write", "kerjasama.dlx", True),
+    ("kerjasama-notifications", "write", "reporting.events", False),
+    ("kerjasama-notifications", "write", "agreements.commands", False),
+    ("kerjasama-notifications", "read", "kerjasama.dlx", False),
     ("kerjasama-notifications", "read", "reporting.events", False),
     ("kerjasama-notifications", "read", "notifications.events", True),
 ])
@@ -83,12 +115,86 @@ def test_permissions_name_what_each_user_may_touch(user: str, kind: str, name: s
     assert bool(re.fullmatch(_permission(user, kind), name)) is allowed
 
 
+@pytest.mark.parametrize("user", ["kerjasama-agreements", "kerjasama-notifications",
+                                  "kerjasama-reporting"])
+def test_a_service_user_configures_nothing_and_reads_no_exchange(user: str) -> None:
+    assert _permission(user, "configure") == "^$"
+    for exchange in topology.EXCHANGES:
+        assert not re.fullmatch(_permission(user, "read"), exchange.name)
+
+
 def test_only_the_operator_user_administers_the_broker() -> None:
     document: dict[str, list[dict[str, str]]] = committed()  # type: ignore[assignment]
     tags = {u["name"]: u["tags"] for u in document["users"]}
     assert tags.pop("kerjasama-admin") == "administrator,impersonator"  # keeps user_id on requeue
-    assert tags.pop("kerjasama-external") == ""
-    assert set(tags.values()) == {"policymaker"}  # the services PUT their policies at start
+    assert set(tags.values()) == {""}  # no policymaker: policies come with the definitions
+
+
+def test_each_outside_system_is_its_own_user_with_its_own_queues() -> None:
+    document: dict[str, list[dict[str, Any]]] = committed()  # type: ignore[assignment]
+    systems = defs.load_systems()
+    assert {s.user for s in systems} <= {u["name"] for u in document["users"]}
+    queues = {q["name"] for q in document["queues"]}
+    for system in systems:
+        for purpose, bindings in system.queues.items():
+            assert system.queue(purpose) in queues
+            assert {(b["source"], b["routing_key"]) for b in document["bindings"]
+                    if b["destination"] == system.queue(purpose)} == {
+                (b.exchange, b.routing_key) for b in bindings}
+    assert all(b["destination_type"] == "queue" for b in document["bindings"])
+    assert defs.user_roles(systems) == {DISKUK: ["opd:DISKUK"]}
+
+
+def test_every_dead_letter_and_outside_queue_is_bounded_by_a_policy() -> None:
+    document: dict[str, list[dict[str, Any]]] = committed()  # type: ignore[assignment]
+    for queue in document["queues"]:
+        name = queue["name"]
+        matching = [p for p in document["policies"] if re.fullmatch(p["pattern"], name)
+                    or (p["pattern"].startswith("^") and not p["pattern"].endswith("$")
+                        and re.match(p["pattern"], name))]
+        assert len(matching) <= 1, f"{name}: more than one policy applies"
+        if name.endswith(".dlq"):
+            assert matching[0]["definition"]["overflow"] == "reject-publish"  # never dropped
+            assert matching[0]["definition"]["max-length"] > 0
+        if name.startswith("external."):
+            assert matching[0]["definition"]["overflow"] == "drop-head"  # never stalls a relay
+            assert matching[0]["definition"]["max-length"] > 0
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ({"name": "Bad Name"}, "name"),
+    ({"name": "a", "roles": ["root"]}, "roles"),
+    ({"name": "a", "queues": {"x": [{"exchange": "kerjasama.commands",
+                                     "routing_key": "agreement.sign"}]}}, "queues.x"),
+    ({"name": "a", "queues": {"x": [{"exchange": "kerjasama.dlx",
+                                     "routing_key": "reporting.events.dlq"}]}}, "queues.x"),
+    ({"name": "a", "queues": {"a.b": [{"exchange": "kerjasama.kpi",
+                                       "routing_key": "kpi.#"}]}}, "a purpose"),
+    ({"name": "a", "extra": 1}, "unknown field"),
+])
+def test_a_bad_systems_file_is_refused_naming_the_entry(
+        tmp_path: Path, entry: dict[str, Any], message: str) -> None:
+    path = tmp_path / "systems.json"
+    path.write_text(json.dumps({"systems": [entry]}))
+    with pytest.raises(defs.SystemsError, match=message):
+        defs.load_systems(path)
+
+
+def test_a_deployment_names_its_systems_and_gets_their_users_and_roles(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "systems.json"
+    path.write_text(json.dumps({"systems": [{
+        "name": "bekasi", "roles": ["system:bekasi"],
+        "queues": {"signed": [{"exchange": "kerjasama.events",
+                               "routing_key": "agreement.signed"}]}}]}))
+    env = {f"KERJASAMA_RABBITMQ_PASSWORD_{k}": "x" * 20 for k in
+           ("AGREEMENTS", "NOTIFICATIONS", "REPORTING", "ADMIN", "EXTERNAL_BEKASI")}
+    document = defs.build(defs.passwords_from_env(defs.load_systems(path), env),
+                          systems=defs.load_systems(path))
+    assert "kerjasama-external-bekasi" in {u["name"] for u in document["users"]}
+    assert "external.bekasi.signed" in {q["name"] for q in document["queues"]}
+    assert defs.main(["--systems", str(path), "--user-roles"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"kerjasama-external-bekasi": ["system:bekasi"]}
 
 
 def test_password_hashes_are_rabbitmq_sha256_and_real_passwords_come_from_the_environment(
@@ -96,11 +202,13 @@ def test_password_hashes_are_rabbitmq_sha256_and_real_passwords_come_from_the_en
     hashed = defs.password_hash("rahasia")
     assert defs.check_password("rahasia", hashed)
     assert not defs.check_password("rahasia2", hashed)
-    env = {f"KERJASAMA_RABBITMQ_PASSWORD_{u.key}": f"pw-{u.key}" for u in defs.USERS}
-    document = defs.build(defs.passwords_from_env(env))
-    for user, entry in zip(defs.USERS, document["users"], strict=True):
+    systems = defs.load_systems()
+    everyone = defs.users(systems)
+    env = {f"KERJASAMA_RABBITMQ_PASSWORD_{u.key}": f"pw-{u.key}" for u in everyone}
+    document = defs.build(defs.passwords_from_env(systems, env), systems=systems)
+    for user, entry in zip(everyone, document["users"], strict=True):
         assert defs.check_password(f"pw-{user.key}", entry["password_hash"])
         assert not defs.check_password(user.dev_password, entry["password_hash"])
-    del env["KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL"]
-    with pytest.raises(SystemExit, match="KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL"):
-        defs.passwords_from_env(env)
+    del env["KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL_KEMENDAGRI"]
+    with pytest.raises(SystemExit, match="KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL_KEMENDAGRI"):
+        defs.passwords_from_env(systems, env)

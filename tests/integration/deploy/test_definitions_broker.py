@@ -1,8 +1,10 @@
 """The broker definitions on the real broker: they load, and each user may do only its part.
 
-Outside systems may send commands and follow events and KPI updates through queues of
-their own, and may not publish events; each service user may do what its service does
-(declare the topology, publish where it publishes, consume its own queue) and no more.
+Outside systems may send commands and follow events and KPI updates through the queues
+the definitions give them, and may not publish events, bind anything or read another
+system's queue; each service user may do what its service does (check its topology,
+publish where it publishes, consume its own queue) and no more: it declares, binds and
+sets policies on nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import aiormq.exceptions
 import pytest
 
 from contracts import topology
-from plumbing.rabbitadmin import RabbitAdmin
-from plumbing.topology import declare_all
+from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
+from plumbing.topology import check_topology, uses_queue
+from tests.broker_users import COMMANDER, KPI_QUEUE, KPI_READER
 from tests.integration.deploy.conftest import LoadedDefinitions
 
 REFUSED = (aiormq.exceptions.ChannelAccessRefused,)
@@ -69,14 +72,17 @@ async def test_definitions_load_into_the_broker_as_the_topology(
         assert exchanges[exchange.name]["type"] == exchange.type
         assert exchanges[exchange.name]["durable"] is True
     queues = {q["name"]: q for q in await rabbit_admin.list_queues(vhost)}
-    assert set(queues) == {q.name for q in topology.QUEUES}
+    assert set(queues) == {q["name"] for q in loaded_definitions.document["queues"]}
+    assert {q.name for q in topology.QUEUES} <= set(queues)
     for queue in topology.QUEUES:
         assert queues[queue.name]["type"] == "quorum"
         assert queues[queue.name]["arguments"] == queue.arguments
     bindings = {(b["source"], b["destination"], b["routing_key"])
                 for b in await rabbit_admin.list_bindings(vhost) if b["source"]}
-    assert bindings == {(b.exchange, q.name, b.routing_key)
-                        for q in topology.QUEUES for b in q.bindings}
+    assert bindings == {(b["source"], b["destination"], b["routing_key"])
+                        for b in loaded_definitions.document["bindings"]}
+    assert {(b.exchange, q.name, b.routing_key)
+            for q in topology.QUEUES for b in q.bindings} <= bindings
     policies = {p["name"]: p for p in await rabbit_admin.list_policies(vhost)}
     assert set(policies) == {p.name for p in topology.POLICIES}
     for policy in topology.POLICIES:
@@ -91,26 +97,59 @@ async def test_definitions_load_into_the_broker_as_the_topology(
         await asyncio.sleep(0.1)
     for queue in topology.QUEUES:
         expected = ({"delivery-limit": topology.DELIVERY_LIMIT}
-                    if queue in topology.CONSUMER_QUEUES else {})
+                    if queue in topology.CONSUMER_QUEUES else
+                    {"max-length": topology.DEAD_LETTER_MAX_LENGTH, "overflow": "reject-publish"})
         assert effective[queue.name] == expected, queue.name
+    for _ in range(100):
+        info = await rabbit_admin.get_queue(vhost, KPI_QUEUE) or {}
+        if info.get("effective_policy_definition"):
+            break
+        await asyncio.sleep(0.1)
+    assert info["effective_policy_definition"] == {
+        "max-length": topology.EXTERNAL_MAX_LENGTH, "overflow": "drop-head"}
 
 
-@pytest.mark.parametrize("key", ["AGREEMENTS", "NOTIFICATIONS", "REPORTING"])
-async def test_each_service_user_may_declare_the_topology_and_apply_policies_at_start(
-    loaded_definitions: LoadedDefinitions, key: str
+@pytest.mark.parametrize(("key", "queue", "publishes"), [
+    ("AGREEMENTS", topology.AGREEMENTS_COMMANDS, (topology.EVENTS_EXCHANGE,)),
+    ("NOTIFICATIONS", topology.NOTIFICATIONS_EVENTS, ()),
+    ("REPORTING", topology.REPORTING_EVENTS, (topology.KPI_EXCHANGE,))])
+async def test_each_service_user_checks_its_topology_and_may_change_none_of_it(
+    loaded_definitions: LoadedDefinitions, connect_as: object, key: str, queue: str,
+    publishes: tuple[str, ...]
 ) -> None:
-    await declare_all(loaded_definitions.amqp_url(key), loaded_definitions.management_url(key))
+    exchanges, queues = uses_queue(queue, *publishes)
+    await check_topology(loaded_definitions.amqp_url(key), exchanges=exchanges, queues=queues)
+    connection = await connect_as(key)  # type: ignore[operator]
+    channel = await connection.channel()
+    await _refused(channel.declare_queue("anything", durable=True))
+    channel = await connection.channel()
+    await _refused(channel.declare_exchange("anything", aio_pika.ExchangeType.TOPIC))
+    channel = await connection.channel()
+    await _refused(channel.declare_queue(queue, durable=True, arguments=dict(
+        topology.queue(queue).arguments)))  # not even its own, as it is
+    for victim in (topology.REPORTING_EVENTS, topology.AGREEMENTS_COMMANDS,
+                   topology.NOTIFICATIONS_EVENTS, queue):  # cross-wiring, or its own
+        channel = await connection.channel()
+        target = await channel.get_queue(victim, ensure=False)
+        await _refused(target.bind(topology.DEAD_LETTER_EXCHANGE, "anything"))
+        channel = await connection.channel()
+        target = await channel.get_queue(victim, ensure=False)
+        await _refused(target.bind(topology.EVENTS_EXCHANGE, "agreement.#"))
+    channel = await connection.channel()
+    dlx = await channel.get_exchange(topology.DEAD_LETTER_EXCHANGE, ensure=False)
+    await _refused(dlx.bind(topology.EVENTS_EXCHANGE, "#"))
+    with pytest.raises(ManagementApiError) as refused:
+        async with RabbitAdmin(loaded_definitions.management_url(key)) as admin:
+            await admin.put_policy(loaded_definitions.vhost, "mine", {
+                "pattern": ".*", "definition": {"max-length": 1}, "apply-to": "queues"})
+    assert refused.value.status in (401, 403)
 
 
 async def test_outside_system_sends_commands_and_follows_events_and_kpis_in_its_own_queue(
     loaded_definitions: LoadedDefinitions, connect_as: object
 ) -> None:
-    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    external = await connect_as(KPI_READER)  # type: ignore[operator]
     channel = await external.channel()
-    own = await channel.declare_queue("external.bappeda-kab.events", durable=True,
-                                      arguments={"x-queue-type": "quorum"})
-    await own.bind(topology.EVENTS_EXCHANGE, "agreement.signed")
-    await own.bind(topology.KPI_EXCHANGE, "kpi.realization.#")
     replies = await channel.declare_queue("", exclusive=True)  # amq.gen-...: for reply_to
     assert replies.name.startswith("amq.gen-")
 
@@ -123,9 +162,29 @@ async def test_outside_system_sends_commands_and_follows_events_and_kpis_in_its_
     await _publish(await connect_as("REPORTING"), topology.KPI_EXCHANGE,
                    "kpi.realization.2021.province")
     await _publish(await connect_as("AGREEMENTS"), "", replies.name)  # the command's reply
-    keys = {(await _get(channel, own.name)).routing_key for _ in range(2)}
-    assert keys == {"agreement.signed", "kpi.realization.2021.province"}
+    assert (await _get(channel, KPI_QUEUE)).routing_key == "kpi.realization.2021.province"
+    assert (await _get(channel, "external.kemendagri.events")).routing_key == "agreement.signed"
     assert (await _get(channel, replies.name)).routing_key == replies.name
+    commander = await (await connect_as(COMMANDER)).channel()  # type: ignore[operator]
+    assert (await _get(commander, "external.simkop-diskuk.events")).routing_key == (
+        "agreement.signed")
+
+
+async def test_outside_system_may_use_direct_reply_to(connect_as: object) -> None:
+    external = await connect_as(KPI_READER)  # type: ignore[operator]
+    channel = await external.channel(publisher_confirms=False)
+    pseudo = await channel.get_queue("amq.rabbitmq.reply-to", ensure=False)
+
+    async def ignore(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        return None
+
+    await pseudo.consume(ignore, no_ack=True)
+    exchange = await channel.get_exchange(topology.COMMANDS_EXCHANGE, ensure=False)
+    await exchange.publish(aio_pika.Message(b"{}", reply_to="amq.rabbitmq.reply-to"),
+                           "agreement.sign")
+    agreements = await (await connect_as("AGREEMENTS")).channel()  # type: ignore[operator]
+    command = await _get(agreements, topology.AGREEMENTS_COMMANDS)
+    assert str(command.reply_to).startswith("amq.rabbitmq.reply-to.")
 
 
 async def _get(channel: aio_pika.abc.AbstractChannel,
@@ -148,24 +207,38 @@ async def _get(channel: aio_pika.abc.AbstractChannel,
 async def test_outside_system_may_not_publish_events_kpis_or_dead_letters(
     connect_as: object, exchange: str, routing_key: str
 ) -> None:
-    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    external = await connect_as(COMMANDER)  # type: ignore[operator]
     await _refused(_publish(external, exchange, routing_key))
 
 
-async def test_outside_system_may_not_read_or_tap_the_services_queues(
+async def test_outside_system_may_not_read_tap_bind_or_cross_wire(
     connect_as: object
 ) -> None:
-    external = await connect_as("EXTERNAL")  # type: ignore[operator]
+    external = await connect_as(KPI_READER)  # type: ignore[operator]
     await _refused(_consume(external, topology.AGREEMENTS_COMMANDS))
     await _refused(_consume(external, topology.REPORTING_EVENTS))
+    await _refused(_consume(external, "reporting.events.dlq"))
+    await _refused(_consume(external, "external.simkop-diskuk.events"))  # another system's
     channel = await external.channel()
     await _refused(channel.declare_queue("reporting.events.copy", durable=True))
     channel = await external.channel()
-    own = await channel.declare_queue("external.tap", durable=True)
-    await _refused(own.bind(topology.DEAD_LETTER_EXCHANGE, "reporting.events.dlq"))
+    await _refused(channel.declare_queue("external.kemendagri.more", durable=True))
     channel = await external.channel()
-    own = await channel.get_queue("external.tap", ensure=False)
-    await _refused(own.bind(topology.COMMANDS_EXCHANGE, "agreement.sign"))
+    await _refused(channel.declare_exchange("external.kemendagri.x",
+                                            aio_pika.ExchangeType.FANOUT))
+    for source, key in ((topology.EVENTS_EXCHANGE, "#"), (topology.KPI_EXCHANGE, "#"),
+                        (topology.DEAD_LETTER_EXCHANGE, "reporting.events.dlq")):
+        channel = await external.channel()
+        own = await channel.get_queue(KPI_QUEUE, ensure=False)
+        await _refused(own.bind(source, key))
+        channel = await external.channel()
+        reply = await channel.declare_queue("", exclusive=True)
+        await _refused(reply.bind(source, key))
+    # no exchange-to-exchange binding: events (or KPIs) into the commands exchange
+    for source in (topology.EVENTS_EXCHANGE, topology.KPI_EXCHANGE):
+        channel = await external.channel()
+        commands = await channel.get_exchange(topology.COMMANDS_EXCHANGE, ensure=False)
+        await _refused(commands.bind(source, "#"))
 
 
 async def _consume(connection: aio_pika.abc.AbstractConnection, queue: str) -> None:

@@ -1,4 +1,5 @@
-"""``python -m services.notifications`` runs on a fresh broker: it declares the topology."""
+"""``python -m services.notifications`` as a process: it checks the broker topology at start
+(loaded at deploy time; it declares nothing) and names what is missing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.topology import declare_all
 from plumbing.urls import with_vhost
 from tests.auth import auth_headers
 from tests.conftest import AMQP_URL
@@ -17,11 +19,37 @@ from tests.conftest import AMQP_URL
 from .conftest import eventually, free_port
 
 
-async def test_the_service_process_starts_on_an_empty_vhost_and_is_ready(
+async def test_on_an_empty_vhost_the_service_names_what_is_missing_and_declares_nothing(
         rabbit_vhost_factory: Callable[[], Awaitable[str]], rabbit_admin: RabbitAdmin,
         rabbitmq_management_url: str,
         database_url_factory: Callable[[str], Awaitable[str]]) -> None:
     vhost = await rabbit_vhost_factory()
+    env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
+           "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
+           "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("process"),
+           "KERJASAMA_NOTIFICATIONS_PORT": str(free_port()), "KERJASAMA_LOG_LEVEL": "WARNING"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.notifications", env=env,
+        stderr=asyncio.subprocess.PIPE)
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    said = stderr.decode()
+    assert process.returncode != 0
+    for missing in ("exchange kerjasama.dlx", "queue notifications.events",
+                    "queue notifications.events.dlq", "deploy/rabbitmq"):
+        assert missing in said, said
+    assert await rabbit_admin.list_queues(vhost) == []
+
+
+async def test_the_service_process_starts_on_a_loaded_vhost_and_is_ready(
+        rabbit_vhost_factory: Callable[[], Awaitable[str]], rabbit_admin: RabbitAdmin,
+        rabbitmq_management_url: str,
+        database_url_factory: Callable[[str], Awaitable[str]]) -> None:
+    vhost = await rabbit_vhost_factory()
+    await declare_all(with_vhost(AMQP_URL, vhost), rabbitmq_management_url)
     port = free_port()
     env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
            "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
