@@ -4,7 +4,9 @@ uvicorn's httptools protocol reads a request head of any size into memory before
 application sees it (h11's cap answers a bare 400). :func:`capped_protocol` is that
 protocol with a cap: bytes are counted as they arrive while the head is incomplete, and a
 complete head is measured exactly, so a head above ``max_bytes`` is answered with a 431
-problem and the connection closed after at most one more network read. The cap is
+problem after at most one more network read. What the client still sends is read and
+thrown away (up to DRAIN_BYTES, within DRAIN_SECONDS) before the connection is closed, so
+a client that writes its whole request before reading sees the answer. The cap is
 ``KERJASAMA_MAX_HEADER_BYTES`` (:class:`plumbing.limits.LimitsSettings`).
 """
 
@@ -17,6 +19,8 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+DRAIN_BYTES = 8 * 1024 * 1024
+DRAIN_SECONDS = 5.0
 TITLE = "Request Header Fields Too Large"  # RFC 6585 §5
 
 
@@ -41,8 +45,14 @@ def capped_protocol(max_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> type[asyncio.P
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._in_head, self._head_bytes, self._too_large = True, 0, False
+            self._draining: int | None = None
 
         def data_received(self, data: bytes) -> None:
+            if self._draining is not None:  # answered: read the rest and throw it away
+                self._draining -= len(data)
+                if self._draining <= 0:
+                    self.transport.close()
+                return
             started_in_head = self._in_head
             super().data_received(data)
             if started_in_head and self._in_head and not self.transport.is_closing():
@@ -75,6 +85,7 @@ def capped_protocol(max_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> type[asyncio.P
         def _refuse(self) -> None:
             self.logger.warning("Request head larger than %d bytes refused.", max_bytes)
             self.transport.write(head_too_large(max_bytes))
-            self.transport.close()
+            self._draining = DRAIN_BYTES
+            self.loop.call_later(DRAIN_SECONDS, self.transport.close)
 
     return CappedHttpToolsProtocol

@@ -64,6 +64,17 @@ async def test_a_megabyte_bearer_header_is_refused_before_it_is_read_whole(serve
     writer.close()
 
 
+async def test_a_client_that_writes_its_whole_head_before_reading_sees_the_431(
+        server: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    writer.write(b"GET /who HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + b"A" * int(1.3 * MiB)
+                 + b"\r\n\r\n")
+    await writer.drain()  # the server reads the rest and throws it away before closing
+    status, _, body = await answer_of(reader)
+    assert status == 431 and json.loads(body)["title"] == "Request Header Fields Too Large"
+    writer.close()
+
+
 async def test_a_head_over_the_cap_in_one_piece_is_a_431_and_one_under_it_is_served(
         server: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", server)
