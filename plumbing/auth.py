@@ -154,11 +154,14 @@ class Authenticator:
     def _candidates(self, token: str) -> list[tuple[Any, str, TrustedKey | None]]:
         if isinstance(self._keys, bytes):
             return [(self._keys, "HS256", None)]
-        kid = jwt.get_unverified_header(token).get("kid")
+        header = jwt.get_unverified_header(token)
+        kid, algorithm = header.get("kid"), header.get("alg")
         found = [k for k in self._keys if kid is None or k.kid == kid]
         if not found:
             raise Unauthenticated(f"invalid token: no key with kid {kid!r}")
-        return [(k.key, k.algorithm, k) for k in found]
+        # each key verifies its own algorithm only (no HS256 with a public key, no confusion)
+        return [(k.key, k.algorithm, k) for k in found if k.algorithm == algorithm] or [
+            (found[0].key, found[0].algorithm, found[0])]
 
     def _decode(self, token: str) -> tuple[dict[str, Any], TrustedKey | None]:
         failure: jwt.PyJWTError | None = None

@@ -195,3 +195,18 @@ async def test_an_oversized_authorization_header_is_a_401_before_it_is_decoded(
         good = await c.get("/who", headers={
             "Authorization": f"Bearer {mint_dev_token(key, 'staf', ['tkksd'])}"})
         assert good.status_code == 200 and spy.decoded == 1
+
+
+def test_a_token_without_a_kid_is_checked_against_each_key_of_its_algorithm(
+        tmp_path: Path) -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks = tmp_path / "jwks.json"
+    add_to_jwks(jwks, [generate_jwk(), json.loads(RSAAlgorithm.to_jwk(private.public_key())),
+                       generate_jwk()])
+    auth = Authenticator.from_files(jwks_file=jwks, dev_key_file=None, issuer="kerjasama",
+                                    audience="kerjasama", development=False)
+    assert auth.verify(jwt.encode(claims(sub="sekda"), private, algorithm="RS256")).subject == (
+        "sekda")
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(Unauthenticated, match="Signature verification failed"):
+        auth.verify(jwt.encode(claims(), other, algorithm="RS256"))
