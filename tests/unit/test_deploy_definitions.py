@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts import topology
 from deploy.rabbitmq import definitions as defs
@@ -212,3 +214,44 @@ def test_password_hashes_are_rabbitmq_sha256_and_real_passwords_come_from_the_en
     del env["KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL_KEMENDAGRI"]
     with pytest.raises(SystemExit, match="KERJASAMA_RABBITMQ_PASSWORD_EXTERNAL_KEMENDAGRI"):
         defs.passwords_from_env(systems, env)
+
+
+NAME_PARTS = st.sampled_from([
+    "kerjasama", "events", "commands", "kpi", "dlx", "dlq", "external", "kemendagri",
+    "simkop-diskuk", "notifications", "reporting", "agreements", "amq", "gen-", "default",
+    "rabbitmq", "reply-to", "x", ""])
+NAMES = st.one_of(
+    st.lists(NAME_PARTS, min_size=1, max_size=5).map(".".join),
+    st.sampled_from([e.name for e in topology.EXCHANGES] + [q.name for q in topology.QUEUES]
+                    + ["amq.default", "external.kemendagri.kpi", "amq.gen-x"]).flatmap(
+        lambda name: st.sampled_from([name, name + "x", "x" + name, name + ".x",
+                                      name.replace(".", "x")])),
+    st.text(max_size=30)).filter(bool)  # the broker checks no empty name ("^$" is "none")
+
+
+@settings(max_examples=400)
+@given(name=NAMES)
+def test_no_permission_pattern_admits_more_than_its_list(name: str) -> None:
+    """Whatever a name looks like, each user's patterns admit exactly the names listed
+    for it: anchored, dots escaped, another system's prefix not taken for its own."""
+    systems = defs.load_systems()
+    exact = {
+        "kerjasama-agreements": {"configure": set(), "write": {
+            "kerjasama.events", "kerjasama.dlx", "amq.default"}, "read": {"agreements.commands"}},
+        "kerjasama-notifications": {"configure": set(), "write": {"kerjasama.dlx"},
+                                    "read": {"notifications.events"}},
+        "kerjasama-reporting": {"configure": set(), "write": {"kerjasama.kpi", "kerjasama.dlx"},
+                                "read": {"reporting.events"}},
+    }
+    for user, kinds in exact.items():
+        for kind, allowed in kinds.items():
+            assert bool(re.fullmatch(_permission(user, kind), name)) is (name in allowed)
+    for system in systems:
+        own = name.startswith(f"external.{system.name}.") and len(name) > len(
+            f"external.{system.name}.")
+        server_named = name.startswith("amq.gen-")
+        assert bool(re.fullmatch(_permission(system.user, "read"), name)) is (
+            own or server_named)
+        assert bool(re.fullmatch(_permission(system.user, "configure"), name)) is server_named
+        assert bool(re.fullmatch(_permission(system.user, "write"), name)) is (
+            name == "kerjasama.commands")
