@@ -110,6 +110,8 @@ def load_jwks(path: Path) -> list[TrustedKey]:
                 raise ValueError(f"key {entry.get('kid')!r}: algorithm "
                                  f"{parsed.algorithm_name} is not accepted")
             limit = entry.get(ROLE_LIMIT)
+            if limit is not None and not isinstance(limit, list):
+                raise ValueError(f"key {entry.get('kid')!r}: {ROLE_LIMIT} is not a list")
             keys.append(TrustedKey(key_id(entry), parsed.algorithm_name, parsed.key,
                                    None if limit is None else frozenset(map(str, limit))))
     except (OSError, ValueError, TypeError, KeyError, jwt.PyJWKError) as exc:
@@ -185,7 +187,8 @@ class Authenticator:
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
         subject = claims["sub"]
-        if not subject.strip() or len(subject) > MAX_SUBJECT_LENGTH or not _CLEAN.match(subject):
+        if not (subject.strip() and len(subject) <= MAX_SUBJECT_LENGTH
+                and _CLEAN.fullmatch(subject)):
             raise Unauthenticated(f"invalid token: the subject (sub) must be a name of 1 to "
                                   f"{MAX_SUBJECT_LENGTH} characters without control characters")
         start = int(claims["iat"]) if "iat" in claims else time.time()
