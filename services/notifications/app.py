@@ -23,10 +23,13 @@ from plumbing.db import Pool, create_pool, ensure_database, migrate
 from plumbing.http import health_router, install_problem_handlers
 from plumbing.parked_routes import parked_router
 from plumbing.topology import check_topology, uses_queue
+from services.notifications.adapters import contacts as contact_store
 from services.notifications.adapters.email import SmtpSender
+from services.notifications.adapters.secret_box import SecretBox
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.adapters.webhook import WebhookSender
+from services.notifications.adapters.webhook_address import Destinations
 from services.notifications.dispatcher import Dispatcher, RetryPolicy
 from services.notifications.domain.contacts import Contact
 from services.notifications.entrypoints.consumer import subscribe
@@ -72,20 +75,28 @@ def directory_of(settings: NotificationsSettings) -> Directory:
                 language=settings.default_language, name=settings.regional_secretary_name))
 
 
-def senders_of(settings: NotificationsSettings, pool: Pool, directory: Directory,
-               http: httpx.AsyncClient) -> dict[str, Sender]:
+def webhook_client(settings: NotificationsSettings) -> httpx.AsyncClient:
+    """The HTTP client of webhooks: no proxies from the environment, no redirects, and no
+    kept-alive connections (a request is pinned to an address with its own TLS name, so a
+    connection is never shared by two host names)."""
+    return httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, trust_env=False,
+                             follow_redirects=False,
+                             limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def senders_of(settings: NotificationsSettings, pool: Pool, box: SecretBox,
+               destinations: Destinations, http: httpx.AsyncClient) -> dict[str, Sender]:
     """The channels: email over SMTP and signed webhooks."""
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
 
     async def secret(code: str, url: str) -> str | None:
-        async with pool.acquire() as conn:
-            return await directory.webhook_secret(conn, code, url)
+        return await contact_store.webhook_secret(pool, code, url, box)
 
     return {
         "email": SmtpSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                             starttls=settings.smtp_starttls, username=settings.smtp_username,
                             password=password, timeout=settings.smtp_timeout_seconds),
-        "webhook": WebhookSender(secret, http),
+        "webhook": WebhookSender(secret, http, destinations),
     }
 
 
@@ -96,11 +107,27 @@ def create_app(settings: NotificationsSettings, *,
     ``agreements`` reads missing events (default: an HTTP client of ``agreements_url``).
     """
 
+    box = settings.secret_box()
+    destinations = Destinations(settings.address_rules(),
+                                resolve_timeout=settings.webhook_timeout_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         exchanges, queues = uses_queue(NOTIFICATIONS_EVENTS)
         await check_topology(settings.amqp_url, exchanges=exchanges, queues=queues)
         pool = await open_database(settings)
+        try:
+            sealed = await contact_store.seal_stored_secrets(pool, box)
+        except BaseException:
+            await pool.close()
+            raise
+        if settings.webhook_secret_keys_file is None and settings.webhook_secret_keys is None:
+            log.warning("development: webhook secrets are encrypted with a random key of this "
+                        "process, unreadable after a restart (KERJASAMA_WEBHOOK_SECRET_KEYS_FILE "
+                        "keeps them)")
+        if sealed:
+            log.info("webhook secrets of %d contacts encrypted with the first key of %s",
+                     sealed, box.setting)
         renderer = Renderer()
         renderer.check()
         directory = directory_of(settings)
@@ -108,9 +135,9 @@ def create_app(settings: NotificationsSettings, *,
         policy = settings.policy()
         client = agreements or AgreementsClient(
             settings.agreements_url, token=settings.agreements_token("notifications"))
-        http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, trust_env=False)
+        http = webhook_client(settings)
         dispatcher = Dispatcher(
-            pool, senders_of(settings, pool, directory, http),
+            pool, senders_of(settings, pool, box, destinations, http),
             RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                         settings.retry_max_seconds, settings.send_lease_seconds),
             concurrency=settings.send_concurrency)
@@ -135,7 +162,7 @@ def create_app(settings: NotificationsSettings, *,
             await broker.start()
             app.state.runtime = state["runtime"] = Runtime(pool, broker, scheduler,
                                                            dispatcher, directory)
-            app.include_router(build_router(pool, directory))
+            app.include_router(build_router(pool, directory, destinations, box))
             app.include_router(parked_router(lambda: consumer))
             yield
         finally:

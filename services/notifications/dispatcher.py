@@ -2,7 +2,8 @@
 
 It claims due deliveries (several replicas never take the same one), sends them
 concurrently, and records each outcome: ``sent``; on failure another attempt after
-``base * 2^(attempt-1)`` seconds (capped); after the last allowed attempt ``failed``.
+``base * 2^(attempt-1)`` seconds (capped); after the last allowed attempt ``failed``,
+and at once when the channel refuses the address (SendRefused: nothing was sent).
 A crash between a send and its record is the only window in which a delivery can be
 sent twice (the lease ends and another attempt is made).
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from plumbing.db import Pool
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.deliveries import Claimed
-from services.notifications.adapters.senders import Sender
+from services.notifications.adapters.senders import Sender, SendRefused
 from services.notifications.metrics import ATTEMPT_ERRORS, BACKLOG, FAILED, SEND_SECONDS, SENT
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Dispatcher:
                 if sender is None:
                     raise LookupError(f"no sender for channel {delivery.channel!r}")
                 await sender.send(delivery)
+            except SendRefused as exc:
+                await self._failed(delivery, str(exc), final=True)
+                return
             except Exception as exc:
                 await self._failed(delivery, f"{exc}" or type(exc).__name__)
                 return
@@ -77,9 +81,9 @@ class Dispatcher:
             await deliveries.mark_sent(self._pool, delivery.id)
             SENT.labels(delivery.channel, delivery.rule).inc()
 
-    async def _failed(self, delivery: Claimed, error: str) -> None:
+    async def _failed(self, delivery: Claimed, error: str, *, final: bool = False) -> None:
         ATTEMPT_ERRORS.labels(delivery.channel, delivery.rule).inc()
-        if delivery.attempts >= self._retry.max_attempts:
+        if final or delivery.attempts >= self._retry.max_attempts:
             log.error("delivery %d (%s %s to %s) failed after %d attempts: %s", delivery.id,
                       delivery.rule, delivery.channel, delivery.address, delivery.attempts,
                       error)

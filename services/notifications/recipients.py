@@ -38,9 +38,3 @@ class Directory:
         stored = await store.get_many(conn, codes)
         return {code: stored.get(code) or self._configured.get(code) or Contact(code)
                 for code in codes}
-
-    async def webhook_secret(self, conn: Conn, code: str, url: str) -> str | None:
-        """The current secret of a contact's webhook."""
-        contact = (await self.contacts(conn, [code]))[code]
-        hook = contact.webhook(url)
-        return None if hook is None else hook.secret

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from plumbing.settings import ConsumerSettings, Port, PostgresUrl
+from plumbing.errors import ConfigError
+from plumbing.settings import ConsumerSettings, Port, PostgresUrl, env_name
+from services.notifications.adapters.secret_box import SecretBox, development_box, parse_keys
 from services.notifications.domain import Policy
+from services.notifications.domain.addresses import AddressRules
 from services.notifications.domain.rules import EXPIRY_RULES
 
 
@@ -48,7 +52,19 @@ class NotificationsSettings(ConsumerSettings):
     smtp_sender: str = Field("Sekretariat TKKSD <noreply@kerjasama.local>",
                              description="From address of the emails.")
     smtp_timeout_seconds: float = Field(30.0, gt=0, le=600, description="SMTP timeout.")
-    webhook_timeout_seconds: float = Field(10.0, gt=0, le=600, description="Webhook timeout.")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=600, description="Webhook timeout "
+                                           "(also of resolving a webhook's host).")
+    webhook_secret_keys_file: Path | None = Field(
+        None, description="File of the keys that encrypt webhook secrets: base64 of 32 random "
+        "bytes each (`openssl rand -base64 32`), one per line; the first encrypts, all "
+        "decrypt. Required (or KERJASAMA_WEBHOOK_SECRET_KEYS) unless development is declared.")
+    webhook_secret_keys: SecretStr | None = Field(
+        None, description="The same keys in a variable, comma-separated (instead of the file).")
+    webhook_allow_http: bool = Field(False, description="Accept plain http:// webhook URLs "
+                                     "(development only).")
+    webhook_allow_private_addresses: bool = Field(
+        False, description="Accept webhooks to loopback, private, link-local and other "
+        "non-public addresses (development only; metadata addresses stay refused).")
 
     secretariat_contact: str = Field("TKKSD", pattern=r"^[A-Z0-9_-]+$", description="Contact "
                                      "code of the TKKSD secretariat (PUT /contacts/<code> "
@@ -111,6 +127,42 @@ class NotificationsSettings(ConsumerSettings):
             raise ValueError("KERJASAMA_SLEEPING_ESCALATION_DAYS must be more than "
                              "KERJASAMA_SLEEPING_AFTER_DAYS")
         return self
+
+    @model_validator(mode="after")
+    def _relaxations_only_in_development(self) -> NotificationsSettings:
+        for name in ("webhook_allow_http", "webhook_allow_private_addresses"):
+            if getattr(self, name) and not self.development:
+                raise ValueError(f"{env_name(type(self), name)} is allowed only when "
+                                 "development is declared (KERJASAMA_ENVIRONMENT=development)")
+        return self
+
+    def address_rules(self) -> AddressRules:
+        """Where webhooks may point (DESIGN §3a)."""
+        return AddressRules(allow_http=self.webhook_allow_http,
+                            allow_private=self.webhook_allow_private_addresses)
+
+    def secret_box(self) -> SecretBox:
+        """The keys of webhook secrets; ConfigError naming the setting when they are
+        missing (outside development) or malformed."""
+        file_setting = env_name(type(self), "webhook_secret_keys_file")
+        variable = env_name(type(self), "webhook_secret_keys")
+        if self.webhook_secret_keys_file is not None and self.webhook_secret_keys is not None:
+            raise ConfigError(f"set {file_setting} or {variable}, not both")
+        if self.webhook_secret_keys_file is not None:
+            try:
+                text = self.webhook_secret_keys_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"{file_setting}: cannot read {self.webhook_secret_keys_file}:"
+                                  f" {exc.strerror}") from None
+            return SecretBox(parse_keys(text, file_setting), file_setting)
+        if self.webhook_secret_keys is not None:
+            return SecretBox(parse_keys(self.webhook_secret_keys.get_secret_value(), variable),
+                             variable)
+        if self.development:
+            return development_box()
+        raise ConfigError(f"{file_setting} (or {variable}) must be set: webhook secrets are "
+                          "stored encrypted with its keys (make one with `openssl rand "
+                          "-base64 32`)")
 
     def policy(self) -> Policy:
         """The day counts of the rules."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from uuid import uuid4
 
@@ -57,17 +59,39 @@ def test_dates_are_written_in_the_recipients_language(language: str, text: str) 
     assert format_date(date(2021, 8, 17), language) == text
 
 
-def test_a_webhook_signature_covers_timestamp_and_body() -> None:
+def test_a_webhook_signature_covers_timestamp_delivery_id_and_body() -> None:
     body = b'{"rule":"sleeping_warning"}'
-    signature = sign("s3cret-s3cret-s3cret", "1618900000", body)
-    assert signature.startswith("sha256=") and len(signature) == 7 + 64
-    assert verify("s3cret-s3cret-s3cret", "1618900000", body, signature, now=1618900010)
-    assert not verify("other", "1618900000", body, signature, now=1618900010)
-    assert not verify("s3cret-s3cret-s3cret", "1618900001", body, signature, now=1618900010)
-    assert not verify("s3cret-s3cret-s3cret", "1618900000", body + b" ", signature,
-                      now=1618900010)
-    assert not verify("s3cret-s3cret-s3cret", "1618900000", body, signature,
-                      now=1618900000 + 3600)
+    secret, at = "s3cret-s3cret-s3cret", "1618900000"
+    signature = sign(secret, at, "41", body)
+    assert signature.startswith("v1=") and len(signature) == 3 + 64
+    assert verify(secret, at, "41", body, signature, now=1618900010)
+    assert not verify("other", at, "41", body, signature, now=1618900010)
+    assert not verify(secret, "1618900001", "41", body, signature, now=1618900010)
+    assert not verify(secret, at, "42", body, signature, now=1618900010)
+    assert not verify(secret, at, "41", body + b" ", signature, now=1618900010)
+    assert not verify(secret, at, "41", body, signature, now=1618900000 + 3600)
+
+
+def test_two_deliveries_of_one_body_have_different_signatures() -> None:
+    body = b'{"rule":"proposal_received"}'
+    assert sign("one-secret-for-both", "1618900000", "7", body) != \
+        sign("one-secret-for-both", "1618900000", "8", body)
+
+
+def test_the_signed_text_is_timestamp_delivery_id_and_body_joined_by_dots() -> None:
+    body = b'{"a":1}'
+    expected = hmac.new(b"the-receivers-secret", b'1618900000.41.{"a":1}', hashlib.sha256)
+    assert sign("the-receivers-secret", "1618900000", "41", body) == \
+        "v1=" + expected.hexdigest()
+
+
+def test_a_receiver_accepts_a_header_listing_several_schemes() -> None:
+    body = b"{}"
+    signature = sign("the-receivers-secret", "1618900000", "41", body)
+    assert verify("the-receivers-secret", "1618900000", "41", body,
+                  f"v9=00ff, {signature}", now=1618900000)
+    assert not verify("the-receivers-secret", "1618900000", "41", body,
+                      "sha256=" + signature.removeprefix("v1="), now=1618900000)
 
 
 def test_the_view_survives_its_storage() -> None:

@@ -123,13 +123,16 @@ _LOG_COLUMNS = (
     " status, attempts, last_error, next_attempt_at, created_at, sent_at")
 
 
-async def log(pool: Pool, agreement_id: UUID | None, status: str | None,
-              limit: int) -> list[dict[str, Any]]:
-    """The delivery log, newest first, optionally of one agreement and one status."""
+async def log(pool: Pool, agreement_id: UUID | None, status: str | None, limit: int,
+              recipients: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """The delivery log, newest first, optionally of one agreement and one status, and of
+    these recipients only (None: of every recipient)."""
+    codes = None if recipients is None else sorted(recipients)
     rows = await pool.fetch(
         f"SELECT {_LOG_COLUMNS} FROM deliveries"
         " WHERE ($1::uuid IS NULL OR agreement_id = $1) AND ($2::text IS NULL OR status = $2)"
-        " ORDER BY id DESC LIMIT $3", agreement_id, status, limit)
+        "   AND ($4::text[] IS NULL OR recipient = ANY($4::text[]))"
+        " ORDER BY id DESC LIMIT $3", agreement_id, status, limit, codes)
     return [_log_item(dict(r)) for r in rows]
 
 

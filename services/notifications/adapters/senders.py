@@ -11,8 +11,14 @@ class SendFailed(Exception):
     """Raised when a channel could not deliver; the message says why (for the log)."""
 
 
+class SendRefused(SendFailed):
+    """Raised when a delivery must not be attempted at all (its address is refused): it
+    fails at once, without further attempts."""
+
+
 class Sender(Protocol):
-    """Sends one claimed delivery; raises SendFailed (or any error) when it did not."""
+    """Sends one claimed delivery; raises SendFailed (or any error) when it did not, and
+    SendRefused when it must not be tried again."""
 
     async def send(self, delivery: Claimed) -> None:
         """Deliver ``delivery`` once."""

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Webhook:
-    """An HTTP endpoint that receives signed JSON notices."""
+    """An HTTPS endpoint that receives signed JSON notices (its secret stays in the store:
+    ``adapters/contacts.py`` keeps it encrypted and opens it for the sender only)."""
 
     url: str
-    secret: str
 
 
 @dataclass(frozen=True)

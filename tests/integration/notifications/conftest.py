@@ -279,6 +279,8 @@ async def notifications_factory(
             "amqp_url": fresh_topology, "rabbitmq_management_url": rabbitmq_management_url,
             "scheduler_interval_seconds": 3600, "dispatch_interval_seconds": 0.05,
             "retry_base_seconds": 0.05, "retry_max_seconds": 0.2, "max_attempts": 3,
+            # the receivers of these tests are plain http on 127.0.0.1 (a development run)
+            "webhook_allow_http": True, "webhook_allow_private_addresses": True,
             **overrides}
         settings = load_settings(NotificationsSettings, **values)
         client = AgreementsClient("http://agreements", client=agreements.client)

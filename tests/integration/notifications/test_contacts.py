@@ -86,7 +86,7 @@ async def test_an_english_speaking_agency_is_told_of_a_revision_in_english(
     assert "Yth. Sekretariat TKKSD" in proposal.get_content()
 
 
-async def test_an_agency_sets_its_own_contact_only_and_anyone_may_read(
+async def test_an_agency_sets_and_reads_its_own_contact_only(
         notifications_factory: NotificationsFactory, smtp_server: SmtpFactory) -> None:
     smtp = await smtp_server()
     service = await notifications_factory(smtp_port=smtp.port)
@@ -96,7 +96,9 @@ async def test_an_agency_sets_its_own_contact_only_and_anyone_may_read(
                                      headers=diskuk)).status_code == 201
     refused = await service.client.put("/contacts/DISHUB", json=body, headers=diskuk)
     assert refused.status_code == 403 and "opd:DISHUB" in refused.json()["detail"]
-    shown = await service.client.get("/contacts/DISKUK", headers=auth_headers("reporting"))
+    shown = await service.client.get("/contacts/DISKUK", headers=diskuk)
     assert shown.status_code == 200 and shown.json()["emails"] == body["emails"]
+    assert (await service.client.get("/contacts/DISKUK", headers=auth_headers("reporting"))
+            ).status_code == 403
     assert (await service.client.get("/deliveries", headers={"Authorization": ""})
             ).status_code == 401

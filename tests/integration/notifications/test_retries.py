@@ -125,4 +125,5 @@ async def test_a_webhook_answering_503_is_retried_with_the_same_delivery_id_and_
     assert first.body == second.body
     for request in (first, second):
         assert verify("tkksd-webhook-secret", request.headers["x-kerjasama-timestamp"],
-                      request.body, request.headers["x-kerjasama-signature"])
+                      request.headers["x-kerjasama-delivery"], request.body,
+                      request.headers["x-kerjasama-signature"])

@@ -69,11 +69,12 @@ async def test_a_signed_ksdpl_agreement_asks_the_agency_for_a_follow_up_plan(
     [hook] = [r for r in webhook_receiver.received
               if r.json()["rule"] == "follow_up_plan_requested"]
     timestamp = hook.headers["x-kerjasama-timestamp"]
+    delivery_id = hook.headers["x-kerjasama-delivery"]
     signature = hook.headers["x-kerjasama-signature"]
-    assert verify(SECRET, timestamp, hook.body, signature)
-    assert not verify("another-secret-of-16+", timestamp, hook.body, signature)
-    assert not verify(SECRET, timestamp, hook.body.replace(b"BIRO_PEM", b"BIRO_XXX"),
-                      signature)
+    assert verify(SECRET, timestamp, delivery_id, hook.body, signature)
+    assert not verify("another-secret-of-16+", timestamp, delivery_id, hook.body, signature)
+    assert not verify(SECRET, timestamp, delivery_id,
+                      hook.body.replace(b"BIRO_PEM", b"BIRO_XXX"), signature)
     body = hook.json()
     assert body["agreement"]["id"] == aid
     assert body["agreement"]["partner"]["name"] == "Chungcheongnam-do"
