@@ -198,6 +198,20 @@ def local_auth(root: Path = ROOT) -> None:
         f"development key {path} (`.venv/bin/kerjasama token --role tkksd` prints one)")
 
 
+def local_webhook_keys(root: Path = ROOT) -> dict[str, str]:
+    """In a development run without configured keys of webhook secrets: the notifications
+    service's key file in ``.run`` (random, created once), so that the secrets it stores
+    still open after a restart."""
+    if os.environ.get("KERJASAMA_ENVIRONMENT") != "development" or any(
+            os.environ.get(f"KERJASAMA_WEBHOOK_SECRET_KEYS{end}") for end in ("", "_FILE")):
+        return {}
+    from services.notifications.adapters.secret_box import ensure_key_file
+
+    path = ensure_key_file(root / ".run" / "notifications" / "webhook-secret-keys")
+    log(f"development run: webhook secrets are encrypted with the key in {path}")
+    return {"KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(path)}
+
+
 LOCAL_VHOST = "kerjasama"
 
 
@@ -259,6 +273,7 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
 def main() -> None:
     local_auth()
     brokers = local_broker_users()
+    brokers.setdefault("notifications", {}).update(local_webhook_keys())
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None
     catcher = mail_catcher() if (ROOT / "services" / "notifications").is_dir() else None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from plumbing.clock import write_clock_file
 from plumbing.topology import declare_all
+from services.notifications.adapters.secret_box import ensure_key_file
 from tests.conftest import DatabaseUrlFactory
 from tests.private_rabbitmq import free_port
 from tests.processes import ROOT, ServiceProcess
@@ -84,6 +85,8 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *,
         "KERJASAMA_CLOCK_FILE": str(clock_file),
         "KERJASAMA_AGREEMENTS_URL": f"http://127.0.0.1:{agreements_port}",
         "KERJASAMA_SMTP_HOST": "127.0.0.1", "KERJASAMA_SMTP_PORT": str(smtp_port),
+        # a key of this system: notifications' webhook secrets survive its restarts
+        "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(ensure_key_file(workdir / "webhook-keys")),
         **extra_env,
     }
     databases = {name: await database_url_factory(f"sys_{name}")

@@ -17,6 +17,7 @@ from services.notifications.adapters.secret_box import (
     parse_keys,
 )
 from services.notifications.settings import NotificationsSettings
+from services.supervisor import local_webhook_keys
 
 CONTEXT = "contact DISKUK webhook https://hooks.example.org/kerjasama"
 
@@ -107,3 +108,17 @@ def test_a_webhook_relaxation_outside_development_is_a_configuration_error(
     with pytest.raises(ConfigError, match=f"{variable} is allowed only when development is "
                        "declared"):
         load_settings(NotificationsSettings)
+
+
+def test_a_development_run_keeps_its_webhook_key_in_a_file_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("KERJASAMA_WEBHOOK_SECRET_KEYS", "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    first, again = local_webhook_keys(tmp_path), local_webhook_keys(tmp_path)
+    path = tmp_path / ".run" / "notifications" / "webhook-secret-keys"
+    assert first == again == {"KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(path)}
+    assert path.stat().st_mode & 0o777 == 0o600
+    box = load_settings(NotificationsSettings, webhook_secret_keys_file=path).secret_box()
+    assert len(box.keys) == 1 and box.setting == "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"
+    monkeypatch.setenv("KERJASAMA_ENVIRONMENT", "production")
+    assert local_webhook_keys(tmp_path) == {}
