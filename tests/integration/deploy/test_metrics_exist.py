@@ -203,16 +203,20 @@ async def test_every_metric_the_rules_and_the_dashboard_query_exists(
 
         jobs = {j["job_name"]: j for j in
                 yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]}
-        broker_pages = []
-        for job in ("rabbitmq", "rabbitmq-queues"):
-            params = {k: list(v) for k, v in jobs[job].get("params", {}).items()}
-            if "vhost" in params:
-                params["vhost"] = [loaded_definitions.vhost]  # the test's copy of kerjasama
-            answer = await client.get(BROKER_METRICS + jobs[job].get("metrics_path", "/metrics"),
-                                      params=params)
-            assert answer.status_code == 200
-            broker_pages.append(parse(answer.text))
-        broker = merge(broker_pages)
+        for _ in range(150):  # the broker's statistics of a new vhost come every few seconds
+            broker_pages = []
+            for job in ("rabbitmq", "rabbitmq-queues"):
+                params = {k: list(v) for k, v in jobs[job].get("params", {}).items()}
+                if "vhost" in params:
+                    params["vhost"] = [loaded_definitions.vhost]  # the test's kerjasama
+                answer = await client.get(
+                    BROKER_METRICS + jobs[job].get("metrics_path", "/metrics"), params=params)
+                assert answer.status_code == 200
+                broker_pages.append(parse(answer.text))
+            broker = merge(broker_pages)
+            if "rabbitmq_detailed_queue_messages" in broker.labels:
+                break
+            await asyncio.sleep(0.2)
 
     missing = []
     for name in sorted(queried_metrics()):
