@@ -10,10 +10,17 @@ Each service subclasses :class:`BaseServiceSettings` with its database URL and p
 
 and loads it with :func:`load_settings`, which turns validation errors into a
 :class:`~plumbing.errors.ConfigError` naming each bad variable.
+
+A setting may also come from a file: when ``KERJASAMA_SECRETS_DIR`` names a directory, a
+file there named like a variable (``KERJASAMA_AMQP_URL``) holds its value, surrounding
+whitespace removed. That is how a container gets its passwords without putting them in its
+environment (a compose volume, a Kubernetes Secret mounted as a volume, Docker secrets).
+A variable set in the environment wins over its file.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -35,6 +42,8 @@ from plumbing.tokens import (
 from plumbing.urls import redact, vhost_of
 
 ENV_PREFIX = "KERJASAMA_"
+SECRETS_DIR_ENV = ENV_PREFIX + "SECRETS_DIR"
+"""The directory whose files named like variables hold settings (see the module doc)."""
 
 
 def _scheme(*allowed: str) -> AfterValidator:
@@ -194,14 +203,37 @@ def _describe(cls: type[BaseSettings], error: Any) -> str:
     return f"{where}: {message}"
 
 
+def secrets_dir() -> Path | None:
+    """The directory ``KERJASAMA_SECRETS_DIR`` names (None when unset); ConfigError when it
+    is not a directory this process can read."""
+    value = os.environ.get(SECRETS_DIR_ENV, "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    try:
+        next(path.iterdir(), None)
+    except OSError as exc:
+        reason = "not a directory" if isinstance(exc, NotADirectoryError) else exc.strerror
+        raise ConfigError(f"{SECRETS_DIR_ENV}: cannot read the directory {value}: "
+                          f"{reason}") from None
+    return path
+
+
 def load_settings(cls: type[S], **overrides: Any) -> S:
-    """Build ``cls`` from the environment (and ``overrides``), or raise ConfigError.
+    """Build ``cls`` from the environment, the files of ``KERJASAMA_SECRETS_DIR`` and
+    ``overrides``, or raise ConfigError.
 
     The error message has one line per invalid variable, e.g.
     ``KERJASAMA_HTTP_PORT: Input should be a valid integer ... (got 'abc')``.
     """
+    directory = secrets_dir()
     try:
-        return cls(**overrides)
+        return cls(**overrides, _secrets_dir=directory)
     except ValidationError as exc:
         lines = [_describe(cls, error) for error in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except OSError as exc:  # a file of the secrets directory that cannot be read
+        if directory is None:
+            raise
+        raise ConfigError(f"{SECRETS_DIR_ENV}: cannot read {exc.filename}: "
+                          f"{exc.strerror}") from None

@@ -1,8 +1,12 @@
-"""Settings come from KERJASAMA_* variables; a bad value names its variable."""
+"""Settings come from KERJASAMA_* variables (or their files in KERJASAMA_SECRETS_DIR); a bad
+value names its variable."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pydantic import Field
 
 from plumbing.errors import ConfigError
 from plumbing.settings import BaseServiceSettings, Port, PostgresUrl, load_settings
@@ -19,7 +23,7 @@ class AgreementsLikeSettings(BaseServiceSettings):
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AMQP_URL", "RABBITMQ_MANAGEMENT_URL", "HTTP_HOST", "HTTP_PORT", "LOG_LEVEL",
-                 "AGREEMENTS_DATABASE_URL"):
+                 "AGREEMENTS_DATABASE_URL", "SECRETS_DIR", "AGREEMENTS_PORT"):
         monkeypatch.delenv(f"KERJASAMA_{name}", raising=False)
 
 
@@ -104,3 +108,64 @@ def test_an_aliased_variable_is_named_as_it_is_set(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("KERJASAMA_AGREEMENTS_PORT", "abc")
     with pytest.raises(ConfigError, match=r"^invalid configuration:\n  KERJASAMA_AGREEMENTS_PORT:"):
         load_settings(AgreementsSettings)
+
+
+class AliasedPortSettings(BaseServiceSettings):
+    http_port: Port = Field(8001, validation_alias="KERJASAMA_AGREEMENTS_PORT")
+
+
+def secrets(directory: Path, **files: str) -> Path:
+    directory.mkdir(exist_ok=True)
+    for name, value in files.items():
+        (directory / name).write_text(value)
+    return directory
+
+
+def test_each_setting_can_come_from_a_file_named_like_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = secrets(tmp_path / "secrets",
+                        KERJASAMA_AMQP_URL="amqp://svc:from-file@rabbit:5672/kerjasama\n",
+                        KERJASAMA_AGREEMENTS_DATABASE_URL="postgresql://svc:pw@db/agreements",
+                        KERJASAMA_AGREEMENTS_PORT="9101")
+    monkeypatch.setenv("KERJASAMA_SECRETS_DIR", str(directory))
+    settings = load_settings(AgreementsLikeSettings)
+    assert settings.amqp_url == "amqp://svc:from-file@rabbit:5672/kerjasama"
+    assert settings.agreements_database_url == "postgresql://svc:pw@db/agreements"
+    assert load_settings(AliasedPortSettings).http_port == 9101
+    monkeypatch.delenv("KERJASAMA_SECRETS_DIR")
+    assert load_settings(AgreementsLikeSettings).amqp_url.startswith("amqp://guest:")
+
+
+def test_a_variable_set_in_the_environment_wins_over_its_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = secrets(tmp_path / "secrets", KERJASAMA_LOG_LEVEL="ERROR",
+                        KERJASAMA_HTTP_PORT="9001")
+    monkeypatch.setenv("KERJASAMA_SECRETS_DIR", str(directory))
+    monkeypatch.setenv("KERJASAMA_LOG_LEVEL", "debug")
+    settings = load_settings(AgreementsLikeSettings)
+    assert (settings.log_level, settings.http_port) == ("DEBUG", 9001)
+
+
+def test_a_bad_value_in_a_file_names_its_variable_and_hides_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = secrets(tmp_path / "secrets", KERJASAMA_AMQP_URL="http://svc:hunter2@rabbit/")
+    monkeypatch.setenv("KERJASAMA_SECRETS_DIR", str(directory))
+    with pytest.raises(ConfigError, match=r"\n  KERJASAMA_AMQP_URL: must be a URL") as caught:
+        load_settings(AgreementsLikeSettings)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_secrets_directory_that_cannot_be_read_stops_the_service_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    path = tmp_path / "secrets"
+    if kind == "a file":
+        path.write_text("KERJASAMA_AMQP_URL=amqp://x\n")
+    monkeypatch.setenv("KERJASAMA_SECRETS_DIR", str(path))
+    with pytest.raises(ConfigError, match=rf"^KERJASAMA_SECRETS_DIR: cannot read the "
+                       rf"directory {path}: "):
+        load_settings(AgreementsLikeSettings)
