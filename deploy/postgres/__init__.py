@@ -1,0 +1,1 @@
+"""PostgreSQL of a kerjasama deployment: its roles (``deploy.postgres.roles``)."""
