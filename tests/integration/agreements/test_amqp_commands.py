@@ -226,8 +226,7 @@ async def test_a_command_whose_reply_to_is_not_broker_named_is_dead_lettered_una
 
 async def test_direct_reply_to_gets_the_reply(
         live: tuple[httpx.AsyncClient, Outsider], fresh_topology: str) -> None:
-    _, outsider = live
-    connection = await aio_pika.connect(fresh_topology)
+    connection = await aio_pika.connect(fresh_topology)  # live: the service is running
     async with connection:
         channel = await connection.channel(publisher_confirms=False)
         answers: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
