@@ -2,7 +2,7 @@
 
 ``deploy/rabbitmq/definitions.json`` is imported through the management API's
 definitions import (what ``rabbitmqctl import_definitions`` runs) with the vhost and the
-user names made unique (``kerjasama-test-<uuid8>``, ``<user>-<uuid8>``), so services and
+user names made unique (``kerjasama-test-<time>-<uuid6>``, ``<user>-<uuid6>``), so services and
 tests can connect as the least-privilege users a deployment has; everything is deleted
 afterwards. Passwords are the development passwords of the committed file.
 """
@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
-from uuid import uuid4
 
 from deploy.rabbitmq import definitions as defs
 from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
 from plumbing.urls import with_vhost
-from tests.conftest import AMQP_URL, MANAGEMENT_URL
+from tests.conftest import AMQP_URL, MANAGEMENT_URL, unique_vhost_name
 
 DEFINITIONS = Path(defs.__file__).parent / "definitions.json"
 SYSTEMS = defs.load_systems()
@@ -82,8 +81,8 @@ def rename(document: dict[str, Any], vhost: str, suffix: str) -> dict[str, Any]:
 @asynccontextmanager
 async def definitions_loaded(admin: RabbitAdmin) -> AsyncIterator[LoadedDefinitions]:
     """The committed definitions imported under unique names; removed at the end."""
-    suffix = uuid4().hex[:8]
-    vhost = f"kerjasama-test-{suffix}"
+    vhost = unique_vhost_name()
+    suffix = vhost.rsplit("-", 1)[1]
     document = json.loads(DEFINITIONS.read_text())
     renamed = rename(document, vhost, suffix)
     users = {u.key: f"{u.name}-{suffix}" for u in defs.users(SYSTEMS)}

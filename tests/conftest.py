@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 from uuid import uuid4
 
 import aio_pika.abc
@@ -59,13 +61,64 @@ async def rabbit_admin(rabbitmq_management_url: str) -> AsyncIterator[RabbitAdmi
         yield admin
 
 
+STALE_AFTER_SECONDS = 3 * 3600
+"""A test vhost this old is left over from a run that was killed: no run lasts as long."""
+
+
+def unique_vhost_name(kind: str = "test") -> str:
+    """``kerjasama-<kind>-<unix time>-<uuid6>``: unique, and dated so that a later run can
+    tell a left-over one (a killed run never reaches its clean-up)."""
+    return f"kerjasama-{kind}-{int(time.time())}-{uuid4().hex[:6]}"
+
+
+async def sweep_stale_vhosts(admin: RabbitAdmin, now: float | None = None) -> list[str]:
+    """Delete the test vhosts (and their users) that killed runs left behind.
+
+    Each vhost holds file handles in the broker; left-over ones add up until the broker
+    cannot open a vhost any more.
+    """
+    now = time.time() if now is None else now
+    stale = []
+    for vhost in await admin.request("GET", "/vhosts"):
+        match = re.fullmatch(r"kerjasama-(?:test|bench|soak)-(\d{10})-([0-9a-f]{6})",
+                             str(vhost["name"]))
+        if match and now - int(match.group(1)) > STALE_AFTER_SECONDS:
+            stale.append(str(vhost["name"]))
+    suffixes = {name.rsplit("-", 1)[1] for name in stale}
+    for name in stale:
+        await admin.delete_vhost(name)
+    for user in await admin.request("GET", "/users"):
+        if str(user["name"]).rsplit("-", 1)[-1] in suffixes:
+            await admin.request("DELETE", f"/users/{quote(str(user['name']), safe='')}")
+    return stale
+
+
 @pytest.fixture(scope="session")
-async def rabbit_vhost_factory(rabbit_admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
-    """Makes fresh vhosts ``kerjasama-test-<uuid8>`` (guest has all rights), deleted at the end."""
+async def _session_vhosts(rabbit_admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
+    """Makes vhosts that live for the whole run (the run's own), deleted at its end."""
+    await sweep_stale_vhosts(rabbit_admin)
     created: list[str] = []
 
     async def make() -> str:
-        name = f"kerjasama-test-{uuid4().hex[:8]}"
+        name = unique_vhost_name()
+        await rabbit_admin.create_vhost(name)
+        created.append(name)
+        return name
+
+    yield make
+    for name in created:
+        await rabbit_admin.delete_vhost(name)
+
+
+@pytest.fixture
+async def rabbit_vhost_factory(rabbit_admin: RabbitAdmin,
+                               _session_vhosts: VhostFactory) -> AsyncIterator[VhostFactory]:
+    """Makes fresh vhosts ``kerjasama-test-<time>-<uuid6>`` (guest has all rights), deleted
+    when the test ends, so that a run never holds more than a few at once."""
+    created: list[str] = []
+
+    async def make() -> str:
+        name = unique_vhost_name()
         await rabbit_admin.create_vhost(name)
         created.append(name)
         return name
@@ -76,9 +129,9 @@ async def rabbit_vhost_factory(rabbit_admin: RabbitAdmin) -> AsyncIterator[Vhost
 
 
 @pytest.fixture(scope="session")
-async def rabbit_vhost(rabbit_vhost_factory: VhostFactory) -> str:
+async def rabbit_vhost(_session_vhosts: VhostFactory) -> str:
     """The vhost of this test run."""
-    return await rabbit_vhost_factory()
+    return await _session_vhosts()
 
 
 @pytest.fixture(scope="session")
