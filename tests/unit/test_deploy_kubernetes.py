@@ -64,6 +64,8 @@ def copy_of_k8s(tmp: Path) -> Path:
 def make_secrets(overlay: Path) -> dict[str, str]:
     """What the operator makes (docs/operations.md): keys, and a password for each user."""
     assert cli(["keys", "init", str(overlay / "secrets")]) == 0
+    (overlay / "secrets" / "notifications" / "webhook-secret-keys").write_text(
+        base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
     passwords = {name: secrets.token_urlsafe(24) for name in CREDENTIALS}
     (overlay / "secrets" / "credentials.env").write_text(
         "".join(f"{k}={v}\n" for k, v in passwords.items()))
@@ -246,13 +248,15 @@ def test_each_pod_finds_its_keys_and_the_consumers_tokens_are_accepted(
         root = tmp_path / service
         mounted_files(example, pod, container, root)
         env = container_environment(example, container)
-        for variable in ("KERJASAMA_AUTH_JWKS_FILE", "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE"):
+        for variable in ("KERJASAMA_AUTH_JWKS_FILE", "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE",
+                         "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"):
             if variable in env:
                 env[variable] = str(root / env[variable].lstrip("/"))
         settings[service] = check_service_environment(service, env, monkeypatch)
         assert not settings[service].development
         settings[service].authenticator()
     assert not (tmp_path / "agreements" / "etc" / "kerjasama" / "service").exists()
+    settings["notifications"].secret_box()  # the webhook secrets' keys, outside development
     agreements = settings["agreements"].authenticator()
     for service in ("notifications", "reporting"):
         consumer: ConsumerSettings = settings[service]
