@@ -103,8 +103,9 @@ def broker_definitions(passwords: dict[str, str], systems: Sequence[System],
 
 
 def service_files(service: str, broker: dict[str, str], database: dict[str, str],
-                  webhook_keys: str) -> dict[str, str]:
-    """The credentials of ``service``, by variable name."""
+                  webhook_keys: str, systems: Sequence[System] = ()) -> dict[str, str]:
+    """The credentials of ``service``, by variable name (for agreements also the command
+    roles of the outside systems, which come with their broker users)."""
     cls, user, role = SETTINGS[service], f"kerjasama-{service}", roles.role(service)
     password = quote(broker[user], safe="")
     values = {
@@ -116,6 +117,9 @@ def service_files(service: str, broker: dict[str, str], database: dict[str, str]
     }
     if service == "notifications":
         values["webhook_secret_keys"] = webhook_keys
+    if service == "agreements":
+        values["amqp_user_roles"] = json.dumps(definitions.user_roles(systems),
+                                               separators=(",", ":"))
     return {env_name(cls, field): value for field, value in values.items()}
 
 
@@ -135,7 +139,8 @@ def init(directory: Path, systems: Sequence[System]) -> list[str]:
     webhook_keys = kept_or_made(operator / "notifications" / "webhook-secret-keys", new_key,
                                 lines)
     for service in SETTINGS:
-        for name, value in service_files(service, broker, database, webhook_keys).items():
+        for name, value in service_files(service, broker, database, webhook_keys,
+                                         systems).items():
             lines.append(write(directory / service / name, value, PRIVATE))
     path = directory / DEFINITIONS
     lines.append(write(path, broker_definitions(broker, systems, _previous(path)), SHARED))

@@ -534,6 +534,9 @@ def test_each_service_reads_only_its_own_credentials_from_its_own_volume(
         assert files <= variables_read(SETTINGS[name]), f"{name} reads no {files}"
         settings = stack.settings(name, monkeypatch)
         assert urlsplit(settings.amqp_url).password
+        if name == "agreements":  # the outside systems' command roles come with their users
+            assert settings.amqp_user_roles == defs.user_roles(defs.load_systems())
+            assert settings.amqp_user_roles
     monkeypatch.setenv(SECRETS_DIR_ENV, str(stack.env("notifications")[SECRETS_DIR_ENV]))
     settings = load_settings(NotificationsSettings)
     assert settings.secret_box().setting == "KERJASAMA_WEBHOOK_SECRET_KEYS"
