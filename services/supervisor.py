@@ -5,6 +5,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,9 +272,51 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
     return brokers
 
 
+LOCAL_RUNTIME_ROLE = "kerjasama_agreements"
+
+
+def local_database(root: Path = ROOT) -> dict[str, str]:
+    """Migrate the agreements database as its owner (``kerjasama migrate``), before any
+    service starts; the environment the agreements service runs with.
+
+    Unless KERJASAMA_AGREEMENTS_DATABASE_URL is set, the owner is the local superuser and
+    the service runs as the login role ``kerjasama_agreements`` (made here when missing,
+    trust authentication as ``scripts/setup`` configures it), which owns nothing. When it
+    is set, KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL (else that URL) migrates it and
+    KERJASAMA_AGREEMENTS_RUNTIME_ROLE, when set, is granted.
+    """
+    migrate = [sys.executable, "-m", "services.cli", "migrate"]
+    env: dict[str, str] = {}
+    if not os.environ.get("KERJASAMA_AGREEMENTS_DATABASE_URL"):
+        owner = "postgresql://postgres@127.0.0.1:5432/kerjasama_agreements"
+        asyncio.run(_ensure_login_role(owner, LOCAL_RUNTIME_ROLE))
+        migrate += ["--database-url", owner, "--runtime-role", LOCAL_RUNTIME_ROLE]
+        env["KERJASAMA_AGREEMENTS_DATABASE_URL"] = (
+            f"postgresql://{LOCAL_RUNTIME_ROLE}@127.0.0.1:5432/kerjasama_agreements")
+    log("migrating the agreements database as the owner of its event tables: "
+        "kerjasama migrate")
+    done = subprocess.run(migrate, cwd=root, check=False, capture_output=True, text=True)
+    if done.returncode:
+        log(f"kerjasama migrate failed: {done.stderr.strip() or done.stdout.strip()}")
+        sys.exit(1)
+    log(done.stdout.strip())
+    return env
+
+
+async def _ensure_login_role(superuser_url: str, role: str) -> None:
+    conn = await asyncpg.connect(superuser_url, database="postgres")
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+            await conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    finally:
+        await conn.close()
+
+
 def main() -> None:
     local_auth()
     brokers = local_broker_users()
+    if (ROOT / "services" / "agreements" / "migrations").is_dir():
+        brokers.setdefault("agreements", {}).update(local_database())
     brokers.setdefault("notifications", {}).update(local_webhook_keys())
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None

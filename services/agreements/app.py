@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -13,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
 from plumbing.auth import install_auth
-from plumbing.db import Pool, create_pool, ensure_database, migrate, rollback_only_reset
+from plumbing.db import Pool, create_pool, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from plumbing.messaging import Messaging
 from plumbing.topology import uses_queue
@@ -23,10 +22,10 @@ from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.expiry import run_expiry
 from services.agreements.entrypoints.http import build_router
 from services.agreements.queries import AgreementQueries
+from services.agreements.schema import prepare_database
 from services.agreements.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
                  asyncpg.CannotConnectNowError, asyncpg.InternalClientError,
                  asyncpg.exceptions.OperatorInterventionError)
@@ -35,12 +34,15 @@ the middle of a protocol exchange, "cannot switch to state ...")."""
 
 
 async def open_database(settings: AgreementsSettings) -> Pool:
-    """Create (if needed), migrate and open the service's database."""
-    await ensure_database(settings.agreements_database_url)
+    """Open the service's database; SchemaNotMigrated when `kerjasama migrate` is due.
+
+    A superuser (development) creates and migrates it itself: see
+    :func:`services.agreements.schema.prepare_database`.
+    """
+    await prepare_database(settings.agreements_database_url)
     pool = await create_pool(settings.agreements_database_url, min_size=2,
                              max_size=settings.database_pool_size,
                              reset=rollback_only_reset)
-    await migrate(pool, MIGRATIONS)
     return pool
 
 

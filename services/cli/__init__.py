@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import agreements, credentials, dlq, keys, parked, reporting, verify
+from services.cli import agreements, credentials, dlq, keys, migrate, parked, reporting, verify
 from services.cli.client import (
     OPERATOR_ROLES,
     CliError,
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_parsers(sub)
     parked.add_parsers(sub)
     verify.add_parsers(sub)
+    migrate.add_parsers(sub)
     keys.add_parsers(sub)
     credentials.add_parsers(sub)
     token = sub.add_parser("token", help="print a token for --subject with the given --role, "

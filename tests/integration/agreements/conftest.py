@@ -12,6 +12,7 @@ from plumbing.settings import load_settings
 from services.agreements.app import create_app
 from services.agreements.settings import AgreementsSettings
 from tests.auth import auth_headers
+from tests.database_roles import migrated_as_runtime
 
 
 def propose_body(**changes: Any) -> dict[str, Any]:
@@ -46,9 +47,17 @@ async def to_ready_to_sign(client: httpx.AsyncClient, **changes: Any) -> str:
 
 
 @pytest.fixture
-async def agreements_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the agreements app (lifespan run) with a fresh database."""
-    settings = load_settings(AgreementsSettings, agreements_database_url=database_url,
+async def runtime_database_url(database_url: str) -> str:
+    """This test's fresh database migrated by its owner role (`kerjasama migrate`); the URL
+    of the runtime role the service runs as, which owns nothing."""
+    return await migrated_as_runtime(database_url)
+
+
+@pytest.fixture
+async def agreements_client(runtime_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the agreements app (lifespan run) with a fresh database, running
+    as the runtime role as deployed."""
+    settings = load_settings(AgreementsSettings, agreements_database_url=runtime_database_url,
                              messaging=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
