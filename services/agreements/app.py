@@ -16,11 +16,14 @@ from plumbing.db import Pool, create_pool, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from plumbing.messaging import Messaging
 from plumbing.topology import uses_queue
+from services.agreements.adapters.checkpointer import Checkpointer
 from services.agreements.adapters.relay import OutboxRelay, RelaySettings
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
+from services.agreements.entrypoints.checkpoints import build_checkpoint_router
 from services.agreements.entrypoints.expiry import run_expiry
 from services.agreements.entrypoints.http import build_router
+from services.agreements.ledger import CheckpointSigner
 from services.agreements.queries import AgreementQueries
 from services.agreements.schema import prepare_database
 from services.agreements.service import AgreementService
@@ -66,8 +69,10 @@ def install_refusal_handlers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def background(settings: AgreementsSettings, pool: Pool, service: AgreementService,
-                     links: dict[str, Messaging]) -> AsyncIterator[None]:
-    """The relay, the AMQP command consumer and the expiry job, for the app's lifetime."""
+                     links: dict[str, Messaging],
+                     signer: CheckpointSigner) -> AsyncIterator[None]:
+    """The relay (with the checkpointer), the AMQP command consumer and the expiry job,
+    for the app's lifetime."""
     if not settings.messaging:
         yield
         return
@@ -78,8 +83,11 @@ async def background(settings: AgreementsSettings, pool: Pool, service: Agreemen
             transient_timeout=settings.transient_retry_seconds)],
         uses=uses_queue(AGREEMENTS_COMMANDS, EVENTS_EXCHANGE))
     links["messaging"] = messaging
+    checkpointer = Checkpointer(signer, settings.checkpoint_every_events,
+                                settings.checkpoint_every_seconds)
     relay = OutboxRelay(settings.agreements_database_url, settings.amqp_url, RelaySettings(
-        batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds))
+        batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds),
+        after_round=checkpointer)
     stop = asyncio.Event()
     tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
              asyncio.create_task(run_expiry(pool, service, settings.expiry_interval_seconds,
@@ -100,6 +108,7 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
     """The agreements HTTP application; its lifespan opens and migrates the database."""
     state: dict[str, Pool] = {}
     links: dict[str, Messaging] = {}
+    signer = settings.checkpoint_signer()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -108,7 +117,8 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
         service = AgreementService(pool)
         app.include_router(build_router(
             service, AgreementQueries(pool, settings.sleeping_after_days)))
-        async with background(settings, pool, service, links):
+        app.include_router(build_checkpoint_router(pool, signer.public))
+        async with background(settings, pool, service, links, signer):
             try:
                 yield
             finally:

@@ -24,6 +24,9 @@ SELECT (jsonb_build_object(
                 ELSE to_char(occurred_at AT TIME ZONE 'Asia/Jakarta', '.US') END || '+07:00',
     'datacontenttype', 'application/json', 'dataschema', 'urn:kerjasama:schema:' || type,
     'data', data, 'sequence', lpad(version::text, 10, '0'), 'position', position)
+  || jsonb_build_object('metadata', metadata, 'hash', hash)
+  || CASE WHEN prev_hash IS NULL THEN '{}'::jsonb
+          ELSE jsonb_build_object('prevhash', prev_hash) END
   || CASE WHEN metadata ? 'command_id' AND jsonb_typeof(metadata -> 'command_id') <> 'null'
           THEN jsonb_build_object('correlationid', metadata ->> 'command_id',
                                   'causationid', metadata ->> 'command_id')

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 
 from plumbing.settings import BaseServiceSettings, Port, PostgresUrl
+from services.agreements.ledger import CheckpointSigner, write_key
 
 
 class AgreementsSettings(BaseServiceSettings):
@@ -37,3 +40,22 @@ class AgreementsSettings(BaseServiceSettings):
         "over AMQP, as JSON, e.g. {\"kerjasama-external-simkop-diskuk\": [\"opd:DISKUK\"]} "
         "(python -m deploy.rabbitmq.definitions --user-roles prints it); a user not named "
         "here may send none.")
+    checkpoint_key_file: Path | None = Field(
+        None, description="PEM Ed25519 private key that signs the ledger checkpoints (given "
+        "to this service only, never to the database); written when missing (development). "
+        "Unset: a key made at start, lost at exit (tests).")
+    checkpoint_every_events: int = Field(1000, ge=1, le=1_000_000, description="A checkpoint "
+                                         "is signed once this many events were appended "
+                                         "since the last one.")
+    checkpoint_every_seconds: float = Field(60.0, gt=0, le=86400, description="… or once "
+                                            "this many seconds passed and an event was "
+                                            "appended.")
+
+    def checkpoint_signer(self) -> CheckpointSigner:
+        """The signer of the checkpoints (see :attr:`checkpoint_key_file`)."""
+        path = self.checkpoint_key_file
+        if path is None:
+            return CheckpointSigner.generate()
+        if not path.exists():
+            write_key(path)
+        return CheckpointSigner.from_file(path)

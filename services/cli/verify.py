@@ -1,15 +1,69 @@
-"""``kerjasama verify``: check the hash chain of every stream of the event store."""
+"""``kerjasama verify``: check history from the public feed against signed checkpoints.
+
+By default it reads only what the agreements service serves to anyone (``GET /events``,
+``GET /checkpoints``, ``GET /checkpoints/public-key``), plus ``--checkpoints FILE`` of
+checkpoints saved earlier and ``--public-key FILE``, the way an outside witness holds
+them (DESIGN §3a). ``--database`` checks the stream chains in the event store directly
+(KERJASAMA_AGREEMENTS_DATABASE_URL) and lists stored events today's contract refuses.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 from typing import Any
 
-from services.cli.client import CliError
+from services.cli.client import CliError, ServiceClient, service_url
+
+PAGE = 1000
 
 
-async def verify(args: argparse.Namespace) -> str:
-    """Verify every stream; CliError naming the first broken link of each broken stream."""
+async def _all(client: ServiceClient, path: str, position_of: str = "position",
+               ) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page: list[dict[str, Any]] = await client.get_json(path, after=after, limit=PAGE)
+        items.extend(page)
+        if len(page) < PAGE:
+            return items
+        after = int(page[-1][position_of])
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read the {what} file {path}: {exc}") from None
+
+
+async def verify_feed_command(args: argparse.Namespace) -> str:
+    """Verify the feed; CliError naming every finding."""
+    from services.agreements.adapters.feed_verify import verify_feed
+    from services.agreements.ledger import Checkpoint, public_key_of
+
+    async with ServiceClient("agreements", service_url("agreements"), args.user) as client:
+        jwk = (_read_json(args.public_key, "public key") if args.public_key
+               else await client.get_json("/checkpoints/public-key"))
+        saved = _read_json(args.checkpoints, "checkpoints") if args.checkpoints else []
+        served = await _all(client, "/checkpoints")
+        events = await _all(client, "/events")
+    checkpoints = {(c.position, c.hash, c.signature): c
+                   for c in (Checkpoint.from_json(item) for item in [*saved, *served])}
+    result = verify_feed(events, checkpoints.values(), public_key_of(jwk))
+    problems = [*result.refused_checkpoints, *result.broken_chains,
+                *([result.checkpoint_failure] if result.checkpoint_failure else [])]
+    if problems:
+        raise CliError("\n".join(problems))
+    return (f"verified {result.events} events in {result.streams} streams from the public "
+            f"feed: every chain holds; the running hash matches {result.checkpoints_held} "
+            f"of {len(checkpoints)} checkpoints")
+
+
+async def verify_database(args: argparse.Namespace) -> str:
+    """Verify every stream in the database; CliError naming the first broken link of
+    each broken stream."""
     from plumbing.db import create_pool
     from plumbing.errors import ConfigError
     from plumbing.settings import load_settings
@@ -41,8 +95,22 @@ async def verify(args: argparse.Namespace) -> str:
                          if refused else "")])
 
 
+async def verify(args: argparse.Namespace) -> str:
+    """The feed check, or with ``--database`` the direct one."""
+    return await (verify_database(args) if args.database else verify_feed_command(args))
+
+
 def add_parsers(sub: Any) -> None:
     """Register ``verify``."""
-    p = sub.add_parser("verify", help="check the hash chain of every stream (reads the "
-                       "event store named by KERJASAMA_AGREEMENTS_DATABASE_URL)")
+    p = sub.add_parser("verify", help="check history from the public feed of the agreements "
+                       "service against its signed checkpoints (KERJASAMA_AGREEMENTS_URL)")
+    p.add_argument("--checkpoints", type=Path, default=None,
+                   help="a JSON list of checkpoints saved earlier (from GET /checkpoints or "
+                   "the ledger.checkpointed events), checked besides the served ones")
+    p.add_argument("--public-key", type=Path, default=None,
+                   help="the checkpoint public key (JWK) saved earlier; default: the one "
+                   "the service serves")
+    p.add_argument("--database", action="store_true",
+                   help="instead, check the stream chains in the event store named by "
+                   "KERJASAMA_AGREEMENTS_DATABASE_URL")
     p.set_defaults(run_direct=verify)

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,12 +69,19 @@ class RelaySettings:
     retry_delay: float = 1.0
 
 
+LeaderTask = Callable[["asyncpg.Connection[Any]", aio_pika.abc.AbstractExchange],
+                      Awaitable[None]]
+"""Work done after each relay round by the one active relay (the checkpointer)."""
+
+
 class OutboxRelay:
     """Publishes outbox rows in position order while it holds the relay lock."""
 
     def __init__(self, database_url: str, amqp_url: str,
-                 settings: RelaySettings | None = None) -> None:
+                 settings: RelaySettings | None = None,
+                 after_round: LeaderTask | None = None) -> None:
         self._database_url = database_url
+        self._after_round = after_round
         self._amqp_url = amqp_url
         self._settings = settings or RelaySettings()
         self._wake = asyncio.Event()
@@ -147,6 +155,8 @@ class OutboxRelay:
             if rows:
                 await self._publish([stored_event(r) for r in rows], conn, exchange)
             await self._report_backlog(conn)
+            if self._after_round is not None:
+                await self._after_round(conn, exchange)
             if len(rows) < self._settings.batch_size:
                 await self._sleep(self._settings.poll_interval)
 

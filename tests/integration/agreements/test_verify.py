@@ -22,7 +22,7 @@ async def test_verify_passes_on_the_demo_and_names_the_first_changed_event(
         await load(load_data(), client)
     monkeypatch.setenv("KERJASAMA_AGREEMENTS_DATABASE_URL", database_url)
 
-    assert await asyncio.to_thread(main, ["verify"]) == 0
+    assert await asyncio.to_thread(main, ["verify", "--database"]) == 0
     assert "every chain holds" in capsys.readouterr().out
 
     conn = await asyncpg.connect(database_url)  # a superuser changes history by hand
@@ -39,7 +39,7 @@ async def test_verify_passes_on_the_demo_and_names_the_first_changed_event(
     finally:
         await conn.close()
 
-    assert await asyncio.to_thread(main, ["verify"]) == 1
+    assert await asyncio.to_thread(main, ["verify", "--database"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert (f"stream {target['stream_id']} at version {target['version']} "
@@ -68,7 +68,7 @@ async def test_verify_lists_stored_events_the_current_contract_would_refuse(
         await pool.close()
     monkeypatch.setenv("KERJASAMA_AGREEMENTS_DATABASE_URL", database_url)
 
-    assert await asyncio.to_thread(main, ["verify"]) == 0
+    assert await asyncio.to_thread(main, ["verify", "--database"]) == 0
     out = capsys.readouterr().out
     assert f"would refuse: stream {old} version 1" in out
     assert "proposed_on" in out and "business-date domain" in out
