@@ -10,6 +10,7 @@ from contracts.commands import COMMAND_MODELS, command_type
 from contracts.envelope import CONTENT_TYPE, routing_key_of
 from contracts.events import EVENT_MODELS
 from contracts.kpi import KpiUpdated
+from contracts.ledger import LedgerCheckpointed
 from contracts.replies import CommandReply
 from contracts.topology import (
     COMMANDS_EXCHANGE,
@@ -76,6 +77,9 @@ def build() -> dict[str, Any]:
         ctype = command_type(command)
         add(ctype, command, COMMANDS_EXCHANGE, command.routing_key, "receive",
             f"{exchanges[COMMANDS_EXCHANGE].description} {command.__doc__}")
+    add(LedgerCheckpointed.event_type, LedgerCheckpointed, EVENTS_EXCHANGE,
+        routing_key_of(LedgerCheckpointed.event_type), "send",
+        f"{exchanges[EVENTS_EXCHANGE].description} {LedgerCheckpointed.__doc__}")
     add(KpiUpdated.event_type, KpiUpdated, KPI_EXCHANGE, "kpi.{indicator}.{year}.{scope}",
         "send", exchanges[KPI_EXCHANGE].description)
     channels[_message_name(KpiUpdated.event_type)]["parameters"] = {

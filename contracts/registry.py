@@ -8,12 +8,14 @@ from contracts.commands import COMMAND_MODELS, command_type
 from contracts.envelope import split_type
 from contracts.events import EVENT_MODELS
 from contracts.kpi import KpiUpdated
+from contracts.ledger import LedgerCheckpointed
 from contracts.replies import CommandReply
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {m.event_type: m for m in EVENT_MODELS}
 COMMAND_TYPES: dict[str, type[BaseModel]] = {command_type(m): m for m in COMMAND_MODELS}
 OTHER_TYPES: dict[str, type[BaseModel]] = {
     KpiUpdated.event_type: KpiUpdated,
+    LedgerCheckpointed.event_type: LedgerCheckpointed,
     CommandReply.event_type: CommandReply,
 }
 MESSAGE_TYPES: dict[str, type[BaseModel]] = {**EVENT_TYPES, **COMMAND_TYPES, **OTHER_TYPES}
@@ -24,7 +26,7 @@ for _type in MESSAGE_TYPES:
     _name, _version = split_type(_type)
     KNOWN_VERSIONS.setdefault(_name, set()).add(_version)
 
-STREAM_FAMILIES = ("agreement", "work_program")
+STREAM_FAMILIES = ("agreement", "work_program", "ledger")
 """Families of the event streams: a reader steps over a type of these it does not know."""
 
 

@@ -20,16 +20,16 @@ import asyncpg
 from prometheus_client import Counter
 
 from contracts.codec import encode
-from contracts.envelope import SOURCE_AGREEMENTS, CloudEvent, schema_uri
+from contracts.envelope import SOURCE_AGREEMENTS, CloudEvent, routing_key_of, schema_uri
+from contracts.ledger import LEDGER_SUBJECT, LedgerCheckpointed
 from plumbing import clock
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.clock import WIB
 from services.agreements.adapters import checkpoints
 from services.agreements.ledger import Checkpoint, CheckpointSigner
 
-CHECKPOINTED = "kerjasama.ledger.checkpointed.v1"
-ROUTING_KEY = "ledger.checkpointed"
-SUBJECT = "ledger"
+CHECKPOINTED = LedgerCheckpointed.event_type
+ROUTING_KEY = routing_key_of(CHECKPOINTED)
 
 SIGNED = Counter("kerjasama_checkpoints_total", "Checkpoints signed and published.")
 
@@ -37,8 +37,9 @@ SIGNED = Counter("kerjasama_checkpoints_total", "Checkpoints signed and publishe
 def checkpoint_event(checkpoint: Checkpoint) -> CloudEvent:
     """The CloudEvent that publishes a checkpoint."""
     return CloudEvent(id=uuid4(), source=SOURCE_AGREEMENTS, type=CHECKPOINTED,
-                      subject=SUBJECT, time=clock.now().astimezone(WIB),
-                      dataschema=schema_uri(CHECKPOINTED), data=checkpoint.to_json())
+                      subject=LEDGER_SUBJECT, time=clock.now().astimezone(WIB),
+                      dataschema=schema_uri(CHECKPOINTED),
+                      data=LedgerCheckpointed(**checkpoint.to_json()).model_dump(mode="json"))
 
 
 class Checkpointer:

@@ -13,15 +13,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import httpx
 import pytest
 
+from contracts import topology
+from contracts.codec import decode
+from plumbing.amqp import connect
+from services.agreements.adapters.checkpointer import Checkpointer
 from services.agreements.adapters.checkpoints import latest, make_checkpoint
 from services.agreements.adapters.event_store import event_hash, stored_event
 from services.agreements.adapters.feed_verify import FeedVerification, verify_feed
-from services.agreements.ledger import Checkpoint, CheckpointSigner, Head, public_key_of
+from services.agreements.adapters.relay import OutboxRelay, RelaySettings
+from services.agreements.ledger import (
+    Checkpoint,
+    CheckpointSigner,
+    Head,
+    public_key_of,
+    signature_holds,
+)
 from services.cli import main
 from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, to_ready_to_sign
@@ -218,3 +230,43 @@ async def _drop_checkpoints(conn: asyncpg.Connection[Any]) -> int:
     await conn.execute("DELETE FROM checkpoints")
     await conn.execute("ALTER TABLE checkpoints ENABLE TRIGGER USER")
     return 0
+
+
+async def test_the_active_relay_publishes_each_checkpoint_on_the_events_exchange(
+        agreements_client: httpx.AsyncClient, database_url: str,
+        fresh_topology: str) -> None:
+    connection = await connect(fresh_topology)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(f"test-ledger-{uuid4().hex[:8]}", exclusive=True)
+    await queue.bind(topology.EVENTS_EXCHANGE, "ledger.checkpointed")
+    signer = CheckpointSigner.generate()
+    relays = [OutboxRelay(database_url, fresh_topology,
+                          RelaySettings(batch_size=100, poll_interval=0.1, retry_delay=0.2),
+                          after_round=Checkpointer(signer, every_events=5,
+                                                   every_seconds=3600)) for _ in range(2)]
+    tasks = [asyncio.create_task(r.run()) for r in relays]
+    try:
+        await _history(agreements_client, 2)
+        message = None
+        for _ in range(600):  # the first checkpoint, once 5 events are in the feed
+            message = await queue.get(timeout=30, fail=False)
+            if message is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert message is not None
+        await message.ack()
+    finally:
+        for relay in relays:
+            relay.stop()
+        await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        await connection.close()
+    decoded = decode(message.body)
+    assert decoded.type == "kerjasama.ledger.checkpointed.v1"
+    assert decoded.envelope.subject == "ledger"
+    received = Checkpoint.from_json(decoded.envelope.data)
+    assert received.events >= 5
+    assert signature_holds(received, public_key_of(signer.public))
+    stored = (await agreements_client.get("/checkpoints", params={"after": 0})).json()
+    assert received.to_json() in stored
+    result = await _verify(agreements_client, signer, [received])
+    assert result.holds and result.checkpoints_held == 1
