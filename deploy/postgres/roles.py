@@ -1,7 +1,10 @@
 """The PostgreSQL roles of kerjasama as a psql script, their passwords as SCRAM verifiers.
 
-One login role per service (``kerjasama_<service>``, ``CREATEDB``: each service creates its
-own database at first start) and the superuser's password. The script holds SCRAM-SHA-256
+One login role per service (``kerjasama_<service>``, ``CREATEDB``: notifications and
+reporting create their own database at first start), the owner of the agreements event
+tables (``kerjasama_agreements_owner``, ``CREATEDB``: ``kerjasama migrate`` creates and
+migrates that database as it; the service's own role owns nothing there, DESIGN §3a) and
+the superuser's password. The script holds SCRAM-SHA-256
 verifiers, which PostgreSQL stores as they are, never the passwords themselves. It runs
 as an init script of a new data directory (``/docker-entrypoint-initdb.d``) and may run
 again on an existing one (``psql -U postgres -f``): it creates the roles that are missing
@@ -31,7 +34,10 @@ def role(service: str) -> str:
     return f"kerjasama_{service}"
 
 
-ROLES = tuple(role(s) for s in SERVICES)
+AGREEMENTS_OWNER = "kerjasama_agreements_owner"
+"""Owns the agreements database and its event tables; only ``kerjasama migrate`` logs in
+as it."""
+ROLES = (*(role(s) for s in SERVICES), AGREEMENTS_OWNER)
 
 
 def _b64(data: bytes) -> str:

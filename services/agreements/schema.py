@@ -22,6 +22,7 @@ from plumbing.urls import redact
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATIONS_TABLE = "schema_migrations"
+GRANT_LOCK = "kerjasama.agreements.migrate"
 RUNTIME_BASE = "SELECT, INSERT"
 """What the runtime role may do on every table of the schema, including later ones."""
 RUNTIME_EXTRA: dict[str, str] = {
@@ -56,6 +57,8 @@ async def migrate_database(owner_url: str, runtime_role: str | None) -> list[int
         if runtime_role is not None and runtime_role == owner:
             raise MigrationError(f"the runtime role {runtime_role} is the owner of the event "
                                  "tables; give the service a role of its own")
+        # One run at a time (replicas' init steps start together): grants race otherwise.
+        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", GRANT_LOCK)
         if runtime_role is not None:
             await _default_privileges(conn, runtime_role)
         applied = await migrate(conn, MIGRATIONS, table=MIGRATIONS_TABLE)
@@ -64,7 +67,7 @@ async def migrate_database(owner_url: str, runtime_role: str | None) -> list[int
             await _refuse_ownership(conn, runtime_role)
         return applied
     finally:
-        await conn.close()
+        await conn.close()  # ends the session, and its lock
 
 
 async def _default_privileges(conn: Conn, role: str) -> None:

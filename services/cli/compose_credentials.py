@@ -34,6 +34,8 @@ RABBITMQ_HOST = "rabbitmq"
 POSTGRES_HOST = "postgres"
 """The servers as the compose stack names them."""
 DEFINITIONS = Path("rabbitmq") / "kerjasama.json"
+MIGRATE = "agreements-migrate"
+"""The directory of the owner credentials ``kerjasama migrate`` reads; no service mounts it."""
 ROLES_SCRIPT = Path("postgres-init") / "10-kerjasama-roles.sql"
 SUPERUSER_PASSWORD = Path("postgres") / "password"
 GRAFANA_PASSWORD = Path("grafana") / "admin-password"
@@ -142,6 +144,10 @@ def init(directory: Path, systems: Sequence[System]) -> list[str]:
         for name, value in service_files(service, broker, database, webhook_keys,
                                          systems).items():
             lines.append(write(directory / service / name, value, PRIVATE))
+    lines.append(write(directory / MIGRATE / "KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL",
+                       f"postgresql://{roles.AGREEMENTS_OWNER}:"
+                       f"{quote(database[roles.AGREEMENTS_OWNER], safe='')}"
+                       f"@{POSTGRES_HOST}:5432/kerjasama_agreements", PRIVATE))
     path = directory / DEFINITIONS
     lines.append(write(path, broker_definitions(broker, systems, _previous(path)), SHARED))
     path = directory / ROLES_SCRIPT

@@ -13,6 +13,9 @@ each directory being a volume of its own in the compose stack:
   file per setting named like its variable (``KERJASAMA_AMQP_URL``,
   ``KERJASAMA_RABBITMQ_MANAGEMENT_URL``, ``KERJASAMA_<SERVICE>_DATABASE_URL``, and
   ``KERJASAMA_WEBHOOK_SECRET_KEYS``), read through ``KERJASAMA_SECRETS_DIR``.
+- ``agreements-migrate/KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL``: the owner of the
+  agreements event tables, for the ``agreements-migrate`` step (``kerjasama migrate``)
+  only; no service mounts it.
 - ``rabbitmq/kerjasama.json``: the broker definitions of FILE's systems, whose users have
   these passwords (``deploy.rabbitmq.definitions``; hashes only).
 - ``postgres-init/10-kerjasama-roles.sql``: the roles with these passwords

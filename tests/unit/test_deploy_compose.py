@@ -215,7 +215,8 @@ def stack(compose: dict[str, Any], tmp_path: Path) -> Stack:
 def test_compose_runs_the_whole_stack_on_the_pinned_servers(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {"rabbitmq", "postgres", "agreements", "notifications", "reporting",
-                             "mailcatcher", "prometheus", "grafana", *INITS}
+                             "mailcatcher", "prometheus", "grafana", "agreements-migrate",
+                             *INITS}
     assert services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
     assert services["postgres"]["image"] == "postgres:15"
     for name, service in services.items():
@@ -606,3 +607,31 @@ def test_the_image_gives_each_volume_an_init_writes_its_owner_and_mode(
             assert created.get(target) == ("0755" if users else "0700"), target
             for name, mount in users:
                 assert mount.read_only and mount.nocopy, f"{name} mounts {volume}"
+
+
+def test_the_agreements_database_is_migrated_by_its_owner_before_the_service_starts(
+        stack: Stack) -> None:
+    """DESIGN §3a: ``kerjasama migrate`` runs as the owner of the event tables in a step of
+    its own; the service runs as its own role and never sees the owner's password."""
+    services = stack.compose["services"]
+    step = services["agreements-migrate"]
+    assert step["command"] == ["services.cli", "migrate"] and step["restart"] == "no"
+    assert services["agreements"]["depends_on"]["agreements-migrate"] == {
+        "condition": "service_completed_successfully"}
+    env = environment(step)
+    assert env["KERJASAMA_AGREEMENTS_RUNTIME_ROLE"] == roles.role("agreements")
+    [mount] = mounts(step)
+    assert mount.source == "credentials-agreements-migrate" and mount.read_only
+    assert env[SECRETS_DIR_ENV] == mount.target
+    owner_url = inside(stack.root("agreements-migrate"), mount.target) / (
+        "KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL")
+    url = urlsplit(owner_url.read_text())
+    assert (url.username, url.path) == (roles.AGREEMENTS_OWNER, "/kerjasama_agreements")
+    assert url.password == stack.operator_password("postgres", roles.AGREEMENTS_OWNER)
+    owner_password = url.password
+    for name in SETTINGS:
+        assert not [m for m in mounts(services[name])
+                    if m.source == "credentials-agreements-migrate"], name
+        for path in inside(stack.root(name), environment(services[name])[SECRETS_DIR_ENV]
+                           ).iterdir():
+            assert owner_password not in path.read_text(), f"{name} gets the owner's password"

@@ -34,8 +34,9 @@ NAMESPACED = {"ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudg
 CREDENTIALS = ["AGREEMENTS_AMQP_PASSWORD", "NOTIFICATIONS_AMQP_PASSWORD", "REPORTING_AMQP_PASSWORD",
                "AGREEMENTS_DATABASE_PASSWORD", "NOTIFICATIONS_DATABASE_PASSWORD",
                "REPORTING_DATABASE_PASSWORD"]
-SECRETS = {"kerjasama-credentials", "kerjasama-auth", "kerjasama-notifications-auth",
-           "kerjasama-reporting-auth"}
+SECRETS = {"kerjasama-credentials", "kerjasama-agreements-owner", "kerjasama-auth",
+           "kerjasama-notifications-auth", "kerjasama-reporting-auth"}
+OWNER_PASSWORD = "AGREEMENTS_OWNER_DATABASE_PASSWORD"
 
 
 def build(path: Path) -> subprocess.CompletedProcess[str]:
@@ -69,6 +70,9 @@ def make_secrets(overlay: Path) -> dict[str, str]:
     passwords = {name: secrets.token_urlsafe(24) for name in CREDENTIALS}
     (overlay / "secrets" / "credentials.env").write_text(
         "".join(f"{k}={v}\n" for k, v in passwords.items()))
+    passwords[OWNER_PASSWORD] = secrets.token_urlsafe(24)
+    (overlay / "secrets" / "agreements-owner.env").write_text(
+        f"{OWNER_PASSWORD}={passwords[OWNER_PASSWORD]}\n")
     return passwords
 
 
@@ -204,7 +208,7 @@ def secret_references(objects: list[dict[str, Any]]) -> set[str]:
     for deployment in by_kind(objects, "Deployment").values():
         pod = deployment["spec"]["template"]["spec"]
         names |= {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
-        for container in pod["containers"]:
+        for container in pod["containers"] + pod.get("initContainers", []):
             for item in container.get("env", []):
                 ref = item.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
@@ -269,3 +273,22 @@ def test_the_overlay_puts_everything_in_its_namespace(example: list[dict[str, An
         if o["kind"] in NAMESPACED:
             assert o["metadata"]["namespace"] == "kerjasama", o["metadata"]["name"]
     assert "kerjasama" in by_kind(example, "Namespace")
+
+
+def test_agreements_is_migrated_by_the_owner_of_its_event_tables_in_an_init_container(
+        made: tuple[list[dict[str, Any]], dict[str, str]]) -> None:
+    """DESIGN §3a: the owner's password reaches the migrate step only, never the service."""
+    objects, passwords = made
+    pod = by_kind(objects, "Deployment")["agreements"]["spec"]["template"]["spec"]
+    [migrate] = pod["initContainers"]
+    assert migrate["args"] == ["services.cli", "migrate"]
+    assert migrate["image"] == "registry.example.go.id/jabarprov/kerjasama:0.1.0"
+    env = container_environment(objects, migrate)
+    owner = urlsplit(env["KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL"])
+    assert (owner.username, owner.password, owner.path) == (
+        "kerjasama_agreements_owner", passwords[OWNER_PASSWORD], "/kerjasama_agreements")
+    assert env["KERJASAMA_AGREEMENTS_RUNTIME_ROLE"] == "kerjasama_agreements"
+    for deployment in by_kind(objects, "Deployment").values():
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            values = container_environment(objects, container).values()
+            assert not any(passwords[OWNER_PASSWORD] in v for v in values), container["name"]
