@@ -24,6 +24,7 @@ from typing import Any
 
 import aio_pika
 import aio_pika.abc
+import aio_pika.exceptions
 import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -156,9 +157,22 @@ class OutboxRelay:
                 await self._publish([stored_event(r) for r in rows], conn, exchange)
             await self._report_backlog(conn)
             if self._after_round is not None:
-                await self._after_round(conn, exchange)
+                await self._leader_task(conn, exchange, self._after_round)
             if len(rows) < self._settings.batch_size:
                 await self._sleep(self._settings.poll_interval)
+
+    async def _leader_task(self, conn: asyncpg.Connection[Any],
+                           exchange: aio_pika.abc.AbstractExchange, task: LeaderTask) -> None:
+        # An outage ends the session as for the relay's own work; any other failure of the
+        # task (the checkpointer) is logged and counted, and events go on being published.
+        try:
+            await task(conn, exchange)
+        except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError,
+                aio_pika.exceptions.AMQPError):
+            raise
+        except Exception:
+            FAILURES.labels("leader-task").inc()
+            log.exception("outbox relay: the checkpointer failed; publishing goes on")
 
     async def _publish(self, events: list[StoredEvent], conn: asyncpg.Connection[Any],
                        exchange: aio_pika.abc.AbstractExchange) -> None:

@@ -270,3 +270,39 @@ async def test_the_active_relay_publishes_each_checkpoint_on_the_events_exchange
     assert received.to_json() in stored
     result = await _verify(agreements_client, signer, [received])
     assert result.holds and result.checkpoints_held == 1
+
+
+async def test_a_failing_checkpointer_does_not_stop_the_relay(
+        agreements_client: httpx.AsyncClient, database_url: str,
+        fresh_topology: str) -> None:
+    calls: list[int] = []
+
+    async def broken(*_: object) -> None:
+        calls.append(1)
+        raise ValueError("a bug in the checkpointer")
+
+    connection = await connect(fresh_topology)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(f"test-events-{uuid4().hex[:8]}", exclusive=True)
+    await queue.bind(topology.EVENTS_EXCHANGE, "agreement.#")
+    relay = OutboxRelay(database_url, fresh_topology,
+                        RelaySettings(batch_size=100, poll_interval=0.1, retry_delay=0.2),
+                        after_round=broken)
+    task = asyncio.create_task(relay.run())
+    received = 0
+    try:
+        await _history(agreements_client, 1)
+        for _ in range(600):
+            message = await queue.get(timeout=30, fail=False)
+            if message is not None:
+                await message.ack()
+                received += 1
+                if received == 5:
+                    break
+            else:
+                await asyncio.sleep(0.05)
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 30)
+        await connection.close()
+    assert received == 5 and calls and relay.failures == 0
