@@ -18,6 +18,7 @@ from plumbing.clock import write_clock_file
 from plumbing.topology import declare_all
 from services.notifications.adapters.secret_box import ensure_key_file
 from tests.conftest import DatabaseUrlFactory
+from tests.database_roles import migrated_as_runtime
 from tests.private_rabbitmq import free_port
 from tests.processes import ROOT, ServiceProcess
 
@@ -91,6 +92,9 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *,
     }
     databases = {name: await database_url_factory(f"sys_{name}")
                  for name in ("agreements", "notifications", "reporting")}
+    # agreements as deployed: migrated by the owner of its event tables, run as a role
+    # that owns nothing (System.databases keeps the superuser's URL, for the tests).
+    urls = {**databases, "agreements": await migrated_as_runtime(databases["agreements"])}
     processes = {
         name: ServiceProcess(name, {**common,
                                     "KERJASAMA_AMQP_URL": _for(amqp_url, name),
@@ -98,6 +102,6 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *,
                                         _for(management_url, name),
                                     f"KERJASAMA_{name.upper()}_DATABASE_URL": url},
                              port=agreements_port if name == "agreements" else None)
-        for name, url in databases.items()
+        for name, url in urls.items()
     }
     return System(processes, databases, clock_file)
