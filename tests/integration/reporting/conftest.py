@@ -18,6 +18,7 @@ from services.agreements.settings import AgreementsSettings
 from services.reporting.app import Reporting
 from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
+from tests.database_roles import migrated_as_runtime
 from tests.integration.reporting.support import (
     TODAY,
     AgreementsService,
@@ -37,8 +38,9 @@ def business_day() -> Any:
 @pytest.fixture
 async def agreements(database_url_factory: DatabaseUrlFactory,
                      business_day: date) -> AsyncIterator[AgreementsService]:
-    """The real agreements service on a fresh database."""
-    url = await database_url_factory("agreements")
+    """The real agreements service on a fresh database, running as deployed (a runtime
+    role that owns nothing, after `kerjasama migrate` as the owner)."""
+    url = await migrated_as_runtime(await database_url_factory("agreements"))
     app = create_agreements_app(load_settings(  # the tests publish the events themselves
         AgreementsSettings, agreements_database_url=url, messaging=False))
     async with app.router.lifespan_context(app):
