@@ -30,6 +30,9 @@ RUNTIME_EXTRA: dict[str, str] = {
     "agreements": "UPDATE",    # the read model is kept current in the command's transaction
 }
 """Privileges beyond :data:`RUNTIME_BASE`, by table; never on an event table."""
+RUNTIME_READ_ONLY = (MIGRATIONS_TABLE,)
+"""Tables the runtime role may only read: a row it wrote in the record of migrations
+would make ``kerjasama migrate`` skip that migration."""
 
 
 class SchemaNotMigrated(RuntimeError):
@@ -87,6 +90,9 @@ async def _grant(conn: Conn, role: str, database: str) -> None:
     ]
     statements += [f"GRANT {privileges} ON TABLE {quote_ident(table)} TO {r}"
                    for table, privileges in RUNTIME_EXTRA.items()]
+    statements += [f"REVOKE ALL ON TABLE {quote_ident(table)} FROM {r}; "
+                   f"GRANT SELECT ON TABLE {quote_ident(table)} TO {r}"
+                   for table in RUNTIME_READ_ONLY]
     async with conn.transaction():
         for statement in statements:
             await conn.execute(statement)

@@ -12,7 +12,7 @@ import pytest
 from plumbing.db import drop_database
 from plumbing.settings import load_settings
 from services.agreements.app import create_app, open_database
-from services.agreements.schema import SchemaNotMigrated
+from services.agreements.schema import RUNTIME_EXTRA, RUNTIME_READ_ONLY, SchemaNotMigrated
 from services.agreements.settings import AgreementsSettings
 from services.cli import main
 from tests.auth import auth_headers
@@ -29,6 +29,10 @@ TAMPERING = [
     "DROP TABLE events CASCADE",
     "ALTER TABLE events OWNER TO CURRENT_USER",
     "CREATE TABLE shadow (x int)",
+    "ALTER TABLE checkpoints DISABLE TRIGGER ALL",
+    "UPDATE checkpoints SET hash = ''",
+    "DELETE FROM checkpoints",
+    "TRUNCATE checkpoints",
 ]
 
 
@@ -139,3 +143,30 @@ async def test_kerjasama_migrate_migrates_once_and_refuses_a_runtime_role_that_o
     as_owner = ["migrate", "--database-url", owner_url, "--runtime-role", OWNER_ROLE]
     assert await asyncio.to_thread(main, as_owner) != 0
     assert "is the owner of the event tables" in capsys.readouterr().err
+
+
+async def test_every_table_gives_the_runtime_role_only_what_the_schema_names(
+        runtime_database_url: str) -> None:
+    """SELECT and INSERT everywhere (tables later migrations add included), UPDATE or
+    DELETE only where RUNTIME_EXTRA names it (never on events or checkpoints), and only
+    SELECT on the record of migrations."""
+    conn = await asyncpg.connect(runtime_database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT c.relname AS table, array_agg(p.kind ORDER BY p.kind) AS granted"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+            "  'REFERENCES', 'TRIGGER']) AS p(kind)"
+            " WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            "  AND has_table_privilege(c.oid, p.kind)"
+            " GROUP BY c.relname")
+    finally:
+        await conn.close()
+    granted = {r["table"]: set(r["granted"]) for r in rows}
+    assert {"events", "checkpoints", "outbox", "commands", "agreements",
+            "schema_migrations"} <= set(granted)
+    for table, privileges in granted.items():
+        extra = {p.strip() for p in RUNTIME_EXTRA.get(table, "").split(",") if p.strip()}
+        expected = {"SELECT"} if table in RUNTIME_READ_ONLY else {"SELECT", "INSERT"} | extra
+        assert privileges == expected, table
+    assert not {"UPDATE", "DELETE"} & (granted["events"] | granted["checkpoints"])
