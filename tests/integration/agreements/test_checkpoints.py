@@ -70,7 +70,7 @@ async def _checkpoint(database_url: str, signer: CheckpointSigner,
     for every older transaction of the server, other tests' included)."""
     conn = await asyncpg.connect(database_url)
     try:
-        for _ in range(200):
+        for _ in range(600):  # up to 30 s: other tests' transactions hold the safe point
             await make_checkpoint(conn, signer)
             checkpoint = await latest(conn)
             if checkpoint is not None and checkpoint.events == events:
