@@ -99,6 +99,16 @@ async def _grant(conn: Conn, role: str, database: str) -> None:
 
 
 async def _refuse_ownership(conn: Conn, role: str) -> None:
+    # PostgreSQL before 15 lets every role create in the public schema: take that away
+    # where the owner owns the schema, and refuse where it does not.
+    if await conn.fetchval("SELECT has_schema_privilege($1, 'public', 'CREATE')", role):
+        if await conn.fetchval("SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace"
+                               " WHERE nspname = 'public'"):
+            await conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        if await conn.fetchval("SELECT has_schema_privilege($1, 'public', 'CREATE')", role):
+            raise MigrationError(
+                f"the runtime role {role} may create objects in the schema public; as its "
+                f"owner run REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}")
     owned = await conn.fetch(
         "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE c.relowner = to_regrole($1) AND n.nspname NOT LIKE 'pg\\_%'"
