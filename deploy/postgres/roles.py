@@ -1,7 +1,7 @@
 """The PostgreSQL roles of kerjasama as a psql script, their passwords as SCRAM verifiers.
 
-One login role per service (``kerjasama_<service>``, ``CREATEDB``: notifications and
-reporting create their own database at first start), the owner of the agreements event
+One login role per service (``kerjasama_<service>``; ``CREATEDB`` for notifications and
+reporting, which create their own database at first start), the owner of the agreements event
 tables (``kerjasama_agreements_owner``, ``CREATEDB``: ``kerjasama migrate`` creates and
 migrates that database as it; the service's own role owns nothing there, DESIGN §3a) and
 the superuser's password. The script holds SCRAM-SHA-256
@@ -82,15 +82,18 @@ def script(passwords: Mapping[str, str], previous: str = "") -> str:
         old = kept.get(name, "")
         return old if check_scram(passwords[name], old) else scram_verifier(passwords[name])
 
-    lines = ["-- kerjasama: one login role per service, each creating its own database at its",
-             "-- first start, and the superuser's password. Made by `kerjasama credentials",
-             "-- init`; the passwords are SCRAM-SHA-256 verifiers. Safe to run again.", ""]
+    lines = ["-- kerjasama: one login role per service, notifications and reporting creating",
+             "-- their own database at their first start; the owner of the agreements event",
+             "-- tables, which kerjasama migrate logs in as; and the superuser's password.",
+             "-- Made by `kerjasama credentials init`; the passwords are SCRAM-SHA-256",
+             "-- verifiers. Safe to run again.", ""]
     for name in ROLES:
+        creates = "NOCREATEDB" if name == role("agreements") else "CREATEDB"
         lines += ["DO $$ BEGIN",
                   f"  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN",
                   f"    CREATE ROLE {name};",
                   "  END IF;",
                   "END $$;",
-                  f"ALTER ROLE {name} LOGIN CREATEDB PASSWORD '{verifier(name)}';", ""]
+                  f"ALTER ROLE {name} LOGIN {creates} PASSWORD '{verifier(name)}';", ""]
     lines.append(f"ALTER ROLE {SUPERUSER} WITH PASSWORD '{verifier(SUPERUSER)}';")
     return "\n".join(lines) + "\n"

@@ -21,7 +21,11 @@ import pytest
 
 from deploy.postgres import roles
 from deploy.rabbitmq import definitions as defs
-from services.cli.compose_credentials import DEFINITIONS, ROLES_SCRIPT, SETTINGS, init
+from plumbing.settings import load_settings
+from services.agreements.app import open_database
+from services.agreements.schema import migrate_database
+from services.agreements.settings import AgreementsSettings
+from services.cli.compose_credentials import DEFINITIONS, MIGRATE, ROLES_SCRIPT, SETTINGS, init
 from tests.private_postgres import private_postgres
 from tests.private_rabbitmq import RABBITMQ_BIN, PrivateRabbitMQ, free_port
 
@@ -91,8 +95,9 @@ def test_postgres_creates_the_roles_and_each_service_logs_in_with_its_password(
             user, password = service_url(directory, service, variable)
             connection = await asyncpg.connect(host="127.0.0.1", port=port, user=user,
                                                password=password, database="postgres")
-            assert await connection.fetchval("SELECT rolcreatedb FROM pg_roles "
-                                             "WHERE rolname = current_user")
+            creates = await connection.fetchval("SELECT rolcreatedb FROM pg_roles "
+                                                "WHERE rolname = current_user")
+            assert creates == (service != "agreements"), service  # agreements: migrate does
             await connection.close()
             with pytest.raises(asyncpg.InvalidPasswordError):
                 await asyncpg.connect(host="127.0.0.1", port=port, user=user,
@@ -101,6 +106,20 @@ def test_postgres_creates_the_roles_and_each_service_logs_in_with_its_password(
                                            password=superuser)
         await connection.execute(script)  # safe to run again on the same cluster
         await connection.close()
+        # agreements-migrate: kerjasama migrate as the owner, then the service as its role
+        owner = urlsplit((directory / MIGRATE / "KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL")
+                         .read_text())
+        assert owner.username == roles.AGREEMENTS_OWNER
+        await migrate_database(owner._replace(netloc=owner.netloc.replace(
+            "@postgres:5432", f"@127.0.0.1:{port}")).geturl(), roles.role("agreements"))
+        runtime = (directory / "agreements" / "KERJASAMA_AGREEMENTS_DATABASE_URL").read_text()
+        runtime = runtime.replace("@postgres:5432", f"@127.0.0.1:{port}")
+        pool = await open_database(load_settings(AgreementsSettings,
+                                                 agreements_database_url=runtime))
+        assert await pool.fetchval("SELECT count(*) FROM events") == 0
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await pool.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+        await pool.close()
 
     with private_postgres() as cluster:
         # As the postgres image does once initialised: passwords (SCRAM) over TCP. The
