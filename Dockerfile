@@ -23,7 +23,8 @@ FROM python:3.11-slim-bookworm
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerjasama \
     && install -d -o kerjasama -g kerjasama -m 0700 /var/lib/kerjasama/auth/public \
        /var/lib/kerjasama/auth/operator /var/lib/kerjasama/auth/notifications \
-       /var/lib/kerjasama/auth/reporting /var/lib/kerjasama/credentials/operator \
+       /var/lib/kerjasama/auth/reporting /var/lib/kerjasama/auth/agreements \
+       /var/lib/kerjasama/credentials/operator \
        /var/lib/kerjasama/credentials/agreements /var/lib/kerjasama/credentials/notifications \
        /var/lib/kerjasama/credentials/reporting /var/lib/kerjasama/credentials/agreements-migrate \
     && install -d -o kerjasama -g kerjasama -m 0755 /var/lib/kerjasama/credentials/rabbitmq \

@@ -190,14 +190,17 @@ def local_auth(root: Path = ROOT) -> None:
     if os.environ.get("KERJASAMA_AUTH_JWKS_FILE") or os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
         log("development run: KERJASAMA_ENVIRONMENT=development, with the token keys "
             "configured in the environment")
-        return
-    from plumbing.tokens import ensure_dev_key
+    else:
+        from plumbing.tokens import ensure_dev_key
 
-    path = root / ".run" / "auth" / "dev-key"
-    ensure_dev_key(path)
-    os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(path)
-    log(f"development run: KERJASAMA_ENVIRONMENT=development; tokens are signed with the "
-        f"development key {path} (`.venv/bin/kerjasama token --role tkksd` prints one)")
+        path = root / ".run" / "auth" / "dev-key"
+        ensure_dev_key(path)
+        os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(path)
+        log(f"development run: KERJASAMA_ENVIRONMENT=development; tokens are signed with the "
+            f"development key {path} (`.venv/bin/kerjasama token --role tkksd` prints one)")
+    # one checkpoint key across restarts, so that saved checkpoints still verify
+    os.environ.setdefault("KERJASAMA_CHECKPOINT_KEY_FILE",
+                          str(root / ".run" / "agreements" / "checkpoint.pem"))
 
 
 def local_webhook_keys(root: Path = ROOT) -> dict[str, str]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from plumbing.settings import BaseServiceSettings, Port, PostgresUrl
+from plumbing.errors import ConfigError
+from plumbing.settings import BaseServiceSettings, Port, PostgresUrl, env_name
 from services.agreements.ledger import CheckpointSigner, write_key
 
 
@@ -42,8 +43,8 @@ class AgreementsSettings(BaseServiceSettings):
         "here may send none.")
     checkpoint_key_file: Path | None = Field(
         None, description="PEM Ed25519 private key that signs the ledger checkpoints (given "
-        "to this service only, never to the database); written when missing (development). "
-        "Unset: a key made at start, lost at exit (tests).")
+        "to this service only, never to the database); required outside development; in "
+        "development written when missing, and when unset a key made at start (tests).")
     checkpoint_every_events: int = Field(1000, ge=1, le=1_000_000, description="A checkpoint "
                                          "is signed once this many events were appended "
                                          "since the last one.")
@@ -52,10 +53,24 @@ class AgreementsSettings(BaseServiceSettings):
                                             "appended.")
 
     def checkpoint_signer(self) -> CheckpointSigner:
-        """The signer of the checkpoints (see :attr:`checkpoint_key_file`)."""
+        """The signer of the checkpoints (see :attr:`checkpoint_key_file`).
+
+        Outside development the key file is required and must exist: a key made at start
+        would sign checkpoints no witness can check after a restart or on another replica.
+        """
         path = self.checkpoint_key_file
+        setting = env_name(type(self), "checkpoint_key_file")
         if path is None:
+            if not self.development:
+                raise ConfigError(f"{setting} must be set: the checkpoints are signed with one "
+                                  "key that every replica shares (kerjasama keys init makes it)")
             return CheckpointSigner.generate()
         if not path.exists():
+            if not self.development:
+                raise ConfigError(f"{setting}: {path} does not exist (kerjasama keys init "
+                                  "makes it)")
             write_key(path)
-        return CheckpointSigner.from_file(path)
+        try:
+            return CheckpointSigner.from_file(path)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{setting}: cannot use {path}: {exc}") from None

@@ -22,6 +22,7 @@ from typing import Any
 
 from plumbing.auth import REPORTING
 from plumbing.keys import add_to_jwks, generate_jwk, read_public_keys, write_private
+from services.agreements.ledger import write_key
 from services.cli.client import CliError
 
 KEYS: dict[str, tuple[str, list[str] | None]] = {
@@ -31,6 +32,8 @@ KEYS: dict[str, tuple[str, list[str] | None]] = {
 }
 """Directory, file name and role limit (None: any role) of each private key."""
 JWKS = Path("public") / "jwks.json"
+CHECKPOINT_KEY = Path("agreements") / "checkpoint.pem"
+"""The agreements service's Ed25519 key that signs the ledger checkpoints (PEM)."""
 
 
 def add_parsers(sub: Any) -> None:
@@ -63,6 +66,12 @@ def init(directory: Path) -> list[str]:
             lines.append(f"made {path}" + (f" (roles: {', '.join(roles)})" if roles else ""))
         if add_to_jwks(directory / JWKS, [jwk]):
             lines.append(f"  trusted in {directory / JWKS} as {jwk['kid']}")
+    checkpoint = directory / CHECKPOINT_KEY
+    if checkpoint.exists():
+        lines.append(f"kept {checkpoint}")
+    else:
+        write_key(checkpoint)
+        lines.append(f"made {checkpoint} (signs the ledger checkpoints; agreements only)")
     return lines
 
 

@@ -90,7 +90,8 @@ def test_keys_init_makes_the_keys_a_deployment_uses_and_keeps_them(
 
     assert main(["keys", "init", str(tmp_path)]) == 0  # a second start changes nothing
     assert jwks.read_text() == first
-    assert printed(capsys).count("kept") == 3
+    assert printed(capsys).count("kept") == 4  # three signing keys and the checkpoint key
+    assert (tmp_path / "agreements" / "checkpoint.pem").stat().st_mode & 0o777 == 0o600
 
 
 def test_keys_trust_adds_an_identity_providers_keys(

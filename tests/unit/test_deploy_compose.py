@@ -404,7 +404,7 @@ def test_the_keys_auth_init_makes_are_the_ones_each_service_uses(
     assert init["command"][:3] == ["services.cli", "keys", "init"]
     for _ in range(2):  # a restart keeps the keys
         assert stack.run_init("auth-init") == 0
-    assert capsys.readouterr().out.count("kept") == 3
+    assert capsys.readouterr().out.count("kept") == 4
     assert stack.run_init("credentials-init") == 0
     capsys.readouterr()
 
@@ -419,7 +419,10 @@ def test_the_keys_auth_init_makes_are_the_ones_each_service_uses(
         assert not built[name].development
     agreements = built["agreements"].authenticator()
     assert {v for v, _ in named_mounts(services["agreements"]).values()} == {
-        "auth-public", "credentials-agreements"}
+        "auth-public", "auth-agreements", "credentials-agreements"}
+    built["agreements"].checkpoint_signer()  # one key, made once, for every restart
+    assert all("auth-agreements" not in {v for v, _ in named_mounts(services[n]).values()}
+               for n in ("notifications", "reporting"))
     for name in ("notifications", "reporting"):
         token = built[name].agreements_token(name)()
         principal = agreements.verify(token)

@@ -35,6 +35,7 @@ CREDENTIALS = ["AGREEMENTS_AMQP_PASSWORD", "NOTIFICATIONS_AMQP_PASSWORD", "REPOR
                "AGREEMENTS_DATABASE_PASSWORD", "NOTIFICATIONS_DATABASE_PASSWORD",
                "REPORTING_DATABASE_PASSWORD"]
 SECRETS = {"kerjasama-credentials", "kerjasama-agreements-owner", "kerjasama-auth",
+           "kerjasama-agreements-auth",
            "kerjasama-notifications-auth", "kerjasama-reporting-auth"}
 OWNER_PASSWORD = "AGREEMENTS_OWNER_DATABASE_PASSWORD"
 
@@ -253,7 +254,7 @@ def test_each_pod_finds_its_keys_and_the_consumers_tokens_are_accepted(
         mounted_files(example, pod, container, root)
         env = container_environment(example, container)
         for variable in ("KERJASAMA_AUTH_JWKS_FILE", "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE",
-                         "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"):
+                         "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE", "KERJASAMA_CHECKPOINT_KEY_FILE"):
             if variable in env:
                 env[variable] = str(root / env[variable].lstrip("/"))
         settings[service] = check_service_environment(service, env, monkeypatch)
@@ -261,6 +262,7 @@ def test_each_pod_finds_its_keys_and_the_consumers_tokens_are_accepted(
         settings[service].authenticator()
     assert not (tmp_path / "agreements" / "etc" / "kerjasama" / "service").exists()
     settings["notifications"].secret_box()  # the webhook secrets' keys, outside development
+    settings["agreements"].checkpoint_signer()  # one checkpoint key for every replica
     agreements = settings["agreements"].authenticator()
     for service in ("notifications", "reporting"):
         consumer: ConsumerSettings = settings[service]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
+
+import pytest
 
 from services.agreements.adapters.cloudevents import to_json
 from services.agreements.adapters.event_store import StoredEvent, event_hash
@@ -83,3 +86,23 @@ def test_a_lost_event_is_placed_between_the_checkpoints_around_it() -> None:
     assert not result.holds and result.checkpoints_held == 2
     assert result.first_differing_after == feed[5]["position"]
     assert result.first_differing_at_most == feed[8]["position"]
+
+
+def test_outside_development_the_checkpoint_key_is_required_and_never_made(
+        tmp_path: Path) -> None:
+    from plumbing.errors import ConfigError
+    from services.agreements.settings import AgreementsSettings
+
+    production = AgreementsSettings(environment="production")
+    with pytest.raises(ConfigError, match="KERJASAMA_CHECKPOINT_KEY_FILE must be set"):
+        production.checkpoint_signer()
+    missing = tmp_path / "checkpoint.pem"
+    with pytest.raises(ConfigError, match="does not exist"):
+        AgreementsSettings(environment="production",
+                           checkpoint_key_file=missing).checkpoint_signer()
+    assert not missing.exists()
+    made = AgreementsSettings(environment="development",
+                              checkpoint_key_file=missing).checkpoint_signer()
+    again = AgreementsSettings(environment="production",
+                               checkpoint_key_file=missing).checkpoint_signer()
+    assert made.public == again.public  # the same key after a restart
