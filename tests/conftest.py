@@ -13,6 +13,7 @@ import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 from uuid import uuid4
@@ -93,39 +94,40 @@ async def sweep_stale_vhosts(admin: RabbitAdmin, now: float | None = None) -> li
     return stale
 
 
-@pytest.fixture(scope="session")
-async def _session_vhosts(rabbit_admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
-    """Makes vhosts that live for the whole run (the run's own), deleted at its end."""
-    await sweep_stale_vhosts(rabbit_admin)
+@asynccontextmanager
+async def vhosts_made(admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
+    """A maker of fresh vhosts ``kerjasama-test-<time>-<uuid6>`` (guest has all rights);
+    every vhost it made is deleted when the context ends."""
     created: list[str] = []
 
     async def make() -> str:
         name = unique_vhost_name()
-        await rabbit_admin.create_vhost(name)
+        await admin.create_vhost(name)
         created.append(name)
         return name
 
-    yield make
-    for name in created:
-        await rabbit_admin.delete_vhost(name)
+    try:
+        yield make
+    finally:
+        for name in created:
+            await admin.delete_vhost(name)
+
+
+@pytest.fixture(scope="session")
+async def _session_vhosts(rabbit_admin: RabbitAdmin) -> AsyncIterator[VhostFactory]:
+    """Makes vhosts that live for the whole run (the run's own), deleted at its end."""
+    await sweep_stale_vhosts(rabbit_admin)
+    async with vhosts_made(rabbit_admin) as make:
+        yield make
 
 
 @pytest.fixture
 async def rabbit_vhost_factory(rabbit_admin: RabbitAdmin,
                                _session_vhosts: VhostFactory) -> AsyncIterator[VhostFactory]:
-    """Makes fresh vhosts ``kerjasama-test-<time>-<uuid6>`` (guest has all rights), deleted
-    when the test ends, so that a run never holds more than a few at once."""
-    created: list[str] = []
-
-    async def make() -> str:
-        name = unique_vhost_name()
-        await rabbit_admin.create_vhost(name)
-        created.append(name)
-        return name
-
-    yield make
-    for name in created:
-        await rabbit_admin.delete_vhost(name)
+    """Makes fresh vhosts, deleted when the test ends, so that a run never holds more than
+    a few at once (each holds broker file handles)."""
+    async with vhosts_made(rabbit_admin) as make:
+        yield make
 
 
 @pytest.fixture(scope="session")
