@@ -14,7 +14,19 @@ from typing import Any
 import httpx
 
 from contracts.codec import Decoded, decode
+from plumbing.auth import REPORTING
+from plumbing.errors import ConfigError
 from plumbing.inbox import InboxEvent
+from plumbing.keys import read_signing_key
+from plumbing.settings import ConsumerSettings
+from plumbing.tokens import (
+    SERVICE_TOKEN_SECONDS,
+    FileToken,
+    TokenSource,
+    mint_dev_token,
+    read_dev_key,
+    refuse_dev_key_outside_development,
+)
 
 WORK_PROGRAM_PREFIX = "work-program-"
 NDJSON = "application/x-ndjson"
@@ -53,6 +65,34 @@ class BearerToken(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token()}"
         yield request
+
+
+def agreements_token_from(settings: ConsumerSettings, service: str) -> TokenSource | FileToken:
+    """The bearer token with which ``service`` reads the agreements service's events, called
+    per request.
+
+    Minted as ``service:<service>`` with role ``reporting`` for SERVICE_TOKEN_SECONDS (at
+    most the lifetime cap) with the signing key, else read from the token file, else
+    (development only) minted with the development key.
+    """
+    ttl = min(SERVICE_TOKEN_SECONDS, settings.auth_max_token_lifetime_seconds)
+    subject, issuer, audience = f"service:{service}", settings.auth_issuer, settings.auth_audience
+    if settings.agreements_signing_key_file is not None:
+        key = read_signing_key(settings.agreements_signing_key_file,
+                               "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE")
+        return TokenSource(lambda seconds: key.mint(subject, [REPORTING], issuer=issuer,
+                                                    audience=audience, ttl_seconds=seconds), ttl)
+    if settings.agreements_token_file is not None:
+        return FileToken(settings.agreements_token_file, "KERJASAMA_AGREEMENTS_TOKEN_FILE")
+    if settings.auth_dev_key_file is not None:
+        refuse_dev_key_outside_development(settings.development)
+        secret = read_dev_key(settings.auth_dev_key_file)
+        return TokenSource(lambda seconds: mint_dev_token(
+            secret, subject, [REPORTING], issuer=issuer, audience=audience,
+            ttl_seconds=seconds), ttl)
+    raise ConfigError("KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE (or "
+                      "KERJASAMA_AGREEMENTS_TOKEN_FILE) must be set: how this service "
+                      "authenticates to the agreements service")
 
 
 class AgreementsClient:

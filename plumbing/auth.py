@@ -35,6 +35,7 @@ from contracts.common import NO_CONTROL
 from plumbing.errors import ConfigError
 from plumbing.keys import PRIVATE_MEMBERS, ROLE_LIMIT, key_id
 from plumbing.problems import problem
+from plumbing.settings import BaseServiceSettings
 from plumbing.tokens import (
     DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
     ensure_dev_key,
@@ -43,8 +44,8 @@ from plumbing.tokens import (
     refuse_dev_key_outside_development,
 )
 
-__all__ = ["Authenticator", "Principal", "Unauthenticated", "agency", "ensure_dev_key",
-           "install_auth", "mint_dev_token", "principal_of", "read_dev_key"]
+__all__ = ["Authenticator", "Principal", "Unauthenticated", "agency", "authenticator_from",
+           "ensure_dev_key", "install_auth", "mint_dev_token", "principal_of", "read_dev_key"]
 
 SECRETARIAT = "tkksd"
 REGIONAL_SECRETARY = "sekda"
@@ -202,6 +203,16 @@ class Authenticator:
             raise Unauthenticated(f"invalid token: key {trusted.kid} may not sign the roles "
                                   f"{sorted(set(roles) - trusted.roles)}")
         return Principal(subject, frozenset(roles))
+
+
+def authenticator_from(settings: BaseServiceSettings) -> Authenticator:
+    """The bearer-token verifier a service's settings configure; ConfigError when no key is
+    configured, or a development key outside a declared development run."""
+    return Authenticator.from_files(jwks_file=settings.auth_jwks_file,
+                                    dev_key_file=settings.auth_dev_key_file,
+                                    issuer=settings.auth_issuer, audience=settings.auth_audience,
+                                    development=settings.development,
+                                    max_lifetime_seconds=settings.auth_max_token_lifetime_seconds)
 
 
 def principal_of(request: Request) -> Principal:

@@ -19,13 +19,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from plumbing.errors import ConfigError
 from plumbing.head_limit import capped_protocol
-from plumbing.limits import LimitsSettings
-from plumbing.problems import (
-    PROBLEM_JSON,
-    ProblemException,
-    install_problem_handlers,
-    problem,
-)
+from plumbing.limits import LimitsSettings, install_body_limit
+from plumbing.problems import PROBLEM_JSON, ProblemException, add_problem_handlers, problem
 from plumbing.settings import BaseServiceSettings, load_settings
 
 __all__ = [
@@ -90,6 +85,16 @@ def health_router(
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
+    """Answer validation errors, HTTP errors (404, 405, ...) and ProblemException as problems
+    (:mod:`plumbing.problems`), and limit request bodies (:mod:`plumbing.limits`):
+    ``max_body_bytes``, by default ``KERJASAMA_MAX_BODY_BYTES`` (1 MiB); a larger body is a
+    413 problem.
+    """
+    add_problem_handlers(app)
+    install_body_limit(app, max_body_bytes)
 
 
 class _Server(uvicorn.Server):

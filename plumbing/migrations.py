@@ -13,14 +13,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
 from plumbing.errors import MigrationError
 
 if TYPE_CHECKING:
-    from plumbing.db import Conn, Pool
+    from asyncpg.pool import PoolConnectionProxy
+
+    # plumbing.db's Pool and Conn, spelled out: db re-exports this module, not the reverse.
+    _Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+    _Conn: TypeAlias = (asyncpg.Connection[asyncpg.Record]
+                        | PoolConnectionProxy[asyncpg.Record])
 
 _FILE = re.compile(r"^(\d{3,})_([A-Za-z0-9_\-]+)\.sql$")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -62,7 +67,7 @@ def load_migrations(directory: Path) -> list[Migration]:
 
 
 async def migrate(
-    target: Pool | Conn,
+    target: _Pool | _Conn,
     migrations: Path | Sequence[Migration],
     *,
     table: str = "schema_migrations",
@@ -83,7 +88,7 @@ async def migrate(
     return await _migrate(target, todo, table)
 
 
-async def _migrate(conn: Conn, todo: list[Migration], table: str) -> list[int]:
+async def _migrate(conn: _Conn, todo: list[Migration], table: str) -> list[int]:
     lock = f"kerjasama.migrate.{table}"
     await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock)
     try:

@@ -45,7 +45,7 @@ def problem(
 
 
 class ProblemException(Exception):
-    """Raised by a route to answer a problem; see :func:`install_problem_handlers`."""
+    """Raised by a route to answer a problem; see :func:`add_problem_handlers`."""
 
     def __init__(
         self,
@@ -88,14 +88,12 @@ def validation_problem(exc: RequestValidationError) -> JSONResponse:
     return problem(422, "Invalid request", detail, errors=errors)
 
 
-def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None) -> None:
+def add_problem_handlers(app: FastAPI) -> None:
     """Answer validation errors, HTTP errors (404, 405, ...) and ProblemException as problems.
 
-    Also limits request bodies (:mod:`plumbing.limits`): ``max_body_bytes``, by default
-    ``KERJASAMA_MAX_BODY_BYTES`` (1 MiB); a larger body is a 413 problem.
+    Services call :func:`plumbing.http.install_problem_handlers`, which also limits request
+    bodies.
     """
-    from plumbing.limits import install_body_limit  # limits builds on this module
-
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -118,4 +116,3 @@ def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(ProblemException, on_problem)
-    install_body_limit(app, max_body_bytes)

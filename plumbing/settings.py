@@ -16,6 +16,10 @@ file there named like a variable (``KERJASAMA_AMQP_URL``) holds its value, surro
 whitespace removed. That is how a container gets its passwords without putting them in its
 environment (a compose volume, a Kubernetes Secret mounted as a volume, Docker secrets).
 A variable set in the environment wins over its file.
+
+Settings are data: what is built from them lives with what it builds, e.g.
+:func:`plumbing.auth.authenticator_from` and
+:func:`plumbing.agreements_client.agreements_token_from`.
 """
 
 from __future__ import annotations
@@ -27,18 +31,8 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from plumbing.auth import REPORTING, Authenticator
 from plumbing.errors import ConfigError
-from plumbing.keys import read_signing_key
-from plumbing.tokens import (
-    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-    SERVICE_TOKEN_SECONDS,
-    FileToken,
-    TokenSource,
-    mint_dev_token,
-    read_dev_key,
-    refuse_dev_key_outside_development,
-)
+from plumbing.tokens import DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
 from plumbing.urls import redact, vhost_of
 
 ENV_PREFIX = "KERJASAMA_"
@@ -108,15 +102,6 @@ class BaseServiceSettings(BaseSettings):
         description="Longest lifetime of a token the service accepts (`exp` minus `iat`, "
         "or minus now without `iat`); longer-lived tokens are refused.")
 
-    def authenticator(self) -> Authenticator:
-        """The bearer-token verifier; ConfigError when no key is configured, or a
-        development key outside a declared development run."""
-        return Authenticator.from_files(jwks_file=self.auth_jwks_file,
-                                        dev_key_file=self.auth_dev_key_file,
-                                        issuer=self.auth_issuer, audience=self.auth_audience,
-                                        development=self.development,
-                                        max_lifetime_seconds=self.auth_max_token_lifetime_seconds)
-
     @property
     def development(self) -> bool:
         """Whether development is declared (``KERJASAMA_ENVIRONMENT=development``)."""
@@ -146,34 +131,6 @@ class ConsumerSettings(BaseServiceSettings):
     transient_retry_seconds: float = Field(
         300.0, gt=0, le=86400, description="How long a consumer retries a message on "
         "transient errors (database or agreements service down) before requeueing it.")
-
-
-    def agreements_token(self, service: str) -> TokenSource | FileToken:
-        """The bearer token for reading the agreements service's events, called per request.
-
-        Minted as ``service:<service>`` with role ``reporting`` for SERVICE_TOKEN_SECONDS
-        (at most the lifetime cap) with the signing key, else read from the token file,
-        else (development only) minted with the development key.
-        """
-        ttl = min(SERVICE_TOKEN_SECONDS, self.auth_max_token_lifetime_seconds)
-        subject, issuer, audience = f"service:{service}", self.auth_issuer, self.auth_audience
-        if self.agreements_signing_key_file is not None:
-            key = read_signing_key(self.agreements_signing_key_file,
-                                   "KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE")
-            return TokenSource(lambda seconds: key.mint(subject, [REPORTING], issuer=issuer,
-                                                        audience=audience,
-                                                        ttl_seconds=seconds), ttl)
-        if self.agreements_token_file is not None:
-            return FileToken(self.agreements_token_file, "KERJASAMA_AGREEMENTS_TOKEN_FILE")
-        if self.auth_dev_key_file is not None:
-            refuse_dev_key_outside_development(self.development)
-            secret = read_dev_key(self.auth_dev_key_file)
-            return TokenSource(lambda seconds: mint_dev_token(
-                secret, subject, [REPORTING], issuer=issuer, audience=audience,
-                ttl_seconds=seconds), ttl)
-        raise ConfigError("KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE (or "
-                          "KERJASAMA_AGREEMENTS_TOKEN_FILE) must be set: how this service "
-                          "authenticates to the agreements service")
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
-from plumbing.auth import install_auth
+from plumbing.auth import authenticator_from, install_auth
 from plumbing.db import Pool, create_pool, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers, problem
 from plumbing.messaging import Messaging
@@ -23,7 +23,7 @@ from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.checkpoints import build_checkpoint_router
 from services.agreements.entrypoints.expiry import run_expiry
 from services.agreements.entrypoints.http import build_router
-from services.agreements.ledger import CheckpointSigner
+from services.agreements.ledger import CheckpointSigner, checkpoint_signer_from
 from services.agreements.queries import AgreementQueries
 from services.agreements.schema import prepare_database
 from services.agreements.service import AgreementService
@@ -108,7 +108,7 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
     """The agreements HTTP application; its lifespan opens and migrates the database."""
     state: dict[str, Pool] = {}
     links: dict[str, Messaging] = {}
-    signer = settings.checkpoint_signer()
+    signer = checkpoint_signer_from(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -135,6 +135,6 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
                   description="Commands and queries of regional cooperation agreements.")
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     install_problem_handlers(app)
-    install_auth(app, settings.authenticator())
+    install_auth(app, authenticator_from(settings))
     install_refusal_handlers(app)
     return app

@@ -14,11 +14,17 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from plumbing.errors import ConfigError
+from plumbing.settings import env_name
+
+if TYPE_CHECKING:
+    from services.agreements.settings import AgreementsSettings
 
 ALGORITHM = "Ed25519"
 
@@ -124,6 +130,30 @@ def write_key(path: Path) -> None:
                                        serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     path.chmod(0o600)
+
+
+def checkpoint_signer_from(settings: AgreementsSettings) -> CheckpointSigner:
+    """The signer of the checkpoints (see ``KERJASAMA_CHECKPOINT_KEY_FILE``).
+
+    Outside development the key file is required and must exist: a key made at start
+    would sign checkpoints no witness can check after a restart or on another replica.
+    """
+    path = settings.checkpoint_key_file
+    setting = env_name(type(settings), "checkpoint_key_file")
+    if path is None:
+        if not settings.development:
+            raise ConfigError(f"{setting} must be set: the checkpoints are signed with one "
+                              "key that every replica shares (kerjasama keys init makes it)")
+        return CheckpointSigner.generate()
+    if not path.exists():
+        if not settings.development:
+            raise ConfigError(f"{setting}: {path} does not exist (kerjasama keys init "
+                              "makes it)")
+        write_key(path)
+    try:
+        return CheckpointSigner.from_file(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{setting}: cannot use {path}: {exc}") from None
 
 
 def signature_holds(checkpoint: Checkpoint, key: ed25519.Ed25519PublicKey) -> bool:

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from plumbing.errors import ConfigError
-from plumbing.settings import BaseServiceSettings, Port, PostgresUrl, env_name
-from services.agreements.ledger import CheckpointSigner, write_key
+from plumbing.settings import BaseServiceSettings, Port, PostgresUrl
 
 
 class AgreementsSettings(BaseServiceSettings):
@@ -51,26 +49,3 @@ class AgreementsSettings(BaseServiceSettings):
     checkpoint_every_seconds: float = Field(60.0, gt=0, le=86400, description="… or once "
                                             "this many seconds passed and an event was "
                                             "appended.")
-
-    def checkpoint_signer(self) -> CheckpointSigner:
-        """The signer of the checkpoints (see :attr:`checkpoint_key_file`).
-
-        Outside development the key file is required and must exist: a key made at start
-        would sign checkpoints no witness can check after a restart or on another replica.
-        """
-        path = self.checkpoint_key_file
-        setting = env_name(type(self), "checkpoint_key_file")
-        if path is None:
-            if not self.development:
-                raise ConfigError(f"{setting} must be set: the checkpoints are signed with one "
-                                  "key that every replica shares (kerjasama keys init makes it)")
-            return CheckpointSigner.generate()
-        if not path.exists():
-            if not self.development:
-                raise ConfigError(f"{setting}: {path} does not exist (kerjasama keys init "
-                                  "makes it)")
-            write_key(path)
-        try:
-            return CheckpointSigner.from_file(path)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{setting}: cannot use {path}: {exc}") from None

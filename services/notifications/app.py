@@ -16,8 +16,8 @@ from faststream.rabbit import RabbitBroker
 
 from contracts.topology import NOTIFICATIONS_EVENTS
 from plumbing import inbox
-from plumbing.agreements_client import AgreementsClient
-from plumbing.auth import install_auth
+from plumbing.agreements_client import AgreementsClient, agreements_token_from
+from plumbing.auth import authenticator_from, install_auth
 from plumbing.consumer import create_broker
 from plumbing.db import Pool, create_pool, ensure_database, migrate
 from plumbing.http import health_router, install_problem_handlers
@@ -25,7 +25,7 @@ from plumbing.parked_routes import parked_router
 from plumbing.topology import check_topology, uses_queue
 from services.notifications.adapters import contacts as contact_store
 from services.notifications.adapters.email import SmtpSender
-from services.notifications.adapters.secret_box import SecretBox
+from services.notifications.adapters.secret_box import SecretBox, secret_box_from
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.adapters.webhook import WebhookSender
@@ -107,7 +107,7 @@ def create_app(settings: NotificationsSettings, *,
     ``agreements`` reads missing events (default: an HTTP client of ``agreements_url``).
     """
 
-    box = settings.secret_box()
+    box = secret_box_from(settings)
     destinations = Destinations(settings.address_rules(),
                                 resolve_timeout=settings.webhook_timeout_seconds)
 
@@ -134,7 +134,7 @@ def create_app(settings: NotificationsSettings, *,
         recorder = NoticeRecorder(renderer, directory)
         policy = settings.policy()
         client = agreements or AgreementsClient(
-            settings.agreements_url, token=settings.agreements_token("notifications"))
+            settings.agreements_url, token=agreements_token_from(settings, "notifications"))
         http = webhook_client(settings)
         dispatcher = Dispatcher(
             pool, senders_of(settings, pool, box, destinations, http),
@@ -192,5 +192,5 @@ def create_app(settings: NotificationsSettings, *,
                   "signed webhooks; the delivery log and the contacts.")
     app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
     install_problem_handlers(app)
-    install_auth(app, settings.authenticator())
+    install_auth(app, authenticator_from(settings))
     return app

@@ -9,9 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from plumbing.errors import ConfigError
 from plumbing.settings import ConsumerSettings, Port, PostgresUrl, env_name
-from services.notifications.adapters.secret_box import SecretBox, development_box, parse_keys
 from services.notifications.domain import Policy
 from services.notifications.domain.addresses import AddressRules
 from services.notifications.domain.rules import EXPIRY_RULES
@@ -140,29 +138,6 @@ class NotificationsSettings(ConsumerSettings):
         """Where webhooks may point (DESIGN §3a)."""
         return AddressRules(allow_http=self.webhook_allow_http,
                             allow_private=self.webhook_allow_private_addresses)
-
-    def secret_box(self) -> SecretBox:
-        """The keys of webhook secrets; ConfigError naming the setting when they are
-        missing (outside development) or malformed."""
-        file_setting = env_name(type(self), "webhook_secret_keys_file")
-        variable = env_name(type(self), "webhook_secret_keys")
-        if self.webhook_secret_keys_file is not None and self.webhook_secret_keys is not None:
-            raise ConfigError(f"set {file_setting} or {variable}, not both")
-        if self.webhook_secret_keys_file is not None:
-            try:
-                text = self.webhook_secret_keys_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"{file_setting}: cannot read {self.webhook_secret_keys_file}:"
-                                  f" {exc.strerror}") from None
-            return SecretBox(parse_keys(text, file_setting), file_setting)
-        if self.webhook_secret_keys is not None:
-            return SecretBox(parse_keys(self.webhook_secret_keys.get_secret_value(), variable),
-                             variable)
-        if self.development:
-            return development_box()
-        raise ConfigError(f"{file_setting} (or {variable}) must be set: webhook secrets are "
-                          "stored encrypted with its keys (make one with `openssl rand "
-                          "-base64 32`)")
 
     def policy(self) -> Policy:
         """The day counts of the rules."""

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from faststream.rabbit import RabbitBroker
 
 from contracts.topology import KPI_EXCHANGE, REPORTING_EVENTS
-from plumbing.agreements_client import AgreementsClient
-from plumbing.auth import install_auth
+from plumbing.agreements_client import AgreementsClient, agreements_token_from
+from plumbing.auth import authenticator_from, install_auth
 from plumbing.consumer import QueueConsumer, create_broker
 from plumbing.db import Conn, Pool, create_pool, ensure_database, rollback_only_reset
 from plumbing.http import health_router, install_problem_handlers
@@ -55,7 +55,7 @@ class Reporting:
                  agreements: AgreementsClient | None = None) -> None:
         self.settings = settings
         self.agreements = agreements or AgreementsClient(
-            settings.agreements_url, token=settings.agreements_token("reporting"))
+            settings.agreements_url, token=agreements_token_from(settings, "reporting"))
         self._own_client = agreements is None
         self._tasks: list[asyncio.Task[None]] = []
         self._broker: RabbitBroker | None = None
@@ -151,5 +151,5 @@ def create_app(settings: ReportingSettings,
     app.include_router(health_router({"database": reporting.database_ready,
                                       "broker": reporting.broker_ready}))
     install_problem_handlers(app)
-    install_auth(app, settings.authenticator())
+    install_auth(app, authenticator_from(settings))
     return app

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sys
 
-from plumbing.agreements_client import AgreementsClient
+from plumbing.agreements_client import AgreementsClient, agreements_token_from
 from plumbing.errors import ConfigError
 from plumbing.settings import load_settings
 from services.reporting.app import open_database
@@ -25,7 +25,7 @@ async def run(settings: ReportingSettings) -> RebuildReport:
     """Rebuild the projection of the configured database."""
     pool = await open_database(settings)
     agreements = AgreementsClient(settings.agreements_url,
-                                  token=settings.agreements_token("reporting"))
+                                  token=agreements_token_from(settings, "reporting"))
     try:
         projection = Projection(Rules(settings.sleeping_after_days,
                                       settings.expiring_within_days))

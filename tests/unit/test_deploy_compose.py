@@ -25,10 +25,14 @@ from pydantic_settings import BaseSettings
 
 from deploy.postgres import roles
 from deploy.rabbitmq import definitions as defs
+from plumbing.agreements_client import agreements_token_from
+from plumbing.auth import authenticator_from
 from plumbing.clock import CLOCK_ENV, CLOCK_FILE_ENV
 from plumbing.settings import SECRETS_DIR_ENV, env_name, load_settings
 from plumbing.urls import vhost_of
+from services.agreements.ledger import checkpoint_signer_from
 from services.agreements.settings import AgreementsSettings
+from services.notifications.adapters.secret_box import secret_box_from
 from services.notifications.settings import NotificationsSettings
 from services.reporting.settings import ReportingSettings
 
@@ -417,17 +421,17 @@ def test_the_keys_auth_init_makes_are_the_ones_each_service_uses(
         assert set(AUTH_FILES) & set(env)
         built[name] = check_service_environment(name, env, monkeypatch)
         assert not built[name].development
-    agreements = built["agreements"].authenticator()
+    agreements = authenticator_from(built["agreements"])
     assert {v for v, _ in named_mounts(services["agreements"]).values()} == {
         "auth-public", "auth-agreements", "credentials-agreements"}
-    built["agreements"].checkpoint_signer()  # one key, made once, for every restart
+    checkpoint_signer_from(built["agreements"])  # one key, made once, for every restart
     assert all("auth-agreements" not in {v for v, _ in named_mounts(services[n]).values()}
                for n in ("notifications", "reporting"))
     for name in ("notifications", "reporting"):
-        token = built[name].agreements_token(name)()
+        token = agreements_token_from(built[name], name)()
         principal = agreements.verify(token)
         assert (principal.subject, principal.roles) == (f"service:{name}", {"reporting"})
-        assert isinstance(built[name].authenticator(), Authenticator)
+        assert isinstance(authenticator_from(built[name]), Authenticator)
 
     operator_key = stack.volumes / "auth-operator" / "operator.jwk"
     monkeypatch.setenv("KERJASAMA_AUTH_SIGNING_KEY_FILE", str(operator_key))
@@ -543,7 +547,7 @@ def test_each_service_reads_only_its_own_credentials_from_its_own_volume(
             assert settings.amqp_user_roles
     monkeypatch.setenv(SECRETS_DIR_ENV, str(stack.env("notifications")[SECRETS_DIR_ENV]))
     settings = load_settings(NotificationsSettings)
-    assert settings.secret_box().setting == "KERJASAMA_WEBHOOK_SECRET_KEYS"
+    assert secret_box_from(settings).setting == "KERJASAMA_WEBHOOK_SECRET_KEYS"
 
 
 def test_rabbitmq_loads_the_definitions_made_with_the_stacks_own_passwords(

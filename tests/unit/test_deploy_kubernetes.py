@@ -23,9 +23,13 @@ import pytest
 import yaml
 
 from deploy.rabbitmq import definitions as defs
+from plumbing.agreements_client import agreements_token_from
+from plumbing.auth import authenticator_from
 from plumbing.settings import ConsumerSettings
 from plumbing.urls import vhost_of
+from services.agreements.ledger import checkpoint_signer_from
 from services.cli import main as cli
+from services.notifications.adapters.secret_box import secret_box_from
 from tests.unit.test_deploy_compose import DEFAULT_PORTS, check_service_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,14 +263,14 @@ def test_each_pod_finds_its_keys_and_the_consumers_tokens_are_accepted(
                 env[variable] = str(root / env[variable].lstrip("/"))
         settings[service] = check_service_environment(service, env, monkeypatch)
         assert not settings[service].development
-        settings[service].authenticator()
+        authenticator_from(settings[service])
     assert not (tmp_path / "agreements" / "etc" / "kerjasama" / "service").exists()
-    settings["notifications"].secret_box()  # the webhook secrets' keys, outside development
-    settings["agreements"].checkpoint_signer()  # one checkpoint key for every replica
-    agreements = settings["agreements"].authenticator()
+    secret_box_from(settings["notifications"])  # the webhook secrets' keys, outside development
+    checkpoint_signer_from(settings["agreements"])  # one checkpoint key for every replica
+    agreements = authenticator_from(settings["agreements"])
     for service in ("notifications", "reporting"):
         consumer: ConsumerSettings = settings[service]
-        principal = agreements.verify(consumer.agreements_token(service)())
+        principal = agreements.verify(agreements_token_from(consumer, service)())
         assert (principal.subject, principal.roles) == (f"service:{service}", {"reporting"})
 
 

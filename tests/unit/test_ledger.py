@@ -16,6 +16,7 @@ from services.agreements.adapters.feed_verify import verify_feed
 from services.agreements.ledger import (
     CheckpointSigner,
     Head,
+    checkpoint_signer_from,
     public_key_of,
     running_hash,
     signature_holds,
@@ -95,14 +96,14 @@ def test_outside_development_the_checkpoint_key_is_required_and_never_made(
 
     production = AgreementsSettings(environment="production")
     with pytest.raises(ConfigError, match="KERJASAMA_CHECKPOINT_KEY_FILE must be set"):
-        production.checkpoint_signer()
+        checkpoint_signer_from(production)
     missing = tmp_path / "checkpoint.pem"
     with pytest.raises(ConfigError, match="does not exist"):
-        AgreementsSettings(environment="production",
-                           checkpoint_key_file=missing).checkpoint_signer()
+        checkpoint_signer_from(AgreementsSettings(environment="production",
+                                                  checkpoint_key_file=missing))
     assert not missing.exists()
-    made = AgreementsSettings(environment="development",
-                              checkpoint_key_file=missing).checkpoint_signer()
-    again = AgreementsSettings(environment="production",
-                               checkpoint_key_file=missing).checkpoint_signer()
+    made = checkpoint_signer_from(AgreementsSettings(environment="development",
+                                                     checkpoint_key_file=missing))
+    again = checkpoint_signer_from(AgreementsSettings(environment="production",
+                                                      checkpoint_key_file=missing))
     assert made.public == again.public  # the same key after a restart

@@ -15,6 +15,7 @@ from services.notifications.adapters.secret_box import (
     SecretUnreadable,
     development_box,
     parse_keys,
+    secret_box_from,
 )
 from services.notifications.settings import NotificationsSettings
 from services.supervisor import local_webhook_keys
@@ -69,7 +70,7 @@ def test_keys_are_read_from_a_file_one_a_line(tmp_path: Path) -> None:
     first, second = _key(), _key()
     path = tmp_path / "webhook-keys"
     path.write_text(f"{first}\n{second}\n", encoding="utf-8")
-    box = load_settings(NotificationsSettings, webhook_secret_keys_file=path).secret_box()
+    box = secret_box_from(load_settings(NotificationsSettings, webhook_secret_keys_file=path))
     assert box.keys == (base64.b64decode(first), base64.b64decode(second))
     assert box.setting == "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"
 
@@ -78,9 +79,9 @@ def test_outside_development_a_key_is_required(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("KERJASAMA_ENVIRONMENT", "production")
     settings = load_settings(NotificationsSettings)
     with pytest.raises(ConfigError, match=r"KERJASAMA_WEBHOOK_SECRET_KEYS_FILE .* must be set"):
-        settings.secret_box()
+        secret_box_from(settings)
     key = _key()
-    box = load_settings(NotificationsSettings, webhook_secret_keys=key).secret_box()
+    box = secret_box_from(load_settings(NotificationsSettings, webhook_secret_keys=key))
     assert box.keys == (base64.b64decode(key),)
 
 
@@ -88,11 +89,11 @@ def test_an_unreadable_key_file_is_named(tmp_path: Path) -> None:
     settings = load_settings(NotificationsSettings,
                              webhook_secret_keys_file=tmp_path / "missing")
     with pytest.raises(ConfigError, match="KERJASAMA_WEBHOOK_SECRET_KEYS_FILE: cannot read"):
-        settings.secret_box()
+        secret_box_from(settings)
 
 
 def test_development_without_a_key_uses_a_random_key_of_the_process() -> None:
-    box = load_settings(NotificationsSettings).secret_box()
+    box = secret_box_from(load_settings(NotificationsSettings))
     assert box == development_box() and len(box.keys[0]) == 32
 
 
@@ -118,7 +119,7 @@ def test_a_development_run_keeps_its_webhook_key_in_a_file_of_its_own(
     path = tmp_path / ".run" / "notifications" / "webhook-secret-keys"
     assert first == again == {"KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(path)}
     assert path.stat().st_mode & 0o777 == 0o600
-    box = load_settings(NotificationsSettings, webhook_secret_keys_file=path).secret_box()
+    box = secret_box_from(load_settings(NotificationsSettings, webhook_secret_keys_file=path))
     assert len(box.keys) == 1 and box.setting == "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE"
     monkeypatch.setenv("KERJASAMA_ENVIRONMENT", "production")
     assert local_webhook_keys(tmp_path) == {}

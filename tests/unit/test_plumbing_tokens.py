@@ -9,7 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from plumbing.agreements_client import BearerToken
+from plumbing.agreements_client import BearerToken, agreements_token_from
+from plumbing.auth import authenticator_from
 from plumbing.errors import ConfigError
 from plumbing.keys import add_to_jwks, generate_jwk, write_private
 from plumbing.settings import ConsumerSettings
@@ -27,9 +28,9 @@ def test_a_consumer_presents_short_lived_tokens_the_agreements_service_accepts(
     settings = ConsumerSettings(auth_dev_key_file=tmp_path / "dev-key",
                                 environment="development", agreements_signing_key_file=None,
                                 agreements_token_file=None)
-    token = settings.agreements_token("reporting")()
+    token = agreements_token_from(settings, "reporting")()
     assert lifetime(token) == SERVICE_TOKEN_SECONDS
-    principal = settings.authenticator().verify(token)  # the lifetime cap holds
+    principal = authenticator_from(settings).verify(token)  # the lifetime cap holds
     assert (principal.subject, principal.roles) == ("service:reporting", {"reporting"})
 
 
@@ -38,9 +39,9 @@ def test_a_short_lifetime_cap_shortens_the_service_tokens(tmp_path: Path) -> Non
     settings = ConsumerSettings(auth_dev_key_file=tmp_path / "dev-key",
                                 environment="development", agreements_signing_key_file=None,
                                 agreements_token_file=None, auth_max_token_lifetime_seconds=120)
-    token = settings.agreements_token("notifications")()
+    token = agreements_token_from(settings, "notifications")()
     assert lifetime(token) == 120
-    assert settings.authenticator().verify(token).subject == "service:notifications"
+    assert authenticator_from(settings).verify(token).subject == "service:notifications"
 
 
 def test_a_token_source_mints_again_once_half_the_lifetime_has_passed() -> None:
@@ -81,10 +82,10 @@ def test_a_consumer_signs_its_tokens_with_its_own_key(tmp_path: Path) -> None:
     settings = ConsumerSettings(auth_dev_key_file=None, environment="production",
                                 auth_jwks_file=tmp_path / "jwks.json",
                                 agreements_signing_key_file=tmp_path / "service.jwk")
-    token = settings.agreements_token("notifications")()
+    token = agreements_token_from(settings, "notifications")()
     assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": jwk["kid"],
                                                 "typ": "JWT"}
-    assert settings.authenticator().verify(token).roles == {"reporting"}
+    assert authenticator_from(settings).verify(token).roles == {"reporting"}
 
 
 def test_a_service_refuses_a_development_key_unless_development_is_declared(
@@ -93,7 +94,8 @@ def test_a_service_refuses_a_development_key_unless_development_is_declared(
     settings = ConsumerSettings(auth_dev_key_file=tmp_path / "dev-key",
                                 environment="production", agreements_signing_key_file=None,
                                 agreements_token_file=None)
-    for build in (settings.authenticator, lambda: settings.agreements_token("reporting")):
+    for build in (lambda: authenticator_from(settings),
+                  lambda: agreements_token_from(settings, "reporting")):
         with pytest.raises(ConfigError) as refused:
             build()
         assert "KERJASAMA_AUTH_DEV_KEY_FILE" in str(refused.value)
@@ -104,10 +106,10 @@ def test_a_token_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
     (tmp_path / "token").write_text("first\n")
     settings = ConsumerSettings(agreements_token_file=tmp_path / "token",
                                 agreements_signing_key_file=None)
-    source = settings.agreements_token("reporting")
+    source = agreements_token_from(settings, "reporting")
     assert source() == "first"
     (tmp_path / "token").write_text("second, rotated\n")
     assert source() == "second, rotated"
     with pytest.raises(ConfigError, match="KERJASAMA_AGREEMENTS_TOKEN_FILE"):
-        ConsumerSettings(agreements_token_file=tmp_path / "missing",
-                         agreements_signing_key_file=None).agreements_token("reporting")
+        agreements_token_from(ConsumerSettings(agreements_token_file=tmp_path / "missing",
+                                               agreements_signing_key_file=None), "reporting")

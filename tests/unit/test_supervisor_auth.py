@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from plumbing.auth import authenticator_from
 from plumbing.settings import BaseServiceSettings, load_settings
 from services import supervisor
 
@@ -27,7 +28,7 @@ def test_a_local_run_declares_development_and_says_so(
     assert key.stat().st_mode & 0o777 == 0o600
     settings = load_settings(BaseServiceSettings)  # what each service it starts reads
     assert settings.development and settings.auth_dev_key_file == key
-    settings.authenticator()  # the services accept the development key
+    authenticator_from(settings)  # the services accept the development key
 
 
 def test_a_run_declared_otherwise_gets_no_development_key(

@@ -17,11 +17,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from plumbing.errors import ConfigError
+from plumbing.settings import env_name
+
+if TYPE_CHECKING:
+    from services.notifications.settings import NotificationsSettings
 
 VERSION = "v1"
 KEY_BYTES = 32
@@ -113,3 +118,27 @@ def development_box() -> SecretBox:
     """A box with a random key of this process: development without a configured key."""
     return SecretBox((_development_key(),), "the development key of this process (set "
                      "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE to keep secrets across restarts)")
+
+
+def secret_box_from(settings: NotificationsSettings) -> SecretBox:
+    """The keys of webhook secrets the settings name; ConfigError naming the setting when
+    they are missing (outside development) or malformed."""
+    file_setting = env_name(type(settings), "webhook_secret_keys_file")
+    variable = env_name(type(settings), "webhook_secret_keys")
+    if settings.webhook_secret_keys_file is not None and settings.webhook_secret_keys is not None:
+        raise ConfigError(f"set {file_setting} or {variable}, not both")
+    if settings.webhook_secret_keys_file is not None:
+        try:
+            text = settings.webhook_secret_keys_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{file_setting}: cannot read {settings.webhook_secret_keys_file}:"
+                              f" {exc.strerror}") from None
+        return SecretBox(parse_keys(text, file_setting), file_setting)
+    if settings.webhook_secret_keys is not None:
+        return SecretBox(parse_keys(settings.webhook_secret_keys.get_secret_value(), variable),
+                         variable)
+    if settings.development:
+        return development_box()
+    raise ConfigError(f"{file_setting} (or {variable}) must be set: webhook secrets are "
+                      "stored encrypted with its keys (make one with `openssl rand "
+                      "-base64 32`)")

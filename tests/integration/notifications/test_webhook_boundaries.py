@@ -14,7 +14,7 @@ from plumbing import clock
 from plumbing.errors import ConfigError
 from plumbing.settings import load_settings
 from services.notifications.adapters import contacts as contact_store
-from services.notifications.adapters.secret_box import key_id
+from services.notifications.adapters.secret_box import key_id, secret_box_from
 from services.notifications.adapters.webhook import verify
 from services.notifications.app import open_database
 from services.notifications.domain.contacts import Contact, Webhook
@@ -98,7 +98,8 @@ async def test_a_stored_webhook_to_the_inside_fails_at_once_and_nothing_is_reque
     # stored before addresses were checked: the check at send time still holds
     await contact_store.put(service.runtime.pool, Contact(
         "TKKSD", webhooks=(Webhook(webhook_receiver.url("tkksd")),)),
-        {webhook_receiver.url("tkksd"): "tkksd-webhook-secret"}, service.settings.secret_box())
+        {webhook_receiver.url("tkksd"): "tkksd-webhook-secret"},
+        secret_box_from(service.settings))
     aid = await _propose(agreements)
 
     delivery = await _webhook_delivery(service, aid)
