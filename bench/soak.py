@@ -47,7 +47,8 @@ def rss_mb(pid: int) -> float:
 
 
 def metric(text: str, name: str) -> float:
-    """The value of an unlabelled metric in a Prometheus text page (0 if absent)."""
+    """The value of a series (a name with its labels, as printed) in a Prometheus text page
+    (0 if absent)."""
     for line in text.splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
@@ -84,7 +85,7 @@ async def sample(system: System) -> dict[str, float]:
         kpis = (await client.get(f"{system['reporting'].url}/kpis",
                                  params={"year": 2021})).json()
     last = max((int(i.get("as_of_position") or 0) for i in kpis), default=0)
-    row["outbox"] = metric(agreements, "kerjasama_outbox_backlog")
+    row["outbox"] = metric(agreements, 'kerjasama_outbox_backlog{outbox="events"}')
     row["notify_backlog"] = metric(notes, "kerjasama_notifications_backlog")
     row["reporting_pos"] = last
     return row

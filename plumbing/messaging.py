@@ -4,7 +4,7 @@
 start-up still serves HTTP (commands go to the outbox) and reports not ready; once the
 broker answers, it checks that the exchanges and queues the service uses exist (loaded at
 deploy time; the service declares nothing), then starts the FastStream broker with the
-service's routers. FastStream's robust connection reconnects by itself later.
+service's subscribers. FastStream's robust connection reconnects by itself later.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from faststream.rabbit import RabbitBroker, RabbitRouter
+from faststream.rabbit import RabbitBroker
 
 from plumbing.consumer import create_broker
 from plumbing.errors import TopologyError
@@ -23,21 +23,21 @@ from plumbing.urls import redact
 
 log = logging.getLogger(__name__)
 
-RouterFactory = Callable[[RabbitBroker], list[RabbitRouter]]
+Register = Callable[[RabbitBroker], object]
+"""Adds a service's subscribers (or routers) to its broker."""
 
 
 class Messaging:
     """Owns the FastStream broker of one service process."""
 
-    def __init__(self, amqp_url: str, routers: RouterFactory, *,
+    def __init__(self, amqp_url: str, register: Register, *,
                  uses: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
                  prefetch: int = 32, retry_delay: float = 2.0) -> None:
         """``uses``: the exchanges and the queues the service needs (checked at start)."""
         self._amqp_url = amqp_url
         self._exchanges, self._queues = uses
         self.broker = create_broker(amqp_url, prefetch=prefetch)
-        for router in routers(self.broker):
-            self.broker.include_router(router)
+        register(self.broker)
         self._retry_delay = retry_delay
         self._task: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
@@ -79,4 +79,8 @@ class Messaging:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.broker.stop()
+        try:
+            await self.broker.stop()
+        except Exception as exc:  # the broker went away: unacked messages are requeued by it
+            log.warning("RabbitMQ link closed with errors (%r); unacknowledged messages "
+                        "go back to their queues", exc)

@@ -14,7 +14,6 @@ A consumer whose state depends on what is parked (reporting's ``complete`` flags
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -199,12 +198,3 @@ class Parking:
             count = int(await conn.fetchval("SELECT count(*) FROM parked_streams"))
         PARKED_STREAMS.labels(self.queue).set(count)
         return count
-
-    async def watch(self, period: float = 15.0) -> None:
-        """Keep the gauge true while replicas park and release (runs until cancelled)."""
-        while True:
-            try:
-                await self.refresh_gauge()
-            except Exception as exc:  # the database is briefly down: try again later
-                log.warning("%s: could not count parked streams: %r", self.queue, exc)
-            await asyncio.sleep(period)

@@ -1,27 +1,24 @@
-"""Wiring of the agreements service: the one place where its parts meet."""
+"""Composition root of the agreements service: the one place where its parts meet."""
 
 from __future__ import annotations
-
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
-from plumbing.auth import authenticator_from, install_auth
+from plumbing.auth import authenticator_from
 from plumbing.db import Pool, create_pool, rollback_only_reset
-from plumbing.http import health_router, install_problem_handlers, problem
-from plumbing.messaging import Messaging
+from plumbing.http import problem
+from plumbing.relay import RelaySettings
+from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
 from services.agreements.adapters.checkpointer import Checkpointer
-from services.agreements.adapters.relay import OutboxRelay, RelaySettings
+from services.agreements.adapters.outbox import events_relay
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.checkpoints import build_checkpoint_router
-from services.agreements.entrypoints.expiry import run_expiry
+from services.agreements.entrypoints.expiry import expiry_loop
 from services.agreements.entrypoints.http import build_router
 from services.agreements.ledger import CheckpointSigner, checkpoint_signer_from
 from services.agreements.queries import AgreementQueries
@@ -43,10 +40,8 @@ async def open_database(settings: AgreementsSettings) -> Pool:
     :func:`services.agreements.schema.prepare_database`.
     """
     await prepare_database(settings.agreements_database_url)
-    pool = await create_pool(settings.agreements_database_url, min_size=2,
-                             max_size=settings.database_pool_size,
-                             reset=rollback_only_reset)
-    return pool
+    return await create_pool(settings.agreements_database_url, min_size=2,
+                             max_size=settings.database_pool_size, reset=rollback_only_reset)
 
 
 def install_refusal_handlers(app: FastAPI) -> None:
@@ -67,74 +62,43 @@ def install_refusal_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, on_database_down)
 
 
-@asynccontextmanager
-async def background(settings: AgreementsSettings, pool: Pool, service: AgreementService,
-                     links: dict[str, Messaging],
-                     signer: CheckpointSigner) -> AsyncIterator[None]:
-    """The relay (with the checkpointer), the AMQP command consumer and the expiry job,
-    for the app's lifetime."""
-    if not settings.messaging:
-        yield
-        return
-    messaging = Messaging(
-        settings.amqp_url,
-        lambda broker: [amqp.build_router(
-            broker, service, user_roles=settings.amqp_user_roles,
-            transient_timeout=settings.transient_retry_seconds)],
-        uses=uses_queue(AGREEMENTS_COMMANDS, EVENTS_EXCHANGE))
-    links["messaging"] = messaging
-    checkpointer = Checkpointer(signer, settings.checkpoint_every_events,
-                                settings.checkpoint_every_seconds)
-    relay = OutboxRelay(settings.agreements_database_url, settings.amqp_url, RelaySettings(
-        batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_seconds),
-        after_round=checkpointer)
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(relay.run(), name="outbox-relay"),
-             asyncio.create_task(run_expiry(pool, service, settings.expiry_interval_seconds,
-                                            stop), name="expiry-job")]
-    messaging.start()
-    try:
-        yield
-    finally:
-        await messaging.close()
-        relay.stop()
-        stop.set()
-        await asyncio.wait(tasks, timeout=15)
-        for task in tasks:
-            task.cancel()
+def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
+    """How the service's parts are made from its settings, for :func:`service_app`."""
 
-
-def create_app(settings: AgreementsSettings) -> FastAPI:
-    """The agreements HTTP application; its lifespan opens and migrates the database."""
-    state: dict[str, Pool] = {}
-    links: dict[str, Messaging] = {}
-    signer = checkpoint_signer_from(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await open_database(settings)
-        state["pool"] = pool
+    async def wire(runtime: Runtime, app: FastAPI) -> None:
+        runtime.pool = pool = await open_database(settings)
         service = AgreementService(pool)
         app.include_router(build_router(
             service, AgreementQueries(pool, settings.sleeping_after_days)))
         app.include_router(build_checkpoint_router(pool, signer.public))
-        async with background(settings, pool, service, links, signer):
-            try:
-                yield
-            finally:
-                await pool.close()
+        runtime.background.add("expiry-job", expiry_loop(
+            pool, service, settings.expiry_interval_seconds))
+        if not settings.messaging:
+            return
+        runtime.subscribe(
+            settings.amqp_url,
+            lambda broker: broker.include_router(amqp.build_router(
+                broker, service, user_roles=settings.amqp_user_roles,
+                transient_timeout=settings.transient_retry_seconds)),
+            uses=uses_queue(AGREEMENTS_COMMANDS, EVENTS_EXCHANGE))
+        relay = events_relay(settings.agreements_database_url, settings.amqp_url,
+                             RelaySettings(batch_size=settings.relay_batch_size,
+                                           poll_seconds=settings.relay_poll_seconds))
+        checkpointer = Checkpointer(signer, settings.checkpoint_every_events,
+                                    settings.checkpoint_every_seconds)
+        runtime.background.add("outbox-relay", relay.run)
+        runtime.background.add("checkpointer", lambda stop: checkpointer.run(
+            settings.agreements_database_url, settings.amqp_url, stop))
 
-    async def database_ready() -> bool:
-        pool = state.get("pool")
-        return pool is not None and await pool.fetchval("SELECT 1") == 1
+    return wire
 
-    async def broker_ready() -> bool:
-        return "messaging" not in links or await links["messaging"].ready()
 
-    app = FastAPI(title="kerjasama agreements", version="1.0.0", lifespan=lifespan,
-                  description="Commands and queries of regional cooperation agreements.")
-    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
-    install_problem_handlers(app)
-    install_auth(app, authenticator_from(settings))
+def create_app(settings: AgreementsSettings) -> FastAPI:
+    """The agreements HTTP application; its lifespan opens the database and runs the
+    relay, the checkpointer, the AMQP command consumer and the expiry job."""
+    app = service_app(title="kerjasama agreements",
+                      description="Commands and queries of regional cooperation agreements.",
+                      authenticator=authenticator_from(settings),
+                      wire=wiring(settings, checkpoint_signer_from(settings)))
     install_refusal_handlers(app)
     return app

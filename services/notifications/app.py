@@ -1,28 +1,26 @@
-"""Wiring of the notifications service: the one place where its parts meet."""
+"""Composition root of the notifications service: the one place where its parts meet."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from faststream.rabbit import RabbitBroker
 
 from contracts.topology import NOTIFICATIONS_EVENTS
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient, agreements_token_from
-from plumbing.auth import authenticator_from, install_auth
-from plumbing.consumer import create_broker
+from plumbing.auth import authenticator_from
+from plumbing.background import every
+from plumbing.consumer import QueueConsumer
 from plumbing.db import Pool, create_pool, ensure_database, migrate
-from plumbing.http import health_router, install_problem_handlers
 from plumbing.parked_routes import parked_router
-from plumbing.topology import check_topology, uses_queue
+from plumbing.parking import Parking, in_transaction
+from plumbing.runtime import Runtime, Wire, service_app
+from plumbing.topology import uses_queue
 from services.notifications.adapters import contacts as contact_store
 from services.notifications.adapters.email import SmtpSender
 from services.notifications.adapters.secret_box import SecretBox, secret_box_from
@@ -40,16 +38,16 @@ from services.notifications.recipients import Directory
 from services.notifications.scheduler import Scheduler
 from services.notifications.settings import NotificationsSettings
 
+PARKED_GAUGE_SECONDS = 15.0
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Runtime:
-    """The running parts, reachable from tests and operations as ``app.state.runtime``."""
+class Parts:
+    """The running parts, reachable from tests and operations as ``app.state.notifications``."""
 
     pool: Pool
-    broker: RabbitBroker
     scheduler: Scheduler
     dispatcher: Dispatcher
     directory: Directory
@@ -100,27 +98,13 @@ def senders_of(settings: NotificationsSettings, pool: Pool, box: SecretBox,
     }
 
 
-def create_app(settings: NotificationsSettings, *,
-               agreements: AgreementsClient | None = None) -> FastAPI:
-    """The notifications application; its lifespan runs the consumer, scheduler, dispatcher.
+def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
+           box: SecretBox, destinations: Destinations) -> Wire:
+    """How the service's parts are made from its settings, for :func:`service_app`."""
 
-    ``agreements`` reads missing events (default: an HTTP client of ``agreements_url``).
-    """
-
-    box = secret_box_from(settings)
-    destinations = Destinations(settings.address_rules(),
-                                resolve_timeout=settings.webhook_timeout_seconds)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        exchanges, queues = uses_queue(NOTIFICATIONS_EVENTS)
-        await check_topology(settings.amqp_url, exchanges=exchanges, queues=queues)
-        pool = await open_database(settings)
-        try:
-            sealed = await contact_store.seal_stored_secrets(pool, box)
-        except BaseException:
-            await pool.close()
-            raise
+    async def wire(runtime: Runtime, app: FastAPI) -> None:
+        runtime.pool = pool = await open_database(settings)
+        sealed = await contact_store.seal_stored_secrets(pool, box)
         if settings.webhook_secret_keys_file is None and settings.webhook_secret_keys is None:
             log.warning("development: webhook secrets are encrypted with a random key of this "
                         "process, unreadable after a restart (KERJASAMA_WEBHOOK_SECRET_KEYS_FILE "
@@ -133,9 +117,13 @@ def create_app(settings: NotificationsSettings, *,
         directory = directory_of(settings)
         recorder = NoticeRecorder(renderer, directory)
         policy = settings.policy()
-        client = agreements or AgreementsClient(
-            settings.agreements_url, token=agreements_token_from(settings, "notifications"))
+        client = agreements
+        if client is None:
+            client = AgreementsClient(settings.agreements_url,
+                                      token=agreements_token_from(settings, "notifications"))
+            runtime.on_close(client.aclose)
         http = webhook_client(settings)
+        runtime.on_close(http.aclose)
         dispatcher = Dispatcher(
             pool, senders_of(settings, pool, box, destinations, http),
             RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
@@ -148,49 +136,44 @@ def create_app(settings: NotificationsSettings, *,
             send_now.set()
             schedule_now.set()
 
-        broker = create_broker(settings.amqp_url, prefetch=settings.prefetch)
-        consumer = subscribe(broker, pool, EventApplier(recorder, policy), client, on_applied,
-                             transient_timeout=settings.transient_retry_seconds)
-        assert consumer.parking is not None
-        tasks = [
-            asyncio.create_task(consumer.parking.watch(), name="parked-streams-gauge"),
-            asyncio.create_task(dispatcher.run(settings.dispatch_interval_seconds, send_now)),
-            asyncio.create_task(scheduler.run(settings.scheduler_interval_seconds,
-                                              schedule_now, send_now)),
-        ]
-        try:
-            await broker.start()
-            app.state.runtime = state["runtime"] = Runtime(pool, broker, scheduler,
-                                                           dispatcher, directory)
-            app.include_router(build_router(pool, directory, destinations, box))
-            app.include_router(parked_router(lambda: consumer))
-            yield
-        finally:
-            await broker.stop()
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await http.aclose()
-            if agreements is None:
-                await client.aclose()
-            await pool.close()
+        def recorded(count: int) -> None:
+            if count:
+                send_now.set()
 
-    state: dict[str, Runtime] = {}
+        parking = Parking(in_transaction(pool), NOTIFICATIONS_EVENTS)
+        consumers: list[QueueConsumer] = []
+        runtime.subscribe(
+            settings.amqp_url,
+            lambda broker: consumers.append(subscribe(
+                broker, pool, EventApplier(recorder, policy), client, on_applied,
+                parking=parking, transient_timeout=settings.transient_retry_seconds)),
+            uses=uses_queue(NOTIFICATIONS_EVENTS), prefetch=settings.prefetch)
+        runtime.background.add("parked-streams-gauge", every(
+            parking.refresh_gauge, interval=PARKED_GAUGE_SECONDS))
+        runtime.background.add("dispatcher", every(
+            dispatcher.run_once, interval=settings.dispatch_interval_seconds, wake=send_now))
+        runtime.background.add("scheduler", every(
+            scheduler.run_once, interval=settings.scheduler_interval_seconds,
+            wake=schedule_now, after=recorded))
+        app.state.notifications = Parts(pool, scheduler, dispatcher, directory)
+        app.include_router(build_router(pool, directory, destinations, box))
+        app.include_router(parked_router(lambda: consumers[0] if consumers else None))
 
-    async def database_ready() -> bool:
-        runtime = state.get("runtime")
-        return runtime is not None and await runtime.pool.fetchval("SELECT 1") == 1
+    return wire
 
-    async def broker_ready() -> bool:
-        runtime = state.get("runtime")
-        return runtime is not None and await runtime.broker.ping(timeout=1.0)
 
-    app = FastAPI(title="kerjasama notifications", version="1.0.0", lifespan=lifespan,
-                  description="Notices of agreement events and deadlines, by email and "
-                  "signed webhooks; the delivery log and the contacts.")
-    app.include_router(health_router({"database": database_ready, "broker": broker_ready}))
-    install_problem_handlers(app)
-    install_auth(app, authenticator_from(settings))
-    return app
+def create_app(settings: NotificationsSettings, *,
+               agreements: AgreementsClient | None = None) -> FastAPI:
+    """The notifications application; its lifespan runs the consumer, scheduler, dispatcher.
+
+    ``agreements`` reads missing events (default: an HTTP client of ``agreements_url``).
+    """
+    box = secret_box_from(settings)
+    destinations = Destinations(settings.address_rules(),
+                                resolve_timeout=settings.webhook_timeout_seconds)
+    return service_app(
+        title="kerjasama notifications",
+        description="Notices of agreement events and deadlines, by email and signed "
+        "webhooks; the delivery log and the contacts.",
+        authenticator=authenticator_from(settings),
+        wire=wiring(settings, agreements, box, destinations))

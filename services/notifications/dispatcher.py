@@ -95,18 +95,3 @@ class Dispatcher:
                     delivery.id, delivery.rule, delivery.channel, delivery.address,
                     delivery.attempts, delay, error)
         await deliveries.mark_retry(self._pool, delivery.id, error, delay)
-
-    async def run(self, interval: float, wake: asyncio.Event) -> None:
-        """Send every ``interval`` seconds, or sooner when ``wake`` is set, until cancelled."""
-        while True:
-            wake.clear()
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("dispatcher run failed; trying again in %.1fs", interval)
-            try:
-                await asyncio.wait_for(wake.wait(), timeout=interval)
-            except TimeoutError:
-                pass

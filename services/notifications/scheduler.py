@@ -9,7 +9,6 @@ of runs, restarts or replicas, because the notices table is keyed so.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from plumbing import clock
@@ -45,19 +44,3 @@ class Scheduler:
                 await projection.mark_evaluated(conn, [v.id for v in views], today)
             if len(views) < self._batch:
                 return recorded
-
-    async def run(self, interval: float, wake: asyncio.Event, on_recorded: asyncio.Event) -> None:
-        """Run every ``interval`` seconds, or sooner when ``wake`` is set, until cancelled."""
-        while True:
-            wake.clear()
-            try:
-                if await self.run_once():
-                    on_recorded.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduler run failed; trying again in %.1fs", interval)
-            try:
-                await asyncio.wait_for(wake.wait(), timeout=interval)
-            except TimeoutError:
-                pass

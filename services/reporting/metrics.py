@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from prometheus_client import REGISTRY, CollectorRegistry, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from .domain import Figure
 
-OUTBOX_BACKLOG = Gauge("kerjasama_reporting_outbox_backlog",
-                       "kpi.updated messages waiting in the outbox.")
-RELAY_PUBLISH_SECONDS = Histogram(
-    "kerjasama_reporting_relay_publish_seconds",
-    "Time to publish one kpi.updated message with its broker confirm.",
-    buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1))
 REFRESH_SECONDS = Histogram(
     "kerjasama_reporting_refresh_seconds",
     "Time to refresh the time-dependent figures (sleeping, expiring) and the gauges.",

@@ -7,8 +7,6 @@ or another replica running at the same time, answers the first result and stores
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import date
 from uuid import UUID
@@ -18,8 +16,8 @@ from prometheus_client import Counter
 from contracts.commands import ExpireAgreement
 from contracts.common import BUSINESS_DATE_MAX, BUSINESS_DATE_MIN, add_days
 from plumbing import clock
+from plumbing.background import Loop, every
 from plumbing.db import Pool
-from plumbing.retry import is_transient
 from services.agreements.adapters import records
 from services.agreements.domain import DomainError
 from services.agreements.service import AgreementService
@@ -67,19 +65,12 @@ async def expire_due(pool: Pool, service: AgreementService) -> list[UUID]:
                 expired.append(agreement_id)
 
 
-async def run_expiry(pool: Pool, service: AgreementService, interval: float,
-                     stop: asyncio.Event) -> None:
-    """Run :func:`expire_due` now and every ``interval`` seconds until ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            done = await expire_due(pool, service)
-            if done:
-                log.info("expiry job: %d agreement(s) past their end date", len(done))
-        except Exception as exc:
-            if not is_transient(exc):
-                log.exception("expiry job failed")
-            else:
-                log.warning("expiry job: database unavailable, next run in %.0fs: %r",
-                            interval, exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval)
+def expiry_loop(pool: Pool, service: AgreementService, interval: float) -> Loop:
+    """The background loop: :func:`expire_due` now and every ``interval`` seconds."""
+
+    async def expire() -> None:
+        done = await expire_due(pool, service)
+        if done:
+            log.info("expiry job: %d agreement(s) past their end date", len(done))
+
+    return every(expire, interval=interval, name="expiry job")

@@ -11,14 +11,14 @@ from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import Delivery, Poison, QueueConsumer
 from plumbing.db import Pool
-from plumbing.parking import Parking, in_transaction
+from plumbing.parking import Parking
 from services.notifications.domain import UnknownAgreement
 from services.notifications.events import EventApplier
 
 
 def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
               agreements: AgreementsClient, on_applied: Callable[[], None], *,
-              transient_timeout: float) -> QueueConsumer:
+              parking: Parking, transient_timeout: float) -> QueueConsumer:
     """Register the consumer on ``broker``; ``on_applied()`` after each applied event."""
 
     async def handle(delivery: Delivery) -> str:
@@ -33,6 +33,6 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
 
     consumer = QueueConsumer(broker, NOTIFICATIONS_EVENTS, handle,
                              transient_timeout=transient_timeout, events=True,
-                             parking=Parking(in_transaction(pool), NOTIFICATIONS_EVENTS))
+                             parking=parking)
     consumer.subscribe(broker)
     return consumer

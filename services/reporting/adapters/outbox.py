@@ -1,5 +1,6 @@
 """The outbox of ``kpi.updated`` messages: written with the projection change, published
-after commit by :class:`~services.reporting.adapters.relay.OutboxRelay`."""
+after commit to ``kerjasama.kpi`` by the relay (:class:`plumbing.relay.OutboxRelay`), in
+the order written. Subscribers drop a repeated or stale ``revision``."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from collections.abc import Sequence
 from uuid import uuid4
 
 from contracts.codec import encode, make_envelope
-from contracts.envelope import SOURCE_REPORTING
+from contracts.envelope import CONTENT_TYPE, SOURCE_REPORTING
 from contracts.kpi import KpiUpdated, kpi_routing_key, kpi_subject
+from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
-from plumbing.db import Conn
+from plumbing.db import Conn, Connection
+from plumbing.relay import OutboxRelay, Outgoing, RelaySettings
 
 from ..domain import Figure
 
 NOTIFY_CHANNEL = "reporting_kpi_outbox"
+RELAY_ROLE = "kerjasama.reporting.kpi-relay"
 
 
 def kpi_updated(figure: Figure, as_of_position: int) -> KpiUpdated:
@@ -40,3 +44,39 @@ async def add(conn: Conn, figures: Sequence[Figure], as_of_position: int) -> Non
         "INSERT INTO kpi_outbox (message_id, routing_key, body)"
         " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
         [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+
+
+class KpiOutbox:
+    """The ``kpi_outbox`` table: messages encoded when written."""
+
+    name = "kpi"
+    exchange = KPI_EXCHANGE
+    channel = NOTIFY_CHANNEL
+
+    async def ready(self, conn: Connection, limit: int) -> Sequence[Outgoing]:
+        """The oldest rows, in the order written."""
+        rows = await conn.fetch(
+            "SELECT id, message_id, routing_key, body, extract(epoch FROM created_at) AS at"
+            " FROM kpi_outbox ORDER BY id LIMIT $1", limit)
+        return [Outgoing(key=row["id"], routing_key=row["routing_key"],
+                         body=bytes(row["body"]), content_type=CONTENT_TYPE,
+                         message_id=str(row["message_id"]), written_at=float(row["at"]))
+                for row in rows]
+
+    async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
+        """Delete published rows."""
+        await conn.execute("DELETE FROM kpi_outbox WHERE id = ANY($1::bigint[])", keys)
+
+    async def backlog(self, conn: Connection) -> tuple[int, float | None]:
+        """Messages waiting; when the oldest was written."""
+        row = await conn.fetchrow("SELECT count(*) AS n, extract(epoch FROM min(created_at))"
+                                  " AS oldest FROM kpi_outbox")
+        assert row is not None
+        return row["n"], None if row["oldest"] is None else float(row["oldest"])
+
+
+def kpi_relay(database_url: str, amqp_url: str,
+              settings: RelaySettings | None = None) -> OutboxRelay:
+    """The relay of reporting's outbox."""
+    return OutboxRelay(KpiOutbox(), database_url, amqp_url, RELAY_ROLE,
+                       settings or RelaySettings(batch_size=200))

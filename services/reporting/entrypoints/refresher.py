@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
+
+from plumbing.background import Stop
 
 from ..metrics import KPI_GAUGES, REFRESH_SECONDS
 from ..queries import ReportingQueries
@@ -38,17 +39,17 @@ class Refresher:
         REFRESH_SECONDS.observe(time.perf_counter() - started)
         self.runs += 1
 
-    async def run(self) -> None:
-        """Until cancelled; a failed refresh is logged and tried again next time."""
-        while True:
+    async def run(self, stop: Stop) -> None:
+        """Until the stop is set; a failed refresh is logged and tried again next time."""
+        while not stop.is_set():
             try:
                 await self.refresh_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("refresh of the time-dependent figures failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poked.wait(), self._period)
+            if not await stop.sleep(self._period, self._poked):
+                return
             if self._poked.is_set():
-                await asyncio.sleep(self._after_events)  # let a burst of events settle
+                await stop.sleep(self._after_events)  # let a burst of events settle
                 self._poked.clear()

@@ -171,10 +171,10 @@ async def test_the_running_service_relays_its_events_and_reports_backlog_and_lat
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
 
     metrics = (await http.get("/metrics")).text
-    assert "kerjasama_outbox_backlog 0.0" in metrics
-    assert "kerjasama_relay_active 1.0" in metrics
+    assert 'kerjasama_outbox_backlog{outbox="events"} 0.0' in metrics
+    assert 'kerjasama_relay_active{outbox="events"} 1.0' in metrics
     count = next(line for line in metrics.splitlines()
-                 if line.startswith("kerjasama_relay_publish_seconds_count"))
+                 if line.startswith('kerjasama_relay_publish_seconds_count{outbox="events"}'))
     assert float(count.split()[-1]) >= 1
 
 

@@ -22,11 +22,13 @@ import pytest
 from contracts import topology
 from contracts.codec import decode
 from plumbing.amqp import connect
+from plumbing.background import Stop
+from plumbing.relay import RelaySettings
 from services.agreements.adapters.checkpointer import Checkpointer
 from services.agreements.adapters.checkpoints import latest, make_checkpoint
 from services.agreements.adapters.event_store import event_hash, stored_event
 from services.agreements.adapters.feed_verify import FeedVerification, verify_feed
-from services.agreements.adapters.relay import OutboxRelay, RelaySettings
+from services.agreements.adapters.outbox import events_relay
 from services.agreements.ledger import (
     Checkpoint,
     CheckpointSigner,
@@ -38,6 +40,8 @@ from services.cli import main
 from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, to_ready_to_sign
 from tests.integration.agreements.test_cli import served  # noqa: F401 - a fixture
+
+FAST = RelaySettings(batch_size=100, poll_seconds=0.1, retry_seconds=0.2)
 
 Tamper = Callable[["asyncpg.Connection[Any]"], Awaitable[int]]
 """Changes history; answers the first position it changed."""
@@ -240,11 +244,12 @@ async def test_the_active_relay_publishes_each_checkpoint_on_the_events_exchange
     queue = await channel.declare_queue(f"test-ledger-{uuid4().hex[:8]}", exclusive=True)
     await queue.bind(topology.EVENTS_EXCHANGE, "ledger.checkpointed")
     signer = CheckpointSigner.generate()
-    relays = [OutboxRelay(database_url, fresh_topology,
-                          RelaySettings(batch_size=100, poll_interval=0.1, retry_delay=0.2),
-                          after_round=Checkpointer(signer, every_events=5,
-                                                   every_seconds=3600)) for _ in range(2)]
-    tasks = [asyncio.create_task(r.run()) for r in relays]
+    stop = Stop()  # two replicas: a relay and a checkpointer each
+    relays = [events_relay(database_url, fresh_topology, FAST) for _ in range(2)]
+    checkpointers = [Checkpointer(signer, every_events=5, every_seconds=3600,
+                                  poll_seconds=0.1) for _ in range(2)]
+    tasks = [asyncio.create_task(r.run(stop)) for r in relays] + [
+        asyncio.create_task(c.run(database_url, fresh_topology, stop)) for c in checkpointers]
     try:
         await _history(agreements_client, 2)
         message = None
@@ -256,8 +261,7 @@ async def test_the_active_relay_publishes_each_checkpoint_on_the_events_exchange
         assert message is not None
         await message.ack()
     finally:
-        for relay in relays:
-            relay.stop()
+        stop.set()
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
         await connection.close()
     decoded = decode(message.body)
@@ -277,18 +281,20 @@ async def test_a_failing_checkpointer_does_not_stop_the_relay(
         fresh_topology: str) -> None:
     calls: list[int] = []
 
-    async def broken(*_: object) -> None:
-        calls.append(1)
-        raise ValueError("a bug in the checkpointer")
+    class Broken(Checkpointer):
+        async def __call__(self, *_: object) -> None:
+            calls.append(1)
+            raise ValueError("a bug in the checkpointer")
 
     connection = await connect(fresh_topology)
     channel = await connection.channel()
     queue = await channel.declare_queue(f"test-events-{uuid4().hex[:8]}", exclusive=True)
     await queue.bind(topology.EVENTS_EXCHANGE, "agreement.#")
-    relay = OutboxRelay(database_url, fresh_topology,
-                        RelaySettings(batch_size=100, poll_interval=0.1, retry_delay=0.2),
-                        after_round=broken)
-    task = asyncio.create_task(relay.run())
+    relay = events_relay(database_url, fresh_topology, FAST)
+    broken = Broken(CheckpointSigner.generate(), every_events=1, every_seconds=1,
+                    poll_seconds=0.1)
+    stop = Stop()
+    task = asyncio.gather(relay.run(stop), broken.run(database_url, fresh_topology, stop))
     received = 0
     try:
         await _history(agreements_client, 1)
@@ -302,7 +308,7 @@ async def test_a_failing_checkpointer_does_not_stop_the_relay(
             else:
                 await asyncio.sleep(0.05)
     finally:
-        relay.stop()
+        stop.set()
         await asyncio.wait_for(task, 30)
         await connection.close()
     assert received == 5 and calls and relay.failures == 0

@@ -16,11 +16,13 @@ import pytest
 from contracts import topology
 from contracts.commands import ProposeAgreement, StartReview
 from plumbing.amqp import connect
+from plumbing.background import Stop
 from plumbing.db import Pool
+from plumbing.relay import OutboxRelay, RelaySettings
 from plumbing.settings import load_settings
 from plumbing.topology import declare_topology
 from services.agreements.adapters.event_store import NewEvent, append
-from services.agreements.adapters.relay import OutboxRelay, RelaySettings
+from services.agreements.adapters.outbox import events_relay
 from services.agreements.app import open_database
 from services.agreements.service import AgreementService
 from services.agreements.settings import AgreementsSettings
@@ -28,7 +30,7 @@ from tests.integration.agreements.conftest import propose_body
 from tests.private_rabbitmq import private_rabbitmq
 from tests.waiting import until
 
-FAST = RelaySettings(batch_size=100, poll_interval=0.2, retry_delay=0.2)
+FAST = RelaySettings(batch_size=100, poll_seconds=0.2, retry_seconds=0.2)
 
 
 @pytest.fixture
@@ -91,15 +93,20 @@ async def send_commands(pool: Pool, count: int, *, concurrency: int = 16,
     return positions
 
 
+def started(relay: OutboxRelay) -> tuple[Stop, asyncio.Task[None]]:
+    stop = Stop()
+    return stop, asyncio.create_task(relay.run(stop))
+
+
 @contextlib.asynccontextmanager
 async def running(*relays: OutboxRelay) -> AsyncIterator[None]:
-    tasks = [asyncio.create_task(r.run()) for r in relays]
+    runs = [started(r) for r in relays]
     try:
         yield
     finally:
-        for relay in relays:
-            relay.stop()
-        await asyncio.wait_for(asyncio.gather(*tasks), 30)
+        for stop, _ in runs:
+            stop.set()
+        await asyncio.wait_for(asyncio.gather(*(task for _, task in runs)), 30)
 
 
 def assert_every_event_once_in_order(received: list[tuple[str, int]],
@@ -113,7 +120,7 @@ async def test_a_thousand_commands_reach_a_bound_queue_once_each_in_position_ord
         pool: Pool, database_url: str, fresh_topology: str) -> None:
     collector = Collector()
     connection = await collector.start(fresh_topology)
-    relay = OutboxRelay(database_url, fresh_topology, FAST)
+    relay = events_relay(database_url, fresh_topology, FAST)
     async with running(relay):
         positions = await send_commands(pool, 1000)
         await collector.wait_for(1000)
@@ -127,7 +134,7 @@ async def test_two_relays_at_once_publish_each_event_once_in_order(
         pool: Pool, database_url: str, fresh_topology: str) -> None:
     collector = Collector()
     connection = await collector.start(fresh_topology)
-    first, second = (OutboxRelay(database_url, fresh_topology, FAST) for _ in range(2))
+    first, second = (events_relay(database_url, fresh_topology, FAST) for _ in range(2))
     async with running(first, second):
         positions = await send_commands(pool, 300)
         await collector.wait_for(300)
@@ -142,12 +149,12 @@ async def test_the_standby_relay_takes_over_when_the_active_one_stops(
         pool: Pool, database_url: str, fresh_topology: str) -> None:
     collector = Collector()
     connection = await collector.start(fresh_topology)
-    first = OutboxRelay(database_url, fresh_topology, FAST)
-    second = OutboxRelay(database_url, fresh_topology, FAST)
-    first_task = asyncio.create_task(first.run())
+    first = events_relay(database_url, fresh_topology, FAST)
+    second = events_relay(database_url, fresh_topology, FAST)
+    first_stop, first_task = started(first)
     await until(lambda: first.active, 10, "the first relay to be active")
     async with running(second):
-        positions = await send_commands(pool, 200, midway=_stopper(first, first_task))
+        positions = await send_commands(pool, 200, midway=_stopper(first_stop, first_task))
         await collector.wait_for(200)
         await asyncio.sleep(0.3)
     await connection.close()
@@ -155,9 +162,9 @@ async def test_the_standby_relay_takes_over_when_the_active_one_stops(
     assert_every_event_once_in_order(collector.received, positions)
 
 
-def _stopper(relay: OutboxRelay, task: asyncio.Task[None]) -> Callable[[], Awaitable[None]]:
+def _stopper(relay_stop: Stop, task: asyncio.Task[None]) -> Callable[[], Awaitable[None]]:
     async def stop() -> None:
-        relay.stop()
+        relay_stop.set()
         await task
     return stop
 
@@ -170,7 +177,7 @@ async def test_a_broker_outage_delays_publishing_and_loses_nothing(
             await declare_topology(await setup.channel())
         collector = Collector()
         connection = await collector.start(node.url)
-        relay = OutboxRelay(database_url, node.url, FAST)
+        relay = events_relay(database_url, node.url, FAST)
 
         outages: list[asyncio.Task[None]] = []
 
@@ -207,7 +214,7 @@ async def test_the_relay_waits_for_a_slow_writer_and_keeps_position_order(
         pool: Pool, database_url: str, fresh_topology: str) -> None:
     collector = Collector()
     connection = await collector.start(fresh_topology)
-    relay = OutboxRelay(database_url, fresh_topology, FAST)
+    relay = events_relay(database_url, fresh_topology, FAST)
     service = AgreementService(pool)
     async with running(relay), pool.acquire() as slow:
         transaction = slow.transaction()
@@ -228,7 +235,7 @@ async def test_a_notification_wakes_the_relay_long_before_its_next_poll(
         pool: Pool, database_url: str, fresh_topology: str) -> None:
     collector = Collector()
     connection = await collector.start(fresh_topology)
-    relay = OutboxRelay(database_url, fresh_topology, RelaySettings(poll_interval=60))
+    relay = events_relay(database_url, fresh_topology, RelaySettings(poll_seconds=60))
     async with running(relay):
         await until(lambda: relay.active, 10, "the relay to be active")
         await asyncio.sleep(0.2)  # it is now waiting for a notification or its next poll

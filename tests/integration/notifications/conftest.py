@@ -35,7 +35,7 @@ from plumbing.http import serve
 from plumbing.settings import load_settings
 from services.agreements.app import create_app as create_agreements_app
 from services.agreements.settings import AgreementsSettings
-from services.notifications.app import Runtime, create_app
+from services.notifications.app import Parts, create_app
 from services.notifications.settings import NotificationsSettings
 from tests.auth import auth_headers
 
@@ -231,7 +231,7 @@ class Notifications:
     """A running notifications app: its HTTP client and its parts."""
 
     client: httpx.AsyncClient
-    runtime: Runtime
+    runtime: Parts
     settings: NotificationsSettings
 
     async def deliveries(self, agreement_id: str, **params: Any) -> list[dict[str, Any]]:
@@ -292,7 +292,7 @@ async def notifications_factory(
         http = httpx.AsyncClient(
                 headers=auth_headers(), transport=transport, base_url="http://notifications")
         stack.append(http)
-        return Notifications(http, app.state.runtime, settings)
+        return Notifications(http, app.state.notifications, settings)
 
     yield start
     for item in reversed(stack):

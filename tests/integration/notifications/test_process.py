@@ -1,5 +1,6 @@
-"""``python -m services.notifications`` as a process: it checks the broker topology at start
-(loaded at deploy time; it declares nothing) and names what is missing."""
+"""``python -m services.notifications`` as a process: it checks the broker topology before
+consuming (loaded at deploy time; it declares nothing), names what is missing and stays
+not ready until it is there."""
 
 from __future__ import annotations
 
@@ -24,20 +25,36 @@ async def test_on_an_empty_vhost_the_service_names_what_is_missing_and_declares_
         rabbitmq_management_url: str,
         database_url_factory: Callable[[str], Awaitable[str]]) -> None:
     vhost = await rabbit_vhost_factory()
+    port = free_port()
     env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
            "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
            "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("process"),
-           "KERJASAMA_NOTIFICATIONS_PORT": str(free_port()), "KERJASAMA_LOG_LEVEL": "WARNING"}
+           "KERJASAMA_NOTIFICATIONS_PORT": str(port), "KERJASAMA_LOG_LEVEL": "WARNING"}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.notifications", env=env,
         stderr=asyncio.subprocess.PIPE)
+    said = ""
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.stderr is not None
+        async with asyncio.timeout(60):
+            while "deploy/rabbitmq" not in said:
+                line = await process.stderr.readline()
+                assert line, f"the process ended: {said}"
+                said += line.decode()
+        async with httpx.AsyncClient(headers=auth_headers(), base_url=f"http://127.0.0.1:{port}",
+                                     trust_env=False) as client:
+            async def answers() -> bool:
+                try:
+                    return (await client.get("/readyz")).status_code == 503
+                except httpx.TransportError:
+                    return False
+
+            await eventually(answers, within=30, what="/readyz of the service process")
+            checks = (await client.get("/readyz")).json()["checks"]
+            assert checks["database"] == "ok" and checks["broker"] != "ok", checks
     finally:
-        if process.returncode is None:
-            process.kill()
-    said = stderr.decode()
-    assert process.returncode != 0
+        process.terminate()
+        await asyncio.wait_for(process.communicate(), timeout=20)
     for missing in ("exchange kerjasama.dlx", "queue notifications.events",
                     "queue notifications.events.dlq", "deploy/rabbitmq"):
         assert missing in said, said

@@ -67,7 +67,7 @@ async def reporting_factory(database_url_factory: DatabaseUrlFactory, fresh_topo
         url = database_url or await database_url_factory("reporting")
         service = Reporting(reporting_settings(url, fresh_topology, **changes),
                             agreements_client)
-        await service.start(consume=consume)
+        await service.start()
         started.append(service)
         return service
 
