@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import aio_pika
 import aio_pika.abc
 import aiormq.abc
 import aiormq.exceptions
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from plumbing.errors import BrokerUnavailable
+from plumbing.retry import error_of
 from plumbing.urls import redact
 
 log = logging.getLogger(__name__)
@@ -32,19 +39,24 @@ async def connect(
     The first connection is tried ``attempts`` times, ``delay`` seconds apart, doubling;
     then BrokerUnavailable names the URL (without its password) and the last error.
     """
-    last: BaseException | None = None
-    for attempt in range(1, attempts + 1):
-        try:
-            return await aio_pika.connect_robust(url)
-        except (TimeoutError, OSError, aiormq.exceptions.AMQPError) as exc:
-            last = exc
-            log.warning("cannot connect to %s (attempt %d/%d): %r", redact(url), attempt,
-                        attempts, exc)
-            if attempt < attempts:
-                await asyncio.sleep(delay * 2 ** (attempt - 1))
-    raise BrokerUnavailable(
-        f"cannot connect to RabbitMQ at {redact(url)} after {attempts} attempts: {last!r}"
-    ) from last
+
+    def warn(state: RetryCallState) -> None:
+        log.warning("cannot connect to %s (attempt %d/%d): %r", redact(url),
+                    state.attempt_number, attempts, error_of(state))
+
+    def unavailable(state: RetryCallState) -> NoReturn:
+        last = error_of(state)
+        raise BrokerUnavailable(
+            f"cannot connect to RabbitMQ at {redact(url)} after {attempts} attempts: {last!r}"
+        ) from last
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type((TimeoutError, OSError, aiormq.exceptions.AMQPError)),
+        stop=stop_after_attempt(attempts), wait=wait_exponential(multiplier=delay),
+        after=warn, retry_error_callback=unavailable)
+    connection: aio_pika.abc.AbstractRobustConnection = await retrying(
+        aio_pika.connect_robust, url)
+    return connection
 
 
 async def publish_persistent(

@@ -36,6 +36,7 @@ from faststream import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitExchange, RabbitQueue, RabbitRouter
 from faststream.rabbit.annotations import RabbitMessage
 from prometheus_client import Counter, Gauge, Histogram
+from tenacity import RetryCallState
 
 from contracts.codec import ContractError, Decoded, decode
 from contracts.envelope import CloudEvent
@@ -44,7 +45,7 @@ from contracts.topology import DEAD_LETTER_EXCHANGE
 from plumbing.agreements_client import inbox_event
 from plumbing.inbox import InboxEvent
 from plumbing.parking import ParkedMessage, Parking, readable_stream, stream_of_body
-from plumbing.retry import is_transient
+from plumbing.retry import error_of, is_transient, transient_retrying
 
 log = logging.getLogger(__name__)
 
@@ -200,19 +201,15 @@ class QueueConsumer:
 
     async def _handle_with_retries(self, delivery: Delivery,
                                    give_up_after: float | None = None) -> str:
-        deadline = time.monotonic() + (self._transient_timeout if give_up_after is None
-                                       else give_up_after)
-        delay = 0.05
-        while True:
-            try:
-                return await self._handler(delivery)
-            except Exception as exc:
-                if not is_transient(exc) or time.monotonic() + delay > deadline:
-                    raise
-                log.warning("%s: transient error on %s, retrying in %.2fs: %r", self.queue,
-                            delivery.decoded.type, delay, exc)
-                await asyncio.sleep(delay)
-                delay = min(self._max_delay, delay * 2)
+        def warn(state: RetryCallState) -> None:
+            log.warning("%s: transient error on %s, retrying in %.2fs: %r", self.queue,
+                        delivery.decoded.type, state.upcoming_sleep, error_of(state))
+
+        retrying = transient_retrying(
+            self._transient_timeout if give_up_after is None else give_up_after,
+            max_delay=self._max_delay, before_sleep=warn)
+        outcome: str = await retrying(self._handler, delivery)
+        return outcome
 
     async def _park_or_dead_letter(self, message: RabbitMessage, envelope: CloudEvent | None,
                                    reason: str, detail: str, message_type: str) -> None:

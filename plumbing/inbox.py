@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from plumbing.db import Conn, Migration, Pool, migrate
-from plumbing.retry import is_transient, with_retries
+from plumbing.retry import is_transient
 
 INBOX_SQL = (Path(__file__).parent / "sql" / "inbox.sql").read_text(encoding="utf-8")
 """The DDL of the inbox tables."""
@@ -38,7 +38,7 @@ __all__ = [
     "FIRST_VERSION", "INBOX_SQL", "PARKING_SQL", "ApplyMany", "GapNotFilled", "InboxEvent",
     "Outcome",
     "handle", "handle_in_transaction", "handle_many_in_transaction", "install",
-    "is_transient", "with_retries",
+    "is_transient",
 ]
 
 

@@ -1,18 +1,24 @@
-"""Retry transient failures (database or network briefly down) with exponential backoff."""
+"""Retry transient failures (database or network briefly down) with exponential backoff.
+
+:func:`is_transient` is the one definition of what is worth retrying;
+:func:`transient_retrying` is the policy built on it with tenacity::
+
+    outcome = await transient_retrying(give_up_after=300.0)(handle, delivery)
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import random
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable
 
 import asyncpg
 import httpx
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_before_delay,
+    wait_exponential,
+)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, unreachable
@@ -27,37 +33,44 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 """Errors worth retrying: trying again later may succeed."""
 
+FIRST_DELAY = 0.05
+"""Wait before the second attempt, in seconds (doubled for each further one)."""
+
 
 def is_transient(exc: BaseException) -> bool:
     """Whether retrying the operation that raised ``exc`` may succeed."""
     return isinstance(exc, TRANSIENT_ERRORS)
 
 
-async def with_retries(
-    fn: Callable[[], Awaitable[T]],
-    attempts: int = 5,
-    base_delay: float = 0.1,
-    *,
-    max_delay: float = 5.0,
-    transient: Callable[[BaseException], bool] = is_transient,
-) -> T:
-    """Call ``fn`` until it succeeds, at most ``attempts`` times; return its result.
+retry_if_transient = retry_if_exception(is_transient)
+"""tenacity's ``retry`` condition for :func:`is_transient` errors."""
 
-    Only errors for which ``transient`` is true are retried, after ``base_delay``,
-    then twice as long each time (capped at ``max_delay``, with a little jitter).
-    The last error, or any other error, is raised.
+
+def transient_retrying(
+    give_up_after: float,
+    *,
+    first_delay: float = FIRST_DELAY,
+    max_delay: float = 5.0,
+    before_sleep: Callable[[RetryCallState], None] | None = None,
+) -> AsyncRetrying:
+    """A tenacity policy that retries transient errors; call it with the coroutine function
+    and its arguments (``await transient_retrying(60)(fn, *args)``), once per operation.
+
+    An attempt that raises a transient error is followed by another after ``first_delay``
+    seconds, then twice as long each time (at most ``max_delay``), as long as that attempt
+    starts within ``give_up_after`` seconds of the first; otherwise the error is raised.
+    Any other error is raised at once. ``before_sleep`` hears of each retry
+    (``state.outcome`` holds the error, ``state.upcoming_sleep`` the wait).
     """
-    if attempts < 1:
-        raise ValueError("attempts must be at least 1")
-    for attempt in range(1, attempts + 1):
-        try:
-            return await fn()
-        except Exception as exc:
-            if attempt == attempts or not transient(exc):
-                raise
-            delay = min(max_delay, base_delay * 2 ** (attempt - 1))
-            delay *= 1 + random.random() * 0.1
-            log.warning("transient error (attempt %d/%d), retrying in %.2fs: %r",
-                        attempt, attempts, delay, exc)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
+    return AsyncRetrying(
+        retry=retry_if_transient,
+        wait=wait_exponential(multiplier=first_delay, max=max_delay),
+        stop=stop_before_delay(give_up_after),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+
+
+def error_of(state: RetryCallState) -> BaseException | None:
+    """The error the attempt of ``state`` raised (None when it returned)."""
+    return state.outcome.exception() if state.outcome is not None else None

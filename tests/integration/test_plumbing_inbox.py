@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from plumbing import inbox
 from plumbing.db import Conn, Pool, create_pool
-from plumbing.inbox import GapNotFilled, InboxEvent, Outcome, handle, with_retries
+from plumbing.inbox import GapNotFilled, InboxEvent, Outcome, handle
+from plumbing.retry import transient_retrying
 from tests.conftest import DatabaseUrlFactory
 
 TOY_SCHEMA = """
@@ -149,10 +150,8 @@ async def test_a_failed_apply_rolls_back_and_a_retry_applies_once(inbox_pool: Po
         return await source.fetch_missing(stream, first, last)
 
     await handle(inbox_pool, events[0], apply_toy, source.fetch_missing)
-    outcome = await with_retries(
-        lambda: handle(inbox_pool, events[2], apply_toy, flaky_fetch), attempts=3,
-        base_delay=0.01,
-    )
+    outcome = await transient_retrying(5.0, first_delay=0.01)(
+        handle, inbox_pool, events[2], apply_toy, flaky_fetch)
     assert outcome == Outcome.APPLIED_WITH_GAP_FILLED
     assert (await projection(inbox_pool))[events[0].stream_id] == ([1, 2, 3], 60)
 

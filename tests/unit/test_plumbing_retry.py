@@ -1,12 +1,15 @@
-"""Transient errors are retried with backoff; others are not."""
+"""Transient errors are retried with backoff until the deadline; others are not."""
 
 from __future__ import annotations
+
+import time
 
 import asyncpg
 import httpx
 import pytest
+from tenacity import RetryCallState
 
-from plumbing.retry import is_transient, with_retries
+from plumbing.retry import is_transient, transient_retrying
 
 
 class Flaky:
@@ -24,21 +27,35 @@ class Flaky:
 async def test_transient_errors_are_retried_until_success() -> None:
     fn = Flaky([ConnectionRefusedError(), asyncpg.exceptions.SerializationError("x"),
                 httpx.ConnectError("down")])
-    assert await with_retries(fn, attempts=4, base_delay=0.001) == "done"
+    assert await transient_retrying(5.0, first_delay=0.001)(fn) == "done"
     assert fn.calls == 4
 
 
-async def test_gives_up_after_the_last_attempt() -> None:
-    fn = Flaky([asyncpg.exceptions.AdminShutdownError("bye")] * 3)
+async def test_the_waits_double_up_to_the_longest() -> None:
+    waits: list[float] = []
+
+    def heard(state: RetryCallState) -> None:
+        waits.append(state.upcoming_sleep)
+
+    fn = Flaky([TimeoutError()] * 5)
+    await transient_retrying(5.0, first_delay=0.001, max_delay=0.004, before_sleep=heard)(fn)
+    assert waits == [0.001, 0.002, 0.004, 0.004, 0.004]
+
+
+async def test_gives_up_with_the_last_error_when_the_next_attempt_would_start_too_late(
+) -> None:
+    fn = Flaky([asyncpg.exceptions.AdminShutdownError("bye")] * 1000)
+    started = time.monotonic()
     with pytest.raises(asyncpg.exceptions.AdminShutdownError):
-        await with_retries(fn, attempts=3, base_delay=0.001)
-    assert fn.calls == 3
+        await transient_retrying(0.2, first_delay=0.01, max_delay=0.02)(fn)
+    assert time.monotonic() - started < 0.2 + 0.1
+    assert 2 <= fn.calls < 1000
 
 
 async def test_other_errors_are_raised_at_once() -> None:
     fn = Flaky([asyncpg.exceptions.UniqueViolationError("dup"), ValueError()])
     with pytest.raises(asyncpg.exceptions.UniqueViolationError):
-        await with_retries(fn, attempts=5, base_delay=0.001)
+        await transient_retrying(5.0, first_delay=0.001)(fn)
     assert fn.calls == 1
 
 
