@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 from fastapi import FastAPI
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 
 from tests.auth import auth_headers
 from tests.reliability.openapi_fuzz import Hints, Operation, Request, operations, requests
@@ -112,8 +112,6 @@ class Target:
     skip: tuple[str, ...] = ("/metrics",)
     ignore: frozenset[str] = frozenset()
     """Tables that change by themselves (background jobs), left out of the fingerprint."""
-    known_bug: Callable[[Request], bool] | None = None
-    """Requests that hit a bug already reported (and pinned by a strict xfail test)."""
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     valid_drawn: Counter[str] = field(default_factory=Counter)
 
@@ -152,7 +150,6 @@ class Target:
                       suppress_health_check=list(HealthCheck))
             @given(request=requests(operation, self.hints))
             def run(request: Request) -> None:
-                assume(self.known_bug is None or not self.known_bug(request))
                 self.hosted.call(self.check(request))
 
             try:
