@@ -9,40 +9,41 @@ subject). Nothing is relayed anywhere.
 from __future__ import annotations
 
 import argparse
-import email
 import email.header
+import email.message
 import itertools
 import signal
 import threading
 from pathlib import Path
-from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 
 
-class Catcher:
-    """Stores and announces every message it receives."""
+class Catcher(Message):
+    """Stores and announces every message it receives.
+
+    aiosmtpd's :class:`~aiosmtpd.handlers.Message` parses each message and adds the
+    envelope as ``X-Peer``, ``X-MailFrom`` and ``X-RcptTo`` headers; it is stored as it
+    came, with those headers and CRLF line endings.
+    """
 
     def __init__(self, maildir: Path, quiet: bool = False) -> None:
+        super().__init__()
         self.maildir = maildir
         self.quiet = quiet
         existing = [int(p.stem) for p in maildir.glob("*.eml") if p.stem.isdigit()]
         self._numbers = itertools.count(max(existing, default=0) + 1)
-        self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        content: bytes = envelope.original_content or envelope.content
-        with self._lock:
-            number = next(self._numbers)
-        target = self.maildir / f"{number:05d}.eml"
+    def handle_message(self, message: email.message.Message) -> None:
+        target = self.maildir / f"{next(self._numbers):05d}.eml"
         partial = target.with_suffix(".part")
-        partial.write_bytes(content)
+        partial.write_bytes(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
         partial.rename(target)
         if not self.quiet:
-            subject = str(email.header.make_header(email.header.decode_header(
-                email.message_from_bytes(content).get("Subject", ""))))
-            print(f"mail: to {', '.join(envelope.rcpt_tos)}: {subject}", flush=True)
-        return "250 2.0.0 Message accepted"
+            subject = email.header.make_header(email.header.decode_header(
+                message.get("Subject", "")))
+            print(f"mail: to {message['X-RcptTo']}: {subject}", flush=True)
 
 
 def main() -> None:
