@@ -17,8 +17,8 @@ from bench.floors import BASE, insert_floor
 from contracts.commands import ProposeAgreement
 from plumbing.db import drop_database
 from plumbing.settings import load_settings
-from services.agreements.app import open_database
-from services.agreements.service import AgreementService
+from services.agreements.adapters.database import open_database
+from services.agreements.application.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 
 PROPOSAL = {

@@ -10,7 +10,7 @@ as in production. Measured in one run, events/s:
   encoding) and newline-delimited (``Accept: application/x-ndjson``, encoded by the
   database, what the rebuild reads): parsed, and decoded with the contract (what any
   consumer must do), the ceiling of a replay through the feed;
-- the system: ``services.reporting.rebuilder`` into a fresh reporting database, switch
+- the system: ``services.reporting.application.rebuild`` into a fresh reporting database, switch
   included.
 """
 
@@ -30,13 +30,13 @@ import httpx
 
 from contracts.codec import decode
 from plumbing.db import Pool, drop_database
+from plumbing.ledger import canonical, event_hash
 from plumbing.settings import load_settings
-from services.agreements.adapters.event_store import canonical, event_hash
-from services.agreements.app import open_database as open_agreements
+from services.agreements.adapters.database import open_database as open_agreements
 from services.agreements.settings import AgreementsSettings
-from services.reporting.app import open_database as open_reporting
-from services.reporting.projection import Projection
-from services.reporting.rebuilder import Rebuilder
+from services.reporting.adapters.database import open_database as open_reporting
+from services.reporting.application.projection import Projection
+from services.reporting.application.rebuild import Rebuilder
 from services.reporting.settings import ReportingSettings
 from tests.auth import auth_headers, token
 from tests.integration.reporting.histories import History, generate

@@ -20,3 +20,8 @@ class TopologyError(Exception):
 
 class MigrationError(Exception):
     """Raised when a migration cannot be applied, or an applied migration file was changed."""
+
+
+class OperatorError(Exception):
+    """Raised by a service's operator action (migrate, rebuild, verify) when it cannot be
+    done; the message says why, in one or a few lines, for the CLI to print."""

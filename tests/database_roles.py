@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from plumbing.db import database_name, quote_ident
-from services.agreements.schema import migrate_database
+from services.agreements.adapters.schema import migrate_database
 
 OWNER_ROLE = "kerjasama_test_agreements_owner"
 RUNTIME_ROLE = "kerjasama_test_agreements_runtime"

@@ -8,22 +8,21 @@ from fastapi.responses import JSONResponse
 
 from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
 from plumbing.auth import authenticator_from
-from plumbing.db import Pool, create_pool, rollback_only_reset
 from plumbing.http import problem
+from plumbing.ledger import CheckpointSigner
 from plumbing.relay import RelaySettings
 from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
-from services.agreements.adapters.checkpointer import Checkpointer
+from services.agreements.adapters.checkpointer import Checkpointer, checkpoint_signer_from
+from services.agreements.adapters.database import open_database
 from services.agreements.adapters.outbox import events_relay
+from services.agreements.application.queries import AgreementQueries
+from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.checkpoints import build_checkpoint_router
 from services.agreements.entrypoints.expiry import expiry_loop
 from services.agreements.entrypoints.http import build_router
-from services.agreements.ledger import CheckpointSigner, checkpoint_signer_from
-from services.agreements.queries import AgreementQueries
-from services.agreements.schema import prepare_database
-from services.agreements.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 
 DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
@@ -31,17 +30,6 @@ DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceErro
                  asyncpg.exceptions.OperatorInterventionError)
 """Errors that mean the database went away (InternalClientError: the connection died in
 the middle of a protocol exchange, "cannot switch to state ...")."""
-
-
-async def open_database(settings: AgreementsSettings) -> Pool:
-    """Open the service's database; SchemaNotMigrated when `kerjasama migrate` is due.
-
-    A superuser (development) creates and migrates it itself: see
-    :func:`services.agreements.schema.prepare_database`.
-    """
-    await prepare_database(settings.agreements_database_url)
-    return await create_pool(settings.agreements_database_url, min_size=2,
-                             max_size=settings.database_pool_size, reset=rollback_only_reset)
 
 
 def install_refusal_handlers(app: FastAPI) -> None:

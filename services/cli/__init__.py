@@ -14,8 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import agreements, credentials, dlq, keys, migrate, parked, reporting, verify
-from services.cli.client import (
+from plumbing.service_client import (
     OPERATOR_ROLES,
     CliError,
     ServiceClient,
@@ -23,6 +22,7 @@ from services.cli.client import (
     mint_token,
     service_url,
 )
+from services.cli import agreements, credentials, dlq, keys, migrate, parked, reporting, verify
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -72,9 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 async def run(args: argparse.Namespace) -> str:
     """Dispatch one parsed command; its output."""
     if getattr(args, "run_demo", False):
-        from services.demo.__main__ import main_async
+        from services.demo import load_demo
 
-        await main_async()
+        await load_demo()
         return ""
     if hasattr(args, "run_direct"):
         result: str = await args.run_direct(args)

@@ -7,9 +7,9 @@ import asyncio
 import json
 from typing import Any
 
+from plumbing.service_client import ServiceClient
+from plumbing.tables import table
 from services.cli.bodies import body_of
-from services.cli.client import ServiceClient
-from services.cli.tables import table
 
 AGREEMENT_COLUMNS = ("id", "stage", "kind", "document_type", "lead_opd", "plan_year", "title")
 

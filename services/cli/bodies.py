@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from services.cli.client import CliError
+from plumbing.service_client import CliError
 
 
 def parse_value(text: str) -> Any:

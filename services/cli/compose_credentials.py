@@ -21,9 +21,9 @@ from deploy.postgres import roles
 from deploy.rabbitmq import definitions
 from deploy.rabbitmq.definitions import System
 from plumbing.settings import BaseServiceSettings, env_name
-from services.agreements.settings import AgreementsSettings
-from services.notifications.settings import NotificationsSettings
-from services.reporting.settings import ReportingSettings
+from services.agreements.entrypoints.cli import SETTINGS as AgreementsSettings
+from services.notifications.entrypoints.cli import SETTINGS as NotificationsSettings
+from services.reporting.entrypoints.cli import SETTINGS as ReportingSettings
 
 SETTINGS: dict[str, type[BaseServiceSettings]] = {
     "agreements": AgreementsSettings,

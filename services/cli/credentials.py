@@ -30,7 +30,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from services.cli.client import CliError
+from plumbing.service_client import CliError
 
 
 def add_parsers(sub: Any) -> None:

@@ -22,9 +22,9 @@ from contracts.topology import CONSUMER_QUEUES
 from plumbing.amqp import CLOUDEVENTS_JSON, Unroutable, connect, publish_persistent
 from plumbing.consumer import dead_letter_key
 from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
+from plumbing.service_client import CliError
+from plumbing.tables import table
 from plumbing.urls import vhost_of
-from services.cli.client import CliError
-from services.cli.tables import table
 
 DROPPED_HEADERS = ("x-error", "x-error-reason", "x-original-exchange",
                    "x-original-routing-key", "x-original-queue", "x-death",

@@ -22,8 +22,8 @@ from typing import Any
 
 from plumbing.auth import REPORTING
 from plumbing.keys import add_to_jwks, generate_jwk, read_public_keys, write_private
-from services.agreements.ledger import write_key
-from services.cli.client import CliError
+from plumbing.ledger import write_key
+from plumbing.service_client import CliError
 
 KEYS: dict[str, tuple[str, list[str] | None]] = {
     "operator": ("operator.jwk", None),

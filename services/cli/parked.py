@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from services.cli.client import CliError, ServiceClient, service_url
+from plumbing.service_client import CliError, ServiceClient, service_url
 
 CONSUMERS = ("notifications", "reporting")
 ROLES = ("operator",)

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from services.cli.client import CliError, ServiceClient
-from services.cli.tables import kpi_table
+from plumbing.service_client import CliError, ServiceClient
+from plumbing.tables import kpi_table
 
 
 async def kpi(args: argparse.Namespace, reporting: ServiceClient) -> str:
@@ -21,19 +21,13 @@ async def kpi(args: argparse.Namespace, reporting: ServiceClient) -> str:
 
 async def rebuild(args: argparse.Namespace) -> str:
     """Rebuild the reporting projections from the agreements feed (beside the service)."""
-    from plumbing.errors import ConfigError
-    from plumbing.settings import load_settings
-    from services.reporting.rebuild import run
-    from services.reporting.rebuilder import RebuildRunning
-    from services.reporting.settings import ReportingSettings
+    from plumbing.errors import OperatorError
+    from services.reporting.entrypoints.cli import rebuild as rebuild_projection
 
     try:
-        report = await run(load_settings(ReportingSettings))
-    except (ConfigError, RebuildRunning) as exc:
+        return await rebuild_projection()
+    except OperatorError as exc:
         raise CliError(str(exc)) from None
-    return (f"rebuilt: generation {report.generation} is current, {report.replayed} events "
-            f"replayed, {report.changed_figures} figures changed, {report.seconds:.1f} s "
-            f"({report.events_per_second:.0f} events/s)")
 
 
 def add_parsers(sub: Any) -> None:

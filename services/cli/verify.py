@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from services.cli.client import CliError, ServiceClient, service_url
+from plumbing.service_client import CliError, ServiceClient, service_url
 
 PAGE = 1000
 
@@ -40,8 +40,8 @@ def _read_json(path: Path, what: str) -> Any:
 
 async def verify_feed_command(args: argparse.Namespace) -> str:
     """Verify the feed; CliError naming every finding."""
-    from services.agreements.adapters.feed_verify import verify_feed
-    from services.agreements.ledger import Checkpoint, public_key_of
+    from plumbing.feed_verify import verify_feed
+    from plumbing.ledger import Checkpoint, public_key_of
 
     async with ServiceClient("agreements", service_url("agreements"), args.user) as client:
         jwk = (_read_json(args.public_key, "public key") if args.public_key
@@ -62,37 +62,14 @@ async def verify_feed_command(args: argparse.Namespace) -> str:
 
 
 async def verify_database(args: argparse.Namespace) -> str:
-    """Verify every stream in the database; CliError naming the first broken link of
-    each broken stream."""
-    from plumbing.db import create_pool
-    from plumbing.errors import ConfigError
-    from plumbing.settings import load_settings
-    from services.agreements.adapters.verify import verify_chains
-    from services.agreements.settings import AgreementsSettings
+    """The agreements service's own check of its database (its operator entry)."""
+    from plumbing.errors import OperatorError
+    from services.agreements.entrypoints.cli import verify_database as verify_stored
 
     try:
-        settings = load_settings(AgreementsSettings)
-    except ConfigError as exc:
+        return await verify_stored()
+    except OperatorError as exc:
         raise CliError(str(exc)) from None
-    pool = await create_pool(settings.agreements_database_url, min_size=1, max_size=1)
-    try:
-        result = await verify_chains(pool)
-    finally:
-        await pool.close()
-    refused = [f"stored event the current contract would refuse: stream {r.stream_id} "
-               f"version {r.version} (position {r.position}): {r.reason}"
-               for r in result.refused]
-    if result.broken:
-        first = result.broken[0]
-        more = f" (and {len(result.broken) - 1} more broken streams)" \
-            if len(result.broken) > 1 else ""
-        raise CliError("\n".join([*refused, f"hash chain broken in stream {first.stream_id} at "
-                                  f"version {first.version} (position {first.position}): "
-                                  f"{first.reason}{more}"]))
-    return "\n".join([*refused, f"verified {result.events} events in {result.streams} "
-                      f"streams: every chain holds"
-                      + (f"; {len(refused)} stored events would be refused today"
-                         if refused else "")])
 
 
 async def verify(args: argparse.Namespace) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from services.cli.client import CliError, ServiceClient, service_url
-from services.cli.tables import kpi_table
+from plumbing.service_client import CliError, ServiceClient, service_url
+from plumbing.tables import kpi_table
 from services.demo.loader import load
 from services.demo.plan import DemoDataError, load_data
 

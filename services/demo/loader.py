@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.cli.client import CliError, ServiceClient
+from plumbing.service_client import CliError, ServiceClient
 from services.demo.plan import agreement_steps, parent_key
 
 AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups")

@@ -11,31 +11,31 @@ import httpx
 from fastapi import FastAPI
 
 from contracts.topology import NOTIFICATIONS_EVENTS
-from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient, agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.background import every
 from plumbing.consumer import QueueConsumer
-from plumbing.db import Pool, create_pool, ensure_database, migrate
+from plumbing.db import Pool
 from plumbing.parked_routes import parked_router
 from plumbing.parking import Parking, in_transaction
 from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
 from services.notifications.adapters import contacts as contact_store
+from services.notifications.adapters.database import open_database
 from services.notifications.adapters.email import SmtpSender
 from services.notifications.adapters.secret_box import SecretBox, secret_box_from
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.adapters.webhook import WebhookSender
 from services.notifications.adapters.webhook_address import Destinations
-from services.notifications.dispatcher import Dispatcher, RetryPolicy
+from services.notifications.application.dispatcher import Dispatcher, RetryPolicy
+from services.notifications.application.notices import NoticeRecorder
+from services.notifications.application.recipients import Directory
+from services.notifications.application.scheduler import Scheduler
+from services.notifications.application.service import EventApplier
 from services.notifications.domain.contacts import Contact
 from services.notifications.entrypoints.consumer import subscribe
 from services.notifications.entrypoints.http import build_router
-from services.notifications.events import EventApplier
-from services.notifications.notices import NoticeRecorder
-from services.notifications.recipients import Directory
-from services.notifications.scheduler import Scheduler
 from services.notifications.settings import NotificationsSettings
 
 PARKED_GAUGE_SECONDS = 15.0
@@ -51,16 +51,6 @@ class Parts:
     scheduler: Scheduler
     dispatcher: Dispatcher
     directory: Directory
-
-
-async def open_database(settings: NotificationsSettings) -> Pool:
-    """Create (if needed), migrate and open the service's database (with the inbox)."""
-    await ensure_database(settings.notifications_database_url)
-    pool = await create_pool(settings.notifications_database_url, min_size=2,
-                             max_size=settings.database_pool_size)
-    await inbox.install(pool)
-    await migrate(pool, MIGRATIONS)
-    return pool
 
 
 def directory_of(settings: NotificationsSettings) -> Directory:

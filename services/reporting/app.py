@@ -11,38 +11,25 @@ from plumbing.agreements_client import AgreementsClient, agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.background import every
 from plumbing.consumer import QueueConsumer
-from plumbing.db import Conn, Pool, create_pool, ensure_database, rollback_only_reset
+from plumbing.db import Conn, Pool
 from plumbing.parked_routes import parked_router
 from plumbing.parking import Parking
 from plumbing.relay import OutboxRelay
 from plumbing.runtime import Runtime, service_app
 from plumbing.topology import uses_queue
-
-from . import metrics
-from .adapters import generations
-from .adapters.outbox import kpi_relay
-from .entrypoints.http import build_router
-from .entrypoints.refresher import Refresher
-from .entrypoints.subscriber import build_handler
-from .projection import Projection, Rules
-from .queries import ReportingQueries
-from .service import ReportingService
-from .settings import ReportingSettings
+from services.reporting.adapters import generations
+from services.reporting.adapters.database import open_database
+from services.reporting.adapters.outbox import kpi_relay
+from services.reporting.application import metrics
+from services.reporting.application.projection import Projection, Rules
+from services.reporting.application.queries import ReportingQueries
+from services.reporting.application.service import ReportingService
+from services.reporting.entrypoints.http import build_router
+from services.reporting.entrypoints.refresher import Refresher
+from services.reporting.entrypoints.subscriber import build_handler
+from services.reporting.settings import ReportingSettings
 
 PARKED_GAUGE_SECONDS = 15.0
-
-
-async def open_database(settings: ReportingSettings) -> Pool:
-    """Create (if needed) and migrate the database; open a pool on it."""
-    await ensure_database(settings.reporting_database_url)
-    pool = await create_pool(settings.reporting_database_url, min_size=2,
-                             max_size=settings.database_pool_size, reset=rollback_only_reset)
-    try:
-        await generations.prepare(pool)
-    except BaseException:
-        await pool.close()
-        raise
-    return pool
 
 
 class Reporting:

@@ -30,7 +30,7 @@ from plumbing.auth import authenticator_from
 from plumbing.clock import CLOCK_ENV, CLOCK_FILE_ENV
 from plumbing.settings import SECRETS_DIR_ENV, env_name, load_settings
 from plumbing.urls import vhost_of
-from services.agreements.ledger import checkpoint_signer_from
+from services.agreements.adapters.checkpointer import checkpoint_signer_from
 from services.agreements.settings import AgreementsSettings
 from services.notifications.adapters.secret_box import secret_box_from
 from services.notifications.settings import NotificationsSettings

@@ -27,7 +27,7 @@ from plumbing.agreements_client import agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.settings import ConsumerSettings
 from plumbing.urls import vhost_of
-from services.agreements.ledger import checkpoint_signer_from
+from services.agreements.adapters.checkpointer import checkpoint_signer_from
 from services.cli import main as cli
 from services.notifications.adapters.secret_box import secret_box_from
 from tests.unit.test_deploy_compose import DEFAULT_PORTS, check_service_environment

@@ -10,17 +10,18 @@ from uuid import uuid4
 
 import pytest
 
-from services.agreements.adapters.cloudevents import to_json
-from services.agreements.adapters.event_store import StoredEvent, event_hash
-from services.agreements.adapters.feed_verify import verify_feed
-from services.agreements.ledger import (
+from plumbing.feed_verify import verify_feed
+from plumbing.ledger import (
     CheckpointSigner,
     Head,
-    checkpoint_signer_from,
+    event_hash,
     public_key_of,
     running_hash,
     signature_holds,
 )
+from services.agreements.adapters.checkpointer import checkpoint_signer_from
+from services.agreements.adapters.cloudevents import to_json
+from services.agreements.adapters.event_store import StoredEvent
 
 WHEN = datetime(2021, 4, 20, 3, 0, tzinfo=UTC)
 

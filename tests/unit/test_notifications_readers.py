@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plumbing.auth import Principal
-from services.notifications.readers import Readers
+from services.notifications.application.queries import Readers
 
 READERS = Readers("TKKSD", "SEKDA")
 

@@ -28,9 +28,12 @@ from plumbing.amqp import CLOUDEVENTS_JSON, connect
 from plumbing.background import Stop
 from plumbing.clock import WIB
 from plumbing.db import Connection
+from plumbing.errors import ConfigError
 from plumbing.leader import Election, lead
+from plumbing.ledger import Checkpoint, CheckpointSigner, write_key
+from plumbing.settings import env_name
 from services.agreements.adapters import checkpoints
-from services.agreements.ledger import Checkpoint, CheckpointSigner
+from services.agreements.settings import AgreementsSettings
 
 CHECKPOINTER_ROLE = "kerjasama.agreements.checkpointer"
 CHECKPOINTED = LedgerCheckpointed.event_type
@@ -100,3 +103,27 @@ class Checkpointer:
         await checkpoints.store(conn, checkpoint)
         self._last_time = time.monotonic()
         SIGNED.inc()
+
+
+def checkpoint_signer_from(settings: AgreementsSettings) -> CheckpointSigner:
+    """The signer of the checkpoints (see ``KERJASAMA_CHECKPOINT_KEY_FILE``).
+
+    Outside development the key file is required and must exist: a key made at start
+    would sign checkpoints no witness can check after a restart or on another replica.
+    """
+    path = settings.checkpoint_key_file
+    setting = env_name(type(settings), "checkpoint_key_file")
+    if path is None:
+        if not settings.development:
+            raise ConfigError(f"{setting} must be set: the checkpoints are signed with one "
+                              "key that every replica shares (kerjasama keys init makes it)")
+        return CheckpointSigner.generate()
+    if not path.exists():
+        if not settings.development:
+            raise ConfigError(f"{setting}: {path} does not exist (kerjasama keys init "
+                              "makes it)")
+        write_key(path)
+    try:
+        return CheckpointSigner.from_file(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{setting}: cannot use {path}: {exc}") from None

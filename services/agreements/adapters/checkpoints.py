@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from plumbing import clock
 from plumbing.db import Conn, Pool
-from services.agreements.ledger import Checkpoint, CheckpointSigner, Head
+from plumbing.ledger import Checkpoint, CheckpointSigner, Head
 
 _COLUMNS = "position, events, hash, signed_at, key_id, signature"
 _SAFE_HASHES = ("SELECT position, hash FROM events WHERE position > $1 "

@@ -7,17 +7,17 @@ below the oldest running transaction, so a slow writer is never skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from plumbing.db import Conn, Pool
+from plumbing.ledger import canonical, event_hash
 
 COLUMNS = ("position, event_id, stream_id, version, type, data, metadata, occurred_at, "
             "prev_hash, hash")
@@ -56,23 +56,6 @@ class StoredEvent:
     occurred_at: datetime
     prev_hash: str | None
     hash: str
-
-
-def canonical(value: Any) -> str:
-    """Canonical JSON used for hashing: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def event_hash(prev_hash: str | None, *, event_id: UUID, stream_id: str, version: int,
-               type: str, data: dict[str, Any], metadata: dict[str, Any],
-               occurred_at: datetime) -> str:
-    """SHA-256 over the previous event's hash and this event's content."""
-    content = canonical({
-        "event_id": str(event_id), "stream_id": stream_id, "version": version, "type": type,
-        "data": data, "metadata": metadata,
-        "occurred_at": occurred_at.astimezone(UTC).isoformat(),
-    })
-    return hashlib.sha256(f"{prev_hash or ''}|{content}".encode()).hexdigest()
 
 
 def stored_event(record: asyncpg.Record) -> StoredEvent:

@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 
 from contracts.codec import ContractError, validate_data
 from plumbing.db import Pool
-from services.agreements.adapters.event_store import (
-    COLUMNS,
-    StoredEvent,
-    event_hash,
-    stored_event,
-)
+from plumbing.ledger import event_hash
+from services.agreements.adapters.event_store import COLUMNS, StoredEvent, stored_event
 
 
 @dataclass(frozen=True)

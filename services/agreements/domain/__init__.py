@@ -4,9 +4,9 @@
 :class:`DomainError`); ``evolve(state, event)`` folds an event into the state.
 """
 
-from .context import DecisionContext
-from .decider import decide
-from .errors import (
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.decider import decide
+from services.agreements.domain.errors import (
     AgreementAlreadyExists,
     AgreementNotFound,
     ApprovalAlreadyGranted,
@@ -28,13 +28,13 @@ from .errors import (
     UnknownMilestone,
     ValidityTooLong,
 )
-from .evolve import evolve, replay
-from .lifecycle import action_of
-from .permissions import authorize
-from .rules import add_years, required_approvals
-from .sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
-from .state import AgreementState, Evaluation, PlannedMilestone
-from .work_program import (
+from services.agreements.domain.evolve import evolve, replay
+from services.agreements.domain.lifecycle import action_of
+from services.agreements.domain.permissions import authorize
+from services.agreements.domain.rules import add_years, required_approvals
+from services.agreements.domain.sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
+from services.agreements.domain.state import AgreementState, Evaluation, PlannedMilestone
+from services.agreements.domain.work_program import (
     WorkProgramState,
     decide_work_program,
     evolve_work_program,

@@ -22,17 +22,16 @@ from contracts.events import (
     AgreementPlanSet,
     AgreementTerminated,
 )
-
-from .context import DecisionContext
-from .errors import (
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.errors import (
     DuplicateMilestone,
     InvalidDates,
     MilestoneAlreadyCompleted,
     NotYetExpired,
     UnknownMilestone,
 )
-from .rules import not_before, not_in_future
-from .state import AgreementState
+from services.agreements.domain.rules import not_before, not_in_future
+from services.agreements.domain.state import AgreementState
 
 PostSigningCommand = (
     SetFollowUpPlan | RecordFollowUp | CompleteMilestone | EvaluateAgreement

@@ -24,11 +24,10 @@ from contracts.events import (
     AgreementRevisionRequested,
     AgreementWithdrawn,
 )
-
-from .context import DecisionContext
-from .errors import ApprovalAlreadyGranted, ApprovalNotRequired
-from .rules import not_before, not_in_future, one_of
-from .state import AgreementState
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.errors import ApprovalAlreadyGranted, ApprovalNotRequired
+from services.agreements.domain.rules import not_before, not_in_future, one_of
+from services.agreements.domain.state import AgreementState
 
 PreSigningCommand = (
     StartReview | RequestRevision | ResubmitAgreement | RejectAgreement | DraftAgreement

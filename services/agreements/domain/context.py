@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .state import AgreementState
+from services.agreements.domain.state import AgreementState
 
 
 @dataclass(frozen=True)

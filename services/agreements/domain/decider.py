@@ -23,15 +23,14 @@ from contracts.commands import (
     WithdrawAgreement,
 )
 from contracts.events import AgreementEventData
-
-from .after_signing import decide_after_signing
-from .before_signing import decide_before_signing
-from .context import DecisionContext
-from .errors import AgreementNotFound
-from .lifecycle import ensure_stage
-from .proposal import propose
-from .signing import sign
-from .state import AgreementState
+from services.agreements.domain.after_signing import decide_after_signing
+from services.agreements.domain.before_signing import decide_before_signing
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.errors import AgreementNotFound
+from services.agreements.domain.lifecycle import ensure_stage
+from services.agreements.domain.proposal import propose
+from services.agreements.domain.signing import sign
+from services.agreements.domain.state import AgreementState
 
 
 def _existing(command: AgreementCommand, state: AgreementState | None) -> AgreementState:

@@ -22,8 +22,7 @@ from contracts.events import (
     AgreementTerminated,
     AgreementWithdrawn,
 )
-
-from .state import AgreementState, Evaluation, PlannedMilestone
+from services.agreements.domain.state import AgreementState, Evaluation, PlannedMilestone
 
 
 def _latest(current: date | None, new: date) -> date:

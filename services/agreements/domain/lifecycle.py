@@ -21,9 +21,8 @@ from contracts.commands import (
     WithdrawAgreement,
 )
 from contracts.common import Stage
-
-from .errors import StageConflict
-from .state import AgreementState
+from services.agreements.domain.errors import StageConflict
+from services.agreements.domain.state import AgreementState
 
 S = Stage
 

@@ -25,9 +25,8 @@ from contracts.commands import (
     SetFollowUpPlan,
     WithdrawAgreement,
 )
-
-from .errors import Forbidden
-from .state import AgreementState
+from services.agreements.domain.errors import Forbidden
+from services.agreements.domain.state import AgreementState
 
 SECRETARIAT = "tkksd"
 REGIONAL_SECRETARY = "sekda"

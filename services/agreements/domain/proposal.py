@@ -5,17 +5,21 @@ from __future__ import annotations
 from contracts.commands import ProposeAgreement
 from contracts.common import Authority, DocumentType, Stage
 from contracts.events import AgreementProposed
-
-from .context import DecisionContext
-from .errors import AgreementAlreadyExists, ParentNotAllowed, ParentNotFound, ParentRequired
-from .rules import (
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.errors import (
+    AgreementAlreadyExists,
+    ParentNotAllowed,
+    ParentNotFound,
+    ParentRequired,
+)
+from services.agreements.domain.rules import (
     DOCUMENTS_WITH_PARENT,
     check_partners,
     not_in_future,
     one_of,
     required_approvals,
 )
-from .state import AgreementState
+from services.agreements.domain.state import AgreementState
 
 
 def _check_parent(command: ProposeAgreement, ctx: DecisionContext) -> None:

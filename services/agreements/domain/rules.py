@@ -13,8 +13,7 @@ from contracts.common import (
     PartnerRecord,
     SignatoryRole,
 )
-
-from .errors import (
+from services.agreements.domain.errors import (
     CountryMismatch,
     InvalidDates,
     KindCategoryMismatch,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from contracts.commands import SignAgreement
 from contracts.common import Stage
 from contracts.events import AgreementSigned
-
-from .context import DecisionContext
-from .errors import ParentNotFound, ParentNotSigned
-from .rules import check_signatory, check_validity, not_before, not_in_future
-from .state import AgreementState
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.errors import ParentNotFound, ParentNotSigned
+from services.agreements.domain.rules import (
+    check_signatory,
+    check_validity,
+    not_before,
+    not_in_future,
+)
+from services.agreements.domain.state import AgreementState
 
 
 def _check_parent(state: AgreementState, ctx: DecisionContext) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from contracts.common import Stage
-
-from .state import AgreementState
+from services.agreements.domain.state import AgreementState
 
 SLEEPING_AFTER_DAYS = 90
 

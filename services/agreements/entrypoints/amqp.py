@@ -34,8 +34,8 @@ from contracts.topology import AGREEMENTS_COMMANDS
 from plumbing import clock
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.consumer import Delivery, Handler, Poison, QueueConsumer
+from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError, Forbidden
-from services.agreements.service import AgreementService
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from plumbing import clock
 from plumbing.background import Loop, every
 from plumbing.db import Pool
 from services.agreements.adapters import records
+from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError
-from services.agreements.service import AgreementService
 
 log = logging.getLogger(__name__)
 

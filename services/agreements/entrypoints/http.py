@@ -28,11 +28,11 @@ from contracts.common import (
 )
 from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
+from services.agreements.application.errors import NotFound
+from services.agreements.application.queries import NDJSON, AgreementQueries
+from services.agreements.application.service import Accepted, AgreementService
+from services.agreements.application.streams import work_program_stream
 from services.agreements.entrypoints.actions import ACTIONS, Action
-from services.agreements.errors import NotFound
-from services.agreements.queries import NDJSON, AgreementQueries
-from services.agreements.service import Accepted, AgreementService
-from services.agreements.streams import work_program_stream
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                               max_length=200, pattern=NO_CONTROL)]

@@ -21,8 +21,7 @@ from contracts.events import (
     AgreementRevisionRequested,
     AgreementSigned,
 )
-
-from .agreement import AgreementView
+from services.notifications.domain.agreement import AgreementView
 
 
 class Rule(enum.StrEnum):

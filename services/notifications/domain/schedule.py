@@ -18,9 +18,15 @@ from __future__ import annotations
 from datetime import date
 
 from contracts.common import Stage, add_days
-
-from .agreement import AgreementView, PlannedMilestone
-from .rules import EXPIRY_RULES, Audience, Notice, Policy, Rule, plan_due_on
+from services.notifications.domain.agreement import AgreementView, PlannedMilestone
+from services.notifications.domain.rules import (
+    EXPIRY_RULES,
+    Audience,
+    Notice,
+    Policy,
+    Rule,
+    plan_due_on,
+)
 
 LEAD_AND_SECRETARIAT = (Audience.LEAD_AGENCY, Audience.SECRETARIAT)
 

@@ -12,8 +12,8 @@ from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import Delivery, Poison, QueueConsumer
 from plumbing.db import Pool
 from plumbing.parking import Parking
+from services.notifications.application.service import EventApplier
 from services.notifications.domain import UnknownAgreement
-from services.notifications.events import EventApplier
 
 
 def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,

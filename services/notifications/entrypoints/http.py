@@ -1,5 +1,5 @@
 """HTTP routes: the delivery log and the contacts (DESIGN §8), each readable by its own
-recipient and the TKKSD only (:mod:`services.notifications.readers`)."""
+recipient and the TKKSD only (:mod:`services.notifications.application.queries`)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from services.notifications.adapters import contacts as contact_store
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.secret_box import SecretBox
 from services.notifications.adapters.webhook_address import Destinations, WebhookRefused
+from services.notifications.application.queries import Readers
+from services.notifications.application.recipients import Directory
 from services.notifications.domain.contacts import Contact, Webhook
-from services.notifications.readers import Readers
-from services.notifications.recipients import Directory
 
 CODE = r"^[A-Z0-9_-]+$"
 EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"

@@ -14,8 +14,7 @@ from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.db import Conn, Connection
 from plumbing.relay import OutboxRelay, Outgoing, RelaySettings
-
-from ..domain import Figure
+from services.reporting.domain import Figure
 
 NOTIFY_CHANNEL = "reporting_kpi_outbox"
 RELAY_ROLE = "kerjasama.reporting.kpi-relay"

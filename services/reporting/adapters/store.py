@@ -13,10 +13,9 @@ import asyncpg
 from contracts.common import DocumentType, Kind, Stage
 from contracts.kpi import Indicator
 from plumbing.db import Conn
-
-from ..domain import AgreementFacts, Figure, FigureKey
-from ..domain.batch import Children, ChildSigning
-from ..domain.figures import number
+from services.reporting.domain import AgreementFacts, Figure, FigureKey
+from services.reporting.domain.batch import Children, ChildSigning
+from services.reporting.domain.figures import number
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "

@@ -1,10 +1,23 @@
 """Pure KPI rules of the reporting service: facts, contributions, time-dependent figures."""
 
-from .contributions import contributions, difference, scopes
-from .facts import AgreementFacts, EventBeforeProposal, evolve
-from .figures import RATIO_INDICATORS, Figure, FigureKey, achievement, percent, zero
-from .signing import median, p90, signing_days, signing_figures
-from .timely import SleepingDocument, as_of, expiring, sleeping, timely_figures
+from services.reporting.domain.contributions import contributions, difference, scopes
+from services.reporting.domain.facts import AgreementFacts, EventBeforeProposal, evolve
+from services.reporting.domain.figures import (
+    RATIO_INDICATORS,
+    Figure,
+    FigureKey,
+    achievement,
+    percent,
+    zero,
+)
+from services.reporting.domain.signing import median, p90, signing_days, signing_figures
+from services.reporting.domain.timely import (
+    SleepingDocument,
+    as_of,
+    expiring,
+    sleeping,
+    timely_figures,
+)
 
 __all__ = [
     "RATIO_INDICATORS", "AgreementFacts", "EventBeforeProposal", "Figure", "FigureKey",

@@ -20,10 +20,9 @@ from datetime import date
 from uuid import UUID
 
 from contracts.events import AgreementEventData, AgreementSigned, EventData, WorkProgramAdopted
-
-from .contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
-from .facts import AgreementFacts, evolve
-from .figures import FigureKey
+from services.reporting.domain.contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
+from services.reporting.domain.facts import AgreementFacts, evolve
+from services.reporting.domain.figures import FigureKey
 
 Children = dict[UUID, dict[UUID, date]]
 """Per parent: its PKS and ADDENDUM children's ids and signing dates."""

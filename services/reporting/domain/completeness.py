@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .contributions import scopes
-from .facts import AgreementFacts
-from .figures import PROVINCE, FigureKey
+from services.reporting.domain.contributions import scopes
+from services.reporting.domain.facts import AgreementFacts
+from services.reporting.domain.figures import PROVINCE, FigureKey
 
 WORK_PROGRAM_PREFIX = "work-program-"
 

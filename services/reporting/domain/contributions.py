@@ -16,9 +16,8 @@ from typing import Literal, NamedTuple
 
 from contracts.common import DocumentType
 from contracts.kpi import Indicator
-
-from .facts import AgreementFacts
-from .figures import PROVINCE, FigureKey
+from services.reporting.domain.facts import AgreementFacts
+from services.reporting.domain.figures import PROVINCE, FigureKey
 
 EFFECTIVENESS_TYPES = frozenset({DocumentType.MOU, DocumentType.PKS})
 """Documents counted by effectiveness: memoranda (SINERGI's too) and PKS; not LOI, ADDENDUM."""

@@ -6,9 +6,8 @@ import math
 from collections.abc import Sequence
 
 from contracts.kpi import Indicator
-
-from .facts import AgreementFacts
-from .figures import FigureKey
+from services.reporting.domain.facts import AgreementFacts
+from services.reporting.domain.figures import FigureKey
 
 SIGNING_DAYS_INDICATORS = (Indicator.SIGNING_DAYS_MEDIAN, Indicator.SIGNING_DAYS_P90)
 

@@ -15,10 +15,9 @@ from datetime import date
 from uuid import UUID
 
 from contracts.kpi import Indicator
-
-from .contributions import scopes
-from .facts import AgreementFacts
-from .figures import PROVINCE, FigureKey
+from services.reporting.domain.contributions import scopes
+from services.reporting.domain.facts import AgreementFacts
+from services.reporting.domain.figures import PROVINCE, FigureKey
 
 SLEEPING_AFTER_DAYS = 90
 EXPIRING_WITHIN_DAYS = 90

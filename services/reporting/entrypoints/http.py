@@ -10,10 +10,9 @@ from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN
 from contracts.kpi import SCOPE_PATTERN, Indicator
 from plumbing import clock
 from plumbing.problems import ProblemException
-
-from ..domain import FigureKey
-from ..domain.figures import PROVINCE
-from ..queries import ReportingQueries
+from services.reporting.application.queries import ReportingQueries
+from services.reporting.domain import FigureKey
+from services.reporting.domain.figures import PROVINCE
 
 Year = Annotated[int | None, Query(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
                                    description="Year of the figures.")]

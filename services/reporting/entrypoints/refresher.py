@@ -7,10 +7,9 @@ import logging
 import time
 
 from plumbing.background import Stop
-
-from ..metrics import KPI_GAUGES, REFRESH_SECONDS
-from ..queries import ReportingQueries
-from ..service import ReportingService
+from services.reporting.application.metrics import KPI_GAUGES, REFRESH_SECONDS
+from services.reporting.application.queries import ReportingQueries
+from services.reporting.application.service import ReportingService
 
 log = logging.getLogger(__name__)
 

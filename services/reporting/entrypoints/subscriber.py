@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from plumbing.consumer import Delivery, Handler
-
-from ..service import ReportingService
+from services.reporting.application.service import ReportingService
 
 
 def build_handler(service: ReportingService,

@@ -23,19 +23,20 @@ from contracts import topology
 from contracts.codec import decode
 from plumbing.amqp import connect
 from plumbing.background import Stop
-from plumbing.relay import RelaySettings
-from services.agreements.adapters.checkpointer import Checkpointer
-from services.agreements.adapters.checkpoints import latest, make_checkpoint
-from services.agreements.adapters.event_store import event_hash, stored_event
-from services.agreements.adapters.feed_verify import FeedVerification, verify_feed
-from services.agreements.adapters.outbox import events_relay
-from services.agreements.ledger import (
+from plumbing.feed_verify import FeedVerification, verify_feed
+from plumbing.ledger import (
     Checkpoint,
     CheckpointSigner,
     Head,
+    event_hash,
     public_key_of,
     signature_holds,
 )
+from plumbing.relay import RelaySettings
+from services.agreements.adapters.checkpointer import Checkpointer
+from services.agreements.adapters.checkpoints import latest, make_checkpoint
+from services.agreements.adapters.event_store import stored_event
+from services.agreements.adapters.outbox import events_relay
 from services.cli import main
 from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, to_ready_to_sign

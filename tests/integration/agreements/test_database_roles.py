@@ -11,8 +11,9 @@ import pytest
 
 from plumbing.db import drop_database
 from plumbing.settings import load_settings
-from services.agreements.app import create_app, open_database
-from services.agreements.schema import RUNTIME_EXTRA, RUNTIME_READ_ONLY, SchemaNotMigrated
+from services.agreements.adapters.database import open_database
+from services.agreements.adapters.schema import RUNTIME_EXTRA, RUNTIME_READ_ONLY, SchemaNotMigrated
+from services.agreements.app import create_app
 from services.agreements.settings import AgreementsSettings
 from services.cli import main
 from tests.auth import auth_headers

@@ -6,7 +6,7 @@ from collections import Counter
 
 import httpx
 
-from services.cli.client import ServiceClient
+from plumbing.service_client import ServiceClient
 from services.demo.loader import load
 from services.demo.plan import load_data
 

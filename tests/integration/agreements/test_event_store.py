@@ -14,8 +14,8 @@ import pytest
 from plumbing.db import Pool
 from plumbing.settings import load_settings
 from services.agreements.adapters import event_store
+from services.agreements.adapters.database import open_database
 from services.agreements.adapters.event_store import NewEvent
-from services.agreements.app import open_database
 from services.agreements.settings import AgreementsSettings
 
 

@@ -10,9 +10,9 @@ import httpx
 
 from plumbing import clock
 from plumbing.settings import load_settings
-from services.agreements.app import open_database
+from services.agreements.adapters.database import open_database
+from services.agreements.application.service import AgreementService
 from services.agreements.entrypoints.expiry import expire_due
-from services.agreements.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 from tests.integration.agreements.conftest import SIGN_BODY, to_ready_to_sign
 

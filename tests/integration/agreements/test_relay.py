@@ -21,10 +21,10 @@ from plumbing.db import Pool
 from plumbing.relay import OutboxRelay, RelaySettings
 from plumbing.settings import load_settings
 from plumbing.topology import declare_topology
+from services.agreements.adapters.database import open_database
 from services.agreements.adapters.event_store import NewEvent, append
 from services.agreements.adapters.outbox import events_relay
-from services.agreements.app import open_database
-from services.agreements.service import AgreementService
+from services.agreements.application.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 from tests.integration.agreements.conftest import propose_body
 from tests.private_rabbitmq import private_rabbitmq

@@ -8,8 +8,8 @@ import asyncpg
 import httpx
 import pytest
 
+from plumbing.service_client import ServiceClient
 from services.cli import main
-from services.cli.client import ServiceClient
 from services.demo.loader import load
 from services.demo.plan import load_data
 
@@ -52,7 +52,7 @@ async def test_verify_lists_stored_events_the_current_contract_would_refuse(
     from uuid import uuid4
 
     from plumbing.settings import load_settings
-    from services.agreements.app import open_database
+    from services.agreements.adapters.database import open_database
     from services.agreements.settings import AgreementsSettings
     from tests.legacy import PROPOSED, append_legacy, legacy_proposal
 

@@ -22,8 +22,8 @@ import pytest
 from deploy.postgres import roles
 from deploy.rabbitmq import definitions as defs
 from plumbing.settings import load_settings
-from services.agreements.app import open_database
-from services.agreements.schema import migrate_database
+from services.agreements.adapters.database import open_database
+from services.agreements.adapters.schema import migrate_database
 from services.agreements.settings import AgreementsSettings
 from services.cli.compose_credentials import DEFINITIONS, MIGRATE, ROLES_SCRIPT, SETTINGS, init
 from tests.private_postgres import private_postgres

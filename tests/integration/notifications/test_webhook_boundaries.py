@@ -14,9 +14,9 @@ from plumbing import clock
 from plumbing.errors import ConfigError
 from plumbing.settings import load_settings
 from services.notifications.adapters import contacts as contact_store
+from services.notifications.adapters.database import open_database
 from services.notifications.adapters.secret_box import key_id, secret_box_from
 from services.notifications.adapters.webhook import verify
-from services.notifications.app import open_database
 from services.notifications.domain.contacts import Contact, Webhook
 from services.notifications.settings import NotificationsSettings
 

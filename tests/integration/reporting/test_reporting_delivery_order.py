@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from plumbing.db import Pool, create_pool
 from services.reporting.adapters import generations, store
-from services.reporting.projection import Projection
-from services.reporting.queries import ReportingQueries
-from services.reporting.service import ReportingService
+from services.reporting.application.projection import Projection
+from services.reporting.application.queries import ReportingQueries
+from services.reporting.application.service import ReportingService
 from tests.conftest import DatabaseUrlFactory
 from tests.integration.reporting.histories import History, generate, shuffled_with_duplicates
 from tests.integration.reporting.support import TODAY

@@ -6,9 +6,9 @@ import asyncio
 
 from plumbing import clock
 from services.reporting.adapters import generations, store
+from services.reporting.application.projection import Projection
+from services.reporting.application.rebuild import Rebuilder
 from services.reporting.domain import Figure
-from services.reporting.projection import Projection
-from services.reporting.rebuilder import Rebuilder
 from tests.integration.reporting.histories import generate
 from tests.integration.reporting.support import (
     TODAY,

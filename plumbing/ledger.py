@@ -1,4 +1,5 @@
-"""The running hash over the feed and its signed checkpoints (DESIGN §3a).
+"""The hashes of the event log and its signed checkpoints (DESIGN §3a): what anyone
+recomputes from the public feed, so the writer and every verifier share one definition.
 
 Hₙ = SHA-256(Hₙ₋₁ ‖ position ‖ event hash), in position order over the feed, with H₀
 empty; each event's own hash (its stream's chain) covers its id, stream, version, type,
@@ -13,20 +14,34 @@ import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from plumbing.errors import ConfigError
-from plumbing.settings import env_name
-
-if TYPE_CHECKING:
-    from services.agreements.settings import AgreementsSettings
-
 ALGORITHM = "Ed25519"
+
+
+def canonical(value: Any) -> str:
+    """Canonical JSON used for hashing: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(prev_hash: str | None, *, event_id: UUID, stream_id: str, version: int,
+               type: str, data: dict[str, Any], metadata: dict[str, Any],
+               occurred_at: datetime) -> str:
+    """SHA-256 over the previous event's hash and this event's content (its stream's
+    chain)."""
+    content = canonical({
+        "event_id": str(event_id), "stream_id": stream_id, "version": version, "type": type,
+        "data": data, "metadata": metadata,
+        "occurred_at": occurred_at.astimezone(UTC).isoformat(),
+    })
+    return hashlib.sha256(f"{prev_hash or ''}|{content}".encode()).hexdigest()
 
 
 def running_hash(previous: str, position: int, event_hash: str) -> str:
@@ -130,30 +145,6 @@ def write_key(path: Path) -> None:
                                        serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     path.chmod(0o600)
-
-
-def checkpoint_signer_from(settings: AgreementsSettings) -> CheckpointSigner:
-    """The signer of the checkpoints (see ``KERJASAMA_CHECKPOINT_KEY_FILE``).
-
-    Outside development the key file is required and must exist: a key made at start
-    would sign checkpoints no witness can check after a restart or on another replica.
-    """
-    path = settings.checkpoint_key_file
-    setting = env_name(type(settings), "checkpoint_key_file")
-    if path is None:
-        if not settings.development:
-            raise ConfigError(f"{setting} must be set: the checkpoints are signed with one "
-                              "key that every replica shares (kerjasama keys init makes it)")
-        return CheckpointSigner.generate()
-    if not path.exists():
-        if not settings.development:
-            raise ConfigError(f"{setting}: {path} does not exist (kerjasama keys init "
-                              "makes it)")
-        write_key(path)
-    try:
-        return CheckpointSigner.from_file(path)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{setting}: cannot use {path}: {exc}") from None
 
 
 def signature_holds(checkpoint: Checkpoint, key: ed25519.Ed25519PublicKey) -> bool:

@@ -20,7 +20,7 @@ from plumbing.errors import MigrationError
 from plumbing.migrations import load_migrations
 from plumbing.urls import redact
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATIONS_TABLE = "schema_migrations"
 GRANT_LOCK = "kerjasama.agreements.migrate"
 RUNTIME_BASE = "SELECT, INSERT"

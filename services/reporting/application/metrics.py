@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .domain import Figure
+from services.reporting.domain import Figure
 
 REFRESH_SECONDS = Histogram(
     "kerjasama_reporting_refresh_seconds",

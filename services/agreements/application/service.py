@@ -31,6 +31,16 @@ from services.agreements.adapters.event_store import (
     NewEvent,
 )
 from services.agreements.adapters.records import CommandRecord
+from services.agreements.application.errors import IdempotencyKeyReused, NotFound, VersionMismatch
+from services.agreements.application.metrics import APPEND_SECONDS, COMMANDS
+from services.agreements.application.streams import (
+    Loaded,
+    empty_agreement,
+    load_agreement_stream,
+    load_work_program_stream,
+    state_json,
+    work_program_stream,
+)
 from services.agreements.domain import (
     AgreementState,
     DecisionContext,
@@ -39,16 +49,6 @@ from services.agreements.domain import (
     authorize,
     decide,
     decide_work_program,
-)
-from services.agreements.errors import IdempotencyKeyReused, NotFound, VersionMismatch
-from services.agreements.metrics import APPEND_SECONDS, COMMANDS
-from services.agreements.streams import (
-    Loaded,
-    empty_agreement,
-    load_agreement_stream,
-    load_work_program_stream,
-    state_json,
-    work_program_stream,
 )
 
 MAX_ATTEMPTS = 50

@@ -13,8 +13,8 @@ from plumbing import clock
 from plumbing.db import Conn
 from plumbing.inbox import InboxEvent
 from services.notifications.adapters import projection
+from services.notifications.application.notices import NoticeRecorder
 from services.notifications.domain import Policy, event_notices, evolve
-from services.notifications.notices import NoticeRecorder
 
 
 class EventApplier:

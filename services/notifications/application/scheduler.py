@@ -14,8 +14,8 @@ import logging
 from plumbing import clock
 from plumbing.db import Pool
 from services.notifications.adapters import projection
+from services.notifications.application.notices import NoticeRecorder
 from services.notifications.domain import Policy, due_reminders
-from services.notifications.notices import NoticeRecorder
 
 log = logging.getLogger(__name__)
 

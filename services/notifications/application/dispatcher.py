@@ -20,7 +20,13 @@ from plumbing.db import Pool
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.senders import Sender, SendRefused
-from services.notifications.metrics import ATTEMPT_ERRORS, BACKLOG, FAILED, SEND_SECONDS, SENT
+from services.notifications.application.metrics import (
+    ATTEMPT_ERRORS,
+    BACKLOG,
+    FAILED,
+    SEND_SECONDS,
+    SENT,
+)
 
 log = logging.getLogger(__name__)
 

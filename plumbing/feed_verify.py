@@ -18,8 +18,7 @@ from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from services.agreements.adapters.event_store import event_hash
-from services.agreements.ledger import Checkpoint, Head, signature_holds
+from plumbing.ledger import Checkpoint, Head, event_hash, signature_holds
 
 
 @dataclass

@@ -28,11 +28,10 @@ from plumbing import clock
 from plumbing.agreements_client import AgreementsClient, inbox_event
 from plumbing.db import Conn, Pool, quote_ident
 from plumbing.inbox import InboxEvent, handle_many_in_transaction
-
-from .adapters import generations, outbox, store
-from .domain import Figure, FigureKey, zero
-from .domain.figures import target_of
-from .projection import Projection
+from services.reporting.adapters import generations, outbox, store
+from services.reporting.application.projection import Projection
+from services.reporting.domain import Figure, FigureKey, zero
+from services.reporting.domain.figures import target_of
 
 log = logging.getLogger(__name__)
 REBUILD_LOCK = "kerjasama.reporting.rebuild"

@@ -19,9 +19,8 @@ from contracts.kpi import Indicator
 from plumbing.consumer import Poison
 from plumbing.db import Conn
 from plumbing.inbox import InboxEvent
-
-from .adapters import outbox, store
-from .domain import (
+from services.reporting.adapters import outbox, store
+from services.reporting.domain import (
     RATIO_INDICATORS,
     Figure,
     FigureKey,
@@ -29,10 +28,10 @@ from .domain import (
     timely_figures,
     zero,
 )
-from .domain.batch import Folded, fold, related
-from .domain.completeness import incomplete
-from .domain.facts import EventBeforeProposal
-from .domain.figures import PROVINCE, target_of
+from services.reporting.domain.batch import Folded, fold, related
+from services.reporting.domain.completeness import incomplete
+from services.reporting.domain.facts import EventBeforeProposal
+from services.reporting.domain.figures import PROVINCE, target_of
 
 TIMELY = (Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS)
 

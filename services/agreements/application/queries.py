@@ -11,8 +11,8 @@ from plumbing import clock
 from plumbing.db import Pool
 from services.agreements.adapters import event_store, records
 from services.agreements.adapters.cloudevents import to_json
+from services.agreements.application.streams import STATE
 from services.agreements.domain import is_sleeping
-from services.agreements.streams import STATE
 
 NDJSON = "application/x-ndjson"
 _FEED_NDJSON = """

@@ -14,10 +14,10 @@ from plumbing.db import Conn
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.deliveries import NewDelivery
 from services.notifications.adapters.templates import Renderer
+from services.notifications.application.metrics import FAILED, RECORDED
+from services.notifications.application.recipients import Directory
 from services.notifications.domain import AgreementView, Notice
 from services.notifications.domain.contacts import Contact
-from services.notifications.metrics import FAILED, RECORDED
-from services.notifications.recipients import Directory
 
 PAYLOAD_TYPE = "kerjasama.notification.v1"
 

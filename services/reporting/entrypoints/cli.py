@@ -1,4 +1,5 @@
-"""``python -m services.reporting.rebuild``: rebuild the projection from the agreements feed.
+"""Operator actions of the reporting service: rebuild the projection from the agreements
+feed (``python -m services.reporting.entrypoints.cli``, or ``kerjasama reporting rebuild``).
 
 Runs beside the service (which keeps consuming and answering) against the same database,
 replays the feed from position 0 into a new generation and switches to it atomically.
@@ -13,11 +14,11 @@ import logging
 import sys
 
 from plumbing.agreements_client import AgreementsClient, agreements_token_from
-from plumbing.errors import ConfigError
+from plumbing.errors import ConfigError, OperatorError
 from plumbing.settings import load_settings
-from services.reporting.app import open_database
-from services.reporting.projection import Projection, Rules
-from services.reporting.rebuilder import Rebuilder, RebuildReport, RebuildRunning
+from services.reporting.adapters.database import open_database
+from services.reporting.application.projection import Projection, Rules
+from services.reporting.application.rebuild import Rebuilder, RebuildReport, RebuildRunning
 from services.reporting.settings import ReportingSettings
 
 
@@ -33,6 +34,22 @@ async def run(settings: ReportingSettings) -> RebuildReport:
     finally:
         await agreements.aclose()
         await pool.close()
+
+
+SETTINGS = ReportingSettings
+"""The service's settings (their variables name what a deployment must give it)."""
+
+
+async def rebuild() -> str:
+    """Rebuild the configured database's projection; what it did. OperatorError on a bad
+    configuration or when another rebuild runs."""
+    try:
+        report = await run(load_settings(ReportingSettings))
+    except (ConfigError, RebuildRunning) as exc:
+        raise OperatorError(str(exc)) from None
+    return (f"rebuilt: generation {report.generation} is current, {report.replayed} events "
+            f"replayed, {report.changed_figures} figures changed, {report.seconds:.1f} s "
+            f"({report.events_per_second:.0f} events/s)")
 
 
 def main() -> int:

@@ -9,10 +9,9 @@ from datetime import date
 from contracts.kpi import KpiUpdated
 from plumbing import clock
 from plumbing.db import Pool
-
-from .adapters import generations, store
-from .adapters.outbox import kpi_updated
-from .domain import Figure, FigureKey, SleepingDocument, as_of, sleeping
+from services.reporting.adapters import generations, store
+from services.reporting.adapters.outbox import kpi_updated
+from services.reporting.domain import Figure, FigureKey, SleepingDocument, as_of, sleeping
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,17 @@ from datetime import date
 from plumbing import clock
 from plumbing.db import Conn, Pool
 from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_many_in_transaction
-
-from .adapters import generations
-from .domain import Figure
-from .grouping import GroupCommit
-from .projection import Projection
+from services.reporting.adapters import generations
+from services.reporting.application.grouping import GroupCommit
+from services.reporting.application.projection import Projection
+from services.reporting.domain import Figure
 
 
 class ReportingService:
     """Applies events and refreshes figures in the current generation, publishing changes.
 
     Events handed in concurrently are applied in groups, one transaction per group
-    (:mod:`services.reporting.grouping`).
+    (:mod:`services.reporting.application.grouping`).
     """
 
     def __init__(self, pool: Pool, projection: Projection, fetch_missing: FetchMissing,

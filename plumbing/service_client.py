@@ -28,7 +28,7 @@ from plumbing.tokens import (
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
 OPERATOR_ROLES = ("tkksd", "sekda")
 """Roles of the CLI's development tokens unless ``--role`` says otherwise."""
-LOCAL_DEV_KEY = Path(__file__).resolve().parents[2] / ".run" / "auth" / "dev-key"
+LOCAL_DEV_KEY = Path(__file__).resolve().parents[1] / ".run" / "auth" / "dev-key"
 """The development key ``./scripts/run`` creates."""
 SIGNING_KEY_VARIABLE = "KERJASAMA_AUTH_SIGNING_KEY_FILE"
 """The operator's private key (JWK or PEM), whose public key the services' JWKS holds."""

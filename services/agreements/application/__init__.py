@@ -1,0 +1,1 @@
+"""Use cases of the agreements service: what it does, between its entrypoints and adapters."""

@@ -1,0 +1,1 @@
+"""Use cases of the notifications service: what it does, between its entrypoints and adapters."""

@@ -1,0 +1,1 @@
+"""Use cases of the reporting service: what it does, between its entrypoints and adapters."""
