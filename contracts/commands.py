@@ -1,6 +1,6 @@
-"""Command models (DESIGN §5): one per row of the lifecycle table.
+"""Command models (docs/domain.md#lifecycle): one per row of the lifecycle table.
 
-Each ``<Name>Body`` is the HTTP request body of DESIGN §8; the command adds the
+Each ``<Name>Body`` is the HTTP request body of docs/domain.md#http-interface; the command adds the
 client-chosen ``command_id`` (idempotency key) and, except for proposals and work
 programs, the ``agreement_id`` it acts on and an optional ``expected_version``.
 Over AMQP a command is the ``data`` of a CloudEvent of type ``kerjasama.<routing key>.v1``.
@@ -58,7 +58,7 @@ class AgreementCommand(Command):
                                          examples=[3])
 
 
-# --- bodies (DESIGN §8) -------------------------------------------------------------
+# --- bodies (docs/domain.md#http-interface) -------------------------------------------------------
 
 
 class ProposeAgreementBody(ContractModel):

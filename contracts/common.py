@@ -42,7 +42,7 @@ class PartnerCategory(StrEnum):
 
 
 class Stage(StrEnum):
-    """Stage of an agreement in its lifecycle (DESIGN §5)."""
+    """Stage of an agreement in its lifecycle (docs/domain.md#lifecycle)."""
 
     PROPOSED = "PROPOSED"
     IN_REVIEW = "IN_REVIEW"
@@ -108,7 +108,7 @@ NO_NUL = r"^[^\x00]*$"
 NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 """Pattern of a code or key: no C0/C1 control character, no line or paragraph separator."""
 
-# --- the business-date domain (DESIGN §3a) ------------------------------------------
+# --- the business-date domain (docs/domain.md#boundaries) -----------------------------------------
 
 BUSINESS_DATE_MIN = date(1980, 1, 1)
 """First business date the system accepts (legacy agreements of the 1990s are real)."""
@@ -166,7 +166,7 @@ def add_days(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-# --- text hygiene (DESIGN §3a) -------------------------------------------------------
+# --- text hygiene (docs/domain.md#boundaries) -----------------------------------------------------
 
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LONG_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -245,7 +245,7 @@ class ContractModel(BaseModel):
 
 class RecordModel(BaseModel):
     """Base of what is read from others' records (events, ``kpi.updated``, replies):
-    unknown fields ignored, so fields can be added within a version (DESIGN §4)."""
+    unknown fields ignored, so fields can be added within a version (docs/domain.md#messages)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

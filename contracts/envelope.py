@@ -1,4 +1,5 @@
-"""The CloudEvents 1.0 envelope, structured JSON mode, with the extensions of DESIGN §4."""
+"""The CloudEvents 1.0 envelope, structured JSON mode, with the extensions of
+docs/domain.md#messages."""
 
 from __future__ import annotations
 

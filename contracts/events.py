@@ -1,4 +1,4 @@
-"""Data models of the agreement events (DESIGN §4, §5).
+"""Data models of the agreement events (docs/domain.md#messages, #lifecycle).
 
 Every event's data carries the agreement ``stage`` and ``version`` *after* the event,
 so consumers never re-implement the lifecycle rules. Each model names its CloudEvent

@@ -1,4 +1,5 @@
-"""The ``kpi.updated`` message of the reporting service (DESIGN §4, §8)."""
+"""The ``kpi.updated`` message of the reporting service (docs/domain.md#messages,
+#http-interface)."""
 
 from __future__ import annotations
 

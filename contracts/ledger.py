@@ -1,4 +1,4 @@
-"""The ``ledger.checkpointed`` message of the agreements service (DESIGN §3a)."""
+"""The ``ledger.checkpointed`` message of the agreements service (docs/domain.md#boundaries)."""
 
 from __future__ import annotations
 

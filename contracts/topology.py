@@ -1,6 +1,6 @@
 """The broker topology as data: exchanges, queues, their arguments and bindings.
 
-This module is the single source of the names of DESIGN §4. It performs no I/O;
+This module is the single source of the names of docs/domain.md#messages. It performs no I/O;
 ``plumbing.topology`` declares it on a broker, and ``contracts.asyncapi`` documents it.
 """
 
@@ -67,7 +67,7 @@ EXCHANGES: tuple[Exchange, ...] = (
              "dead-letter queue, e.g. reporting.events.dlq."),
 )
 
-# Command routing keys, in the order of the lifecycle table of DESIGN §5.
+# Command routing keys, in the order of the lifecycle table of docs/domain.md#lifecycle.
 COMMAND_ROUTING_KEYS: tuple[str, ...] = (
     "agreement.propose",
     "agreement.review",

@@ -1,8 +1,8 @@
 """Read the agreements service's events over HTTP: one stream, or the global feed.
 
-Consumers use it to fill a gap at once (DESIGN §3: ``GET /agreements/{id}/events``, and
-``GET /work-programs/{year}/events`` for a work program) and to rebuild from position 0
-(``GET /events?after=&limit=``, newline-delimited). Network errors and 5xx answers are transient
+Consumers use it to fill a gap at once (docs/domain.md#event-log: ``GET /agreements/{id}/events``,
+and ``GET /work-programs/{year}/events`` for a work program) and to rebuild from position 0 (``GET
+/events?after=&limit=``, newline-delimited). Network errors and 5xx answers are transient
 (:func:`plumbing.retry.is_transient` retries them); a malformed event is a ContractError.
 """
 

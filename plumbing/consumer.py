@@ -1,4 +1,5 @@
-"""Consume a queue of CloudEvents: decode, handle with retries, dead-letter poison (DESIGN §3).
+"""Consume a queue of CloudEvents: decode, handle with retries, dead-letter poison
+(docs/domain.md#event-log).
 
 Every service's subscriber goes through :class:`QueueConsumer`, so the ack policy is the
 same everywhere and explicit (FastStream's ``AckPolicy.MANUAL``):
@@ -10,8 +11,8 @@ same everywhere and explicit (FastStream's ``AckPolicy.MANUAL``):
   the message is requeued (the queue's delivery limit is the backstop);
 - a handler raising :class:`Poison`, or any other error, is poison too;
 - a failing message whose stream is readable (its ``subject``) *parks its stream* when the
-  consumer has :class:`~plumbing.parking.Parking` (DESIGN §3a): kept with the reason in the
-  consumer's database, then acked; later events of the stream wait with it;
+  consumer has :class:`~plumbing.parking.Parking` (docs/domain.md#boundaries): kept with the reason
+  in the consumer's database, then acked; later events of the stream wait with it;
 - other poison is published, persistent and confirmed, to ``kerjasama.dlx`` with routing
   key ``<queue>.dlq`` and an ``x-error`` header naming the reason, then acked: the messages
   behind it flow on. If that publish (or the parking) fails the message is requeued, never

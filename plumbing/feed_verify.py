@@ -1,4 +1,4 @@
-"""Verify the public feed against signed checkpoints, as an outside witness would (§3a).
+"""Verify the public feed against signed checkpoints, as an outside witness would (domain.md).
 
 Reads nothing but CloudEvents of ``GET /events`` and checkpoints: each stream's hash
 chain is recomputed from what the feed serves (``hash``, ``prevhash``, ``metadata``), the

@@ -1,4 +1,5 @@
-"""The idempotent consumer (DESIGN §3): each event applied once, each stream in order.
+"""The idempotent consumer (docs/domain.md#event-log): each event applied once, each stream in
+order.
 
 :func:`handle` runs one transaction per delivered event. It locks the stream's row in
 ``inbox_streams``; keeps an event of a parked stream with it (:mod:`plumbing.parking`);

@@ -1,4 +1,4 @@
-"""The hashes of the event log and its signed checkpoints (DESIGN §3a): what anyone
+"""The hashes of the event log and its signed checkpoints (docs/domain.md#boundaries): what anyone
 recomputes from the public feed, so the writer and every verifier share one definition.
 
 Hₙ = SHA-256(Hₙ₋₁ ‖ position ‖ event hash), in position order over the feed, with H₀

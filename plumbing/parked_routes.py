@@ -1,4 +1,5 @@
-"""``GET /parked`` and ``POST /parked/{stream}/retry`` on every consuming service (DESIGN §3a).
+"""``GET /parked`` and ``POST /parked/{stream}/retry`` on every consuming service
+(docs/domain.md#boundaries).
 
 For operators (role ``operator``, or the TKKSD secretariat): the parked streams of the
 service's queue, and a retry of one once a fix is deployed (``kerjasama parked``).

@@ -1,4 +1,4 @@
-"""Parked streams (DESIGN §3a): a consumer never silently drops an agreement.
+"""Parked streams (docs/domain.md#boundaries): a consumer never silently drops an agreement.
 
 An event whose stream is readable (its CloudEvent ``subject``) and that still fails after
 retries, a contract error included, *parks its stream*: the reason and the message are

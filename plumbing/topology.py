@@ -1,11 +1,11 @@
 """The broker topology of :mod:`contracts.topology`: loaded at deploy time, checked at start.
 
 Topology and policies are loaded when a broker is set up, never by a running service
-(DESIGN §3a): in a deployment by the definitions of ``deploy/rabbitmq`` (which also hold
-the users), on a developer's machine by ``./scripts/run`` (the same definitions), in the
-tests by :func:`declare_all`. A service user may neither declare nor bind, so a
-compromised service cannot re-wire queues. At start a service only checks, with
-:func:`check_topology`, that what it uses exists, and names whatever is missing.
+(docs/domain.md#boundaries): in a deployment by the definitions of ``deploy/rabbitmq`` (which also
+hold the users), on a developer's machine by ``./scripts/run`` (the same definitions), in the tests
+by :func:`declare_all`. A service user may neither declare nor bind, so a compromised service cannot
+re-wire queues. At start a service only checks, with :func:`check_topology`, that what it uses
+exists, and names whatever is missing.
 
 Declaring is repeatable: the broker accepts a declaration identical to the existing
 one. A queue declared earlier with other arguments is refused by the broker (it

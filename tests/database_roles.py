@@ -1,5 +1,5 @@
 """The agreements database as deployed: an owner role migrates, the service runs as a
-runtime role that owns nothing (DESIGN §3a). Test roles are cluster-wide and kept."""
+runtime role that owns nothing (docs/domain.md#boundaries). Test roles are cluster-wide and kept."""
 
 from __future__ import annotations
 

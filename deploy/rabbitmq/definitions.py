@@ -18,7 +18,7 @@ Usage (from the repository root):
 - ``python -m deploy.rabbitmq.definitions --systems FILE --user-roles`` prints the value
   of the agreements service's ``KERJASAMA_AMQP_USER_ROLES`` for those systems.
 
-Rights (DESIGN §3a): a service user may write only to the exchanges its service
+Rights (docs/domain.md#boundaries): a service user may write only to the exchanges its service
 publishes to and read only its own queue; it may configure and bind nothing, and has no
 ``policymaker`` tag. An outside system's user may publish commands, read its own queues
 ``external.<system>.<purpose>`` (declared and bound here) and use broker-named reply

@@ -1,4 +1,5 @@
-"""``kerjasama parked``: the streams each consumer parked, and retrying them (DESIGN §3a).
+"""``kerjasama parked``: the streams each consumer parked, and retrying them
+(docs/domain.md#boundaries).
 
 Both consuming services (notifications, reporting) are asked; ``retry`` without a stream
 retries every parked stream of both. Exit status 1 while any stream stays parked.

@@ -1,9 +1,9 @@
 """``kerjasama verify``: check history from the public feed against signed checkpoints.
 
-By default it reads only what the agreements service serves to anyone (``GET /events``,
-``GET /checkpoints``, ``GET /checkpoints/public-key``), plus ``--checkpoints FILE`` of
-checkpoints saved earlier and ``--public-key FILE``, the way an outside witness holds
-them (DESIGN §3a). ``--database`` checks the stream chains in the event store directly
+By default it reads only what the agreements service serves to anyone (``GET /events``, ``GET
+/checkpoints``, ``GET /checkpoints/public-key``), plus ``--checkpoints FILE`` of checkpoints saved
+earlier and ``--public-key FILE``, the way an outside witness holds them
+(docs/domain.md#boundaries). ``--database`` checks the stream chains in the event store directly
 (KERJASAMA_AGREEMENTS_DATABASE_URL) and lists stored events today's contract refuses.
 """
 

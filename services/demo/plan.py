@@ -1,10 +1,10 @@
 """Turn the demo data file into the public commands that produce it (pure, no I/O).
 
-An agreement entry describes where the agreement stands: its proposal, the date it was
-discussed, the approvals, the signing, the plan, completed milestones, follow-ups,
-evaluations and a termination; or where it stopped (``until``, ``rejected``). The steps
-are the HTTP actions of DESIGN §8 that a secretariat would have taken, in order, each
-with a stable idempotency key so that loading twice stores nothing new.
+An agreement entry describes where the agreement stands: its proposal, the date it was discussed,
+the approvals, the signing, the plan, completed milestones, follow-ups, evaluations and a
+termination; or where it stopped (``until``, ``rejected``). The steps are the HTTP actions of
+docs/domain.md#http-interface that a secretariat would have taken, in order, each with a stable
+idempotency key so that loading twice stores nothing new.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Step:
     """One public command: the agreement it acts on (by key), the action and its body."""
 
     key: str
-    action: str  # "propose" or a DESIGN §8 action path such as "sign"
+    action: str  # "propose" or a docs/domain.md#http-interface action path such as "sign"
     body: dict[str, Any] | None
     idempotency_key: str
 

@@ -135,7 +135,7 @@ class NotificationsSettings(ConsumerSettings):
         return self
 
     def address_rules(self) -> AddressRules:
-        """Where webhooks may point (DESIGN §3a)."""
+        """Where webhooks may point (docs/domain.md#boundaries)."""
         return AddressRules(allow_http=self.webhook_allow_http,
                             allow_private=self.webhook_allow_private_addresses)
 

@@ -1,1 +1,2 @@
-"""Reporting: KPI projections of the agreement events, kpi.updated, rebuild (DESIGN §1, §8)."""
+"""Reporting: KPI projections of the agreement events, kpi.updated, rebuild
+(docs/domain.md#kpi-formulas, #http-interface)."""

@@ -273,7 +273,7 @@ class Model(RuleBasedStateMachine):
     @guarded
     def propose_again_as_another_caller(self, index: int) -> Any:
         """Another caller's proposal with the same Idempotency-Key and body: keys are
-        scoped to the caller (DESIGN §3a), so it is a new agreement of its own."""
+        scoped to the caller (docs/domain.md#boundaries), so it is a new agreement of its own."""
         first = [s for s in self.sent if s.made][index % sum(1 for s in self.sent if s.made)]
         assert first.made is not None
         _, answer = self._send(first.path, first.body, first.key, 201, caller="another")

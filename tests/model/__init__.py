@@ -4,5 +4,5 @@
 notifications and ``GET /agreements/{id}`` should say; ``inputs`` and ``expect`` model
 what the agreements service accepts and answers; ``strategies`` draws the commands;
 ``checks`` and ``published`` compare the running system with the oracle. Nothing here
-imports the services: the model is written from DESIGN.md, independently.
+imports the services: the model is written from docs/domain.md, independently.
 """

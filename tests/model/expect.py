@@ -1,6 +1,7 @@
 """What the agreements service should answer: a model of each agreement and of the rules
-of DESIGN §1, §5 and §8, checked in the order of §8 (invalid body 422 → unknown id 404 →
-version mismatch 412 → stage 409 → conflicts of the action 409 → broken rule 422)."""
+of docs/domain.md#kpi-formulas, #lifecycle and #http-interface, checked in the order of
+docs/domain.md#errors (invalid body 422 → unknown id 404 → version mismatch 412 → stage
+409 → conflicts of the action 409 → broken rule 422)."""
 
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ class Planned:
     stage: str | None = None
     effects: dict[str, Any] = field(default_factory=dict)
     names: str | None = None
-    """The one field a 422 must name (DESIGN §3a), when one input is refused."""
+    """The one field a 422 must name (docs/domain.md#boundaries), when one input is refused."""
 
 
 def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partner: str | None,

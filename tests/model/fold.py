@@ -1,5 +1,6 @@
 """(c) of the oracle: one agreement's events folded into what ``GET /agreements/{id}``
-shows, for the fields that come straight from the events (DESIGN §5, §8)."""
+shows, for the fields that come straight from the events (docs/domain.md#lifecycle,
+#http-interface)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Inputs at and beyond the contract's edges, each knowing whether the contract accepts it.
 
-DESIGN §3a: one domain of business dates, 1980-01-01 to 2099-12-31 inclusive, for every
-date of every command and every year; short text (titles, names, numbers, reasons)
-refuses C0/C1 control characters and U+2028/U+2029; long text (objectives, summaries,
-notes) may hold LF and TAB, CRLF is stored as LF, a lone CR or any other control is
-refused. Control characters are put inside the text, never at its ends, so that whether
-a service strips surrounding whitespace does not matter.
+docs/domain.md#boundaries: one domain of business dates, 1980-01-01 to 2099-12-31 inclusive, for
+every date of every command and every year; short text (titles, names, numbers, reasons) refuses
+C0/C1 control characters and U+2028/U+2029; long text (objectives, summaries, notes) may hold LF and
+TAB, CRLF is stored as LF, a lone CR or any other control is refused. Control characters are put
+inside the text, never at its ends, so that whether a service strips surrounding whitespace does not
+matter.
 """
 
 from __future__ import annotations

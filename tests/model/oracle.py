@@ -1,6 +1,7 @@
-"""What the system should say, computed from the public feed alone (DESIGN §1, §5, §6, §8).
+"""What the system should say, computed from the public feed alone (docs/domain.md#kpi-formulas,
+#lifecycle, #notices, #http-interface).
 
-Written from DESIGN.md, not from the services' code; where DESIGN is silent, the
+Written from the rules, not from the services' code; where they are silent, the
 conventions are those reporting documents in its domain package:
 
 - scopes: ``province``, ``opd:<lead_opd>``, ``kind:<KIND>``, ``type:<DOCTYPE>``; the
@@ -240,7 +241,7 @@ class Oracle:
     # --- (b) notifications --------------------------------------------------------------
 
     def notices(self, agreement_id: str) -> set[Notice]:
-        """The event-driven notices of one agreement (DESIGN §6)."""
+        """The event-driven notices of one agreement (docs/domain.md#notices)."""
         found: set[Notice] = set()
         facts = self.facts.get(agreement_id)
         for event in self.streams.get(agreement_id, []):

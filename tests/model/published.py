@@ -1,7 +1,7 @@
 """``kpi.updated`` as an outside system receives it, against reporting's ``GET /kpis``.
 
-DESIGN §4: a ``kpi.updated`` is published when a figure's numerator, denominator, target
-or completeness changes, with a revision per figure that increases, so a subscriber that
+docs/domain.md#messages: a ``kpi.updated`` is published when a figure's numerator, denominator,
+target or completeness changes, with a revision per figure that increases, so a subscriber that
 keeps the highest revision of each figure holds what ``GET /kpis`` says.
 """
 

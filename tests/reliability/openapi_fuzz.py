@@ -5,7 +5,7 @@
 generated from their schemas (:mod:`tests.reliability.json_schema`), then often broken on purpose
 (a value of the wrong type, an unknown or missing field, an over-long string, raw bytes,
 bad JSON, deep nesting, garbage ``Idempotency-Key``/``If-Match`` headers), so that every
-check of DESIGN §8 is reached: both accepted commands and each kind of refusal.
+check of docs/domain.md#http-interface is reached: both accepted commands and each kind of refusal.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Events stored before the rules were tightened are processed as stored (DESIGN §3a): a
+"""Events stored before the rules were tightened are processed as stored
+(docs/domain.md#boundaries): a
 proposal dated 0001-01-01 with a carriage return in its title is counted where the domain
 reaches it and mailed with a clean subject; nothing parks or dead-letters."""
 

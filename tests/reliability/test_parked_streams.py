@@ -1,4 +1,5 @@
-"""A consumer never silently drops an agreement (DESIGN §3a): a stream it cannot apply is
+"""A consumer never silently drops an agreement (docs/domain.md#boundaries): a stream it cannot
+apply is
 parked with its reason, the stream's later events wait with it, other streams flow, the
 figures it touches say ``complete: false``, and after a fix ``kerjasama parked retry``
 gives the figures a rebuild gives."""

@@ -1,4 +1,4 @@
-"""The lifecycle table of DESIGN §5, and the actions before signing."""
+"""The lifecycle table of docs/domain.md#lifecycle, and the actions before signing."""
 
 from __future__ import annotations
 

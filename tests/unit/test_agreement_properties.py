@@ -1,7 +1,7 @@
 """Properties of the decider over random command sequences, valid and invalid alike.
 
 Whatever the commands, an accepted one moves the agreement only as the lifecycle table
-allows (an independent copy of DESIGN §5 below), adds exactly one version per event,
+allows (an independent copy of docs/domain.md#lifecycle below), adds exactly one version per event,
 and replaying every accepted event gives the state built step by step. A refused
 command is refused for its stage exactly when the table forbids the action.
 """

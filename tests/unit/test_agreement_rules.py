@@ -34,7 +34,8 @@ from tests.unit.test_agreement_builders import (
 )
 
 P = PartnerCategory
-# Independent statement of DESIGN §1: kind -> partner categories, and whether it is foreign.
+# Independent statement of docs/domain.md#kpi-formulas: kind -> partner categories, and whether it
+# is foreign.
 FITS = {
     Kind.KSDD: {P.REGIONAL_GOVERNMENT},
     Kind.KSDPK: {P.THIRD_PARTY, P.OTHER_INSTITUTION},

@@ -1,4 +1,4 @@
-"""What the writer accepts, every reader can process (DESIGN §3a): one business-date
+"""What the writer accepts, every reader can process (docs/domain.md#boundaries): one business-date
 domain, one-line short text, lenient reading of stored events, subjects no text can break."""
 
 from __future__ import annotations

@@ -459,7 +459,8 @@ WRITTEN_SECRET = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEYS?)$")
 
 def test_no_compose_or_kubernetes_file_holds_or_mounts_a_committed_password(
         compose: dict[str, Any]) -> None:
-    """DESIGN §3a: no password in the repository is used by a deployment. The compose file
+    """docs/domain.md#boundaries: no password in the repository is used by a deployment. The compose
+    file
     and every Kubernetes file name no password (only files and Secrets that hold one), and
     nothing the compose stack mounts from the repository holds a password or its hash."""
     known = committed_passwords()
@@ -618,7 +619,8 @@ def test_the_image_gives_each_volume_an_init_writes_its_owner_and_mode(
 
 def test_the_agreements_database_is_migrated_by_its_owner_before_the_service_starts(
         stack: Stack) -> None:
-    """DESIGN §3a: ``kerjasama migrate`` runs as the owner of the event tables in a step of
+    """docs/domain.md#boundaries: ``kerjasama migrate`` runs as the owner of the event tables in a
+    step of
     its own; the service runs as its own role and never sees the owner's password."""
     services = stack.compose["services"]
     step = services["agreements-migrate"]

@@ -283,7 +283,8 @@ def test_the_overlay_puts_everything_in_its_namespace(example: list[dict[str, An
 
 def test_agreements_is_migrated_by_the_owner_of_its_event_tables_in_an_init_container(
         made: tuple[list[dict[str, Any]], dict[str, str]]) -> None:
-    """DESIGN §3a: the owner's password reaches the migrate step only, never the service."""
+    """docs/domain.md#boundaries: the owner's password reaches the migrate step only, never the
+    service."""
     objects, passwords = made
     pod = by_kind(objects, "Deployment")["agreements"]["spec"]["template"]["spec"]
     [migrate] = pod["initContainers"]

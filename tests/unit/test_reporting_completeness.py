@@ -1,4 +1,4 @@
-"""Which figures a parked stream may be missing from (DESIGN §3a)."""
+"""Which figures a parked stream may be missing from (docs/domain.md#boundaries)."""
 
 from __future__ import annotations
 

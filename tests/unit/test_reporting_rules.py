@@ -1,4 +1,4 @@
-"""The pure KPI rules of the reporting service (DESIGN §1)."""
+"""The pure KPI rules of the reporting service (docs/domain.md#kpi-formulas)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The checkpointer: signs the feed's head every N events or T seconds (DESIGN §3a).
+"""The checkpointer: signs the feed's head every N events or T seconds (docs/domain.md#boundaries).
 
 One replica publishes checkpoints at a time (its role is held like the relay's, see
 :mod:`plumbing.leader`); it looks every ``poll_seconds``. Each checkpoint is published as

@@ -1,4 +1,4 @@
-"""Checkpoints of the running hash, stored beside the events (DESIGN §3a).
+"""Checkpoints of the running hash, stored beside the events (docs/domain.md#boundaries).
 
 :func:`make_checkpoint` extends the head of the last checkpoint over the feed (below its
 safe point, so no slow writer is skipped), signs it and stores it. It runs on the relay's

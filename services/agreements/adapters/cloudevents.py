@@ -19,7 +19,7 @@ def to_cloudevent(stored: StoredEvent) -> CloudEvent:
         sequence=sequence_of(stored.version), position=stored.position,
         correlationid=command_id, causationid=command_id,
         # What the stream's hash chain covers beyond the CloudEvent itself, so anyone can
-        # recompute it (and the running hash, DESIGN §3a) from the feed alone.
+        # recompute it (and the running hash, docs/domain.md#boundaries) from the feed alone.
         metadata=stored.metadata, hash=stored.hash,
         **({} if stored.prev_hash is None else {"prevhash": stored.prev_hash}),
     )

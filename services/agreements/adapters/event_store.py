@@ -1,4 +1,4 @@
-"""The append-only event store on PostgreSQL (DESIGN §3).
+"""The append-only event store on PostgreSQL (docs/domain.md#event-log).
 
 Appends run inside the caller's transaction so that events, outbox rows, the command
 record and the read model commit together. Readers of the global feed only see events

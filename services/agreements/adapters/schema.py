@@ -1,4 +1,4 @@
-"""The agreements database's schema and who may do what in it (DESIGN §3a).
+"""The agreements database's schema and who may do what in it (docs/domain.md#boundaries).
 
 The tables, functions and sequences belong to an *owner* role that runs the migrations
 (``kerjasama migrate``). The service runs as a *runtime* role that owns nothing: it may

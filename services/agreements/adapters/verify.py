@@ -1,11 +1,12 @@
-"""Verify the hash chain of every stream in the event store (tamper evidence, DESIGN §3).
+"""Verify the hash chain of every stream in the event store (tamper evidence,
+docs/domain.md#event-log).
 
 Each event's ``hash`` is SHA-256 over the previous event's hash in its stream and the
 event's own content; ``prev_hash`` repeats the previous hash. Reading every stream in
 version order and recomputing both finds the first event that was changed, removed or
 inserted by hand (which needs the append-only trigger disabled by a superuser).
 
-It also lists the stored events that today's contract refuses (DESIGN §3a): written
+It also lists the stored events that today's contract refuses (docs/domain.md#boundaries): written
 before a rule was tightened, they are still read as stored, and an operator may want to
 correct them with a new command.
 """

@@ -66,7 +66,8 @@ class Accepted:
 
 
 def record_key(actor: str, command_id: str) -> str:
-    """The key a command is remembered by: its id within its caller's own (DESIGN §3a:
+    """The key a command is remembered by: its id within its caller's own
+    (docs/domain.md#boundaries:
     idempotency keys are scoped to the caller, so one caller's key never answers
     another's request)."""
     return f"{actor}\x1f{command_id}"

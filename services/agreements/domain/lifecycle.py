@@ -1,4 +1,4 @@
-"""The stage table of DESIGN §5: in which stages each action is allowed."""
+"""The stage table of docs/domain.md#lifecycle: in which stages each action is allowed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP actions of DESIGN §8 and the command each one becomes."""
+"""The HTTP actions of docs/domain.md#http-interface and the command each one becomes."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ with the status, title and detail HTTP would give, and goes to ``reply_to`` with
 request's correlation id. A message that cannot be parsed is dead-lettered by the shared
 consumer; when it names a ``reply_to``, the sender also gets a 422 problem.
 
-The broker trusts no caller's addressing (DESIGN §3a): a reply goes only to a queue the
-broker named (``amq.gen-…``, a server-named exclusive queue of the sender) or to Direct
-Reply-to (``amq.rabbitmq.reply-to``, which reaches the service as
-``amq.rabbitmq.reply-to.<token>``). A command whose ``reply_to`` names anything else —
-a service's queue, a dead-letter queue, another system's queue — is dead-lettered as
-``reply-to-refused`` before it runs, and nothing is sent to that name.
+The broker trusts no caller's addressing (docs/domain.md#boundaries): a reply goes only to a queue
+the broker named (``amq.gen-…``, a server-named exclusive queue of the sender) or to Direct Reply-to
+(``amq.rabbitmq.reply-to``, which reaches the service as ``amq.rabbitmq.reply-to.<token>``). A
+command whose ``reply_to`` names anything else — a service's queue, a dead-letter queue, another
+system's queue — is dead-lettered as ``reply-to-refused`` before it runs, and nothing is sent to
+that name.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""HTTP routes of the ledger checkpoints (DESIGN §3a, §8)."""
+"""HTTP routes of the ledger checkpoints (docs/domain.md#checkpoints, #http-interface)."""
 
 from __future__ import annotations
 

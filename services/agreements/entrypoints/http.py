@@ -1,4 +1,4 @@
-"""HTTP interface of the agreements service (DESIGN §8). Routes stay thin."""
+"""HTTP interface of the agreements service (docs/domain.md#http-interface). Routes stay thin."""
 
 
 import inspect

@@ -1,5 +1,5 @@
 """Webhook destinations: the URL checked, its host resolved, every address checked, and the
-request pinned to the address that was checked (DESIGN §3a).
+request pinned to the address that was checked (docs/domain.md#boundaries).
 
 A URL must be ``https`` (``http`` only when relaxed), without credentials, with a host
 name or an IP address. At registration a host that resolves is checked now (one that

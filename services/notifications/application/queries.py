@@ -1,4 +1,4 @@
-"""Who may see a contact and the deliveries to it (DESIGN §3a, tenancy of reads).
+"""Who may see a contact and the deliveries to it (docs/domain.md#tenancy).
 
 A contact belongs to its recipient: an agency's to that agency (role ``opd:<CODE>``),
 the configured secretariat's to the TKKSD, the regional secretary's to the regional

@@ -1,4 +1,4 @@
-"""Where a webhook may point: the outside only (DESIGN §3a "Webhooks reach only the outside").
+"""Where a webhook may point: the outside only (docs/domain.md#webhooks).
 
 Pure rules, no I/O: whether one IP address may receive a webhook. A host is checked by
 checking every address it resolves to (``adapters/webhook_address.py``). IPv6 forms

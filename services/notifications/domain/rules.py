@@ -1,4 +1,4 @@
-"""The notification rules of DESIGN §6: what is said, to whom, on which occasion.
+"""The notification rules of docs/domain.md#notices: what is said, to whom, on which occasion.
 
 A :class:`Notice` is one thing to tell: a rule, the occasion it is about (the event id
 for event-driven rules, a date for time-driven ones) and the audiences. The pair

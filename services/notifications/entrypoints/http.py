@@ -1,4 +1,5 @@
-"""HTTP routes: the delivery log and the contacts (DESIGN §8), each readable by its own
+"""HTTP routes: the delivery log and the contacts (docs/domain.md#http-interface), each readable by
+its own
 recipient and the TKKSD only (:mod:`services.notifications.application.queries`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which figures a parked stream may be missing from (DESIGN §3a).
+"""Which figures a parked stream may be missing from (docs/domain.md#boundaries).
 
 A parked agreement leaves every figure of the scopes its last applied state counts in
 (province, its agency, kind, type and stage) possibly short, in every year: its later

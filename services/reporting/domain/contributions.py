@@ -1,4 +1,4 @@
-"""What one agreement adds to the event-driven figures (DESIGN §1 counting rules).
+"""What one agreement adds to the event-driven figures (docs/domain.md#kpi-formulas counting rules).
 
 The figures of ``realization``, ``effectiveness`` and ``agreements`` are sums over the
 agreements, so each agreement *contributes* to numerators and denominators, and an

@@ -1,8 +1,8 @@
 """Figures: one indicator for one year and one scope, and how its value is derived.
 
-A figure keeps its numerator and denominator exact; ``value`` and ``achievement`` are
-derived from them and from the year's target (DESIGN §1): percentages rounded half up
-to 2 decimals, ``null`` when the denominator is 0 or there is no target.
+A figure keeps its numerator and denominator exact; ``value`` and ``achievement`` are derived from
+them and from the year's target (docs/domain.md#kpi-formulas): percentages rounded half up to 2
+decimals, ``null`` when the denominator is 0 or there is no target.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Figure:
     target: float | None
     revision: int = 0
     complete: bool = True
-    """False while a parked stream may be missing from it (DESIGN §3a)."""
+    """False while a parked stream may be missing from it (docs/domain.md#boundaries)."""
 
     @property
     def value(self) -> float | None:

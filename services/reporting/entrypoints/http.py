@@ -1,4 +1,4 @@
-"""HTTP interface of the reporting service (DESIGN §8). Routes stay thin."""
+"""HTTP interface of the reporting service (docs/domain.md#http-interface). Routes stay thin."""
 
 from __future__ import annotations
 

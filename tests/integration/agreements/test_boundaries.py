@@ -1,4 +1,5 @@
-"""The writer accepts only what every consumer can process (DESIGN §3a): dates outside the
+"""The writer accepts only what every consumer can process (docs/domain.md#boundaries): dates
+outside the
 business-date domain and control characters in one-line text are 422s naming the field,
 and nothing is stored."""
 

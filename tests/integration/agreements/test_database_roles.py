@@ -1,4 +1,5 @@
-"""The runtime role cannot rewrite history (DESIGN §3a): it owns nothing, may read and
+"""The runtime role cannot rewrite history (docs/domain.md#boundaries): it owns nothing, may read
+and
 append events, and the service works fully with it; migrations are the owner's step."""
 
 from __future__ import annotations

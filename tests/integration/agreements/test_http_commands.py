@@ -1,4 +1,4 @@
-"""The HTTP interface of DESIGN §8 against the real PostgreSQL."""
+"""The HTTP interface of docs/domain.md#http-interface against the real PostgreSQL."""
 
 from __future__ import annotations
 

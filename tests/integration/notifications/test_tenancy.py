@@ -1,5 +1,5 @@
 """Contacts and the delivery log are readable by their own agency and the TKKSD only; raw
-errors of failed attempts by the TKKSD only (DESIGN §3a)."""
+errors of failed attempts by the TKKSD only (docs/domain.md#boundaries)."""
 
 from __future__ import annotations
 

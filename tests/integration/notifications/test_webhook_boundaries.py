@@ -1,4 +1,5 @@
-"""Webhooks reach only the outside, and their secrets are stored encrypted (DESIGN §3a)."""
+"""Webhooks reach only the outside, and their secrets are stored encrypted
+(docs/domain.md#boundaries)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Random valid histories of the agreements service, as the CloudEvents its feed serves.
 
-Each agreement follows the lifecycle of DESIGN §5 (proposal, review, maybe a revision,
-rejection or withdrawal, drafting, discussion, signing, plan, follow-ups, milestones,
-evaluation, termination or expiry); PKS and ADDENDUM documents may name a signed parent
-and are signed after it. Work programs are adopted (and sometimes replaced). Events get
-stream versions and global positions in the order their dates fall, as the service would
-have stored them; everything is dated before ``today``.
+Each agreement follows the lifecycle of docs/domain.md#lifecycle (proposal, review, maybe a
+revision, rejection or withdrawal, drafting, discussion, signing, plan, follow-ups, milestones,
+evaluation, termination or expiry); PKS and ADDENDUM documents may name a signed parent and are
+signed after it. Work programs are adopted (and sometimes replaced). Events get stream versions and
+global positions in the order their dates fall, as the service would have stored them; everything is
+dated before ``today``.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ class FeedRelay:
         """The feed's events not handed out yet: every event stored so far.
 
         The feed holds back events while any transaction of the PostgreSQL cluster older
-        than them runs (DESIGN §3), so this waits until all stored events showed up.
+        than them runs (docs/domain.md#event-log), so this waits until all stored events showed up.
         """
         found: list[Any] = []
         deadline = asyncio.get_running_loop().time() + seconds

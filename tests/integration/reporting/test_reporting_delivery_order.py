@@ -1,4 +1,5 @@
-"""Shuffled and duplicated deliveries give exactly the figures of in-order delivery (DESIGN §3),
+"""Shuffled and duplicated deliveries give exactly the figures of in-order delivery
+(docs/domain.md#event-log),
 handled one at a time or many at once (applied in groups, one transaction per group).
 
 The events go through the service's use case (the subscriber's handler calls the same),

@@ -1,4 +1,5 @@
-"""The HTTP interface (DESIGN §8) and the KPI gauges, with time-dependent figures."""
+"""The HTTP interface (docs/domain.md#http-interface) and the KPI gauges, with time-dependent
+figures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The worked scenarios of DESIGN §1, end to end: agreements service → broker → reporting."""
+"""The worked scenarios of docs/domain.md#kpi-formulas, end to end: agreements service → broker →
+reporting."""
 
 from __future__ import annotations
 
