@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from contracts.codec import Decoded, decode
-from plumbing.auth import REPORTING
+from contracts.feed import FEED_PATH, stream_path
+from contracts.roles import REPORTING
 from plumbing.errors import ConfigError
 from plumbing.inbox import InboxEvent
 from plumbing.keys import read_signing_key
@@ -28,7 +29,6 @@ from plumbing.tokens import (
     refuse_dev_key_outside_development,
 )
 
-WORK_PROGRAM_PREFIX = "work-program-"
 NDJSON = "application/x-ndjson"
 
 
@@ -46,13 +46,6 @@ def inbox_event(decoded: Decoded, *, body: bytes | None = None,
     return InboxEvent(event_id=envelope.id, stream_id=envelope.subject,
                       version=int(envelope.sequence), position=envelope.position,
                       payload=decoded, body=body, replay=replay)
-
-
-def stream_path(stream_id: str) -> str:
-    """The HTTP path of a stream's events."""
-    if stream_id.startswith(WORK_PROGRAM_PREFIX):
-        return f"/work-programs/{stream_id.removeprefix(WORK_PROGRAM_PREFIX)}/events"
-    return f"/agreements/{stream_id}/events"
 
 
 class BearerToken(httpx.Auth):
@@ -143,7 +136,7 @@ class AgreementsClient:
         agreements service's database); a service that answers with a JSON list is read as
         well.
         """
-        response = await self._client.get("/events", params={"after": after, "limit": limit},
+        response = await self._client.get(FEED_PATH, params={"after": after, "limit": limit},
                                           headers={"accept": f"{NDJSON}, application/json"})
         if response.status_code >= 500:
             raise AgreementsUnavailable(f"GET /events: {response.status_code} from the "

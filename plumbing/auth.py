@@ -32,6 +32,9 @@ from fastapi import FastAPI, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from contracts.common import NO_CONTROL
+from contracts.roles import (
+    agency_role,
+)
 from plumbing.errors import ConfigError
 from plumbing.keys import PRIVATE_MEMBERS, ROLE_LIMIT, key_id
 from plumbing.problems import problem
@@ -47,11 +50,6 @@ from plumbing.tokens import (
 __all__ = ["Authenticator", "Principal", "Unauthenticated", "agency", "authenticator_from",
            "ensure_dev_key", "install_auth", "mint_dev_token", "principal_of", "read_dev_key"]
 
-SECRETARIAT = "tkksd"
-REGIONAL_SECRETARY = "sekda"
-GOVERNOR_OFFICE = "governor"
-REPORTING = "reporting"
-OPERATOR = "operator"
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect",
                 "/openapi.json", "/redoc")
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "PS256", "EdDSA"})
@@ -63,9 +61,7 @@ LEEWAY_SECONDS = 30
 _CLEAN = re.compile(NO_CONTROL)
 
 
-def agency(code: str) -> str:
-    """The role of an agency's staff."""
-    return f"opd:{code}"
+agency = agency_role
 
 
 @dataclass(frozen=True)

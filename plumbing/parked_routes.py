@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from plumbing.auth import OPERATOR, SECRETARIAT, Principal, principal_of
+from contracts.roles import OPERATOR, SECRETARIAT
+from plumbing.auth import Principal, principal_of
 from plumbing.consumer import QueueConsumer
 from plumbing.problems import ProblemException
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from contracts.roles import REGIONAL_SECRETARY, SECRETARIAT
 from plumbing.errors import ConfigError
 from plumbing.keys import read_signing_key
 from plumbing.tokens import (
@@ -26,7 +27,7 @@ from plumbing.tokens import (
 )
 
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
-OPERATOR_ROLES = ("tkksd", "sekda")
+OPERATOR_ROLES = (SECRETARIAT, REGIONAL_SECRETARY)
 """Roles of the CLI's development tokens unless ``--role`` says otherwise."""
 LOCAL_DEV_KEY = Path(__file__).resolve().parents[1] / ".run" / "auth" / "dev-key"
 """The development key ``./scripts/run`` creates."""

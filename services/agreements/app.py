@@ -59,10 +59,10 @@ def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
         app.include_router(build_router(
             service, AgreementQueries(pool, settings.sleeping_after_days)))
         app.include_router(build_checkpoint_router(pool, signer.public))
-        runtime.background.add("expiry-job", expiry_loop(
-            pool, service, settings.expiry_interval_seconds))
         if not settings.messaging:
             return
+        runtime.background.add("expiry-job", expiry_loop(
+            pool, service, settings.expiry_interval_seconds))
         runtime.subscribe(
             settings.amqp_url,
             lambda broker: broker.include_router(amqp.build_router(

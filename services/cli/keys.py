@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from plumbing.auth import REPORTING
+from contracts.roles import REPORTING
 from plumbing.keys import add_to_jwks, generate_jwk, read_public_keys, write_private
 from plumbing.ledger import write_key
 from plumbing.service_client import CliError

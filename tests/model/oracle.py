@@ -200,8 +200,8 @@ class Oracle:
                 assert f.signed_on is not None and f.effective_until is not None
                 if f.signed_on > day or not f.in_force_on(day):
                     continue
-                known = [d for d in (f.signed_on, *f.activities, *self.children[f.id])
-                         if d <= day]
+                known = [d for d in (f.signed_on, *f.activities, *self.children[f.id],
+                                     f.terminated_on) if d is not None and d <= day]
                 if (day - max(known)).days >= self.sleeping_after_days:
                     counts.update(("sleeping", year, s) for s in f.scopes)
                 if (f.effective_until - day).days <= self.expiring_within_days:

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from contracts import codec
 from contracts.events import EventData
+from contracts.feed import work_program_stream_id
 from plumbing.db import Conn, Pool
 from services.agreements.adapters import event_store
 from services.agreements.domain import (
@@ -33,9 +34,7 @@ class Loaded:
     evolve: Callable[[Any, Any], Any]
 
 
-def work_program_stream(year: int) -> str:
-    """Stream id of a year's work program."""
-    return f"work-program-{year}"
+work_program_stream = work_program_stream_id
 
 
 def decode_stored(stored: event_store.StoredEvent) -> EventData:

@@ -25,13 +25,9 @@ from contracts.commands import (
     SetFollowUpPlan,
     WithdrawAgreement,
 )
+from contracts.roles import AGENCY_PREFIX, EXPIRY_JOB, REGIONAL_SECRETARY, SECRETARIAT
 from services.agreements.domain.errors import Forbidden
 from services.agreements.domain.state import AgreementState
-
-SECRETARIAT = "tkksd"
-REGIONAL_SECRETARY = "sekda"
-EXPIRY_JOB = "system:expiry"
-AGENCY_PREFIX = "opd:"
 
 
 def _agencies(roles: Set[str]) -> set[str]:

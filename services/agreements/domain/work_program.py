@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 from contracts.commands import AdoptWorkProgram
 from contracts.events import WorkProgramAdopted
+from contracts.feed import work_program_stream_id
 
 WORK_PROGRAM_STAGE = "ADOPTED"
 
 
-def work_program_stream_id(year: int) -> str:
-    """Id of the stream of a year's work program: ``work-program-<year>``."""
-    return f"work-program-{year}"
+__all__ = ["WORK_PROGRAM_STAGE", "work_program_stream_id"]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from contracts.common import (
     Kind,
     Stage,
 )
+from contracts.feed import AGREEMENT_EVENTS_PATH, FEED_PATH, WORK_PROGRAM_EVENTS_PATH
 from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
 from services.agreements.application.errors import NotFound
@@ -156,7 +157,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
         return await queries.search(stage=stage, kind=kind, lead_opd=lead_opd,
                                   plan_year=plan_year, limit=limit, offset=offset)
 
-    @router.get("/agreements/{agreement_id}/events", tags=["queries"],
+    @router.get(AGREEMENT_EVENTS_PATH, tags=["queries"],
                 summary="The agreement's events (CloudEvents, in version order)")
     async def stream(agreement_id: str) -> list[dict[str, Any]]:
         events = await queries.stream(str(parse_id(agreement_id)))
@@ -164,7 +165,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
             raise NotFound(f"no agreement with id {agreement_id}")
         return events
 
-    @router.get("/work-programs/{year}/events", tags=["queries"],
+    @router.get(WORK_PROGRAM_EVENTS_PATH, tags=["queries"],
                 summary="The work program's events of a year (CloudEvents, in version order)")
     async def work_program_events(year: ProgramYear) -> list[dict[str, Any]]:
         events = await queries.stream(work_program_stream(year))
@@ -172,7 +173,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
             raise NotFound(f"no work program for {year}")
         return events
 
-    @router.get("/events", tags=["queries"], response_model=list[dict[str, Any]],
+    @router.get(FEED_PATH, tags=["queries"], response_model=list[dict[str, Any]],
                 summary="The global feed (CloudEvents, in position order)",
                 description="With `Accept: application/x-ndjson`: the same events, one "
                 "CloudEvent a line, encoded by the database (the fast read of a replay).")

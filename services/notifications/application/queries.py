@@ -9,7 +9,8 @@ addresses and how they answered.
 
 from __future__ import annotations
 
-from plumbing.auth import REGIONAL_SECRETARY, SECRETARIAT, Principal, agency
+from contracts.roles import REGIONAL_SECRETARY, SECRETARIAT
+from plumbing.auth import Principal, agency
 
 AGENCY_ROLE_PREFIX = agency("")
 

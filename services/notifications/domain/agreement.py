@@ -77,11 +77,12 @@ class AgreementView:
                 and self.effective_until is not None
                 and self.effective_from <= day <= self.effective_until)
 
-    def last_activity_on(self) -> date | None:
-        """The latest of signing, a follow-up, a milestone completion, a child's signing."""
-        dates = [self.signed_on, self.last_follow_up_on, self.last_child_signed_on,
-                 *(m.completed_on for m in self.milestones)]
-        return max((d for d in dates if d is not None), default=None)
+    def activities(self) -> tuple[date | None, ...]:
+        """The dates that count as activity besides the signing (contracts.sleeping): its
+        follow-ups, milestone completions and a child's signing (a terminated agreement
+        is no longer in force)."""
+        return (self.last_follow_up_on, self.last_child_signed_on,
+                *(m.completed_on for m in self.milestones))
 
 
 def _start(data: AgreementProposed, recorded_on: date) -> AgreementView:

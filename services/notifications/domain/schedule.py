@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 from contracts.common import Stage, add_days
+from contracts.sleeping import quiet_on
 from services.notifications.domain.agreement import AgreementView, PlannedMilestone
 from services.notifications.domain.rules import (
     EXPIRY_RULES,
@@ -66,9 +67,14 @@ def _milestone(m: PlannedMilestone, today: date, policy: Policy) -> list[Notice]
 
 
 def _sleeping(view: AgreementView, today: date, policy: Policy) -> list[Notice]:
-    last = view.last_activity_on()
-    if last is None or not view.in_force_on(today):
+    # the shared rule (contracts.sleeping) gives the quiet spell; notices count it from
+    # the day the signing was recorded at the earliest, so a late entry is not warned of
+    # at once (docs/domain.md#late-entries)
+    quiet = quiet_on(today, signed_on=view.signed_on, in_force=view.in_force_on(today),
+                     activities=view.activities())
+    if quiet is None:
         return []
+    last = quiet.last_activity_on
     since = max(last, view.signing_recorded_on or last)
     days = (today - since).days
     facts: dict[str, str | int | None] = {"last_activity_on": last.isoformat(),

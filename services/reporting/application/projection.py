@@ -16,6 +16,7 @@ from contracts.codec import Decoded
 from contracts.common import BUSINESS_YEAR_MIN, in_business_years
 from contracts.events import AgreementEventData, UnknownEvent, WorkProgramAdopted
 from contracts.kpi import Indicator
+from contracts.roles import PROVINCE, agency_scope, kind_scope, type_scope
 from plumbing.consumer import Poison
 from plumbing.db import Conn
 from plumbing.inbox import InboxEvent
@@ -31,7 +32,7 @@ from services.reporting.domain import (
 from services.reporting.domain.batch import Folded, fold, related
 from services.reporting.domain.completeness import incomplete
 from services.reporting.domain.facts import EventBeforeProposal
-from services.reporting.domain.figures import PROVINCE, target_of
+from services.reporting.domain.figures import target_of
 
 TIMELY = (Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS)
 
@@ -105,7 +106,7 @@ class Projection:
         for year, where in folded.signings.items():
             per_scope: dict[str, list[int]] = {scope: [] for scope in where}
             for d, opd, kind, doc in days.get(year, ()):
-                for scope in (PROVINCE, f"opd:{opd}", f"kind:{kind}", f"type:{doc}"):
+                for scope in (PROVINCE, agency_scope(opd), kind_scope(kind), type_scope(doc)):
                     if scope in per_scope:
                         per_scope[scope].append(d)
             for scope, found in per_scope.items():

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from contracts.feed import WORK_PROGRAM_PREFIX
+from contracts.roles import PROVINCE, stage_scope
 from services.reporting.domain.contributions import scopes
 from services.reporting.domain.facts import AgreementFacts
-from services.reporting.domain.figures import PROVINCE, FigureKey
-
-WORK_PROGRAM_PREFIX = "work-program-"
+from services.reporting.domain.figures import FigureKey
 
 
 @dataclass(frozen=True)
@@ -46,5 +46,5 @@ def incomplete(parked: Iterable[tuple[str, AgreementFacts | None]]) -> Incomplet
         elif facts is None:
             found.add(PROVINCE)
         else:
-            found.update((*scopes(facts), f"stage:{facts.stage.value}"))
+            found.update((*scopes(facts), stage_scope(facts.stage.value)))
     return Incomplete(frozenset(found), frozenset(years))

@@ -16,8 +16,9 @@ from typing import Literal, NamedTuple
 
 from contracts.common import DocumentType
 from contracts.kpi import Indicator
+from contracts.roles import PROVINCE, agency_scope, kind_scope, stage_scope, type_scope
 from services.reporting.domain.facts import AgreementFacts
-from services.reporting.domain.figures import PROVINCE, FigureKey
+from services.reporting.domain.figures import FigureKey
 
 EFFECTIVENESS_TYPES = frozenset({DocumentType.MOU, DocumentType.PKS})
 """Documents counted by effectiveness: memoranda (SINERGI's too) and PKS; not LOI, ADDENDUM."""
@@ -36,8 +37,8 @@ class Term(NamedTuple):
 
 def scopes(facts: AgreementFacts) -> tuple[str, ...]:
     """The scopes an agreement counts in: the province, its lead agency, kind and type."""
-    return (PROVINCE, f"opd:{facts.lead_opd}", f"kind:{facts.kind.value}",
-            f"type:{facts.document_type.value}")
+    return (PROVINCE, agency_scope(facts.lead_opd), kind_scope(facts.kind.value),
+            type_scope(facts.document_type.value))
 
 
 def followed_up_years(facts: AgreementFacts, child_signings: Iterable[date]) -> set[int]:
@@ -69,7 +70,7 @@ def contributions(facts: AgreementFacts | None,
                 if year in followed:
                     terms[Term(key, "numerator")] += 1
     year = facts.proposed_on.year
-    for scope in (*where, f"stage:{facts.stage.value}"):
+    for scope in (*where, stage_scope(facts.stage.value)):
         terms[Term(FigureKey(Indicator.AGREEMENTS, year, scope), "numerator")] += 1
     return terms
 

@@ -15,7 +15,6 @@ from contracts.kpi import Indicator
 
 RATIO_INDICATORS = frozenset({Indicator.REALIZATION, Indicator.EFFECTIVENESS})
 """Indicators that are percentages of a numerator over a denominator, with a target."""
-PROVINCE = "province"
 _CENT = Decimal("0.01")
 
 

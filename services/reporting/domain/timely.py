@@ -15,11 +15,12 @@ from datetime import date
 from uuid import UUID
 
 from contracts.kpi import Indicator
+from contracts.roles import PROVINCE
+from contracts.sleeping import SLEEPING_AFTER_DAYS, sleeping_on
 from services.reporting.domain.contributions import scopes
 from services.reporting.domain.facts import AgreementFacts
-from services.reporting.domain.figures import PROVINCE, FigureKey
+from services.reporting.domain.figures import FigureKey
 
-SLEEPING_AFTER_DAYS = 90
 EXPIRING_WITHIN_DAYS = 90
 
 
@@ -36,14 +37,6 @@ def _signed_and_in_force(facts: AgreementFacts, day: date) -> bool:
     return facts.in_force_on(day)
 
 
-def last_activity_on(facts: AgreementFacts, child_signings: Iterable[date],
-                     day: date) -> date | None:
-    """The latest of signing, own activities and children's signings, up to ``day``."""
-    dates = [d for d in (facts.signed_on, *facts.activity_dates, *child_signings)
-             if d is not None and d <= day]
-    return max(dates, default=None)
-
-
 @dataclass(frozen=True)
 class SleepingDocument:
     """A signed agreement in force with no follow-up for too long (dokumen tidur)."""
@@ -55,13 +48,13 @@ class SleepingDocument:
 
 def sleeping(facts: AgreementFacts, child_signings: Iterable[date], day: date,
              after_days: int = SLEEPING_AFTER_DAYS) -> SleepingDocument | None:
-    """The agreement as a sleeping document on ``day``, or None if it is not one."""
-    if not _signed_and_in_force(facts, day):
-        return None
-    last = last_activity_on(facts, child_signings, day)
-    if last is None or (day - last).days < after_days:
-        return None
-    return SleepingDocument(facts, last, (day - last).days)
+    """The agreement as a sleeping document on ``day`` (:mod:`contracts.sleeping`), or
+    None if it is not one."""
+    quiet = sleeping_on(day, signed_on=facts.signed_on, in_force=facts.in_force_on(day),
+                        activities=(*facts.activity_dates, *child_signings,
+                                    facts.terminated_on), after_days=after_days)
+    return None if quiet is None else SleepingDocument(facts, quiet.last_activity_on,
+                                                       quiet.days)
 
 
 def expiring(facts: AgreementFacts, day: date,

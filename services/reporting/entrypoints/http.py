@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query
 
 from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN
 from contracts.kpi import SCOPE_PATTERN, Indicator
+from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.problems import ProblemException
 from services.reporting.application.queries import ReportingQueries
 from services.reporting.domain import FigureKey
-from services.reporting.domain.figures import PROVINCE
 
 Year = Annotated[int | None, Query(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
                                    description="Year of the figures.")]
