@@ -15,10 +15,11 @@ row becomes a message, and how rows are deleted.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import aio_pika
 import aio_pika.abc
@@ -27,10 +28,14 @@ from prometheus_client import Counter, Gauge, Histogram
 from plumbing.amqp import connect
 from plumbing.background import Stop
 from plumbing.db import Connection
-from plumbing.leader import Election, lead
+from plumbing.leader import Election, cause_of, lead
+
+log = logging.getLogger(__name__)
 
 PIPELINE = 100
 """Publishes in flight at once on the relay's channel; their confirms are awaited together."""
+BACKLOG_SECONDS = 1.0
+"""How often an idle relay counts its outbox for the backlog gauges."""
 
 BACKLOG = Gauge("kerjasama_outbox_backlog", "Messages written but not yet published.",
                 ["outbox"])
@@ -71,8 +76,13 @@ class Outbox(Protocol):
     channel: str
     """The ``NOTIFY`` channel its writers signal on commit."""
 
-    async def ready(self, conn: Connection, limit: int) -> Sequence[Outgoing]:
+    async def ready(self, conn: Connection, limit: int) -> Sequence[Any]:
         """Up to ``limit`` rows that may be published now, in publishing order."""
+        ...
+
+    def message(self, row: Any) -> Outgoing:
+        """A row as its message (built just before it is published, so the first publish
+        of a batch does not wait for the whole batch to be encoded)."""
         ...
 
     async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
@@ -82,6 +92,11 @@ class Outbox(Protocol):
     async def backlog(self, conn: Connection) -> tuple[int, float | None]:
         """Rows waiting, and when the oldest was written (epoch seconds)."""
         ...
+
+
+AfterRound = Callable[[Connection, aio_pika.abc.AbstractExchange], Awaitable[None]]
+"""Work of the active relay after each round, on its connection and channel (the
+checkpoint publisher): it holds the role with the relay."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +112,10 @@ class OutboxRelay:
     """Publishes an outbox while this process holds its relay role."""
 
     def __init__(self, outbox: Outbox, database_url: str, amqp_url: str, role: str,
-                 settings: RelaySettings | None = None) -> None:
+                 settings: RelaySettings | None = None,
+                 after_round: AfterRound | None = None) -> None:
         self.outbox = outbox
+        self._after_round = after_round
         self._database_url = database_url
         self._amqp_url = amqp_url
         self.settings = settings or RelaySettings()
@@ -106,6 +123,7 @@ class OutboxRelay:
                                  retry_seconds=self.settings.retry_seconds)
         self._wake = asyncio.Event()
         self.published = 0
+        self._backlog_at = 0.0
         self.failures = 0
         """Sessions that failed (the database or the broker unavailable)."""
         self.active = False
@@ -132,11 +150,26 @@ class OutboxRelay:
             while not stop.is_set():
                 self._wake.clear()
                 moved = await self.relay_once(conn, exchange)
+                if self._after_round is not None:
+                    await self._run_after_round(conn, exchange)
                 if moved < self.settings.batch_size:
                     await stop.sleep(self.settings.poll_seconds, self._wake)
         finally:
             self._set_active(False)
             await connection.close()
+
+    async def _run_after_round(self, conn: Connection,
+                               exchange: aio_pika.abc.AbstractExchange) -> None:
+        # An outage ends the session as for the relay's own work; any other failure is
+        # logged, and messages go on being published.
+        assert self._after_round is not None
+        try:
+            await self._after_round(conn, exchange)
+        except Exception as exc:
+            if cause_of(exc) != "error":
+                raise
+            log.exception("%s: the work after a round failed; publishing goes on",
+                          self.election.role)
 
     def _set_active(self, active: bool) -> None:
         self.active = active
@@ -145,29 +178,35 @@ class OutboxRelay:
     async def relay_once(self, conn: Connection,
                          exchange: aio_pika.abc.AbstractExchange) -> int:
         """Publish one batch of ready rows; how many."""
-        outgoing = await self.outbox.ready(conn, self.settings.batch_size)
+        rows = await self.outbox.ready(conn, self.settings.batch_size)
         # Pipelined on one channel: the publishes are issued in outbox order (the channel's
         # frame lock is FIFO), so the broker routes them in that order; a chunk's rows go
         # once all its confirms are in.
-        for start in range(0, len(outgoing), PIPELINE):
-            chunk = outgoing[start:start + PIPELINE]
-            await asyncio.gather(*(self._publish(exchange, message) for message in chunk))
-            await self.outbox.delete(conn, [message.key for message in chunk])
+        for start in range(0, len(rows), PIPELINE):
+            chunk = rows[start:start + PIPELINE]
+            keys = await asyncio.gather(*(self._publish(exchange, row) for row in chunk))
+            await self.outbox.delete(conn, keys)
             self.published += len(chunk)
             PUBLISHED.labels(self.outbox.name).inc(len(chunk))
+        if rows or time.monotonic() - self._backlog_at >= BACKLOG_SECONDS:
+            await self._report_backlog(conn)
+        return len(rows)
+
+    async def _report_backlog(self, conn: Connection) -> None:
         count, oldest = await self.outbox.backlog(conn)
         BACKLOG.labels(self.outbox.name).set(count)
         OLDEST_SECONDS.labels(self.outbox.name).set(
             0 if oldest is None else max(0.0, time.time() - oldest))
-        return len(outgoing)
+        self._backlog_at = time.monotonic()
 
-    async def _publish(self, exchange: aio_pika.abc.AbstractExchange,
-                       message: Outgoing) -> None:
+    async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> int:
+        message = self.outbox.message(row)
         await exchange.publish(
             aio_pika.Message(message.body, content_type=message.content_type,
                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                              message_id=message.message_id,
                              correlation_id=message.correlation_id),
-            message.routing_key)
+            message.routing_key, mandatory=False)  # nobody bound: dropped, not returned
         PUBLISH_SECONDS.labels(self.outbox.name).observe(
             max(0.0, time.time() - message.written_at))
+        return message.key

@@ -69,14 +69,13 @@ def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
                 broker, service, user_roles=settings.amqp_user_roles,
                 transient_timeout=settings.transient_retry_seconds)),
             uses=uses_queue(AGREEMENTS_COMMANDS, EVENTS_EXCHANGE))
-        relay = events_relay(settings.agreements_database_url, settings.amqp_url,
-                             RelaySettings(batch_size=settings.relay_batch_size,
-                                           poll_seconds=settings.relay_poll_seconds))
         checkpointer = Checkpointer(signer, settings.checkpoint_every_events,
                                     settings.checkpoint_every_seconds)
+        relay = events_relay(settings.agreements_database_url, settings.amqp_url,
+                             RelaySettings(batch_size=settings.relay_batch_size,
+                                           poll_seconds=settings.relay_poll_seconds),
+                             after_round=checkpointer)
         runtime.background.add("outbox-relay", relay.run)
-        runtime.background.add("checkpointer", lambda stop: checkpointer.run(
-            settings.agreements_database_url, settings.amqp_url, stop))
 
     return wire
 

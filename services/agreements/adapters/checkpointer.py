@@ -1,7 +1,7 @@
 """The checkpointer: signs the feed's head every N events or T seconds (docs/domain.md#boundaries).
 
-One replica publishes checkpoints at a time (its role is held like the relay's, see
-:mod:`plumbing.leader`); it looks every ``poll_seconds``. Each checkpoint is published as
+It runs after each round of the outbox relay (:data:`plumbing.relay.AfterRound`), so the
+replica elected to relay is the one that checkpoints. Each checkpoint is published as
 ``kerjasama.ledger.checkpointed.v1`` (routing key ``ledger.checkpointed``) with publisher
 confirms, then stored and served at ``GET /checkpoints``. A crash between the two leaves
 a published checkpoint unstored (still a true, signed statement); the next round signs
@@ -22,20 +22,15 @@ from prometheus_client import Counter
 from contracts.codec import encode
 from contracts.envelope import SOURCE_AGREEMENTS, CloudEvent, routing_key_of, schema_uri
 from contracts.ledger import LEDGER_SUBJECT, LedgerCheckpointed
-from contracts.topology import EVENTS_EXCHANGE
 from plumbing import clock
-from plumbing.amqp import CLOUDEVENTS_JSON, connect
-from plumbing.background import Stop
+from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.clock import WIB
-from plumbing.db import Connection
 from plumbing.errors import ConfigError
-from plumbing.leader import Election, lead
 from plumbing.ledger import Checkpoint, CheckpointSigner, write_key
 from plumbing.settings import env_name
 from services.agreements.adapters import checkpoints
 from services.agreements.settings import AgreementsSettings
 
-CHECKPOINTER_ROLE = "kerjasama.agreements.checkpointer"
 CHECKPOINTED = LedgerCheckpointed.event_type
 ROUTING_KEY = routing_key_of(CHECKPOINTED)
 
@@ -55,30 +50,11 @@ class Checkpointer:
     since the last one, or ``every_seconds`` passed and at least one was."""
 
     def __init__(self, signer: CheckpointSigner, every_events: int,
-                 every_seconds: float, *, poll_seconds: float = 1.0) -> None:
+                 every_seconds: float) -> None:
         self._signer = signer
         self._every_events = every_events
         self._every_seconds = every_seconds
-        self._poll_seconds = poll_seconds
         self._last_time = time.monotonic()
-
-    async def run(self, database_url: str, amqp_url: str, stop: Stop) -> None:
-        """Publish checkpoints while this replica holds the role, until the stop is set."""
-
-        async def work(conn: Connection, stop: Stop) -> None:
-            connection = await connect(amqp_url, attempts=1)
-            try:
-                channel = await connection.channel(publisher_confirms=True)
-                exchange = await channel.get_exchange(EVENTS_EXCHANGE, ensure=False)
-                while not stop.is_set():
-                    await self(conn, exchange)
-                    await stop.sleep(self._poll_seconds)
-            finally:
-                await connection.close()
-
-        election = Election(CHECKPOINTER_ROLE, standby_seconds=self._poll_seconds,
-                            retry_seconds=self._poll_seconds)
-        await lead(database_url, election, work, stop)
 
     async def __call__(self, conn: asyncpg.Connection[Any],
                        exchange: aio_pika.abc.AbstractExchange) -> None:

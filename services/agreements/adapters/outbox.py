@@ -10,13 +10,14 @@ Each is sent as a persistent CloudEvent built from the stored event; the relay i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from contracts.codec import encode
 from contracts.envelope import routing_key_of
 from contracts.topology import EVENTS_EXCHANGE
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.db import Connection
-from plumbing.relay import OutboxRelay, Outgoing, RelaySettings
+from plumbing.relay import AfterRound, OutboxRelay, Outgoing, RelaySettings
 from services.agreements.adapters.cloudevents import to_cloudevent
 from services.agreements.adapters.event_store import COLUMNS, stored_event
 
@@ -36,18 +37,18 @@ class EventsOutbox:
     exchange = EVENTS_EXCHANGE
     channel = CHANNEL
 
-    async def ready(self, conn: Connection, limit: int) -> Sequence[Outgoing]:
-        """Rows below the feed's safe point, in position order, as CloudEvents."""
-        messages = []
-        for row in await conn.fetch(_READY, limit):
-            event = stored_event(row)
-            envelope = to_cloudevent(event)
-            messages.append(Outgoing(
-                key=event.position, routing_key=routing_key_of(event.type),
-                body=encode(envelope), content_type=CLOUDEVENTS_JSON,
-                message_id=str(event.event_id), correlation_id=envelope.correlationid,
-                written_at=event.occurred_at.timestamp()))
-        return messages
+    async def ready(self, conn: Connection, limit: int) -> Sequence[Any]:
+        """Rows below the feed's safe point, in position order."""
+        return await conn.fetch(_READY, limit)
+
+    def message(self, row: Any) -> Outgoing:
+        """The stored event as its CloudEvent."""
+        event = stored_event(row)
+        envelope = to_cloudevent(event)
+        return Outgoing(key=event.position, routing_key=routing_key_of(event.type),
+                        body=encode(envelope), content_type=CLOUDEVENTS_JSON,
+                        message_id=str(event.event_id), correlation_id=envelope.correlationid,
+                        written_at=event.occurred_at.timestamp())
 
     async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
         """Delete published positions."""
@@ -62,7 +63,9 @@ class EventsOutbox:
         return row["n"], None if row["oldest"] is None else float(row["oldest"])
 
 
-def events_relay(database_url: str, amqp_url: str,
-                 settings: RelaySettings | None = None) -> OutboxRelay:
-    """The relay of the agreements outbox."""
-    return OutboxRelay(EventsOutbox(), database_url, amqp_url, RELAY_ROLE, settings)
+def events_relay(database_url: str, amqp_url: str, settings: RelaySettings | None = None,
+                 after_round: AfterRound | None = None) -> OutboxRelay:
+    """The relay of the agreements outbox; ``after_round``: the checkpoint publisher, which
+    holds the role with it."""
+    return OutboxRelay(EventsOutbox(), database_url, amqp_url, RELAY_ROLE, settings,
+                       after_round)

@@ -5,6 +5,7 @@ the order written. Subscribers drop a repeated or stale ``revision``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import uuid4
 
 from contracts.codec import encode, make_envelope
@@ -52,15 +53,17 @@ class KpiOutbox:
     exchange = KPI_EXCHANGE
     channel = NOTIFY_CHANNEL
 
-    async def ready(self, conn: Connection, limit: int) -> Sequence[Outgoing]:
+    async def ready(self, conn: Connection, limit: int) -> Sequence[Any]:
         """The oldest rows, in the order written."""
-        rows = await conn.fetch(
+        return await conn.fetch(
             "SELECT id, message_id, routing_key, body, extract(epoch FROM created_at) AS at"
             " FROM kpi_outbox ORDER BY id LIMIT $1", limit)
-        return [Outgoing(key=row["id"], routing_key=row["routing_key"],
-                         body=bytes(row["body"]), content_type=CONTENT_TYPE,
-                         message_id=str(row["message_id"]), written_at=float(row["at"]))
-                for row in rows]
+
+    def message(self, row: Any) -> Outgoing:
+        """The stored message."""
+        return Outgoing(key=row["id"], routing_key=row["routing_key"], body=bytes(row["body"]),
+                        content_type=CONTENT_TYPE, message_id=str(row["message_id"]),
+                        written_at=float(row["at"]))
 
     async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
         """Delete published rows."""

@@ -245,12 +245,10 @@ async def test_the_active_relay_publishes_each_checkpoint_on_the_events_exchange
     queue = await channel.declare_queue(f"test-ledger-{uuid4().hex[:8]}", exclusive=True)
     await queue.bind(topology.EVENTS_EXCHANGE, "ledger.checkpointed")
     signer = CheckpointSigner.generate()
-    stop = Stop()  # two replicas: a relay and a checkpointer each
-    relays = [events_relay(database_url, fresh_topology, FAST) for _ in range(2)]
-    checkpointers = [Checkpointer(signer, every_events=5, every_seconds=3600,
-                                  poll_seconds=0.1) for _ in range(2)]
-    tasks = [asyncio.create_task(r.run(stop)) for r in relays] + [
-        asyncio.create_task(c.run(database_url, fresh_topology, stop)) for c in checkpointers]
+    stop = Stop()  # two replicas, each a relay with its checkpointer
+    relays = [events_relay(database_url, fresh_topology, FAST, after_round=Checkpointer(
+        signer, every_events=5, every_seconds=3600)) for _ in range(2)]
+    tasks = [asyncio.create_task(r.run(stop)) for r in relays]
     try:
         await _history(agreements_client, 2)
         message = None
@@ -291,11 +289,10 @@ async def test_a_failing_checkpointer_does_not_stop_the_relay(
     channel = await connection.channel()
     queue = await channel.declare_queue(f"test-events-{uuid4().hex[:8]}", exclusive=True)
     await queue.bind(topology.EVENTS_EXCHANGE, "agreement.#")
-    relay = events_relay(database_url, fresh_topology, FAST)
-    broken = Broken(CheckpointSigner.generate(), every_events=1, every_seconds=1,
-                    poll_seconds=0.1)
+    relay = events_relay(database_url, fresh_topology, FAST, after_round=Broken(
+        CheckpointSigner.generate(), every_events=1, every_seconds=1))
     stop = Stop()
-    task = asyncio.gather(relay.run(stop), broken.run(database_url, fresh_topology, stop))
+    task = asyncio.ensure_future(relay.run(stop))
     received = 0
     try:
         await _history(agreements_client, 1)
