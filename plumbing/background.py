@@ -29,10 +29,13 @@ class Stop:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._wakes: set[asyncio.Event] = set()
 
     def set(self) -> None:
-        """Ask every loop to return."""
+        """Ask every loop to return (and wake those sleeping on a wake-up event)."""
         self._event.set()
+        for wake in self._wakes:
+            wake.set()
 
     def is_set(self) -> bool:
         """Whether the service is shutting down."""
@@ -46,16 +49,17 @@ class Stop:
         """Sleep ``seconds``, less when ``wake`` or the stop is set; true while running.
 
         ``wake`` is left as it is: the caller clears it when it starts the work it asks
-        for, so a wake-up that arrives during that work shortens the next sleep.
+        for, so a wake-up that arrives during that work shortens the next sleep. (The
+        stop sets every wake-up event it has slept on, so one event is awaited.)
         """
-        waiters = [asyncio.ensure_future(self._event.wait())]
+        event = self._event
         if wake is not None:
-            waiters.append(asyncio.ensure_future(wake.wait()))
-        try:
-            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+            self._wakes.add(wake)
+            if self.is_set():
+                wake.set()
+            event = wake
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
         return not self.is_set()
 
 

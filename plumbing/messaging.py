@@ -15,9 +15,11 @@ import logging
 from collections.abc import Callable
 
 from faststream.rabbit import RabbitBroker
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_fixed
 
 from plumbing.consumer import create_broker
 from plumbing.errors import TopologyError
+from plumbing.retry import error_of
 from plumbing.topology import check_topology
 from plumbing.urls import redact
 
@@ -47,27 +49,30 @@ class Messaging:
         self._task = asyncio.create_task(self._connect(), name="messaging-connect")
 
     async def _connect(self) -> None:
-        while True:
-            try:
-                await check_topology(self._amqp_url, exchanges=self._exchanges,
-                                     queues=self._queues)
-                await self.broker.start()
-            except asyncio.CancelledError:
-                raise
-            except TopologyError as exc:
+        def failed(state: RetryCallState) -> None:
+            exc = error_of(state)
+            if isinstance(exc, TopologyError):
                 log.error("%s; retrying in %.0fs", exc, self._retry_delay)
-                await asyncio.sleep(self._retry_delay)
-                continue
-            except Exception as exc:
+            else:
                 log.warning("RabbitMQ at %s not usable yet (%r); retrying in %.0fs",
                             redact(self._amqp_url), exc, self._retry_delay)
+
+        async def attempt() -> None:
+            await check_topology(self._amqp_url, exchanges=self._exchanges,
+                                 queues=self._queues)
+            try:
+                await self.broker.start()
+            except Exception:
                 with contextlib.suppress(Exception):
                     await self.broker.stop()
-                await asyncio.sleep(self._retry_delay)
-                continue
-            self.started.set()
-            log.info("connected to RabbitMQ at %s", redact(self._amqp_url))
-            return
+                raise
+
+        # until it works or the service stops (the task is cancelled)
+        await AsyncRetrying(retry=retry_if_exception_type(Exception),
+                            wait=wait_fixed(self._retry_delay), before_sleep=failed,
+                            reraise=True)(attempt)
+        self.started.set()
+        log.info("connected to RabbitMQ at %s", redact(self._amqp_url))
 
     async def ready(self) -> bool:
         """Whether the broker is connected now (for ``/readyz``)."""

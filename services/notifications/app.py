@@ -34,8 +34,8 @@ from services.notifications.application.recipients import Directory
 from services.notifications.application.scheduler import Scheduler
 from services.notifications.application.service import EventApplier
 from services.notifications.domain.contacts import Contact
-from services.notifications.entrypoints.consumer import subscribe
 from services.notifications.entrypoints.http import build_router
+from services.notifications.entrypoints.subscriber import subscribe
 from services.notifications.settings import NotificationsSettings
 
 PARKED_GAUGE_SECONDS = 15.0
