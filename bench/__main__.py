@@ -7,9 +7,10 @@ Measures, on the same PostgreSQL and RabbitMQ, in one run: the raw floors (inser
 commit, broker publish and consume-and-commit, reading the events table), commands/s
 through the service layer and through HTTP, end-to-end events/s from command to
 committed reporting projection, the latency from a signing's HTTP answer to the
-``kpi.updated`` it causes at a fixed rate, rebuild events/s over the stored events, and
-each service's peak RSS. Prints a table with the ratios and the targets; writes JSON with
-the versions and settings used. Asserts nothing.
+``kpi.updated`` it causes at a fixed rate, rebuild events/s over the stored events,
+each service's peak RSS, and the gap fills and duplicates of each consumer. Prints a table
+with the ratios and the targets; writes JSON with the versions and settings used. Asserts
+nothing.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ def rows(f: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ("peak RSS agreements / notifications / reporting (MB)",
          " / ".join(f"{f['peak_rss_mb'][s]:.0f}" for s in
                     ("agreements", "notifications", "reporting")), "", "< 200 each"),
+        ("gap fills / duplicates: notifications, reporting",
+         ", ".join(f"{f['needless_reads'][s]['gap_filled']} / "
+                   f"{f['needless_reads'][s]['duplicate']}"
+                   for s in ("notifications", "reporting")), "", "0 / 0 each"),
     ]
 
 

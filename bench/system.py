@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -184,4 +185,28 @@ async def measure(seconds: float, signings: int) -> dict[str, Any]:
         figures: dict[str, Any] = await http_burst(system, seconds)
         figures.update(await kpi_latency(system, amqp_url, signings=signings))
         figures["peak_rss_mb"] = peak_rss_mb(system)
+        figures["needless_reads"] = await outcomes(system)
     return figures
+
+
+OUTCOME = re.compile(r'^kerjasama_messages_total\{(?P<labels>[^}]*)\} (?P<value>\S+)$')
+
+
+async def outcomes(system: System) -> dict[str, dict[str, int]]:
+    """Per consumer, the deliveries that took the gap-filling path and the duplicates: both
+    zero when nothing was lost (a consumer keeps each stream's order)."""
+    found: dict[str, dict[str, int]] = {}
+    async with httpx.AsyncClient(headers=auth_headers(), timeout=10) as client:
+        for service in ("notifications", "reporting"):
+            text = (await client.get(f"{system[service].url}/metrics")).text
+            counts = {"gap_filled": 0, "duplicate": 0}
+            for line in text.splitlines():
+                match = OUTCOME.match(line)
+                if match is None:
+                    continue
+                if 'outcome="applied_with_gap_filled"' in match["labels"]:
+                    counts["gap_filled"] += int(float(match["value"]))
+                elif 'outcome="duplicate"' in match["labels"]:
+                    counts["duplicate"] += int(float(match["value"]))
+            found[service] = counts
+    return found
