@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import statistics
 import tempfile
 import time
@@ -24,6 +23,7 @@ from bench.floors import AMQP, MANAGEMENT, scratch_database
 from plumbing.amqp import connect
 from plumbing.db import drop_database
 from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.tables import gap_fills_and_duplicates
 from plumbing.urls import with_vhost
 from tests.auth import auth_headers
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body
@@ -189,9 +189,6 @@ async def measure(seconds: float, signings: int) -> dict[str, Any]:
     return figures
 
 
-OUTCOME = re.compile(r'^kerjasama_messages_total\{(?P<labels>[^}]*)\} (?P<value>\S+)$')
-
-
 async def outcomes(system: System) -> dict[str, dict[str, int]]:
     """Per consumer, the deliveries that took the gap-filling path and the duplicates: both
     zero when nothing was lost (a consumer keeps each stream's order)."""
@@ -199,14 +196,6 @@ async def outcomes(system: System) -> dict[str, dict[str, int]]:
     async with httpx.AsyncClient(headers=auth_headers(), timeout=10) as client:
         for service in ("notifications", "reporting"):
             text = (await client.get(f"{system[service].url}/metrics")).text
-            counts = {"gap_filled": 0, "duplicate": 0}
-            for line in text.splitlines():
-                match = OUTCOME.match(line)
-                if match is None:
-                    continue
-                if 'outcome="applied_with_gap_filled"' in match["labels"]:
-                    counts["gap_filled"] += int(float(match["value"]))
-                elif 'outcome="duplicate"' in match["labels"]:
-                    counts["duplicate"] += int(float(match["value"]))
-            found[service] = counts
+            fills, duplicates = gap_fills_and_duplicates(text)
+            found[service] = {"gap_filled": fills, "duplicate": duplicates}
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,3 +46,21 @@ def kpi_table(items: Iterable[dict[str, Any]], scopes: str | None = "province") 
         return "(no figures)"
     chosen.sort(key=kpi_sort_key)
     return table(KPI_COLUMNS, ([i.get(c) for c in KPI_COLUMNS] for i in chosen))
+
+
+_OUTCOME = re.compile(r'^kerjasama_messages_total\{(?P<labels>[^}]*)\} (?P<value>\S+)$')
+
+
+def gap_fills_and_duplicates(metrics: str) -> tuple[int, int]:
+    """From a consumer's ``/metrics`` page: the deliveries that took the gap-filling path
+    and the duplicates; both zero when nothing was lost."""
+    fills = duplicates = 0
+    for line in metrics.splitlines():
+        match = _OUTCOME.match(line)
+        if match is None:
+            continue
+        if 'outcome="applied_with_gap_filled"' in match["labels"]:
+            fills += int(float(match["value"]))
+        elif 'outcome="duplicate"' in match["labels"]:
+            duplicates += int(float(match["value"]))
+    return fills, duplicates

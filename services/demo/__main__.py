@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from plumbing.service_client import CliError, ServiceClient, service_url
-from plumbing.tables import kpi_table
+from plumbing.tables import gap_fills_and_duplicates, kpi_table
 from services.demo.loader import load
 from services.demo.plan import DemoDataError, load_data
 
@@ -55,6 +55,12 @@ async def main_async() -> int:
             position = await _last_position(agreements, summary.last_agreement_id)
             items = await _kpis_when_caught_up(reporting, position)
             print("\nKPI 2021 (province):\n" + kpi_table(items), flush=True)
+        for consumer in (notes, reporting):
+            if await _is_up(consumer):
+                metrics = (await consumer.request("GET", "/metrics")).text
+                fills, duplicates = gap_fills_and_duplicates(metrics)
+                print(f"{consumer.name}: {fills} gap fills, {duplicates} duplicates "
+                      "(both 0 when no event was lost)", flush=True)
     return 0
 
 

@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import json
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -73,6 +74,8 @@ async def test_the_demo_runs_through_the_whole_system(
     assert first.returncode == 0, first.stderr
     assert "demo: 28 agreements, 2 work programs, 187 commands (187 new)" in first.stdout
     assert "realization" in first.stdout  # the KPI table is printed
+    for consumer in ("notifications", "reporting"):  # and what the consumers read twice
+        assert re.search(rf"^{consumer}: \d+ gap fills, \d+ duplicates", first.stdout, re.M)
 
     items: list[dict[str, Any]] = []
     async with httpx.AsyncClient(
