@@ -131,32 +131,88 @@ def dead_letter_key(queue: str) -> str:
     return f"{queue}.dlq"
 
 
+GAP_FILLED = "applied_with_gap_filled"
+DUPLICATE = "duplicate"
+
+
 class Lanes:
-    """One lane per key: work under the same key runs one at a time, in the order it
-    asked (asyncio's lock is first come, first served); different keys run concurrently."""
+    """One lane per key: work under the same key runs one at a time, in the order its
+    places were taken (:meth:`place`, synchronous); different keys run concurrently."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._last: dict[str, asyncio.Future[None]] = {}
+
+    def place(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Take a place in the lane of ``key`` now; entering the result waits for the work
+        placed before it under the same key to end."""
+        before = self._last.get(key)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[key] = mine
+        return self._turn(key, before, mine)
 
     @contextlib.asynccontextmanager
-    async def lane(self, key: str) -> AsyncIterator[None]:
-        """Hold the lane of ``key``."""
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
+    async def _turn(self, key: str, before: asyncio.Future[None] | None,
+                    mine: asyncio.Future[None]) -> AsyncIterator[None]:
         try:
-            async with lock:
-                yield
+            if before is not None:
+                await asyncio.shield(before)
+            yield
         finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            mine.set_result(None)
+            if self._last.get(key) is mine:
+                del self._last[key]
+
+    def lane(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Take a place and hold the lane of ``key`` (``async with lanes.lane(key)``)."""
+        return self.place(key)
 
     def __len__(self) -> int:
-        return len(self._locks)
+        return len(self._last)
+
+
+class DeliveryOrder:
+    """Lets the deliveries of one channel take their places in delivery-tag order.
+
+    The broker numbers a channel's deliveries 1, 2, 3, ... in the order it sends them; the
+    client library may hand them to the handler in another order under load. A delivery
+    waits (at most ``wait_seconds``) until the one before it has taken its place, so a
+    stream's events keep the broker's order. Tags that restart at 1 (a new channel, after a
+    reconnection) start over.
+    """
+
+    def __init__(self, wait_seconds: float = 1.0) -> None:
+        self._next: int | None = None
+        self._waiting: dict[int, asyncio.Event] = {}
+        self._wait_seconds = wait_seconds
+
+    async def turn(self, tag: int) -> None:
+        """Until the deliveries before ``tag`` have passed (or the wait ran out)."""
+        if self._next is None or tag < self._next:
+            if self._next is None or tag == 1 or self._next - tag > RESTARTED:
+                self._next = tag  # the first delivery, or a new channel's
+            return
+        if tag == self._next:
+            return
+        event = self._waiting.setdefault(tag, asyncio.Event())
+        try:
+            await asyncio.wait_for(event.wait(), self._wait_seconds)
+        except TimeoutError:
+            log.debug("delivery %s went ahead of %s after %.1fs", tag, self._next,
+                      self._wait_seconds)
+        finally:
+            self._waiting.pop(tag, None)
+
+    def passed(self, tag: int) -> None:
+        """``tag`` has taken its place: the next delivery may."""
+        if self._next is None or tag >= self._next:
+            self._next = tag + 1
+        following = self._waiting.get(self._next)
+        if following is not None:
+            following.set()
+
+
+RESTARTED = 10_000
+"""A tag this far below the expected one belongs to a new channel."""
 
 
 class QueueConsumer:
@@ -181,6 +237,7 @@ class QueueConsumer:
         self._transient_timeout = transient_timeout
         self._max_delay = max_delay
         self.lanes = Lanes()
+        self.order = DeliveryOrder()
 
     def subscribe(self, registrar: RabbitBroker | RabbitRouter) -> None:
         """Register the subscriber on a broker or router (the queue is declared elsewhere)."""
@@ -195,20 +252,27 @@ class QueueConsumer:
         raw = message.raw_message
         started = time.perf_counter()
         message_type = UNKNOWN_TYPE
+        tag = raw.delivery_tag  # places in the lanes are taken in delivery order
+        if tag is not None:
+            await self.order.turn(tag)
         try:
             decoded = decode(raw.body, unknown_events=self._events)
         except ContractError as exc:
+            if tag is not None:
+                self.order.passed(tag)
             message_type = exc.message_type or UNKNOWN_TYPE
             await self._park_or_dead_letter(message, None, exc.reason, str(exc), message_type)
             return
+        place = self.lanes.place(decoded.envelope.subject or str(decoded.envelope.id))
+        if tag is not None:
+            self.order.passed(tag)
         message_type = decoded.type
         delivery = Delivery(
             decoded=decoded, routing_key=raw.routing_key, message_id=raw.message_id,
             correlation_id=raw.correlation_id, reply_to=raw.reply_to, user_id=raw.user_id,
             redelivered=bool(raw.redelivered),
             headers=dict(raw.headers or {}), body=raw.body)
-        # no await before the lane is asked for: lanes are taken in delivery order
-        async with self.lanes.lane(decoded.envelope.subject or str(decoded.envelope.id)):
+        async with place:
             await self._handle(message, decoded, delivery, message_type, started)
 
     async def _handle(self, message: RabbitMessage, decoded: Decoded, delivery: Delivery,
@@ -235,6 +299,12 @@ class QueueConsumer:
             return
         await message.ack()
         MESSAGES.labels(self.queue, message_type, outcome).inc()
+        if outcome in (GAP_FILLED, DUPLICATE):  # zero when nothing was lost: say where
+            envelope = decoded.envelope
+            log.warning("%s: %s %s of stream %s version %s (delivery %s%s)", self.queue,
+                        outcome, message_type, envelope.subject, envelope.sequence,
+                        message.raw_message.delivery_tag,
+                        ", redelivered" if delivery.redelivered else "")
         if isinstance(decoded.data, UnknownEvent):
             UNKNOWN_EVENTS.labels(self.queue, message_type).inc()
         HANDLER_SECONDS.labels(self.queue, message_type).observe(time.perf_counter() - started)

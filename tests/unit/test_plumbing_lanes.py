@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plumbing.consumer import Lanes
+from plumbing.consumer import DeliveryOrder, Lanes
 
 
 @settings(max_examples=50, deadline=None)
@@ -40,3 +40,33 @@ def test_each_key_runs_in_arrival_order_and_alone(keys: list[str], rnd: random.R
             assert overlapped  # different keys did run at the same time
 
     asyncio.run(scenario())
+
+
+async def test_deliveries_take_their_places_in_tag_order_whatever_order_they_come_in() -> None:
+    order = DeliveryOrder(wait_seconds=5)
+    placed: list[int] = []
+
+    async def deliver(tag: int, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await order.turn(tag)
+        placed.append(tag)
+        order.passed(tag)
+
+    delays = {1: 0.0, 2: 0.03, 3: 0.01, 4: 0.02, 5: 0.0}  # 5 and 3 come before 2
+    await asyncio.gather(*(deliver(tag, delay) for tag, delay in delays.items()))
+    assert placed == [1, 2, 3, 4, 5]
+
+
+async def test_a_delivery_that_never_comes_holds_the_next_for_the_wait_only() -> None:
+    order = DeliveryOrder(wait_seconds=0.05)
+    await order.turn(7)
+    order.passed(7)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.wait_for(order.turn(9), 5)  # 8 went elsewhere (or was lost): go ahead
+    order.passed(9)
+    assert loop.time() - started < 2
+    await asyncio.wait_for(order.turn(8), 1)  # a late 8 does not wait for anything
+    await asyncio.wait_for(order.turn(1), 1)  # a new channel numbers from 1 again
+    order.passed(1)
+    await asyncio.wait_for(order.turn(2), 1)
