@@ -66,7 +66,7 @@ async def reporting_factory(database_url_factory: DatabaseUrlFactory, fresh_topo
                     database_url: str | None = None, **changes: Any) -> Reporting:
         url = database_url or await database_url_factory("reporting")
         service = Reporting(reporting_settings(url, fresh_topology, **changes),
-                            agreements_client)
+                            agreements_client, consume=consume)
         await service.start()
         started.append(service)
         return service
