@@ -26,10 +26,9 @@ advances the stream's version, and ``kerjasama_unknown_events_total`` counts it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -95,6 +94,10 @@ class Delivery:
     """The message as received (kept if its stream is parked)."""
     replay: bool = False
     """Handed in again from a parked stream by an operator's retry."""
+    in_order: Callable[[], None] = field(default=lambda: None, compare=False)
+    """Called by a handler once this event's order is kept by what it was handed to (a
+    group commit queue): the stream's next event may then start. Otherwise the next one
+    starts when this one is handled."""
 
     def inbox_event(self) -> InboxEvent:
         """The inbox's view of this delivery's stream event: id, stream, version, position,
@@ -137,37 +140,59 @@ DUPLICATE = "duplicate"
 
 class Lanes:
     """One lane per key: work under the same key runs one at a time, in the order its
-    places were taken (:meth:`place`, synchronous); different keys run concurrently."""
+    places were taken (:meth:`place`, synchronous); different keys run concurrently.
+
+    A place is left when its work ends, or earlier when the work says its order is kept
+    by what it handed the work to (``release()``: a group commit that applies its events
+    in the order they were queued)."""
 
     def __init__(self) -> None:
         self._last: dict[str, asyncio.Future[None]] = {}
 
-    def place(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        """Take a place in the lane of ``key`` now; entering the result waits for the work
-        placed before it under the same key to end."""
+    def place(self, key: str) -> Place:
+        """Take a place in the lane of ``key`` now; entering it waits for the places
+        taken before it under the same key to be left."""
         before = self._last.get(key)
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._last[key] = mine
-        return self._turn(key, before, mine)
+        return Place(self, key, before, mine)
 
-    @contextlib.asynccontextmanager
-    async def _turn(self, key: str, before: asyncio.Future[None] | None,
-                    mine: asyncio.Future[None]) -> AsyncIterator[None]:
-        try:
-            if before is not None:
-                await asyncio.shield(before)
-            yield
-        finally:
-            mine.set_result(None)
-            if self._last.get(key) is mine:
-                del self._last[key]
-
-    def lane(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+    def lane(self, key: str) -> Place:
         """Take a place and hold the lane of ``key`` (``async with lanes.lane(key)``)."""
         return self.place(key)
 
+    def _left(self, key: str, mine: asyncio.Future[None]) -> None:
+        if not mine.done():
+            mine.set_result(None)
+        if self._last.get(key) is mine:
+            del self._last[key]
+
     def __len__(self) -> int:
         return len(self._last)
+
+
+class Place:
+    """A place in a lane (see :class:`Lanes`)."""
+
+    def __init__(self, lanes: Lanes, key: str, before: asyncio.Future[None] | None,
+                 mine: asyncio.Future[None]) -> None:
+        self._lanes, self._key, self._before, self._mine = lanes, key, before, mine
+
+    def release(self) -> None:
+        """Let the next place of the lane go ahead (idempotent)."""
+        self._lanes._left(self._key, self._mine)
+
+    async def __aenter__(self) -> Place:
+        try:
+            if self._before is not None:
+                await asyncio.shield(self._before)
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
 
 
 class DeliveryOrder:
@@ -271,7 +296,7 @@ class QueueConsumer:
             decoded=decoded, routing_key=raw.routing_key, message_id=raw.message_id,
             correlation_id=raw.correlation_id, reply_to=raw.reply_to, user_id=raw.user_id,
             redelivered=bool(raw.redelivered),
-            headers=dict(raw.headers or {}), body=raw.body)
+            headers=dict(raw.headers or {}), body=raw.body, in_order=place.release)
         async with place:
             await self._handle(message, decoded, delivery, message_type, started)
 

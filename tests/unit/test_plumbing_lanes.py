@@ -70,3 +70,26 @@ async def test_a_delivery_that_never_comes_holds_the_next_for_the_wait_only() ->
     await asyncio.wait_for(order.turn(1), 1)  # a new channel numbers from 1 again
     order.passed(1)
     await asyncio.wait_for(order.turn(2), 1)
+
+
+async def test_a_place_released_early_lets_the_next_of_its_lane_start() -> None:
+    lanes = Lanes()
+    first, second = lanes.place("stream"), lanes.place("stream")
+    order: list[str] = []
+    queued = asyncio.Event()
+
+    async def one() -> None:
+        async with first:
+            order.append("first queued")
+            first.release()  # its order is kept by what it was handed to
+            queued.set()
+            await asyncio.sleep(0.05)  # still being applied
+            order.append("first done")
+
+    async def two() -> None:
+        async with second:
+            order.append("second started")
+
+    await asyncio.gather(one(), two())
+    assert order == ["first queued", "second started", "first done"]
+    assert len(lanes) == 0

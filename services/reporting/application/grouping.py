@@ -28,10 +28,16 @@ class GroupCommit:
         self._waiting: list[tuple[InboxEvent, asyncio.Future[Outcome]]] = []
         self._worker: asyncio.Task[None] | None = None
 
-    async def handle(self, event: InboxEvent) -> Outcome:
-        """Apply ``event`` with the others waiting; its outcome once the group committed."""
+    async def handle(self, event: InboxEvent,
+                     queued: Callable[[], None] = lambda: None) -> Outcome:
+        """Apply ``event`` with the others waiting; its outcome once the group committed.
+
+        ``queued()`` is called once the event has its place in the queue: events are
+        applied in the order they were queued, so the next event of its stream may be
+        handed in from then on."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting.append((event, future))
+        queued()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name="reporting-group-commit")
         return await future

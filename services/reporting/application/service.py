@@ -32,10 +32,12 @@ class ReportingService:
     async def _apply(self, conn: Conn, events: list[InboxEvent]) -> None:
         await self.projection.apply(conn, events, publish=True)
 
-    async def handle(self, event: InboxEvent) -> Outcome:
+    async def handle(self, event: InboxEvent,
+                     queued: Callable[[], None] = lambda: None) -> Outcome:
         """Apply ``event`` once, in stream order (gaps filled first); its outcome once the
-        transaction it was applied in committed."""
-        return await self._groups.handle(event)
+        transaction it was applied in committed. ``queued()``: it has its place in the
+        group commit's queue (the stream's next event may follow it in)."""
+        return await self._groups.handle(event, queued)
 
     async def handle_group(self, events: list[InboxEvent]) -> list[Outcome]:
         """Apply events in one transaction; the outcome of each, as if handled in turn."""

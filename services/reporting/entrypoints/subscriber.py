@@ -13,7 +13,7 @@ def build_handler(service: ReportingService,
     """The queue handler: the event into the projection, once; its outcome as the label."""
 
     async def handle(delivery: Delivery) -> str:
-        outcome = await service.handle(delivery.inbox_event())
+        outcome = await service.handle(delivery.inbox_event(), delivery.in_order)
         if outcome.value not in ("duplicate", "parked"):
             on_applied()
         return outcome.value
