@@ -76,7 +76,7 @@ async def test_poison_is_dead_lettered_with_its_reason_listed_and_requeued(
                         await asyncio.sleep(0.2)
                     else:
                         raise AssertionError("the proposal behind the poison was not counted")
-                for _ in range(100):
+                for _ in range(300):  # a loaded machine: up to 30 s
                     if [await depth(channel, q) for q in DLQS] == [4, 4]:
                         break
                     await asyncio.sleep(0.1)
