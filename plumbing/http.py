@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any, TypeVar
 
 import uvicorn
@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from plumbing.errors import ConfigError
+from plumbing.errors import ConfigError, OperatorError
 from plumbing.head_limit import capped_protocol
 from plumbing.limits import LimitsSettings, install_body_limit
 from plumbing.problems import PROBLEM_JSON, ProblemException, add_problem_handlers, problem
@@ -25,6 +25,7 @@ from plumbing.settings import BaseServiceSettings, load_settings
 
 __all__ = [
     "PROBLEM_JSON",
+    "Action",
     "ProblemException",
     "ReadyCheck",
     "health_router",
@@ -164,11 +165,28 @@ def run(main: Coroutine[Any, Any, T]) -> T:
     return uvloop.run(main)
 
 
-def service_main(name: str, settings_class: type[S], create_app: Callable[[S], FastAPI]) -> int:
+Action = Callable[[list[str]], Coroutine[Any, Any, str]]
+"""An operator action of a service: its arguments → what it did, as text to print; it
+raises OperatorError when it cannot be done and ConfigError on a bad configuration."""
+
+
+def service_main(name: str, settings_class: type[S], create_app: Callable[[S], FastAPI],
+                 actions: Mapping[str, Action] | None = None) -> int:
     """``python -m services.<name>``: run until SIGINT/SIGTERM; exit 0.
+    ``python -m services.<name> <action> [options]``: run one operator action (the public
+    way for the ``kerjasama`` CLI and for deployments to reach what runs beside the
+    service on its own database); exit 0, 1 when it cannot be done.
 
     A bad configuration (settings or keys) is one clear line on stderr and exit 2.
     """
+    argv = sys.argv[1:]
+    if argv:
+        known = dict(actions or {})
+        if argv[0] not in known:
+            print(f"{name}: no action {argv[0]!r} (actions: {', '.join(known) or 'none'})",
+                  file=sys.stderr)
+            return 2
+        return run_action(name, known[argv[0]], argv[1:])
     try:
         settings = load_settings(settings_class)
         app = create_app(settings)
@@ -178,4 +196,22 @@ def service_main(name: str, settings_class: type[S], create_app: Callable[[S], F
     logging.basicConfig(level=settings.log_level,
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
     run(serve(app, settings.http_host, settings.http_port, log_level=settings.log_level))
+    return 0
+
+
+def run_action(name: str, action: Action, args: list[str]) -> int:
+    """Run one operator action; print what it did (stdout) or why not (stderr)."""
+    logging.basicConfig(level=logging.WARNING,
+                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    try:
+        print(run(action(args)))
+    except ConfigError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    except OperatorError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (ConnectionError, OSError) as exc:  # the database or the broker is not there
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -164,3 +164,14 @@ def add_to_jwks(path: Path, keys: Iterable[Mapping[str, Any]]) -> list[str]:
         temporary.chmod(0o644)
         temporary.replace(path)
     return added
+
+
+def ensure_key_file(path: Path, size: int = 32) -> Path:
+    """``path``, created (private to its owner) with one random key of ``size`` bytes, in
+    base64, unless it exists: the key file of a development run, never one committed."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
+                       encoding="utf-8") as out:
+            out.write(base64.b64encode(os.urandom(size)).decode() + "\n")
+    return path

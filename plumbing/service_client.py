@@ -7,7 +7,9 @@ detail).
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,3 +178,20 @@ class ServiceClient:
     async def get_json(self, path: str, **params: Any) -> Any:
         """GET a JSON document."""
         return (await self.request("GET", path, params=params)).json()
+
+
+async def run_service_action(service: str, action: str, *args: str) -> str:
+    """Run ``python -m services.<service> <action> ...``, the service's own operator entry,
+    in a process of its own (with this process's environment); what it printed. CliError
+    with what it said when it fails."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", f"services.{service}", action, *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    said, complaint = out.decode().strip(), err.decode().strip()
+    if process.returncode != 0:
+        raise CliError(complaint or said or f"{service} {action} exited with status "
+                       f"{process.returncode}")
+    if complaint:
+        print(complaint, file=sys.stderr)
+    return said

@@ -210,7 +210,7 @@ def local_webhook_keys(root: Path = ROOT) -> dict[str, str]:
     if os.environ.get("KERJASAMA_ENVIRONMENT") != "development" or any(
             os.environ.get(f"KERJASAMA_WEBHOOK_SECRET_KEYS{end}") for end in ("", "_FILE")):
         return {}
-    from services.notifications.entrypoints.cli import ensure_key_file
+    from plumbing.keys import ensure_key_file
 
     path = ensure_key_file(root / ".run" / "notifications" / "webhook-secret-keys")
     log(f"development run: webhook secrets are encrypted with the key in {path}")

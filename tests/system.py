@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from plumbing.clock import write_clock_file
+from plumbing.keys import ensure_key_file
 from plumbing.topology import declare_all
-from services.notifications.adapters.secret_box import ensure_key_file
 from tests.conftest import DatabaseUrlFactory
 from tests.database_roles import migrated_as_runtime
 from tests.private_rabbitmq import free_port

@@ -69,12 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def run_demo() -> None:
+    """Load the demo with its own loader (``python -m services.demo``), which prints."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.demo")
+    if status := await process.wait():
+        raise CliError(f"the demo loader failed (exit status {status})")
+
+
 async def run(args: argparse.Namespace) -> str:
     """Dispatch one parsed command; its output."""
     if getattr(args, "run_demo", False):
-        from services.demo import load_demo
-
-        await load_demo()
+        await run_demo()
         return ""
     if hasattr(args, "run_direct"):
         result: str = await args.run_direct(args)

@@ -20,16 +20,10 @@ from urllib.parse import quote
 from deploy.postgres import roles
 from deploy.rabbitmq import definitions
 from deploy.rabbitmq.definitions import System
-from plumbing.settings import BaseServiceSettings, env_name
-from services.agreements.entrypoints.cli import SETTINGS as AgreementsSettings
-from services.notifications.entrypoints.cli import SETTINGS as NotificationsSettings
-from services.reporting.entrypoints.cli import SETTINGS as ReportingSettings
 
-SETTINGS: dict[str, type[BaseServiceSettings]] = {
-    "agreements": AgreementsSettings,
-    "notifications": NotificationsSettings,
-    "reporting": ReportingSettings,
-}
+SERVICES = ("agreements", "notifications", "reporting")
+"""The services that get credentials; each reads them as its ``KERJASAMA_*`` settings
+from files named after the variables (``KERJASAMA_SECRETS_DIR``)."""
 RABBITMQ_HOST = "rabbitmq"
 POSTGRES_HOST = "postgres"
 """The servers as the compose stack names them."""
@@ -108,21 +102,22 @@ def service_files(service: str, broker: dict[str, str], database: dict[str, str]
                   webhook_keys: str, systems: Sequence[System] = ()) -> dict[str, str]:
     """The credentials of ``service``, by variable name (for agreements also the command
     roles of the outside systems, which come with their broker users)."""
-    cls, user, role = SETTINGS[service], f"kerjasama-{service}", roles.role(service)
+    user, role = f"kerjasama-{service}", roles.role(service)
     password = quote(broker[user], safe="")
-    values = {
-        "amqp_url": f"amqp://{user}:{password}@{RABBITMQ_HOST}:5672/"
-                    f"{quote(definitions.VHOST, safe='')}",
-        "rabbitmq_management_url": f"http://{user}:{password}@{RABBITMQ_HOST}:15672",
-        f"{service}_database_url": f"postgresql://{role}:{quote(database[role], safe='')}"
-                                   f"@{POSTGRES_HOST}:5432/kerjasama_{service}",
+    files = {
+        "KERJASAMA_AMQP_URL": f"amqp://{user}:{password}@{RABBITMQ_HOST}:5672/"
+                              f"{quote(definitions.VHOST, safe='')}",
+        "KERJASAMA_RABBITMQ_MANAGEMENT_URL": f"http://{user}:{password}@{RABBITMQ_HOST}:15672",
+        f"KERJASAMA_{service.upper()}_DATABASE_URL":
+            f"postgresql://{role}:{quote(database[role], safe='')}"
+            f"@{POSTGRES_HOST}:5432/kerjasama_{service}",
     }
     if service == "notifications":
-        values["webhook_secret_keys"] = webhook_keys
+        files["KERJASAMA_WEBHOOK_SECRET_KEYS"] = webhook_keys
     if service == "agreements":
-        values["amqp_user_roles"] = json.dumps(definitions.user_roles(systems),
-                                               separators=(",", ":"))
-    return {env_name(cls, field): value for field, value in values.items()}
+        files["KERJASAMA_AMQP_USER_ROLES"] = json.dumps(definitions.user_roles(systems),
+                                                        separators=(",", ":"))
+    return files
 
 
 def _previous(path: Path) -> str:
@@ -140,7 +135,7 @@ def init(directory: Path, systems: Sequence[System]) -> list[str]:
     grafana = kept_or_made(operator / "grafana" / "admin", new_password, lines)
     webhook_keys = kept_or_made(operator / "notifications" / "webhook-secret-keys", new_key,
                                 lines)
-    for service in SETTINGS:
+    for service in SERVICES:
         for name, value in service_files(service, broker, database, webhook_keys,
                                          systems).items():
             lines.append(write(directory / service / name, value, PRIVATE))

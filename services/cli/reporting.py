@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from plumbing.service_client import CliError, ServiceClient
+from plumbing.service_client import ServiceClient, run_service_action
 from plumbing.tables import kpi_table
 
 
@@ -21,13 +21,7 @@ async def kpi(args: argparse.Namespace, reporting: ServiceClient) -> str:
 
 async def rebuild(args: argparse.Namespace) -> str:
     """Rebuild the reporting projections from the agreements feed (beside the service)."""
-    from plumbing.errors import OperatorError
-    from services.reporting.entrypoints.cli import rebuild as rebuild_projection
-
-    try:
-        return await rebuild_projection()
-    except OperatorError as exc:
-        raise CliError(str(exc)) from None
+    return await run_service_action("reporting", "rebuild")
 
 
 def add_parsers(sub: Any) -> None:

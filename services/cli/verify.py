@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from plumbing.service_client import CliError, ServiceClient, service_url
+from plumbing.service_client import CliError, ServiceClient, run_service_action, service_url
 
 PAGE = 1000
 
@@ -62,14 +62,8 @@ async def verify_feed_command(args: argparse.Namespace) -> str:
 
 
 async def verify_database(args: argparse.Namespace) -> str:
-    """The agreements service's own check of its database (its operator entry)."""
-    from plumbing.errors import OperatorError
-    from services.agreements.entrypoints.cli import verify_database as verify_stored
-
-    try:
-        return await verify_stored()
-    except OperatorError as exc:
-        raise CliError(str(exc)) from None
+    """The agreements service's own check of its database, as its operator action."""
+    return await run_service_action("agreements", "verify-database")
 
 
 async def verify(args: argparse.Namespace) -> str:

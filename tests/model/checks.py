@@ -295,7 +295,7 @@ class World:
         _, before, error = self.figures()
         assert not error, error
         env = self.system["reporting"].env
-        done = subprocess.run([sys.executable, "-m", "services.reporting.entrypoints.cli"],
+        done = subprocess.run([sys.executable, "-m", "services.reporting", "rebuild"],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         _, after, error = until(self.figures, lambda r: not r[2], 10)

@@ -1,4 +1,5 @@
-"""Operator actions of the agreements service, its public entry for the ``kerjasama`` CLI.
+"""Operator actions of the agreements service: ``python -m services.agreements <action>``,
+the public way for ``kerjasama`` and for deployments to run them.
 
 ``migrate`` creates and migrates the database as the owner of the event tables, in a step
 of its own before the service starts (``./scripts/run``, the compose
@@ -9,6 +10,7 @@ in the database itself (the public-feed check needs no access: ``kerjasama verif
 
 from __future__ import annotations
 
+import argparse
 import os
 
 import asyncpg
@@ -20,9 +22,6 @@ from plumbing.urls import redact
 from services.agreements.adapters.schema import RUNTIME_BASE, migrate_database
 from services.agreements.adapters.verify import verify_chains
 from services.agreements.settings import AgreementsSettings
-
-SETTINGS = AgreementsSettings
-"""The service's settings (their variables name what a deployment must give it)."""
 
 OWNER_URL = "KERJASAMA_AGREEMENTS_OWNER_DATABASE_URL"
 RUNTIME_ROLE = "KERJASAMA_AGREEMENTS_RUNTIME_ROLE"
@@ -92,3 +91,26 @@ async def verify_database() -> str:
                       f"streams: every chain holds"
                       + (f"; {len(refused)} stored events would be refused today"
                          if refused else "")])
+
+
+async def migrate_action(args: list[str]) -> str:
+    """``migrate [--database-url URL] [--runtime-role ROLE]``."""
+    parser = argparse.ArgumentParser(prog="python -m services.agreements migrate")
+    parser.add_argument("--database-url", default=None,
+                        help=f"the owner's postgresql:// URL (default ${OWNER_URL}, else "
+                        "$KERJASAMA_AGREEMENTS_DATABASE_URL)")
+    parser.add_argument("--runtime-role", default=None,
+                        help=f"the role the service runs as (default ${RUNTIME_ROLE}); it "
+                        "gets SELECT and INSERT on the event tables and owns nothing")
+    given = parser.parse_args(args)
+    return await migrate(given.database_url, given.runtime_role)
+
+
+async def verify_action(args: list[str]) -> str:
+    """``verify-database``."""
+    argparse.ArgumentParser(prog="python -m services.agreements verify-database").parse_args(
+        args)
+    return await verify_database()
+
+
+ACTIONS = {"migrate": migrate_action, "verify-database": verify_action}

@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
@@ -96,17 +95,6 @@ class SecretBox:
             raise SecretUnreadable(f"the secret does not decrypt with key {kid} of "
                                    f"{self.setting} ({type(exc).__name__}): it was "
                                    f"changed or copied") from None
-
-
-def ensure_key_file(path: Path) -> Path:
-    """``path``, created (private to its owner) with one random key unless it exists: the
-    key file of a development run, never one that is committed."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
-                       encoding="utf-8") as out:
-            out.write(base64.b64encode(os.urandom(KEY_BYTES)).decode() + "\n")
-    return path
 
 
 @functools.cache

@@ -1,5 +1,5 @@
-"""Operator actions of the reporting service: rebuild the projection from the agreements
-feed (``python -m services.reporting.entrypoints.cli``, or ``kerjasama reporting rebuild``).
+"""Operator actions of the reporting service: ``python -m services.reporting rebuild``
+(or ``kerjasama rebuild``) rebuilds the projection from the agreements feed.
 
 Runs beside the service (which keeps consuming and answering) against the same database,
 replays the feed from position 0 into a new generation and switches to it atomically.
@@ -9,12 +9,10 @@ configuration.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import sys
+import argparse
 
 from plumbing.agreements_client import AgreementsClient, agreements_token_from
-from plumbing.errors import ConfigError, OperatorError
+from plumbing.errors import OperatorError
 from plumbing.settings import load_settings
 from services.reporting.adapters.database import open_database
 from services.reporting.application.projection import Projection, Rules
@@ -36,43 +34,18 @@ async def run(settings: ReportingSettings) -> RebuildReport:
         await pool.close()
 
 
-SETTINGS = ReportingSettings
-"""The service's settings (their variables name what a deployment must give it)."""
-
-
-async def rebuild() -> str:
-    """Rebuild the configured database's projection; what it did. OperatorError on a bad
-    configuration or when another rebuild runs."""
+async def rebuild(args: list[str]) -> str:
+    """``rebuild``: rebuild the configured database's projection; what it did.
+    OperatorError when another rebuild runs."""
+    argparse.ArgumentParser(prog="python -m services.reporting rebuild").parse_args(args)
     try:
         report = await run(load_settings(ReportingSettings))
-    except (ConfigError, RebuildRunning) as exc:
-        raise OperatorError(str(exc)) from None
-    return (f"rebuilt: generation {report.generation} is current, {report.replayed} events "
-            f"replayed, {report.changed_figures} figures changed, {report.seconds:.1f} s "
-            f"({report.events_per_second:.0f} events/s)")
-
-
-def main() -> int:
-    """Rebuild once and report."""
-    try:
-        settings = load_settings(ReportingSettings)
-    except ConfigError as exc:
-        print(f"reporting rebuild: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s reporting-rebuild %(levelname)s %(name)s: "
-                        "%(message)s")
-    try:
-        report = asyncio.run(run(settings))
     except RebuildRunning as exc:
-        print(f"reporting rebuild: {exc}", file=sys.stderr)
-        return 1
-    print(f"generation {report.generation} ({report.schema}) is current: {report.replayed} "
-          f"events replayed, {report.caught_up_streams} streams caught up from the live "
-          f"generation, {report.changed_figures} figures changed, {report.seconds:.1f} s "
-          f"({report.events_per_second:.0f} events/s)")
-    return 0
+        raise OperatorError(str(exc)) from None
+    return (f"rebuilt: generation {report.generation} ({report.schema}) is current, "
+            f"{report.replayed} events replayed, {report.caught_up_streams} streams caught "
+            f"up from the live generation, {report.changed_figures} figures changed, "
+            f"{report.seconds:.1f} s ({report.events_per_second:.0f} events/s)")
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+ACTIONS = {"rebuild": rebuild}

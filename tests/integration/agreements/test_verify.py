@@ -74,3 +74,15 @@ async def test_verify_lists_stored_events_the_current_contract_would_refuse(
     assert "proposed_on" in out and "business-date domain" in out
     assert str(fine) not in out
     assert "every chain holds; 1 stored events would be refused today" in out
+
+
+async def test_a_database_that_is_not_there_is_one_clear_line(
+        database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = database_url.rsplit("/", 1)[0] + "/kerjasama_no_such_database"
+    monkeypatch.setenv("KERJASAMA_AGREEMENTS_DATABASE_URL", missing)
+
+    assert await asyncio.to_thread(main, ["verify", "--database"]) == 1
+    err = capsys.readouterr().err
+    assert "kerjasama_no_such_database" in err and "does not exist" in err
+    assert "Traceback" not in err

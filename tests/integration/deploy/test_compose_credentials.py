@@ -25,7 +25,7 @@ from plumbing.settings import load_settings
 from services.agreements.adapters.database import open_database
 from services.agreements.adapters.schema import migrate_database
 from services.agreements.settings import AgreementsSettings
-from services.cli.compose_credentials import DEFINITIONS, MIGRATE, ROLES_SCRIPT, SETTINGS, init
+from services.cli.compose_credentials import DEFINITIONS, MIGRATE, ROLES_SCRIPT, SERVICES, init
 from tests.private_postgres import private_postgres
 from tests.private_rabbitmq import RABBITMQ_BIN, PrivateRabbitMQ, free_port
 
@@ -66,7 +66,7 @@ def test_the_broker_loads_the_made_definitions_and_each_user_logs_in(tmp_path: P
 
     try:
         node.start()
-        for service in SETTINGS:
+        for service in SERVICES:
             user, password = service_url(directory, service, "KERJASAMA_AMQP_URL")
             assert user == f"kerjasama-{service}"
             assert authenticate(user, password), user
@@ -90,7 +90,7 @@ def test_postgres_creates_the_roles_and_each_service_logs_in_with_its_password(
         await connection.execute(script)
         await connection.execute("SELECT pg_reload_conf()")  # from now on, SCRAM
         await connection.close()
-        for service in SETTINGS:
+        for service in SERVICES:
             variable = f"KERJASAMA_{service.upper()}_DATABASE_URL"
             user, password = service_url(directory, service, variable)
             connection = await asyncpg.connect(host="127.0.0.1", port=port, user=user,
