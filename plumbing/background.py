@@ -116,11 +116,6 @@ class Background:
     def _start(self, name: str, loop: Loop) -> None:
         self._tasks.append(asyncio.create_task(loop(self.stop), name=name))
 
-    @property
-    def names(self) -> list[str]:
-        """The names of the loops (for logs and tests)."""
-        return [name for name, _ in self._loops]
-
     def start(self) -> None:
         """Start every loop added so far."""
         self._started = True

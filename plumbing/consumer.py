@@ -157,10 +157,6 @@ class Lanes:
         self._last[key] = mine
         return Place(self, key, before, mine)
 
-    def lane(self, key: str) -> Place:
-        """Take a place and hold the lane of ``key`` (``async with lanes.lane(key)``)."""
-        return self.place(key)
-
     def _left(self, key: str, mine: asyncio.Future[None]) -> None:
         if not mine.done():
             mine.set_result(None)

@@ -23,7 +23,7 @@ def test_each_key_runs_in_arrival_order_and_alone(keys: list[str], rnd: random.R
 
         async def work(key: str, n: int) -> None:
             nonlocal overlapped
-            async with lanes.lane(key):
+            async with lanes.place(key):
                 inside[key] = inside.get(key, 0) + 1
                 assert inside[key] == 1, "two at once in one lane"
                 running = sum(1 for v in inside.values() if v)

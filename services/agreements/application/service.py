@@ -21,6 +21,7 @@ from contracts.commands import (
     SignAgreement,
 )
 from contracts.events import AgreementEventData, AgreementSigned, EventData
+from contracts.feed import work_program_stream_id
 from plumbing import clock
 from plumbing.db import Pool
 from services.agreements.adapters import event_store, records
@@ -39,7 +40,6 @@ from services.agreements.application.streams import (
     load_agreement_stream,
     load_work_program_stream,
     state_json,
-    work_program_stream,
 )
 from services.agreements.domain import (
     AgreementState,
@@ -150,7 +150,7 @@ class AgreementService:
             authorize(command, roles, None)
             loaded = await load_work_program_stream(self._pool, command.year)
             events = list(decide_work_program(command, loaded.state))
-            stream_id = work_program_stream(command.year)
+            stream_id = work_program_stream_id(command.year)
         else:
             agreement_id = _agreement_id(command)
             loaded = empty_agreement() if fresh else await load_agreement_stream(

@@ -34,9 +34,6 @@ class Loaded:
     evolve: Callable[[Any, Any], Any]
 
 
-work_program_stream = work_program_stream_id
-
-
 def decode_stored(stored: event_store.StoredEvent) -> EventData:
     """The typed data of a stored event."""
     data = codec.validate_data(stored.type, stored.data)
@@ -66,7 +63,7 @@ async def load_agreement_stream(conn: Conn | Pool, agreement_id: UUID) -> Loaded
 
 async def load_work_program_stream(conn: Conn | Pool, year: int) -> Loaded:
     """A year's work program state from its events."""
-    return await _load(conn, work_program_stream(year), evolve_work_program)
+    return await _load(conn, work_program_stream_id(year), evolve_work_program)
 
 
 def state_json(state: AgreementState) -> dict[str, Any]:
@@ -84,5 +81,4 @@ __all__ = [
     "load_agreement_stream",
     "load_work_program_stream",
     "state_json",
-    "work_program_stream",
 ]

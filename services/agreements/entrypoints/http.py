@@ -26,13 +26,17 @@ from contracts.common import (
     Kind,
     Stage,
 )
-from contracts.feed import AGREEMENT_EVENTS_PATH, FEED_PATH, WORK_PROGRAM_EVENTS_PATH
+from contracts.feed import (
+    AGREEMENT_EVENTS_PATH,
+    FEED_PATH,
+    WORK_PROGRAM_EVENTS_PATH,
+    work_program_stream_id,
+)
 from plumbing.auth import Principal, principal_of
 from plumbing.problems import ProblemException
 from services.agreements.application.errors import NotFound
 from services.agreements.application.queries import NDJSON, AgreementQueries
 from services.agreements.application.service import Accepted, AgreementService
-from services.agreements.application.streams import work_program_stream
 from services.agreements.entrypoints.actions import ACTIONS, Action
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
@@ -168,7 +172,7 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
     @router.get(WORK_PROGRAM_EVENTS_PATH, tags=["queries"],
                 summary="The work program's events of a year (CloudEvents, in version order)")
     async def work_program_events(year: ProgramYear) -> list[dict[str, Any]]:
-        events = await queries.stream(work_program_stream(year))
+        events = await queries.stream(work_program_stream_id(year))
         if not events:
             raise NotFound(f"no work program for {year}")
         return events

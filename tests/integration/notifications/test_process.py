@@ -20,16 +20,23 @@ from tests.conftest import AMQP_URL
 from .conftest import eventually, free_port
 
 
+def process_env(vhost: str, port: int, management_url: str, database_url: str
+                ) -> dict[str, str]:
+    """The environment of a notifications process on ``vhost``, serving on ``port``."""
+    return {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
+            "KERJASAMA_RABBITMQ_MANAGEMENT_URL": management_url,
+            "KERJASAMA_NOTIFICATIONS_DATABASE_URL": database_url,
+            "KERJASAMA_NOTIFICATIONS_PORT": str(port), "KERJASAMA_LOG_LEVEL": "WARNING"}
+
+
 async def test_on_an_empty_vhost_the_service_names_what_is_missing_and_declares_nothing(
         rabbit_vhost_factory: Callable[[], Awaitable[str]], rabbit_admin: RabbitAdmin,
         rabbitmq_management_url: str,
         database_url_factory: Callable[[str], Awaitable[str]]) -> None:
     vhost = await rabbit_vhost_factory()
     port = free_port()
-    env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
-           "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
-           "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("process"),
-           "KERJASAMA_NOTIFICATIONS_PORT": str(port), "KERJASAMA_LOG_LEVEL": "WARNING"}
+    env = process_env(vhost, port, rabbitmq_management_url,
+                      await database_url_factory("process"))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.notifications", env=env,
         stderr=asyncio.subprocess.PIPE)
@@ -68,10 +75,8 @@ async def test_the_service_process_starts_on_a_loaded_vhost_and_is_ready(
     vhost = await rabbit_vhost_factory()
     await declare_all(with_vhost(AMQP_URL, vhost), rabbitmq_management_url)
     port = free_port()
-    env = {**os.environ, "KERJASAMA_AMQP_URL": with_vhost(AMQP_URL, vhost),
-           "KERJASAMA_RABBITMQ_MANAGEMENT_URL": rabbitmq_management_url,
-           "KERJASAMA_NOTIFICATIONS_DATABASE_URL": await database_url_factory("process"),
-           "KERJASAMA_NOTIFICATIONS_PORT": str(port), "KERJASAMA_LOG_LEVEL": "WARNING"}
+    env = process_env(vhost, port, rabbitmq_management_url,
+                      await database_url_factory("process"))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.notifications", env=env)
     try:
