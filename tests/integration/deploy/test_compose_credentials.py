@@ -13,6 +13,7 @@ import asyncio
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -58,18 +59,23 @@ def test_the_broker_loads_the_made_definitions_and_each_user_logs_in(tmp_path: P
         + f"\nmanagement.tcp.port = {free_port()}\nmanagement.tcp.ip = 127.0.0.1\n"
         f"prometheus.tcp.port = {free_port()}\nprometheus.tcp.ip = 127.0.0.1\n")
 
-    def authenticate(user: str, password: str) -> bool:
-        result = subprocess.run(
-            [str(RABBITMQ_BIN / "rabbitmqctl"), "-n", node.node, "authenticate_user", user,
-             password], env=node.env, capture_output=True, text=True, timeout=60)
-        return result.returncode == 0
+    def authenticate(user: str, password: str, tries: int = 1) -> bool:
+        for attempt in range(tries):
+            if attempt:
+                time.sleep(1)  # a loaded machine may still be importing the definitions
+            result = subprocess.run(
+                [str(RABBITMQ_BIN / "rabbitmqctl"), "-n", node.node, "authenticate_user",
+                 user, password], env=node.env, capture_output=True, text=True, timeout=60)
+            if result.returncode == 0:
+                return True
+        return False
 
     try:
         node.start()
         for service in SERVICES:
             user, password = service_url(directory, service, "KERJASAMA_AMQP_URL")
             assert user == f"kerjasama-{service}"
-            assert authenticate(user, password), user
+            assert authenticate(user, password, tries=30), user
             assert not authenticate(user, password + "x"), user
         admin = (directory / "operator" / "rabbitmq" / "kerjasama-admin").read_text()
         assert authenticate("kerjasama-admin", admin)
