@@ -19,13 +19,14 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from prometheus_client import Gauge
 
+from plumbing import clock
 from plumbing.db import Conn, Pool
 from plumbing.inbox import FIRST_VERSION
 
@@ -110,6 +111,40 @@ async def _lock_stream(conn: Conn, stream_id: str) -> None:
                        " ON CONFLICT (stream_id) DO NOTHING", stream_id, FIRST_VERSION - 1)
     await conn.execute("SELECT 1 FROM inbox_streams WHERE stream_id = $1 FOR UPDATE",
                        stream_id)
+
+
+class StreamParking(Protocol):
+    """The parked streams of one consumer: :class:`Parking` on its database, and
+    :class:`InMemoryParking`, its twin for tests of the consumer's policy."""
+
+    async def park(self, message: ParkedMessage, reason: str) -> bool:
+        """Park the message's stream (if not parked yet) and keep the message; whether
+        the stream was newly parked."""
+        ...
+
+    async def parked(self) -> list[ParkedStream]:
+        """Every parked stream, oldest first."""
+        ...
+
+    async def is_parked(self, stream_id: str) -> bool:
+        """Whether a stream is parked."""
+        ...
+
+    async def waiting(self, stream_id: str) -> list[tuple[int, bytes]]:
+        """The kept messages of a stream, in version order: (row id, body)."""
+        ...
+
+    async def forget(self, row_id: int) -> None:
+        """Drop a kept message once it was handled."""
+        ...
+
+    async def still_failing(self, stream_id: str, reason: str) -> None:
+        """Record why a retried stream is still parked."""
+        ...
+
+    async def release(self, stream_id: str) -> bool:
+        """Release the stream if no message of it waits any more; whether it was."""
+        ...
 
 
 class Parking:
@@ -198,3 +233,60 @@ class Parking:
             count = int(await conn.fetchval("SELECT count(*) FROM parked_streams"))
         PARKED_STREAMS.labels(self.queue).set(count)
         return count
+
+
+class InMemoryParking:
+    """:class:`StreamParking` in memory, with the same rules: a stream is parked once,
+    every message kept with it (once per event id), released only when none waits."""
+
+    def __init__(self, queue: str = "memory") -> None:
+        self.queue = queue
+        self._streams: dict[str, ParkedStream] = {}
+        self._kept: dict[int, ParkedMessage] = {}
+        self._next_row = 1
+
+    async def park(self, message: ParkedMessage, reason: str) -> bool:
+        new = message.stream_id not in self._streams
+        if new:
+            self._streams[message.stream_id] = ParkedStream(
+                message.stream_id, reason[:2000], message.event_id, message.version,
+                message.position, message.type, clock.now(), None, 0)
+        if message.event_id is None or all(
+                kept.event_id != message.event_id for kept in self._kept.values()):
+            self._kept[self._next_row] = message
+            self._next_row += 1
+        PARKED_STREAMS.labels(self.queue).set(len(self._streams))
+        return new
+
+    async def parked(self) -> list[ParkedStream]:
+        return [replace(p, waiting=len(self._rows(p.stream_id)))
+                for p in sorted(self._streams.values(),
+                                key=lambda p: (p.parked_at, p.stream_id))]
+
+    async def is_parked(self, stream_id: str) -> bool:
+        return stream_id in self._streams
+
+    async def waiting(self, stream_id: str) -> list[tuple[int, bytes]]:
+        if stream_id in self._streams:
+            self._streams[stream_id] = replace(self._streams[stream_id],
+                                               retried_at=clock.now())
+        return [(row, self._kept[row].body) for row in self._rows(stream_id)]
+
+    async def forget(self, row_id: int) -> None:
+        self._kept.pop(row_id, None)
+
+    async def still_failing(self, stream_id: str, reason: str) -> None:
+        if stream_id in self._streams:
+            self._streams[stream_id] = replace(self._streams[stream_id], reason=reason[:2000])
+
+    async def release(self, stream_id: str) -> bool:
+        if stream_id not in self._streams or self._rows(stream_id):
+            return False
+        del self._streams[stream_id]
+        PARKED_STREAMS.labels(self.queue).set(len(self._streams))
+        return True
+
+    def _rows(self, stream_id: str) -> list[int]:
+        rows = [row for row, m in self._kept.items() if m.stream_id == stream_id]
+        return sorted(rows, key=lambda row: (self._kept[row].version is not None,
+                                             self._kept[row].version or 0, row))

@@ -20,7 +20,7 @@ import aio_pika.abc
 
 from contracts.topology import CONSUMER_QUEUES
 from plumbing.amqp import CLOUDEVENTS_JSON, Unroutable, connect, publish_persistent
-from plumbing.consumer import dead_letter_key
+from plumbing.delivery import dead_letter_key
 from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
 from plumbing.service_client import CliError
 from plumbing.tables import table

@@ -16,7 +16,8 @@ from contracts.envelope import SOURCE_AGREEMENTS
 from contracts.events import AgreementProposed
 from contracts.examples import example_of
 from plumbing.amqp import connect, publish_persistent
-from plumbing.consumer import Delivery, Poison, QueueConsumer, create_broker
+from plumbing.consumer import QueueConsumer, create_broker
+from plumbing.delivery import Delivery, Poison
 
 NOW = datetime(2021, 2, 18, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 QUEUE = "reporting.events"

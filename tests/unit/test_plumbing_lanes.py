@@ -9,7 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plumbing.consumer import DeliveryOrder, Lanes
+from plumbing.lanes import DeliveryOrder, Lanes
 
 
 @settings(max_examples=50, deadline=None)

@@ -33,7 +33,8 @@ from contracts.replies import CommandOutcome, CommandReply, Problem
 from contracts.topology import AGREEMENTS_COMMANDS
 from plumbing import clock
 from plumbing.amqp import CLOUDEVENTS_JSON
-from plumbing.consumer import Delivery, Handler, Poison, QueueConsumer
+from plumbing.consumer import QueueConsumer
+from plumbing.delivery import Delivery, Handler, Poison
 from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError, Forbidden
 

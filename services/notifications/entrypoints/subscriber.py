@@ -9,8 +9,9 @@ from faststream.rabbit import RabbitBroker
 from contracts.topology import NOTIFICATIONS_EVENTS
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient
-from plumbing.consumer import Delivery, Poison, QueueConsumer
+from plumbing.consumer import QueueConsumer
 from plumbing.db import Pool
+from plumbing.delivery import Delivery, Poison
 from plumbing.parking import Parking
 from services.notifications.application.service import EventApplier
 from services.notifications.domain import UnknownAgreement

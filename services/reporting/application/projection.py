@@ -17,8 +17,8 @@ from contracts.common import BUSINESS_YEAR_MIN, in_business_years
 from contracts.events import AgreementEventData, UnknownEvent, WorkProgramAdopted
 from contracts.kpi import Indicator
 from contracts.roles import PROVINCE, agency_scope, kind_scope, type_scope
-from plumbing.consumer import Poison
 from plumbing.db import Conn
+from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
 from services.reporting.adapters import outbox, store
 from services.reporting.domain import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from plumbing.consumer import Delivery, Handler
+from plumbing.delivery import Delivery, Handler
 from services.reporting.application.service import ReportingService
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from plumbing import clock
-from plumbing.consumer import MESSAGES
+from plumbing.consume import MESSAGES
 from services.notifications.adapters.webhook import verify
 
 from .conftest import (
