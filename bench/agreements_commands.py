@@ -18,6 +18,7 @@ from contracts.commands import ProposeAgreement
 from plumbing.db import drop_database
 from plumbing.settings import load_settings
 from services.agreements.adapters.database import open_database
+from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.application.service import AgreementService
 from services.agreements.settings import AgreementsSettings
 
@@ -48,7 +49,7 @@ async def service_layer(clients: int, seconds: float) -> float:
     url = f"{BASE}/kerjasama_bench_{uuid4().hex[:8]}_agreements"
     settings = load_settings(AgreementsSettings, agreements_database_url=url)
     pool = await open_database(settings)
-    service = AgreementService(pool)
+    service = AgreementService(PostgresEventStore(pool))
     try:
         async def propose() -> None:
             await service.handle(ProposeAgreement(**PROPOSAL, command_id=str(uuid4())),

@@ -6,7 +6,7 @@ and the app, builds the service's parts from its settings and registers them::
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         runtime.pool = await open_database(settings)
-        service = AgreementService(runtime.pool)
+        service = AgreementService(PostgresEventStore(runtime.pool))
         app.include_router(build_router(service))
         runtime.subscribe(settings.amqp_url, register, uses=...)
         runtime.background.add("outbox-relay", relay.run)

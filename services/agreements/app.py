@@ -15,6 +15,7 @@ from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
 from services.agreements.adapters.checkpointer import Checkpointer, checkpoint_signer_from
 from services.agreements.adapters.database import open_database
+from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.adapters.outbox import events_relay
 from services.agreements.application.queries import AgreementQueries
 from services.agreements.application.service import AgreementService
@@ -55,7 +56,7 @@ def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         runtime.pool = pool = await open_database(settings)
-        service = AgreementService(pool)
+        service = AgreementService(PostgresEventStore(pool))
         app.include_router(build_router(
             service, AgreementQueries(pool, settings.sleeping_after_days)))
         app.include_router(build_checkpoint_router(pool, signer.public))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from contracts.commands import AdoptWorkProgram
 from contracts.examples import example_of
 from services.agreements.domain import (
+    DecisionContext,
     WorkProgramState,
     decide_work_program,
     evolve_work_program,
     work_program_stream_id,
 )
+
+CTX = DecisionContext(today=date(2021, 2, 18))
 
 
 def _adopt(year: int = 2021, realization: float = 80, effectiveness: float = 60) -> (
@@ -21,7 +26,7 @@ def _adopt(year: int = 2021, realization: float = 80, effectiveness: float = 60)
 
 
 def test_first_adoption_starts_the_year_stream() -> None:
-    (event,) = decide_work_program(_adopt(), None)
+    (event,) = decide_work_program(_adopt(), None, CTX)
     assert (event.year, event.version, event.stage) == (2021, 1, "ADOPTED")
     assert (event.realization_target, event.effectiveness_target) == (80, 60)
     state = evolve_work_program(None, event)
@@ -30,19 +35,19 @@ def test_first_adoption_starts_the_year_stream() -> None:
 
 
 def test_adopting_again_replaces_the_targets_with_a_new_version() -> None:
-    state = evolve_work_program(None, decide_work_program(_adopt(), None)[0])
-    (event,) = decide_work_program(_adopt(realization=85, effectiveness=65), state)
+    state = evolve_work_program(None, decide_work_program(_adopt(), None, CTX)[0])
+    (event,) = decide_work_program(_adopt(realization=85, effectiveness=65), state, CTX)
     assert (event.version, event.stage) == (2, "ADOPTED")
     assert evolve_work_program(state, event) == WorkProgramState(2021, 2, 85, 65)
 
 
 def test_work_program_of_another_year_is_a_programming_error() -> None:
-    state = evolve_work_program(None, decide_work_program(_adopt(2021), None)[0])
+    state = evolve_work_program(None, decide_work_program(_adopt(2021), None, CTX)[0])
     with pytest.raises(ValueError, match="2022"):
-        decide_work_program(_adopt(2022), state)
+        decide_work_program(_adopt(2022), state, CTX)
 
 
 def test_work_program_events_apply_in_version_order_only() -> None:
-    first = decide_work_program(_adopt(), None)[0]
+    first = decide_work_program(_adopt(), None, CTX)[0]
     with pytest.raises(ValueError, match="does not follow"):
         evolve_work_program(evolve_work_program(None, first), first)

@@ -1,8 +1,10 @@
-"""The append-only event store on PostgreSQL (docs/domain.md#event-log).
+"""The event store: its port (:class:`EventStore`) and the append-only store on
+PostgreSQL (docs/domain.md#event-log), :class:`PostgresEventStore`.
 
 Appends run inside the caller's transaction so that events, outbox rows, the command
 record and the read model commit together. Readers of the global feed only see events
-below the oldest running transaction, so a slow writer is never skipped.
+below the oldest running transaction, so a slow writer is never skipped. The in-memory
+twin (:mod:`.memory_store`) keeps the same guarantees for the use-case tests.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
 
 from plumbing.db import Conn, Pool
 from plumbing.ledger import canonical, event_hash
+from services.agreements.adapters.records import CommandRecord, find_command
 
 COLUMNS = ("position, event_id, stream_id, version, type, data, metadata, occurred_at, "
             "prev_hash, hash")
@@ -58,6 +61,48 @@ class StoredEvent:
     hash: str
 
 
+@dataclass(frozen=True)
+class CommandWrite:
+    """What is written beside a command's events: its record and the read model."""
+
+    command_id: str
+    request_hash: str
+    stage: str
+    agreement: dict[str, Any] | None = None
+    child_of: UUID | None = None
+    child_signed_on: date | None = None
+
+
+class EventStore(Protocol):
+    """Where the agreements service keeps its streams, and remembers its commands.
+
+    Every implementation keeps the same guarantees: an append after a version the
+    stream has moved past raises :class:`ConcurrencyConflict` and writes nothing; a
+    command key recorded before raises :class:`DuplicateCommand` and writes nothing;
+    each event links to the previous hash of its stream; positions only grow, and the
+    feed never hands out an event while one before it may still appear.
+    """
+
+    async def read_stream(self, stream_id: str) -> list[StoredEvent]:
+        """Every event of one stream, in version order."""
+        ...
+
+    async def append_command(self, stream_id: str, expected_version: int,
+                             prev_hash: str | None, events: Sequence[NewEvent],
+                             write: CommandWrite) -> list[StoredEvent]:
+        """Append a command's events after ``expected_version``, with its record and the
+        agreement's read model, all or nothing."""
+        ...
+
+    async def find_command(self, command_id: str) -> CommandRecord | None:
+        """The record of an accepted command, if any."""
+        ...
+
+    async def read_feed(self, after: int, limit: int) -> list[StoredEvent]:
+        """Up to ``limit`` events after a position, in position order."""
+        ...
+
+
 def stored_event(record: asyncpg.Record) -> StoredEvent:
     """A stored event from a row of the events table (columns :data:`COLUMNS`)."""
     return StoredEvent(
@@ -84,8 +129,9 @@ async def read_feed(conn: Conn | Pool, after: int, limit: int) -> list[StoredEve
     return [stored_event(r) for r in rows]
 
 
-def _chain(stream_id: str, expected_version: int, prev_hash: str | None,
-           events: Sequence[NewEvent]) -> list[str]:
+def chain_hashes(stream_id: str, expected_version: int, prev_hash: str | None,
+                 events: Sequence[NewEvent]) -> list[str]:
+    """The hash of each new event, each over the one before (``prev_hash`` first)."""
     hashes: list[str] = []
     for offset, event in enumerate(events, start=1):
         prev_hash = event_hash(prev_hash, event_id=event.event_id, stream_id=stream_id,
@@ -96,9 +142,10 @@ def _chain(stream_id: str, expected_version: int, prev_hash: str | None,
     return hashes
 
 
-def _stored(stream_id: str, expected_version: int, prev_hash: str | None,
-            events: Sequence[NewEvent], hashes: list[str],
-            positions: list[int]) -> list[StoredEvent]:
+def stored_events(stream_id: str, expected_version: int, prev_hash: str | None,
+                  events: Sequence[NewEvent], hashes: list[str],
+                  positions: list[int]) -> list[StoredEvent]:
+    """The new events as stored at ``positions`` with their hashes."""
     links = [prev_hash, *hashes[:-1]]
     return [StoredEvent(position, e.event_id, stream_id, expected_version + i, e.type, e.data,
                         e.metadata, e.occurred_at, link, digest)
@@ -129,7 +176,7 @@ async def append(conn: Conn, stream_id: str, expected_version: int,
     Must be the first write of the caller's transaction. Raises ConcurrencyConflict when
     the stream moved on meanwhile.
     """
-    hashes = _chain(stream_id, expected_version, prev_hash, events)
+    hashes = chain_hashes(stream_id, expected_version, prev_hash, events)
     args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
     try:
         positions = await conn.fetchval(
@@ -137,19 +184,7 @@ async def append(conn: Conn, stream_id: str, expected_version: int,
             *args)
     except asyncpg.UniqueViolationError as exc:
         raise _conflict(exc, stream_id, expected_version) from None
-    return _stored(stream_id, expected_version, prev_hash, events, hashes, list(positions))
-
-
-@dataclass(frozen=True)
-class CommandWrite:
-    """What is written beside a command's events: its record and the read model."""
-
-    command_id: str
-    request_hash: str
-    stage: str
-    agreement: dict[str, Any] | None = None
-    child_of: UUID | None = None
-    child_signed_on: date | None = None
+    return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
 
 
 async def append_command(pool: Pool, stream_id: str, expected_version: int,
@@ -160,7 +195,7 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
     Raises ConcurrencyConflict when the stream moved on, DuplicateCommand when another
     transaction recorded the same command id first.
     """
-    hashes = _chain(stream_id, expected_version, prev_hash, events)
+    hashes = chain_hashes(stream_id, expected_version, prev_hash, events)
     args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
     try:
         positions = await pool.fetchval(
@@ -172,4 +207,26 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
         if exc.constraint_name == "commands_pkey":
             raise DuplicateCommand(write.command_id) from None
         raise _conflict(exc, stream_id, expected_version) from None
-    return _stored(stream_id, expected_version, prev_hash, events, hashes, list(positions))
+    return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
+
+
+class PostgresEventStore:
+    """:class:`EventStore` on the agreements database."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    async def read_stream(self, stream_id: str) -> list[StoredEvent]:
+        return await read_stream(self.pool, stream_id)
+
+    async def append_command(self, stream_id: str, expected_version: int,
+                             prev_hash: str | None, events: Sequence[NewEvent],
+                             write: CommandWrite) -> list[StoredEvent]:
+        return await append_command(self.pool, stream_id, expected_version, prev_hash,
+                                    events, write)
+
+    async def find_command(self, command_id: str) -> CommandRecord | None:
+        return await find_command(self.pool, command_id)
+
+    async def read_feed(self, after: int, limit: int) -> list[StoredEvent]:
+        return await read_feed(self.pool, after, limit)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from contracts.commands import (
@@ -20,38 +21,43 @@ from contracts.commands import (
     ProposeAgreement,
     SignAgreement,
 )
-from contracts.events import AgreementEventData, AgreementSigned, EventData
+from contracts.events import AgreementEventData, AgreementSigned, WorkProgramAdopted
 from contracts.feed import work_program_stream_id
 from plumbing import clock
-from plumbing.db import Pool
-from services.agreements.adapters import event_store, records
 from services.agreements.adapters.event_store import (
     CommandWrite,
     ConcurrencyConflict,
     DuplicateCommand,
+    EventStore,
     NewEvent,
 )
 from services.agreements.adapters.records import CommandRecord
 from services.agreements.application.errors import IdempotencyKeyReused, NotFound, VersionMismatch
 from services.agreements.application.metrics import APPEND_SECONDS, COMMANDS
-from services.agreements.application.streams import (
-    Loaded,
-    empty_agreement,
-    load_agreement_stream,
-    load_work_program_stream,
-    state_json,
-)
+from services.agreements.application.streams import Loaded, fresh, load, state_json
 from services.agreements.domain import (
+    AGREEMENTS,
+    WORK_PROGRAMS,
     AgreementState,
     DecisionContext,
     DomainError,
     Forbidden,
     authorize,
-    decide,
-    decide_work_program,
 )
 
 MAX_ATTEMPTS = 50
+
+
+class Answered(Protocol):
+    """What the answer to a command reports of its last event."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def stage(self) -> str: ...
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+    @property
+    def event_type(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,8 @@ def request_hash(command: Command) -> str:
 class AgreementService:
     """Handles commands against the event store."""
 
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
 
     async def handle(self, command: Command, *, actor: str,
                      roles: Set[str]) -> Accepted:
@@ -109,12 +115,12 @@ class AgreementService:
         """
         fingerprint = request_hash(command)
         remembered = record_key(actor, command.command_id)
-        fresh = isinstance(command, ProposeAgreement) and command.agreement_id is None
-        if fresh:  # a new stream: nothing to load
+        fresh_stream = isinstance(command, ProposeAgreement) and command.agreement_id is None
+        if fresh_stream:  # a new stream: nothing to load
             command = command.model_copy(update={"agreement_id": uuid4()})
         for _attempt in range(MAX_ATTEMPTS):
             try:
-                return await self._attempt(command, actor, roles, fingerprint, fresh,
+                return await self._attempt(command, actor, roles, fingerprint, fresh_stream,
                                            remembered)
             except Forbidden:
                 raise  # never the answer of someone else's command id
@@ -139,36 +145,44 @@ class AgreementService:
                         fingerprint: str) -> Accepted | None:
         """The first answer to this caller's command id, if it was accepted before (422 if
         the id came with another request)."""
-        previous = await records.find_command(self._pool, remembered)
+        previous = await self._store.find_command(remembered)
         return None if previous is None else _replay(previous, command, fingerprint)
 
     async def _attempt(self, command: Command, actor: str, roles: frozenset[str],
-                       fingerprint: str, fresh: bool, remembered: str) -> Accepted:
-        today = clock.today()
-        events: list[EventData]
+                       fingerprint: str, fresh_stream: bool, remembered: str) -> Accepted:
+        ctx = DecisionContext(today=clock.today())
+        record = (remembered, fingerprint)
         if isinstance(command, AdoptWorkProgram):
             authorize(command, roles, None)
-            loaded = await load_work_program_stream(self._pool, command.year)
-            events = list(decide_work_program(command, loaded.state))
             stream_id = work_program_stream_id(command.year)
-        else:
-            agreement_id = _agreement_id(command)
-            loaded = empty_agreement() if fresh else await load_agreement_stream(
-                self._pool, agreement_id)
-            if isinstance(command, AgreementCommand):
-                if loaded.state is None:
-                    raise NotFound(f"no agreement with id {agreement_id}")
-            authorize(command, roles, loaded.state)
-            if isinstance(command, AgreementCommand):
-                _check_version(command, loaded.version)
-            parent = await self._parent(command, loaded)
-            events = list(decide(command, loaded.state,
-                                 DecisionContext(today=today, parent=parent)))
-            stream_id = str(agreement_id)
-        return await self._append(command, actor, (remembered, fingerprint), stream_id,
-                                  loaded, events)
+            program = await load(self._store, stream_id, WORK_PROGRAMS, WorkProgramAdopted)
+            adopted = WORK_PROGRAMS.decide(command, program.state, ctx)
+            return await self._append(command, actor, record, stream_id, program, adopted,
+                                      None)
+        if not isinstance(command, ProposeAgreement | AgreementCommand):
+            raise TypeError(f"{type(command).__name__} is not a command of this service")
+        agreement_id = _agreement_id(command)
+        loaded = fresh(AGREEMENTS) if fresh_stream else await load(
+            self._store, str(agreement_id), AGREEMENTS, AgreementEventData)
+        if isinstance(command, AgreementCommand):
+            if loaded.state is None:
+                raise NotFound(f"no agreement with id {agreement_id}")
+        authorize(command, roles, loaded.state)
+        if isinstance(command, AgreementCommand):
+            _check_version(command, loaded.version)
+        ctx = DecisionContext(today=ctx.today, parent=await self._parent(command, loaded))
+        events = AGREEMENTS.decide(command, loaded.state, ctx)
+        state = AGREEMENTS.fold(events, loaded.state)
+        assert state is not None  # a decision always leaves an agreement
+        signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
+        view = CommandWrite(remembered, fingerprint, state.stage, agreement=state_json(state),
+                            child_of=signed.parent_id if signed else None,
+                            child_signed_on=signed.signed_on if signed else None)
+        return await self._append(command, actor, record, str(agreement_id), loaded, events,
+                                  view)
 
-    async def _parent(self, command: Command, loaded: Loaded) -> AgreementState | None:
+    async def _parent(self, command: Command,
+                      loaded: Loaded[AgreementState | None]) -> AgreementState | None:
         """The parent, for the two commands whose rules need it (propose, sign)."""
         parent_id: UUID | None = None
         if isinstance(command, ProposeAgreement):
@@ -177,11 +191,12 @@ class AgreementService:
             parent_id = loaded.state.parent_id
         if parent_id is None:
             return None
-        parent: AgreementState | None = (await load_agreement_stream(self._pool, parent_id)).state
-        return parent
+        parent = await load(self._store, str(parent_id), AGREEMENTS, AgreementEventData)
+        return parent.state
 
     async def _append(self, command: Command, actor: str, record: tuple[str, str],
-                      stream_id: str, loaded: Loaded, events: list[EventData]) -> Accepted:
+                      stream_id: str, loaded: Loaded[Any], events: Sequence[Answered],
+                      view: CommandWrite | None) -> Accepted:
         remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
@@ -189,22 +204,12 @@ class AgreementService:
         new = [NewEvent(uuid4(), e.event_type, e.model_dump(mode="json"), metadata, now)
                for e in events]
         last = events[-1]
-        stage = str(getattr(last, "stage"))  # noqa: B009 - every event data carries one
-        write = CommandWrite(remembered, fingerprint, stage)
-        if isinstance(last, AgreementEventData):
-            state = loaded.state
-            for event in events:
-                state = loaded.evolve(state, event)
-            signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
-            write = CommandWrite(
-                remembered, fingerprint, stage, agreement=state_json(state),
-                child_of=signed.parent_id if signed else None,
-                child_signed_on=signed.signed_on if signed else None)
+        write = view or CommandWrite(remembered, fingerprint, str(last.stage))
         started = time.perf_counter()
-        await event_store.append_command(self._pool, stream_id, loaded.version,
-                                         loaded.last_hash, new, write)
+        await self._store.append_command(stream_id, loaded.version, loaded.last_hash, new,
+                                         write)
         APPEND_SECONDS.observe(time.perf_counter() - started)
-        return Accepted(stream_id, last.version, stage, loaded.version == 0)
+        return Accepted(stream_id, last.version, str(last.stage), loaded.version == 0)
 
 
 def _agreement_id(command: Command) -> UUID:

@@ -1,69 +1,54 @@
-"""Load a stream's state from the event store and shape the read model."""
+"""Load a stream's state from the event store through its decider, and shape the read
+model."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-from uuid import UUID
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
 from contracts import codec
-from contracts.events import EventData
-from contracts.feed import work_program_stream_id
-from plumbing.db import Conn, Pool
-from services.agreements.adapters import event_store
-from services.agreements.domain import (
-    AgreementState,
-    WorkProgramState,
-    evolve,
-    evolve_work_program,
-)
+from services.agreements.adapters.event_store import EventStore, StoredEvent
+from services.agreements.domain import AgreementState, Decider
+
+C = TypeVar("C")
+E = TypeVar("E")
+S = TypeVar("S")
 
 STATE = TypeAdapter(AgreementState)
 
 
 @dataclass(frozen=True)
-class Loaded:
-    """A stream's current state, version and last hash, with its evolve function."""
+class Loaded(Generic[S]):
+    """A stream's current state, version and last hash."""
 
-    state: Any
+    state: S
     version: int
     last_hash: str | None
-    evolve: Callable[[Any, Any], Any]
 
 
-def decode_stored(stored: event_store.StoredEvent) -> EventData:
-    """The typed data of a stored event."""
+def decode_stored(stored: StoredEvent, event_type: type[E]) -> E:
+    """The typed data of a stored event, read through the contract's upcasters."""
     data = codec.validate_data(stored.type, stored.data)
-    assert isinstance(data, EventData)
+    if not isinstance(data, event_type):
+        raise TypeError(f"{stored.type} at {stored.stream_id} version {stored.version} is "
+                        f"not a {event_type.__name__}")
     return data
 
 
-async def _load(conn: Conn | Pool, stream_id: str,
-                evolve_fn: Callable[[Any, Any], Any]) -> Loaded:
-    stored = await event_store.read_stream(conn, stream_id)
-    state: Any = None
-    for item in stored:
-        state = evolve_fn(state, decode_stored(item))
+def fresh(decider: Decider[C, E, S]) -> Loaded[S]:
+    """A stream that has no events yet."""
+    return Loaded(decider.initial, 0, None)
+
+
+async def load(store: EventStore, stream_id: str, decider: Decider[C, E, S],
+               event_type: type[E]) -> Loaded[S]:
+    """A stream's state: its events folded from the decider's initial state."""
+    stored = await store.read_stream(stream_id)
+    state = decider.fold(decode_stored(item, event_type) for item in stored)
     last = stored[-1] if stored else None
-    return Loaded(state, last.version if last else 0, last.hash if last else None, evolve_fn)
-
-
-def empty_agreement() -> Loaded:
-    """The state of an agreement stream that has no events yet."""
-    return Loaded(None, 0, None, evolve)
-
-
-async def load_agreement_stream(conn: Conn | Pool, agreement_id: UUID) -> Loaded:
-    """An agreement's state from its events (None when it does not exist)."""
-    return await _load(conn, str(agreement_id), evolve)
-
-
-async def load_work_program_stream(conn: Conn | Pool, year: int) -> Loaded:
-    """A year's work program state from its events."""
-    return await _load(conn, work_program_stream_id(year), evolve_work_program)
+    return Loaded(state, last.version if last else 0, last.hash if last else None)
 
 
 def state_json(state: AgreementState) -> dict[str, Any]:
@@ -72,13 +57,3 @@ def state_json(state: AgreementState) -> dict[str, Any]:
     for field in ("required_approvals", "granted_approvals"):
         data[field] = sorted(data[field])  # sets: a stable order for readers and hashes
     return data
-
-
-__all__ = [
-    "Loaded",
-    "WorkProgramState",
-    "empty_agreement",
-    "load_agreement_stream",
-    "load_work_program_stream",
-    "state_json",
-]

@@ -1,11 +1,14 @@
-"""The agreement lifecycle as a decider: pure rules, no I/O.
+"""The agreement lifecycle as deciders: pure rules, no I/O.
 
 ``decide(command, state, ctx)`` answers a command with events (or raises a
 :class:`DomainError`); ``evolve(state, event)`` folds an event into the state.
+:data:`AGREEMENTS` and :data:`WORK_PROGRAMS` are the two deciders the service layer runs;
+:data:`ACTIONS` is the one table of the agreement's actions.
 """
 
+from services.agreements.domain.actions import ACTIONS, Action, Route, action_of
 from services.agreements.domain.context import DecisionContext
-from services.agreements.domain.decider import decide
+from services.agreements.domain.decider import AGREEMENTS, Decider, decide
 from services.agreements.domain.errors import (
     AgreementAlreadyExists,
     AgreementNotFound,
@@ -29,12 +32,12 @@ from services.agreements.domain.errors import (
     ValidityTooLong,
 )
 from services.agreements.domain.evolve import evolve, replay
-from services.agreements.domain.lifecycle import action_of
 from services.agreements.domain.permissions import authorize
 from services.agreements.domain.rules import add_years, required_approvals
 from services.agreements.domain.sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
 from services.agreements.domain.state import AgreementState, Evaluation, PlannedMilestone
 from services.agreements.domain.work_program import (
+    WORK_PROGRAMS,
     WorkProgramState,
     decide_work_program,
     evolve_work_program,
@@ -42,13 +45,18 @@ from services.agreements.domain.work_program import (
 )
 
 __all__ = [
+    "ACTIONS",
+    "AGREEMENTS",
     "SLEEPING_AFTER_DAYS",
+    "WORK_PROGRAMS",
+    "Action",
     "AgreementAlreadyExists",
     "AgreementNotFound",
     "AgreementState",
     "ApprovalAlreadyGranted",
     "ApprovalNotRequired",
     "CountryMismatch",
+    "Decider",
     "DecisionContext",
     "DomainError",
     "DuplicateMilestone",
@@ -63,6 +71,7 @@ __all__ = [
     "ParentNotSigned",
     "ParentRequired",
     "PlannedMilestone",
+    "Route",
     "SignatoryNotAllowed",
     "StageConflict",
     "UnknownMilestone",

@@ -1,4 +1,6 @@
-"""Deciding the actions after signing: plan, follow-up, milestones, evaluation, the end."""
+"""Deciding the actions after signing: plan, follow-up, milestones, evaluation, the end.
+
+One function per command; the stage was checked by the caller (:mod:`.actions`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from contracts.commands import (
 from contracts.common import Milestone, Stage, add_days
 from contracts.events import (
     AgreementEvaluated,
-    AgreementEventData,
     AgreementExpired,
     AgreementFollowUpRecorded,
     AgreementMilestoneCompleted,
@@ -32,11 +33,6 @@ from services.agreements.domain.errors import (
 )
 from services.agreements.domain.rules import not_before, not_in_future
 from services.agreements.domain.state import AgreementState
-
-PostSigningCommand = (
-    SetFollowUpPlan | RecordFollowUp | CompleteMilestone | EvaluateAgreement
-    | TerminateAgreement | ExpireAgreement
-)
 
 
 def _signing_dates(state: AgreementState) -> tuple[date, date, date]:
@@ -76,8 +72,9 @@ def _plan(command: SetFollowUpPlan, state: AgreementState) -> list[Milestone]:
     return kept + list(command.milestones)
 
 
-def _milestone_completed(command: CompleteMilestone, state: AgreementState,
-                         ctx: DecisionContext) -> AgreementMilestoneCompleted:
+def complete_milestone(command: CompleteMilestone, state: AgreementState,
+                       ctx: DecisionContext) -> AgreementMilestoneCompleted:
+    """A milestone of the plan is completed."""
     milestone = state.milestone(command.milestone_id)
     if milestone is None:
         raise UnknownMilestone(f"milestone {command.milestone_id} is not in the follow-up plan")
@@ -90,8 +87,9 @@ def _milestone_completed(command: CompleteMilestone, state: AgreementState,
         milestone_id=milestone.id, on=command.on)
 
 
-def _terminated(command: TerminateAgreement, state: AgreementState,
-                ctx: DecisionContext) -> AgreementTerminated:
+def terminate(command: TerminateAgreement, state: AgreementState,
+              ctx: DecisionContext) -> AgreementTerminated:
+    """The agreement is terminated before its end."""
     signed_on, _, effective_until = _signing_dates(state)
     not_in_future("termination date", command.on, ctx.today)
     not_before("termination date", command.on, "signed_on", signed_on)
@@ -102,8 +100,9 @@ def _terminated(command: TerminateAgreement, state: AgreementState,
                                stage=Stage.TERMINATED, on=command.on, reason=command.reason)
 
 
-def _expired(command: ExpireAgreement, state: AgreementState,
-             ctx: DecisionContext) -> AgreementExpired:
+def expire(command: ExpireAgreement, state: AgreementState,
+           ctx: DecisionContext) -> AgreementExpired:
+    """The agreement is recorded as expired, after its last day in force."""
     _, _, effective_until = _signing_dates(state)
     if ctx.today <= effective_until:
         raise NotYetExpired(f"the agreement is in force until {effective_until}; it can be "
@@ -117,30 +116,29 @@ def _expired(command: ExpireAgreement, state: AgreementState,
                             stage=Stage.EXPIRED, on=on, effective_until=effective_until)
 
 
-def decide_after_signing(command: PostSigningCommand, state: AgreementState,
-                         ctx: DecisionContext) -> AgreementEventData:
-    """The event of an action after signing; the stage was checked by the caller."""
-    match command:
-        case SetFollowUpPlan():
-            return AgreementPlanSet(agreement_id=state.id, version=state.version + 1,
-                                    stage=state.stage, milestones=_plan(command, state))
-        case RecordFollowUp():
-            if command.milestone_id is not None and state.milestone(command.milestone_id) is None:
-                raise UnknownMilestone(
-                    f"milestone {command.milestone_id} is not in the follow-up plan")
-            check_record_date("follow-up date", command.on, state, ctx)
-            return AgreementFollowUpRecorded(
-                agreement_id=state.id, version=state.version + 1, stage=state.stage,
-                on=command.on, summary=command.summary, milestone_id=command.milestone_id)
-        case CompleteMilestone():
-            return _milestone_completed(command, state, ctx)
-        case EvaluateAgreement():
-            check_record_date("evaluation date", command.on, state, ctx)
-            return AgreementEvaluated(
-                agreement_id=state.id, version=state.version + 1, stage=state.stage,
-                on=command.on, score=command.score, recommendation=command.recommendation,
-                note=command.note)
-        case TerminateAgreement():
-            return _terminated(command, state, ctx)
-        case ExpireAgreement():
-            return _expired(command, state, ctx)
+def set_plan(command: SetFollowUpPlan, state: AgreementState,
+             ctx: DecisionContext) -> AgreementPlanSet:
+    """The follow-up plan is set, or replaces the milestones not yet completed."""
+    return AgreementPlanSet(agreement_id=state.id, version=state.version + 1,
+                            stage=state.stage, milestones=_plan(command, state))
+
+
+def record_follow_up(command: RecordFollowUp, state: AgreementState,
+                     ctx: DecisionContext) -> AgreementFollowUpRecorded:
+    """A follow-up activity is recorded (possibly late, inside the in-force period)."""
+    if command.milestone_id is not None and state.milestone(command.milestone_id) is None:
+        raise UnknownMilestone(f"milestone {command.milestone_id} is not in the follow-up plan")
+    check_record_date("follow-up date", command.on, state, ctx)
+    return AgreementFollowUpRecorded(
+        agreement_id=state.id, version=state.version + 1, stage=state.stage,
+        on=command.on, summary=command.summary, milestone_id=command.milestone_id)
+
+
+def evaluate(command: EvaluateAgreement, state: AgreementState,
+             ctx: DecisionContext) -> AgreementEvaluated:
+    """An evaluation (monev) is recorded."""
+    check_record_date("evaluation date", command.on, state, ctx)
+    return AgreementEvaluated(
+        agreement_id=state.id, version=state.version + 1, stage=state.stage,
+        on=command.on, score=command.score, recommendation=command.recommendation,
+        note=command.note)

@@ -1,6 +1,10 @@
-"""Deciding the actions before signing: review, revision, drafting, discussion, approvals."""
+"""Deciding the actions before signing: review, revision, drafting, discussion, approvals.
+
+One function per command; the stage was checked by the caller (:mod:`.actions`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from contracts.commands import (
     ApproveAgreement,
@@ -17,7 +21,6 @@ from contracts.events import (
     AgreementApprovalGranted,
     AgreementDiscussed,
     AgreementDrafted,
-    AgreementEventData,
     AgreementRejected,
     AgreementResubmitted,
     AgreementReviewStarted,
@@ -29,14 +32,10 @@ from services.agreements.domain.errors import ApprovalAlreadyGranted, ApprovalNo
 from services.agreements.domain.rules import not_before, not_in_future, one_of
 from services.agreements.domain.state import AgreementState
 
-PreSigningCommand = (
-    StartReview | RequestRevision | ResubmitAgreement | RejectAgreement | DraftAgreement
-    | DiscussAgreement | ApproveAgreement | WithdrawAgreement
-)
 
-
-def _discussed(command: DiscussAgreement, state: AgreementState,
-               ctx: DecisionContext) -> AgreementDiscussed:
+def discuss(command: DiscussAgreement, state: AgreementState,
+            ctx: DecisionContext) -> AgreementDiscussed:
+    """A discussion (pembahasan naskah) is recorded; its outcome sets the next stage."""
     not_in_future("held_on", command.held_on, ctx.today)
     not_before("held_on", command.held_on, "proposed_on", state.proposed_on)
     match command.outcome:
@@ -51,8 +50,9 @@ def _discussed(command: DiscussAgreement, state: AgreementState,
         held_on=command.held_on, summary=command.summary, outcome=command.outcome)
 
 
-def _approved(command: ApproveAgreement, state: AgreementState,
-              ctx: DecisionContext) -> AgreementApprovalGranted:
+def approve(command: ApproveAgreement, state: AgreementState,
+            ctx: DecisionContext) -> AgreementApprovalGranted:
+    """One required authority approves; signing is next once none is pending."""
     authority = command.authority
     if authority in state.granted_approvals:
         raise ApprovalAlreadyGranted(f"{authority} has already approved this agreement")
@@ -69,25 +69,42 @@ def _approved(command: ApproveAgreement, state: AgreementState,
         authority=authority, approved_on=command.approved_on, pending_approvals=pending)
 
 
-def decide_before_signing(command: PreSigningCommand, state: AgreementState,
-                          ctx: DecisionContext) -> AgreementEventData:
-    """The event of an action before signing; the stage was checked by the caller."""
-    header = {"agreement_id": state.id, "version": state.version + 1}
-    match command:
-        case StartReview():
-            return AgreementReviewStarted(**header, stage=Stage.IN_REVIEW, note=command.note)
-        case RequestRevision():
-            return AgreementRevisionRequested(**header, stage=Stage.REVISION_REQUESTED,
-                                              reason=command.reason)
-        case ResubmitAgreement():
-            return AgreementResubmitted(**header, stage=Stage.IN_REVIEW, note=command.note)
-        case RejectAgreement():
-            return AgreementRejected(**header, stage=Stage.REJECTED, reason=command.reason)
-        case DraftAgreement():
-            return AgreementDrafted(**header, stage=Stage.DRAFTING, note=command.note)
-        case WithdrawAgreement():
-            return AgreementWithdrawn(**header, stage=Stage.WITHDRAWN, reason=command.reason)
-        case DiscussAgreement():
-            return _discussed(command, state, ctx)
-        case ApproveAgreement():
-            return _approved(command, state, ctx)
+def _next(state: AgreementState) -> dict[str, Any]:
+    return {"agreement_id": state.id, "version": state.version + 1}
+
+
+def start_review(command: StartReview, state: AgreementState,
+                 ctx: DecisionContext) -> AgreementReviewStarted:
+    """The secretariat starts the review (penelaahan)."""
+    return AgreementReviewStarted(**_next(state), stage=Stage.IN_REVIEW, note=command.note)
+
+
+def request_revision(command: RequestRevision, state: AgreementState,
+                     ctx: DecisionContext) -> AgreementRevisionRequested:
+    """The reviewer asks the proposer for a revision."""
+    return AgreementRevisionRequested(**_next(state), stage=Stage.REVISION_REQUESTED,
+                                      reason=command.reason)
+
+
+def resubmit(command: ResubmitAgreement, state: AgreementState,
+             ctx: DecisionContext) -> AgreementResubmitted:
+    """The proposer resubmits after a revision."""
+    return AgreementResubmitted(**_next(state), stage=Stage.IN_REVIEW, note=command.note)
+
+
+def reject(command: RejectAgreement, state: AgreementState,
+           ctx: DecisionContext) -> AgreementRejected:
+    """The reviewer rejects the proposal."""
+    return AgreementRejected(**_next(state), stage=Stage.REJECTED, reason=command.reason)
+
+
+def draft(command: DraftAgreement, state: AgreementState,
+          ctx: DecisionContext) -> AgreementDrafted:
+    """A draft of the text is recorded (penyusunan naskah)."""
+    return AgreementDrafted(**_next(state), stage=Stage.DRAFTING, note=command.note)
+
+
+def withdraw(command: WithdrawAgreement, state: AgreementState,
+             ctx: DecisionContext) -> AgreementWithdrawn:
+    """The proposer withdraws before signing."""
+    return AgreementWithdrawn(**_next(state), stage=Stage.WITHDRAWN, reason=command.reason)

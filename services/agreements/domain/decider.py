@@ -1,36 +1,46 @@
-"""``decide``: what a command means for an agreement, as events (or a refused command)."""
+"""The decider of a kind of stream, and the one of agreements.
+
+A :class:`Decider` is three pure things: ``decide(command, state, ctx)`` (the events a
+command causes, or a refused command), ``evolve(state, event)`` (the state after an
+event) and the initial state of a stream with no events. The service layer loads a
+stream by folding its events from the initial state, decides, and appends; it knows
+nothing else of the rules.
+"""
 
 from __future__ import annotations
 
-from contracts.commands import (
-    AgreementCommand,
-    ApproveAgreement,
-    Command,
-    CompleteMilestone,
-    DiscussAgreement,
-    DraftAgreement,
-    EvaluateAgreement,
-    ExpireAgreement,
-    ProposeAgreement,
-    RecordFollowUp,
-    RejectAgreement,
-    RequestRevision,
-    ResubmitAgreement,
-    SetFollowUpPlan,
-    SignAgreement,
-    StartReview,
-    TerminateAgreement,
-    WithdrawAgreement,
-)
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from contracts.commands import AgreementCommand, ProposeAgreement
 from contracts.events import AgreementEventData
-from services.agreements.domain.after_signing import decide_after_signing
-from services.agreements.domain.before_signing import decide_before_signing
+from services.agreements.domain.actions import action_for, ensure_stage
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import AgreementNotFound
-from services.agreements.domain.lifecycle import ensure_stage
+from services.agreements.domain.evolve import evolve
 from services.agreements.domain.proposal import propose
-from services.agreements.domain.signing import sign
 from services.agreements.domain.state import AgreementState
+
+C = TypeVar("C")
+E = TypeVar("E")
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Decider(Generic[C, E, S]):
+    """``decide``, ``evolve`` and the ``initial`` state of one kind of stream."""
+
+    decide: Callable[[C, S, DecisionContext], Sequence[E]]
+    evolve: Callable[[S, E], S]
+    initial: S
+
+    def fold(self, events: Iterable[E], state: S | None = None) -> S:
+        """The state after ``events``, from ``state`` (the initial state by default)."""
+        current = self.initial if state is None else state
+        for event in events:
+            current = self.evolve(current, event)
+        return current
 
 
 def _existing(command: AgreementCommand, state: AgreementState | None) -> AgreementState:
@@ -41,9 +51,8 @@ def _existing(command: AgreementCommand, state: AgreementState | None) -> Agreem
     return state
 
 
-def decide(
-    command: Command, state: AgreementState | None, ctx: DecisionContext
-) -> list[AgreementEventData]:
+def decide(command: ProposeAgreement | AgreementCommand, state: AgreementState | None,
+           ctx: DecisionContext) -> list[AgreementEventData]:
     """The events that ``command`` causes on the agreement in ``state``.
 
     Refuses with a :class:`DomainError`, checked in this order: the stage (409), then
@@ -52,18 +61,12 @@ def decide(
     """
     if isinstance(command, ProposeAgreement):
         return list(propose(command, state, ctx))
-    if not isinstance(command, AgreementCommand):
-        raise TypeError(f"{type(command).__name__} is not an agreement command")
     current = _existing(command, state)
     ensure_stage(command, current)
-    match command:
-        case SignAgreement():
-            return [sign(command, current, ctx)]
-        case (StartReview() | RequestRevision() | ResubmitAgreement() | RejectAgreement()
-              | DraftAgreement() | DiscussAgreement() | ApproveAgreement()
-              | WithdrawAgreement()):
-            return [decide_before_signing(command, current, ctx)]
-        case (SetFollowUpPlan() | RecordFollowUp() | CompleteMilestone() | EvaluateAgreement()
-              | TerminateAgreement() | ExpireAgreement()):
-            return [decide_after_signing(command, current, ctx)]
-    raise TypeError(f"no decision for {type(command).__name__}")
+    return [action_for(command).decide(command, current, ctx)]
+
+
+AGREEMENTS: Decider[ProposeAgreement | AgreementCommand, AgreementEventData,
+                    AgreementState | None] = Decider(decide=decide, evolve=evolve,
+                                                     initial=None)
+"""The agreement's decider: a stream starts with its proposal."""

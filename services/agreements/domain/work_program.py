@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from contracts.commands import AdoptWorkProgram
 from contracts.events import WorkProgramAdopted
 from contracts.feed import work_program_stream_id
+from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.decider import Decider
 
-WORK_PROGRAM_STAGE = "ADOPTED"
-
-
-__all__ = ["WORK_PROGRAM_STAGE", "work_program_stream_id"]
+__all__ = ["WORK_PROGRAMS", "work_program_stream_id"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,8 @@ class WorkProgramState:
 
 
 def decide_work_program(
-    command: AdoptWorkProgram, state: WorkProgramState | None
+    command: AdoptWorkProgram, state: WorkProgramState | None,
+    ctx: DecisionContext,
 ) -> list[WorkProgramAdopted]:
     """Adopt the year's targets, or replace the ones adopted before (always one event)."""
     if state is not None and state.year != command.year:
@@ -38,7 +38,7 @@ def decide_work_program(
     return [WorkProgramAdopted(
         version=1 if state is None else state.version + 1, year=command.year,
         realization_target=command.realization_target,
-        effectiveness_target=command.effectiveness_target, stage=WORK_PROGRAM_STAGE)]
+        effectiveness_target=command.effectiveness_target)]
 
 
 def evolve_work_program(
@@ -54,3 +54,8 @@ def evolve_work_program(
     return WorkProgramState(year=event.year, version=event.version,
                             realization_target=event.realization_target,
                             effectiveness_target=event.effectiveness_target)
+
+
+WORK_PROGRAMS: Decider[AdoptWorkProgram, WorkProgramAdopted, WorkProgramState | None] = \
+    Decider(decide=decide_work_program, evolve=evolve_work_program, initial=None)
+"""The work program's decider: each adoption replaces the year's targets."""

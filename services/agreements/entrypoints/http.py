@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from contracts.commands import (
     AdoptWorkProgram,
+    AgreementCommand,
     Command,
     CompleteMilestone,
     CompleteMilestoneBody,
@@ -37,7 +38,7 @@ from plumbing.problems import ProblemException
 from services.agreements.application.errors import NotFound
 from services.agreements.application.queries import NDJSON, AgreementQueries
 from services.agreements.application.service import Accepted, AgreementService
-from services.agreements.entrypoints.actions import ACTIONS, Action
+from services.agreements.domain import ACTIONS, Route
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
                                               max_length=200, pattern=NO_CONTROL)]
@@ -100,27 +101,28 @@ def build_router(service: AgreementService, queries: AgreementQueries) -> APIRou
         result = await run(command, caller)
         return answer(result, 201, f"/agreements/{result.id}")
 
-    def add_action(action: Action) -> None:
+    def add_action(command_type: type[AgreementCommand], route: Route) -> None:
         # Parameter.empty reads as "no default" to FastAPI: a required body is then a 422
         # when absent (an Ellipsis default would reach the handler and fail as a 500)
-        default: Any = inspect.Parameter.empty if action.body_required else None
+        default: Any = inspect.Parameter.empty if route.body_required else None
 
         async def act(caller: Caller, agreement_id: str, request: Request,
-                      body: Annotated[action.body, Body()] = default,  # type: ignore[name-defined]
+                      body: Annotated[route.body, Body()] = default,  # type: ignore[name-defined]
                       idempotency_key: IdempotencyKey = None,
                       if_match: IfMatch = None) -> JSONResponse:
             fields = body.model_dump() if isinstance(body, ContractModel) else {}
-            command = action.command(**fields, agreement_id=parse_id(agreement_id),
+            command = command_type(**fields, agreement_id=parse_id(agreement_id),
                                      expected_version=parse_if_match(if_match),
                                      command_id=idempotency_key or str(uuid4()))
             return answer(await run(command, caller), 200)
 
-        router.add_api_route(f"/agreements/{{agreement_id}}/{action.path}", act,
-                             methods=["POST"], summary=action.summary, tags=["commands"],
-                             name=action.path)
+        router.add_api_route(f"/agreements/{{agreement_id}}/{route.path}", act,
+                             methods=["POST"], summary=route.summary, tags=["commands"],
+                             name=route.path)
 
     for action in ACTIONS:
-        add_action(action)
+        if action.route is not None:
+            add_action(action.command, action.route)
 
     @router.post("/agreements/{agreement_id}/milestones/{milestone_id}/complete",
                  tags=["commands"], summary="Record a milestone's completion")

@@ -11,6 +11,7 @@ import httpx
 from plumbing import clock
 from plumbing.settings import load_settings
 from services.agreements.adapters.database import open_database
+from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.application.service import AgreementService
 from services.agreements.entrypoints.expiry import expire_due
 from services.agreements.settings import AgreementsSettings
@@ -29,7 +30,7 @@ async def test_the_expiry_job_expires_a_signed_agreement_past_its_end_date_once(
     pool = await open_database(load_settings(AgreementsSettings,
                                              agreements_database_url=database_url))
     try:
-        service = AgreementService(pool)
+        service = AgreementService(PostgresEventStore(pool))
         with clock.frozen(date(2024, 4, 19)):  # the last day in force: nothing yet
             assert await expire_due(pool, service) == []
         with clock.frozen(date(2024, 6, 1)):  # two replicas at once, then a second run

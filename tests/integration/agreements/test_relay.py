@@ -22,7 +22,7 @@ from plumbing.relay import OutboxRelay, RelaySettings
 from plumbing.settings import load_settings
 from plumbing.topology import declare_topology
 from services.agreements.adapters.database import open_database
-from services.agreements.adapters.event_store import NewEvent, append
+from services.agreements.adapters.event_store import NewEvent, PostgresEventStore, append
 from services.agreements.adapters.outbox import events_relay
 from services.agreements.application.service import AgreementService
 from services.agreements.settings import AgreementsSettings
@@ -69,7 +69,7 @@ class Collector:
 async def send_commands(pool: Pool, count: int, *, concurrency: int = 16,
                         midway: Callable[[], Awaitable[None]] | None = None) -> list[int]:
     """``count`` commands (proposals and reviews), ``concurrency`` at a time; positions."""
-    service = AgreementService(pool)
+    service = AgreementService(PostgresEventStore(pool))
     positions: list[int] = []
     pending: list[str] = []
 
@@ -215,7 +215,7 @@ async def test_the_relay_waits_for_a_slow_writer_and_keeps_position_order(
     collector = Collector()
     connection = await collector.start(fresh_topology)
     relay = events_relay(database_url, fresh_topology, FAST)
-    service = AgreementService(pool)
+    service = AgreementService(PostgresEventStore(pool))
     async with running(relay), pool.acquire() as slow:
         transaction = slow.transaction()
         await transaction.start()
