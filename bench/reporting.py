@@ -106,6 +106,24 @@ async def live(amqp_url: str, history: History) -> tuple[float, Reporting, str]:
     return len(history.events) / (time.perf_counter() - started), reporting, url
 
 
+async def live_apply(agreements: int = 900) -> float:
+    """Reporting's live apply alone (events/s), on a vhost of its own."""
+    history = generate(20210218, agreements)
+    vhost = f"kerjasama-bench-{uuid4().hex[:8]}"
+    async with RabbitAdmin(MANAGEMENT) as admin:
+        await admin.create_vhost(vhost)
+        try:
+            url = with_vhost(AMQP, vhost)
+            await declare_all(url, MANAGEMENT)
+            with clock.frozen(TODAY):
+                rate, reporting, db = await live(url, history)
+                await reporting.stop()
+                await drop_database(db)
+        finally:
+            await admin.delete_vhost(vhost)
+    return rate
+
+
 async def main(agreements: int, events: int) -> None:
     """Measure and print."""
     history = generate(20210218, agreements)

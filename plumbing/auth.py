@@ -211,7 +211,7 @@ def authenticator_from(settings: BaseServiceSettings) -> Authenticator:
                                     max_lifetime_seconds=settings.auth_max_token_lifetime_seconds)
 
 
-def principal_of(request: Request) -> Principal:
+async def principal_of(request: Request) -> Principal:
     """The caller of a request (set by the middleware of :func:`install_auth`)."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):

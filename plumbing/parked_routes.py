@@ -20,8 +20,8 @@ from plumbing.problems import ProblemException
 STREAM = r"^[A-Za-z0-9_.:-]{1,200}$"
 
 
-def _operator(request: Request) -> Principal:
-    principal = principal_of(request)
+async def _operator(request: Request) -> Principal:
+    principal = await principal_of(request)
     if not principal.has(OPERATOR, SECRETARIAT):
         raise ProblemException(403, "Forbidden", "parked streams are for operators (role "
                                f"{OPERATOR} or {SECRETARIAT})", "urn:kerjasama:problem:forbidden")

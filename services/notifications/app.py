@@ -114,8 +114,12 @@ def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
             runtime.on_close(client.aclose)
         http = webhook_client(settings)
         runtime.on_close(http.aclose)
+        senders = senders_of(settings, pool, box, destinations, http)
+        email = senders["email"]
+        if isinstance(email, SmtpSender):
+            runtime.on_close(email.close)
         dispatcher = Dispatcher(
-            pool, senders_of(settings, pool, box, destinations, http),
+            pool, senders,
             RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                         settings.retry_max_seconds, settings.send_lease_seconds),
             concurrency=settings.send_concurrency)

@@ -1,7 +1,15 @@
-"""Email over SMTP (aiosmtplib): STARTTLS and login when configured."""
+"""Email over SMTP (aiosmtplib): STARTTLS and login when configured.
+
+Connections are kept open between sends (up to ``idle_connections`` of them, each for at
+most ``idle_seconds``) instead of one connection, greeting, STARTTLS and login per email;
+a kept connection the server has meanwhile closed is replaced once, transparently.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -19,10 +27,14 @@ class SmtpSender:
 
     def __init__(self, host: str, port: int, sender: str, *, starttls: bool = False,
                  username: str | None = None, password: str | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, idle_connections: int = 8,
+                 idle_seconds: float = 30.0) -> None:
         self._host, self._port, self._sender = host, port, sender
         self._starttls, self._username, self._password = starttls, username, password
         self._timeout = timeout
+        self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
+        self._idle_connections, self._idle_seconds = idle_connections, idle_seconds
+        self._local_hostname: str | None = None
 
     def message(self, delivery: Claimed) -> EmailMessage:
         """The email of a delivery; its Message-ID names the delivery (stable on retries)."""
@@ -40,10 +52,57 @@ class SmtpSender:
 
     async def send(self, delivery: Claimed) -> None:
         """Hand the email to the SMTP server; refusals and network errors raise SendFailed."""
+        message = self.message(delivery)
         try:
-            await aiosmtplib.send(
-                self.message(delivery), hostname=self._host, port=self._port,
-                start_tls=self._starttls, username=self._username, password=self._password,
-                timeout=self._timeout)
+            kept = self._take()
+            if kept is not None:
+                try:
+                    await self._send_on(kept, message)
+                    return
+                except ConnectionError:  # closed by the server while kept: once more, anew
+                    pass
+            await self._send_on(await self._connect(), message)
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"SMTP {self._host}:{self._port}: {exc}") from exc
+
+    async def _send_on(self, client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+        try:
+            await client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+        self._keep(client)
+
+    async def close(self) -> None:
+        """Say goodbye on every kept connection."""
+        idle, self._idle = self._idle, []
+        for client, _ in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+    def _take(self) -> aiosmtplib.SMTP | None:
+        now = time.monotonic()
+        while self._idle:
+            client, since = self._idle.pop()
+            if client.is_connected and now - since < self._idle_seconds:
+                return client
+            client.close()
+        return None
+
+    def _keep(self, client: aiosmtplib.SMTP) -> None:
+        if len(self._idle) < self._idle_connections and client.is_connected:
+            self._idle.append((client, time.monotonic()))
+        else:
+            client.close()
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        if self._local_hostname is None:  # once, not a DNS lookup per connection
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        client = aiosmtplib.SMTP(
+            hostname=self._host, port=self._port, start_tls=self._starttls,
+            username=self._username, password=self._password, timeout=self._timeout,
+            local_hostname=self._local_hostname)
+        await client.connect()
+        return client

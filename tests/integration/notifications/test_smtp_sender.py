@@ -1,0 +1,103 @@
+"""The SMTP sender keeps its connections: one greeting for many emails, a connection the
+server closed meanwhile replaced without a failed delivery, a refusal still a failure."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from services.notifications.adapters.deliveries import Claimed
+from services.notifications.adapters.email import SmtpSender
+from services.notifications.adapters.senders import SendFailed
+
+
+class Recorder:
+    """Counts greetings (one per connection) and keeps the subjects it accepts."""
+
+    def __init__(self) -> None:
+        self.greetings = 0
+        self.subjects: list[str] = []
+        self.refuse = False
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "451 4.3.0 try again later"
+        content = (envelope.original_content or envelope.content).decode()
+        self.subjects += [line.removeprefix("Subject: ") for line in content.splitlines()
+                          if line.startswith("Subject: ")]
+        return "250 2.0.0 accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Controller, Recorder]]:
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, recorder
+    if controller.loop.is_running():
+        controller.stop()
+
+
+def delivery(subject: str) -> Claimed:
+    fields = {name: None for name in Claimed.__dataclass_fields__}
+    fields.update(id=1, address="tkksd@jabarprov.go.id", subject=subject,
+                  body="Isi pemberitahuan", rule="proposal-received",
+                  agreement_id=uuid4())
+    return Claimed(**fields)
+
+
+async def test_many_emails_go_over_one_kept_connection(
+        server: tuple[Controller, Recorder]) -> None:
+    controller, recorder = server
+    sender = SmtpSender("127.0.0.1", controller.port, "kerjasama@jabarprov.go.id")
+    for n in range(5):
+        await sender.send(delivery(f"Usulan {n}"))
+    await sender.close()
+    assert recorder.subjects == [f"Usulan {n}" for n in range(5)]
+    assert recorder.greetings == 1
+
+
+async def test_a_connection_the_server_closed_is_replaced_without_a_failure(
+        server: tuple[Controller, Recorder]) -> None:
+    controller, recorder = server
+    sender = SmtpSender("127.0.0.1", controller.port, "kerjasama@jabarprov.go.id")
+    await sender.send(delivery("Sebelum"))
+    controller.stop()  # drops every connection; the sender still keeps its own
+    again = Controller(recorder, hostname="127.0.0.1", port=controller.port)
+    again.start()
+    try:
+        await sender.send(delivery("Sesudah"))
+        await sender.close()
+    finally:
+        again.stop()
+    assert recorder.subjects == ["Sebelum", "Sesudah"] and recorder.greetings == 2
+
+
+async def test_a_refusal_is_a_failed_send_and_the_next_email_goes_out(
+        server: tuple[Controller, Recorder]) -> None:
+    controller, recorder = server
+    sender = SmtpSender("127.0.0.1", controller.port, "kerjasama@jabarprov.go.id")
+    recorder.refuse = True
+    with pytest.raises(SendFailed, match="451"):
+        await sender.send(delivery("Ditolak"))
+    recorder.refuse = False
+    await sender.send(delivery("Diterima"))
+    await sender.close()
+    assert recorder.subjects == ["Diterima"]
