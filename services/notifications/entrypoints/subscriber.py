@@ -1,4 +1,10 @@
-"""The subscriber of ``notifications.events``: the shared idempotent consumer."""
+"""The subscriber of ``notifications.events``: the shared idempotent consumer, in groups.
+
+Deliveries handled concurrently are applied together, one transaction per group
+(:class:`plumbing.group_commit.GroupCommit`): the inbox skips duplicates and fills gaps
+for the whole group, then each event is applied in turn. A group that fails is tried
+again one event at a time, so an inconsistent stream fails alone (and is parked).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,9 @@ from contracts.topology import NOTIFICATIONS_EVENTS
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import QueueConsumer
-from plumbing.db import Pool
+from plumbing.db import Conn, Pool
 from plumbing.delivery import Delivery, Poison
+from plumbing.group_commit import GroupCommit
 from plumbing.parking import Parking
 from services.notifications.application.service import EventApplier
 from services.notifications.domain import UnknownAgreement
@@ -19,13 +26,25 @@ from services.notifications.domain import UnknownAgreement
 
 def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
               agreements: AgreementsClient, on_applied: Callable[[], None], *,
-              parking: Parking, transient_timeout: float) -> QueueConsumer:
+              parking: Parking, transient_timeout: float,
+              max_group: int = 64) -> QueueConsumer:
     """Register the consumer on ``broker``; ``on_applied()`` after each applied event."""
+
+    async def apply_each(conn: Conn, events: list[inbox.InboxEvent]) -> None:
+        for event in events:
+            await applier.apply(conn, event)
+
+    async def run_group(events: list[inbox.InboxEvent]) -> list[inbox.Outcome]:
+        async with pool.acquire() as conn, conn.transaction():
+            return await inbox.handle_many_in_transaction(conn, events, apply_each,
+                                                          agreements.missing)
+
+    groups = GroupCommit(run_group, max_group=max_group, name="notifications-group-commit")
 
     async def handle(delivery: Delivery) -> str:
         event = delivery.inbox_event()
         try:
-            outcome = await inbox.handle(pool, event, applier.apply, agreements.missing)
+            outcome = await groups.handle(event, delivery.in_order)
         except (UnknownAgreement, inbox.GapNotFilled) as exc:
             raise Poison("inconsistent-stream", str(exc)) from None
         if outcome != inbox.Outcome.DUPLICATE:

@@ -7,9 +7,9 @@ from datetime import date
 
 from plumbing import clock
 from plumbing.db import Conn, Pool
+from plumbing.group_commit import GroupCommit
 from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_many_in_transaction
 from services.reporting.adapters import generations
-from services.reporting.application.grouping import GroupCommit
 from services.reporting.application.projection import Projection
 from services.reporting.domain import Figure
 
@@ -18,7 +18,7 @@ class ReportingService:
     """Applies events and refreshes figures in the current generation, publishing changes.
 
     Events handed in concurrently are applied in groups, one transaction per group
-    (:mod:`services.reporting.application.grouping`).
+    (:mod:`plumbing.group_commit`).
     """
 
     def __init__(self, pool: Pool, projection: Projection, fetch_missing: FetchMissing,
@@ -27,7 +27,8 @@ class ReportingService:
         self.projection = projection
         self._fetch_missing = fetch_missing
         self._today = today
-        self._groups = GroupCommit(self.handle_group, max_group=max_group)
+        self._groups = GroupCommit(self.handle_group, max_group=max_group,
+                                   name="reporting-group-commit")
 
     async def _apply(self, conn: Conn, events: list[InboxEvent]) -> None:
         await self.projection.apply(conn, events, publish=True)

@@ -1,10 +1,11 @@
 """Group commit: events handed in while a transaction runs are applied together in the next.
 
-Deliveries are handled concurrently (up to the consumer's prefetch), and every writer of a
-generation waits for its writer lock anyway, so rather than one transaction per delivery
-the events waiting are taken as a group and applied in one transaction
-(:func:`plumbing.inbox.handle_many_in_transaction`). Each caller gets its own event's
-outcome once the group committed, and only then acks its message. A group that fails is
+Deliveries are handled concurrently (up to the consumer's prefetch), so rather than one
+transaction per delivery the events waiting are taken as a group and applied in one
+transaction (:func:`plumbing.inbox.handle_many_in_transaction`): reporting, whose writers
+of a generation wait for one lock anyway, and notifications both consume this way. Each
+caller gets its own event's outcome once the group committed, and only then acks its
+message. A group that fails is
 tried again one event at a time, so a poison event or a stream that cannot be filled fails
 alone and the others go through.
 """
@@ -22,8 +23,10 @@ RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
 class GroupCommit:
     """Applies the events handed to :meth:`handle` in groups of at most ``max_group``."""
 
-    def __init__(self, run: RunGroup, *, max_group: int = 256) -> None:
+    def __init__(self, run: RunGroup, *, max_group: int = 256,
+                 name: str = "group-commit") -> None:
         self._run = run
+        self._name = name
         self._max_group = max_group
         self._waiting: list[tuple[InboxEvent, asyncio.Future[Outcome]]] = []
         self._worker: asyncio.Task[None] | None = None
@@ -39,7 +42,7 @@ class GroupCommit:
         self._waiting.append((event, future))
         queued()
         if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain(), name="reporting-group-commit")
+            self._worker = asyncio.create_task(self._drain(), name=self._name)
         return await future
 
     async def _drain(self) -> None:
