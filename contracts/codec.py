@@ -2,6 +2,16 @@
 
 Every refusal is a :class:`ContractError` that names the message type and, for invalid
 data, the field.
+
+Reading applies the upcasters (:mod:`contracts.upcasting`): the data of an event stored
+as an earlier version (``kerjasama.agreement.proposed.v1``) is validated and returned as
+the current model (``AgreementProposed``, v2), while :attr:`Decoded.envelope` stays the
+message as stored, so that what is encoded again or handed on is what the feed served.
+:attr:`Decoded.type` is the stored type too (``...proposed.v1`` for a v1 event): the
+metrics, logs, parked streams and dead letters that name it then say which version
+actually arrived (and how many old events are still read), and match the feed and the
+event store; the version the data was read as is its model's ``event_type``. Errors name
+the stored type as well.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from contracts.common import LENIENT
 from contracts.envelope import CONTENT_TYPE, CloudEvent, routing_key_of, schema_uri, split_type
 from contracts.events import UnknownEvent
 from contracts.registry import COMMAND_TYPES, KNOWN_VERSIONS, MESSAGE_TYPES, in_stream_family
+from contracts.upcasting import upcast
 
 
 class ContractError(ValueError):
@@ -64,14 +75,15 @@ class InvalidData(ContractError):
 
 @dataclass(frozen=True)
 class Decoded:
-    """A decoded message: the envelope and its validated data model."""
+    """A decoded message: the envelope as received and its data, validated and upcast to
+    the current model of its type."""
 
     envelope: CloudEvent
     data: BaseModel
 
     @property
     def type(self) -> str:
-        """The CloudEvent type."""
+        """The CloudEvent type as received (a superseded version stays that version)."""
         return self.envelope.type
 
 
@@ -85,7 +97,9 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
 
 
 def model_for(message_type: str) -> type[BaseModel]:
-    """The data model of a type; raises UnknownMessageType or UnsupportedVersion."""
+    """The data model of a type (a superseded version's own model, as its schema is
+    published: :func:`validate_data` reads its data as the current version); raises
+    UnknownMessageType or UnsupportedVersion."""
     model = MESSAGE_TYPES.get(message_type)
     if model is not None:
         return model
@@ -103,17 +117,21 @@ def model_for(message_type: str) -> type[BaseModel]:
 
 
 def validate_data(message_type: str, data: Any, *, strict: bool = False) -> BaseModel:
-    """Validate a payload against the model of its type.
+    """Validate a payload against the model of its type, after the upcasters: data of a
+    superseded version comes back as the current model (:mod:`contracts.upcasting`).
 
     Commands are read strictly. Records (events, ``kpi.updated``, replies) are read
     leniently unless ``strict``: unknown fields are ignored, and values that today's
     contract refuses but that were written before it (a date outside the business-date
     domain, a control character in a title) are taken as stored.
     """
-    model = model_for(message_type)
-    lenient = not strict and message_type not in COMMAND_TYPES
+    model_for(message_type)  # an unknown type or version is refused by its own name
+    read_type, read_data = upcast(message_type, data) if isinstance(data, dict) \
+        else (message_type, data)
+    model = model_for(read_type)
+    lenient = not strict and read_type not in COMMAND_TYPES
     try:
-        return model.model_validate(data, context={LENIENT: True} if lenient else None)
+        return model.model_validate(read_data, context={LENIENT: True} if lenient else None)
     except ValidationError as exc:
         field, msg = _first_error(exc)
         raise InvalidData(f"{message_type}: field {field}: {msg}",
@@ -128,7 +146,8 @@ def decode(body: bytes | str | dict[str, Any], *, strict: bool = False,
     With ``unknown_events``, an event of a type this reader does not know, in a stream
     family it knows (``kerjasama.agreement.*``, ``kerjasama.work_program.*``), decodes to
     :class:`~contracts.events.UnknownEvent` data, so that a consumer can step over it; an
-    unknown *version* of a known type is still refused.
+    unknown *version* of a known type is still refused. A superseded version of a known
+    type decodes to the current model's data, its envelope as received.
     """
     if isinstance(body, dict):
         raw: Any = body

@@ -3,7 +3,10 @@
 Every event's data carries the agreement ``stage`` and ``version`` *after* the event,
 so consumers never re-implement the lifecycle rules. Each model names its CloudEvent
 type (``kerjasama.<routing key>.v<N>``); names are final, evolution is additive within
-a version and a breaking change is a new ``.vN`` type.
+a version and a breaking change is a new ``.vN`` type. The model named after the event
+(``AgreementProposed``) is always the current version; an earlier one keeps its model
+(``AgreementProposedV1``, listed in :data:`SUPERSEDED_EVENT_MODELS`) for its published
+schema, and stored events of it are upcast on read (contracts.upcasting).
 """
 
 from __future__ import annotations
@@ -56,10 +59,9 @@ class AgreementEventData(EventData):
                          examples=[Stage.PROPOSED])
 
 
-class AgreementProposed(AgreementEventData):
-    """An agency proposed an agreement."""
+class _ProposalData(AgreementEventData):
+    """The fields of ``agreement.proposed`` common to every version."""
 
-    event_type: ClassVar[str] = "kerjasama.agreement.proposed.v1"
     title: ShortText = Field(description="Title of the agreement.",
                              examples=["Galeri UMKM Juara di blibli.com"])
     kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])
@@ -90,6 +92,26 @@ class AgreementProposed(AgreementEventData):
     required_approvals: list[Authority] = Field(
         default_factory=list, description="Approvals required before signing.",
         examples=[["DPRD", "CENTRAL_GOVERNMENT"]])
+
+
+class AgreementProposed(_ProposalData):
+    """An agency proposed an agreement."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.proposed.v2"
+    partner_id: UUID = Field(description="Stable id of the partner, derived from its name "
+                             "and country (contracts.partners.partner_id_of); the partner "
+                             "field stays the snapshot as proposed.",
+                             examples=["67ff4846-50bd-5f24-908f-71a2d23e8174"])
+
+
+class AgreementProposedV1(_ProposalData):
+    """An agency proposed an agreement (version 1, without partner_id; superseded by v2).
+
+    Events stored before v2 keep this form in the event store, the feed and the broker;
+    readers get them as v2 through contracts.upcasting.
+    """
+
+    event_type: ClassVar[str] = "kerjasama.agreement.proposed.v1"
 
 
 class AgreementReviewStarted(AgreementEventData):
@@ -267,3 +289,8 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     AgreementExpired,
     WorkProgramAdopted,
 )
+"""The current version of every event: what is written today and what readers get."""
+
+SUPERSEDED_EVENT_MODELS: tuple[type[EventData], ...] = (AgreementProposedV1,)
+"""Earlier versions still in the event store: their schemas stay published, and
+contracts.upcasting turns them into the current version on read."""

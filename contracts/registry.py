@@ -6,12 +6,15 @@ from pydantic import BaseModel
 
 from contracts.commands import COMMAND_MODELS, command_type
 from contracts.envelope import split_type
-from contracts.events import EVENT_MODELS
+from contracts.events import EVENT_MODELS, SUPERSEDED_EVENT_MODELS
 from contracts.kpi import KpiUpdated
 from contracts.ledger import LedgerCheckpointed
 from contracts.replies import CommandReply
 
-EVENT_TYPES: dict[str, type[BaseModel]] = {m.event_type: m for m in EVENT_MODELS}
+EVENT_TYPES: dict[str, type[BaseModel]] = {
+    m.event_type: m for m in (*EVENT_MODELS, *SUPERSEDED_EVENT_MODELS)}
+"""Every event type, superseded versions included (their data is read as the current
+version: contracts.upcasting)."""
 COMMAND_TYPES: dict[str, type[BaseModel]] = {command_type(m): m for m in COMMAND_MODELS}
 OTHER_TYPES: dict[str, type[BaseModel]] = {
     KpiUpdated.event_type: KpiUpdated,

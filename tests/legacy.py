@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from contracts.events import AgreementProposed
+from contracts.events import AgreementProposedV1
 from plumbing.db import Pool
 from services.agreements.adapters import event_store
 from services.agreements.adapters.event_store import NewEvent
@@ -42,4 +42,5 @@ async def append_legacy(pool: Pool, stream_id: str, version: int, event_type: st
     return stored[0].position
 
 
-PROPOSED = AgreementProposed.event_type
+PROPOSED = AgreementProposedV1.event_type
+"""The type legacy proposals were stored under: the release before v2 wrote v1."""

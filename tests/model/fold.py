@@ -7,12 +7,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from contracts.partners import partner_id_of
+
 AGREEMENT_PREFIX = "kerjasama.agreement."
 
 
 def event_name(event: Mapping[str, Any]) -> str:
-    """``kerjasama.agreement.signed.v1`` → ``signed``."""
+    """``kerjasama.agreement.signed.v1`` → ``signed`` (every version of a type alike)."""
     return str(event["type"]).removeprefix(AGREEMENT_PREFIX).rsplit(".", 1)[0]
+
+
+def partner_id(data: Mapping[str, Any]) -> str:
+    """The partner id of a proposal: as a v2 event carries it, or (v1, stored before it
+    did) derived from the partner's name and country as the contract says."""
+    if "partner_id" in data:
+        return str(data["partner_id"])
+    return str(partner_id_of(data["partner"]["name"], data["partner"]["country"]))
 
 
 def _later(current: str | None, new: str) -> str:
@@ -30,7 +40,8 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 "supporting_opds", "objective", "sector", "burdens_budget", "plan_year",
                 "proposed_on", "parent_id", "renews_id")}
             state.update(
-                id=data["agreement_id"], required_approvals=sorted(data["required_approvals"]),
+                id=data["agreement_id"], partner_id=partner_id(data),
+                required_approvals=sorted(data["required_approvals"]),
                 granted_approvals=[], number=None, signed_on=None, signatory=None,
                 effective_from=None, effective_until=None, terminated_on=None,
                 expired_on=None, milestones=[], follow_ups=0, last_follow_up_on=None,

@@ -46,7 +46,7 @@ def event(stream: UUID, version: int, *, title: str = "Kerja sama",
         sequence=f"{version:010d}", position=version, message_type=message_type))
 
 
-def count(queue: str, outcome: str, message_type: str = "kerjasama.agreement.proposed.v1"
+def count(queue: str, outcome: str, message_type: str = AgreementProposed.event_type
           ) -> float:
     return REGISTRY.get_sample_value("kerjasama_messages_total", {
         "queue": queue, "type": message_type, "outcome": outcome}) or 0.0

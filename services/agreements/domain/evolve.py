@@ -33,7 +33,8 @@ def _created(event: AgreementProposed) -> AgreementState:
     return AgreementState(
         id=event.agreement_id, version=event.version, stage=event.stage,
         title=event.title, kind=event.kind, document_type=event.document_type,
-        partner=event.partner, co_partners=tuple(event.co_partners),
+        partner=event.partner, partner_id=event.partner_id,
+        co_partners=tuple(event.co_partners),
         lead_opd=event.lead_opd, supporting_opds=tuple(event.supporting_opds),
         objective=event.objective, sector=event.sector,
         burdens_budget=event.burdens_budget, plan_year=event.plan_year,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.commands import ProposeAgreement
 from contracts.common import Authority, DocumentType, Stage
 from contracts.events import AgreementProposed
+from contracts.partners import partner_id_of
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import (
     AgreementAlreadyExists,
@@ -58,7 +59,9 @@ def propose(
     return [AgreementProposed(
         agreement_id=command.agreement_id, version=1, stage=Stage.PROPOSED,
         title=command.title, kind=command.kind, document_type=command.document_type,
-        partner=command.partner, co_partners=list(command.co_partners),
+        partner=command.partner,
+        partner_id=partner_id_of(command.partner.name, command.partner.country),
+        co_partners=list(command.co_partners),
         lead_opd=command.lead_opd, supporting_opds=supporting,
         objective=command.objective, sector=command.sector,
         burdens_budget=command.burdens_budget, plan_year=command.plan_year,

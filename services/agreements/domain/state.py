@@ -58,6 +58,8 @@ class AgreementState:
     kind: Kind
     document_type: DocumentType
     partner: PartnerRecord
+    partner_id: UUID
+    """Stable id of the partner (contracts.partners.partner_id_of its name and country)."""
     co_partners: tuple[PartnerRecord, ...]
     lead_opd: str
     supporting_opds: tuple[str, ...]

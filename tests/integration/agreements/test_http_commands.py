@@ -41,7 +41,7 @@ async def test_the_lifecycle_reaches_signed_and_the_stream_shows_every_event(
     assert signed.json() == {"id": aid, "version": 5, "stage": "SIGNED"}
     events = (await agreements_client.get(f"/agreements/{aid}/events")).json()
     assert [e["type"] for e in events] == [
-        "kerjasama.agreement.proposed.v1", "kerjasama.agreement.review_started.v1",
+        "kerjasama.agreement.proposed.v2", "kerjasama.agreement.review_started.v1",
         "kerjasama.agreement.drafted.v1", "kerjasama.agreement.discussed.v1",
         "kerjasama.agreement.signed.v1"]
     assert [e["sequence"] for e in events] == [f"{v:010d}" for v in range(1, 6)]

@@ -1,6 +1,8 @@
 """Random valid histories of the agreements service, as the CloudEvents its feed serves.
 
-Each agreement follows the lifecycle of docs/domain.md#lifecycle (proposal, review, maybe a
+Proposals dated before :data:`V2_FROM` are stored as ``agreement.proposed.v1``, as the
+release before v2 wrote them (the feed serves them so; readers upcast them), later ones as
+v2. Each agreement follows the lifecycle of docs/domain.md#lifecycle (proposal, review, maybe a
 revision, rejection or withdrawal, drafting, discussion, signing, plan, follow-ups, milestones,
 evaluation, termination or expiry); PKS and ADDENDUM documents may name a signed parent and are
 signed after it. Work programs are adopted (and sometimes replaced). Events get stream versions and
@@ -17,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from contracts.codec import Decoded, make_envelope
+from contracts.codec import Decoded, make_envelope, validate_data
 from contracts.common import DocumentType, Kind, Milestone, Partner, Signatory, Stage
 from contracts.envelope import SOURCE_AGREEMENTS, sequence_of
 from contracts.events import (
@@ -29,6 +31,7 @@ from contracts.events import (
     AgreementMilestoneCompleted,
     AgreementPlanSet,
     AgreementProposed,
+    AgreementProposedV1,
     AgreementRejected,
     AgreementResubmitted,
     AgreementReviewStarted,
@@ -39,6 +42,7 @@ from contracts.events import (
     EventData,
     WorkProgramAdopted,
 )
+from contracts.partners import partner_id_of
 from plumbing.clock import WIB
 from plumbing.inbox import InboxEvent
 
@@ -53,6 +57,8 @@ PARTNERS = {
                           country="ID"),
 }
 SIGNATORY = Signatory(name="Setiawan Wangsaatmaja", role="REGIONAL_SECRETARY")
+V2_FROM = date(2021, 7, 1)
+"""Proposals before this day were stored as ``agreement.proposed.v1`` (no ``partner_id``)."""
 
 
 @dataclass
@@ -127,8 +133,12 @@ class _Writer:
             stream.dated.append((when, make(agreement_id=uid, version=version, stage=stage,
                                           **fields)))
 
-        add(proposed_on, AgreementProposed, title=f"Kerja sama {uid.hex[:6]}", kind=kind,
-            document_type=doc, partner=PARTNERS[kind], lead_opd=rng.choice(OPDS),
+        partner = PARTNERS[kind]
+        proposal: dict[str, Any] = {} if proposed_on < V2_FROM else {
+            "partner_id": partner_id_of(partner.name, partner.country)}
+        add(proposed_on, AgreementProposedV1 if proposed_on < V2_FROM else AgreementProposed,
+            **proposal, title=f"Kerja sama {uid.hex[:6]}", kind=kind,
+            document_type=doc, partner=partner, lead_opd=rng.choice(OPDS),
             objective="Peningkatan layanan", sector="Ekonomi", burdens_budget=False,
             plan_year=rng.choice((None, proposed_on.year, proposed_on.year,
                                   proposed_on.year + 1)),
@@ -224,7 +234,9 @@ def _feed(streams: list[_Stream], rng: random.Random) -> History:
             data, source=SOURCE_AGREEMENTS, subject=stream.stream_id,
             time=datetime.combine(on, time(9, 0), WIB), id=_uuid(rng),
             sequence=sequence_of(version), position=position)
-        decoded = Decoded(envelope, data)
+        read = validate_data(envelope.type, envelope.data) \
+            if isinstance(data, AgreementProposedV1) else data  # as codec.decode reads it
+        decoded = Decoded(envelope, read)
         events.append(decoded)
         by_stream.setdefault(stream.stream_id, []).append(decoded)
     return History(events, by_stream)

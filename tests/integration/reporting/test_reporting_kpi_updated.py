@@ -7,6 +7,7 @@ import asyncio
 from prometheus_client import REGISTRY
 
 from contracts.codec import decode
+from contracts.events import AgreementProposed
 from contracts.kpi import KpiUpdated
 from tests.integration.reporting.support import (
     AgreementsService,
@@ -21,7 +22,7 @@ from tests.integration.reporting.support import (
 def duplicates() -> float:
     return sum(REGISTRY.get_sample_value("kerjasama_messages_total", {
         "queue": "reporting.events", "type": t, "outcome": "duplicate"}) or 0
-        for t in ("kerjasama.agreement.signed.v1", "kerjasama.agreement.proposed.v1",
+        for t in ("kerjasama.agreement.signed.v1", AgreementProposed.event_type,
                   "kerjasama.work_program.adopted.v1"))
 
 
