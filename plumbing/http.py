@@ -122,6 +122,7 @@ async def serve(
     stop: asyncio.Event | None = None,
     log_level: str = "info",
     max_header_bytes: int | None = None,
+    access_log: bool = False,
 ) -> None:
     """Serve ``app`` with uvicorn inside the running event loop until it stops.
 
@@ -135,7 +136,7 @@ async def serve(
     if max_header_bytes is None:
         max_header_bytes = load_settings(LimitsSettings).max_header_bytes
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level=log_level.lower(),
-                            http=capped_protocol(max_header_bytes),
+                            access_log=access_log, http=capped_protocol(max_header_bytes),
                             h11_max_incomplete_event_size=max_header_bytes)
     server = _Server(config, own_signals=stop is None)
 
@@ -195,7 +196,8 @@ def service_main(name: str, settings_class: type[S], create_app: Callable[[S], F
         return 2
     logging.basicConfig(level=settings.log_level,
                         format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
-    run(serve(app, settings.http_host, settings.http_port, log_level=settings.log_level))
+    run(serve(app, settings.http_host, settings.http_port, log_level=settings.log_level,
+              access_log=settings.access_log))
     return 0
 
 

@@ -85,6 +85,9 @@ class BaseServiceSettings(BaseSettings):
     http_host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     http_port: Port = Field(8000, description="Port of the HTTP server (each service overrides).")
     log_level: LogLevel = Field("INFO", description="Logging level.")
+    access_log: bool = Field(False, description="Log a line per HTTP request (uvicorn's access "
+                             "log). Off by default: a line per request costs CPU under load "
+                             "and floods the console; errors are logged either way.")
     environment: Literal["production", "development"] = Field(
         "production", description="`development` allows what only a developer's own machine "
         "may use (a development signing key, webhooks to local or plain-http addresses); "
