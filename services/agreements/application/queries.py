@@ -11,7 +11,7 @@ from plumbing import clock
 from plumbing.db import Pool
 from services.agreements.adapters import event_store, records
 from services.agreements.adapters.cloudevents import to_json
-from services.agreements.application.streams import STATE
+from services.agreements.application.streams import STATE, stored_state
 from services.agreements.domain import is_sleeping
 
 NDJSON = "application/x-ndjson"
@@ -47,10 +47,11 @@ class AgreementQueries:
     sleeping_after_days: int = 90
 
     def _view(self, row: records.AgreementRow) -> dict[str, Any]:
-        state = STATE.validate_python(row.state)
+        stored = stored_state(row.state)
+        state = STATE.validate_python(stored)
         sleeping = is_sleeping(state, clock.today(), self.sleeping_after_days,
                                row.last_child_signed_on)
-        return {**row.state, "version": row.version, "stage": row.stage,
+        return {**stored, "version": row.version, "stage": row.stage,
                 "sleeping": sleeping,
                 "last_child_signed_on": row.last_child_signed_on and
                 row.last_child_signed_on.isoformat()}

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter
 
 from contracts import codec
+from contracts.partners import partner_id_of
 from services.agreements.adapters.event_store import EventStore, StoredEvent
 from services.agreements.domain import AgreementState, Decider
 
@@ -57,3 +58,15 @@ def state_json(state: AgreementState) -> dict[str, Any]:
     for field in ("required_approvals", "granted_approvals"):
         data[field] = sorted(data[field])  # sets: a stable order for readers and hashes
     return data
+
+
+def stored_state(data: dict[str, Any]) -> dict[str, Any]:
+    """A read-model row's state as today's state: a row last written before
+    ``agreement.proposed.v2`` has no ``partner_id``, which is derived as the upcaster
+    derives it for the stored proposal (the row is rewritten on the agreement's next
+    command)."""
+    partner = data.get("partner")
+    if "partner_id" in data or not isinstance(partner, dict):
+        return data
+    return {**data, "partner_id": str(partner_id_of(str(partner["name"]),
+                                                    str(partner["country"])))}
