@@ -24,11 +24,12 @@ import asyncio
 import os
 import random
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
@@ -42,7 +43,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from contracts.commands import ProposeAgreement
+from contracts.events import AgreementProposedV1
 from plumbing.rabbitadmin import RabbitAdmin
+from services.agreements.adapters import event_store
+from services.agreements.adapters.event_store import CommandWrite, NewEvent
+from services.agreements.application.streams import state_json
+from services.agreements.domain import DecisionContext, decide, evolve
 from tests.auth import auth_headers
 from tests.broker_users import KPI_READER, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
@@ -199,6 +206,31 @@ class Model(RuleBasedStateMachine):
             self.advance(created, steps, choice)
         return created
 
+    @rule(target=agreements, kind=st.sampled_from(KINDS), burdens_budget=st.booleans(),
+          plan_year=st.sampled_from((None, *YEARS)), proposed_on=st.sampled_from(PROPOSED_ON),
+          lead=st.integers(0, 2), supporting=st.lists(st.integers(0, 2), max_size=2),
+          steps=st.integers(0, 10), choice=st.integers(0, 999))
+    @guarded
+    def propose_in_the_earlier_release(self, kind: str, burdens_budget: bool,
+                                       plan_year: int | None, proposed_on: str | None,
+                                       lead: int, supporting: list[int], steps: int,
+                                       choice: int) -> Any:
+        """An agreement proposed before ``agreement.proposed.v2``: its proposal stored as
+        v1 (no ``partner_id``) and its read-model row as that release wrote them; then
+        ``steps`` actions of a lifecycle that goes well, on today's release."""
+        planned, made = plan_proposal(
+            kind, None, True, None, "MOU", None, burdens_budget, plan_year, proposed_on,
+            SHORT_TEXTS[1], SHORT_TEXTS[2], LONG_TEXTS[1], self.opds[lead],
+            [self.opds[i] for i in supporting], self.locals, TODAY)
+        assert planned.status == 201, planned
+        aid = asyncio.run_coroutine_threadsafe(
+            store_earlier_proposal(self.world.system.databases["agreements"], planned.body,
+                                   TODAY), self.world.loop).result(30)
+        self.world.record("/agreements", 201, False)
+        self.locals[aid] = made.made_as(aid)
+        self.advance(aid, steps, choice)
+        return aid
+
     @rule(agreement=agreements, steps=st.integers(1, 10), choice=st.integers(0, 999))
     @guarded
     def advance_more(self, agreement: str, steps: int, choice: int) -> None:
@@ -289,6 +321,31 @@ class Model(RuleBasedStateMachine):
     def teardown(self) -> None:
         # after a failed step only catch up, so that the next example starts from here
         self.world.check_example(self.locals, report=not self.failed)
+
+
+async def store_earlier_proposal(database_url: str, body: dict[str, Any],
+                                 today: date) -> str:
+    """Store a proposal as the release before ``agreement.proposed.v2`` did: the v1 event
+    (today's decision without ``partner_id``) and the read-model row without it."""
+    aid = uuid4()
+    command = ProposeAgreement(**body, agreement_id=aid, command_id=f"earlier-{aid}")
+    [event] = decide(command, None, DecisionContext(today=today))
+    data = event.model_dump(mode="json")
+    del data["partner_id"]
+    row = state_json(evolve(None, event))
+    del row["partner_id"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await event_store.append_command(
+            conn, str(aid), 0, None,  # type: ignore[arg-type]
+            [NewEvent(uuid4(), AgreementProposedV1.event_type, data,
+                      {"actor": "earlier-release", "command_id": command.command_id,
+                       "command": command.routing_key}, datetime.now(UTC))],
+            CommandWrite(f"earlier-release\x1f{command.command_id}", "earlier", "PROPOSED",
+                         agreement=row))
+    finally:
+        await conn.close()
+    return str(aid)
 
 
 @pytest.fixture

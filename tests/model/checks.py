@@ -101,7 +101,8 @@ class World:
         by_command: dict[str, str] = {}
         for (command, status), n in sorted(self.answers.items()):
             by_command[command] = f"{by_command.get(command, '')} {status}:{n}"
-        events = Counter(str(e["type"]).split(".")[-2] for e in self.feed)
+        events = Counter(".".join(str(e["type"]).split(".")[-2:]).removesuffix(".v1")
+                         for e in self.feed)
         return (f"{self.examples} examples, {steps} requests, {len(self.feed)} events "
                 f"{dict(events)}, {len(self.kpis.latest)} figures published; answers: "
                 + "; ".join(f"{c}{s}" for c, s in by_command.items()))
