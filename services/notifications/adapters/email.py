@@ -10,8 +10,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
 from email.utils import formatdate, make_msgid
+from typing import cast
 
 import aiosmtplib
 
@@ -20,6 +23,14 @@ from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.senders import SendFailed
 
 MESSAGE_ID_DOMAIN = "kerjasama.local"
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP  # readable in the raw message, unlike base64
+
+
+def _header(value: str) -> str:
+    """A header value; one with non-ASCII text as a ``Header``, which the compat32 message
+    encodes (RFC 2047) and folds when it is flattened (typed ``str`` for its setter)."""
+    return value if value.isascii() else cast(str, Header(value, "utf-8"))
 
 
 class SmtpSender:
@@ -36,18 +47,23 @@ class SmtpSender:
         self._idle_connections, self._idle_seconds = idle_connections, idle_seconds
         self._local_hostname: str | None = None
 
-    def message(self, delivery: Claimed) -> EmailMessage:
-        """The email of a delivery; its Message-ID names the delivery (stable on retries)."""
-        message = EmailMessage()
+    def message(self, delivery: Claimed) -> Message:
+        """The email of a delivery; its Message-ID names the delivery (stable on retries).
+
+        Built with the ``compat32`` message API: the values are set as they are (the
+        sender is a setting, the address was checked when the contact was registered),
+        without the header parsing of ``EmailMessage`` that cost about a fifth of the
+        service's CPU under load."""
+        message = Message()
         message["From"] = self._sender
         message["To"] = delivery.address
-        message["Subject"] = one_line(delivery.subject) or "(kerjasama)"
+        message["Subject"] = _header(one_line(delivery.subject) or "(kerjasama)")
         message["Date"] = formatdate(localtime=True)
         message["Message-ID"] = make_msgid(f"delivery-{delivery.id}", MESSAGE_ID_DOMAIN)
         message["X-Kerjasama-Delivery"] = str(delivery.id)
-        message["X-Kerjasama-Rule"] = one_line(delivery.rule)
+        message["X-Kerjasama-Rule"] = _header(one_line(delivery.rule))
         message["X-Kerjasama-Agreement"] = str(delivery.agreement_id)
-        message.set_content(delivery.body, charset="utf-8")
+        message.set_payload(delivery.body, UTF8_QP)
         return message
 
     async def send(self, delivery: Claimed) -> None:
@@ -65,7 +81,7 @@ class SmtpSender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise SendFailed(f"SMTP {self._host}:{self._port}: {exc}") from exc
 
-    async def _send_on(self, client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    async def _send_on(self, client: aiosmtplib.SMTP, message: Message) -> None:
         try:
             await client.send_message(message)
         except BaseException:

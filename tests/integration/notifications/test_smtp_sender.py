@@ -3,8 +3,11 @@ server closed meanwhile replaced without a failed delivery, a refusal still a fa
 
 from __future__ import annotations
 
+import email
+import email.policy
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -22,6 +25,7 @@ class Recorder:
     def __init__(self) -> None:
         self.greetings = 0
         self.subjects: list[str] = []
+        self.raw: list[bytes] = []
         self.refuse = False
 
     async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
@@ -33,6 +37,7 @@ class Recorder:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return "451 4.3.0 try again later"
+        self.raw.append(envelope.original_content or envelope.content)
         content = (envelope.original_content or envelope.content).decode()
         self.subjects += [line.removeprefix("Subject: ") for line in content.splitlines()
                           if line.startswith("Subject: ")]
@@ -101,3 +106,22 @@ async def test_a_refusal_is_a_failed_send_and_the_next_email_goes_out(
     await sender.send(delivery("Diterima"))
     await sender.close()
     assert recorder.subjects == ["Diterima"]
+
+
+async def test_an_email_reads_back_with_its_text_headers_and_delivery_id(
+        server: tuple[Controller, Recorder]) -> None:
+    controller, recorder = server
+    sender = SmtpSender("127.0.0.1", controller.port, "kerjasama@jabarprov.go.id")
+    sent = delivery("Usulan kerja sama: Ekowisata Curug Citambur — Désa Cibodas")
+    sent = replace(sent, id=42, body="Yth. Sekretariat TKKSD,\nÜbersicht: 100% siap.\n")
+    await sender.send(sent)
+    await sender.close()
+    [raw] = recorder.raw
+    mail = email.message_from_bytes(raw, policy=email.policy.default)
+    assert mail["Subject"] == "Usulan kerja sama: Ekowisata Curug Citambur — Désa Cibodas"
+    text = mail.get_content().replace("\r\n", "\n")  # SMTP carries lines with CRLF
+    assert text == "Yth. Sekretariat TKKSD,\nÜbersicht: 100% siap.\n"
+    assert mail["To"] == "tkksd@jabarprov.go.id" and mail["From"] == "kerjasama@jabarprov.go.id"
+    assert mail["X-Kerjasama-Delivery"] == "42"
+    assert mail["Message-ID"].endswith(".delivery-42@kerjasama.local>")
+    assert b"Content-Transfer-Encoding: quoted-printable" in raw  # readable as stored
