@@ -91,10 +91,12 @@ async def claim(pool: Pool, limit: int, lease_seconds: float) -> list[Claimed]:
                     attempts=r["attempts"]) for r in rows]
 
 
-async def mark_sent(pool: Pool, delivery_id: int) -> None:
-    """The attempt succeeded."""
-    await pool.execute("UPDATE deliveries SET status = 'sent', sent_at = clock_timestamp(),"
-                       " last_error = NULL WHERE id = $1 AND status = 'sending'", delivery_id)
+async def mark_sent(pool: Pool, delivery_ids: list[int]) -> None:
+    """The attempts succeeded (one statement for a claimed batch)."""
+    if delivery_ids:
+        await pool.execute("UPDATE deliveries SET status = 'sent', sent_at = clock_timestamp(),"
+                           " last_error = NULL WHERE id = ANY($1::bigint[])"
+                           " AND status = 'sending'", delivery_ids)
 
 
 async def mark_retry(pool: Pool, delivery_id: int, error: str, delay_seconds: float) -> None:

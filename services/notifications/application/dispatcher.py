@@ -1,11 +1,14 @@
 """The dispatcher: sends pending deliveries after commit, retries with backoff.
 
 It claims due deliveries (several replicas never take the same one), sends them
-concurrently, and records each outcome: ``sent``; on failure another attempt after
+concurrently, and records each outcome: ``sent`` (for the claimed batch at once, one
+statement); on failure another attempt after
 ``base * 2^(attempt-1)`` seconds (capped); after the last allowed attempt ``failed``,
 and at once when the channel refuses the address (SendRefused: nothing was sent).
 A crash between a send and its record is the only window in which a delivery can be
-sent twice (the lease ends and another attempt is made).
+sent twice (the lease ends and another attempt is made); the record of a batch's sends
+waits for the batch's slowest send, so that window is the batch's. A repeated email
+carries the same Message-ID, and a repeated webhook the same delivery id.
 """
 
 from __future__ import annotations
@@ -62,13 +65,18 @@ class Dispatcher:
         while True:
             claimed = await deliveries.claim(self._pool, self._batch, self._retry.lease_seconds)
             if claimed:
-                await asyncio.gather(*(self._attempt(d) for d in claimed))
+                sent = await asyncio.gather(*(self._attempt(d) for d in claimed))
+                done = [d for d, ok in zip(claimed, sent, strict=True) if ok]
+                await deliveries.mark_sent(self._pool, [d.id for d in done])
+                for delivery in done:
+                    SENT.labels(delivery.channel, delivery.rule).inc()
             attempted += len(claimed)
             if len(claimed) < self._batch:
                 BACKLOG.set(await deliveries.backlog(self._pool))
                 return attempted
 
-    async def _attempt(self, delivery: Claimed) -> None:
+    async def _attempt(self, delivery: Claimed) -> bool:
+        """Send one delivery; whether it went out (a failure is recorded here)."""
         async with self._limit:
             sender = self._senders.get(delivery.channel)
             started = time.perf_counter()
@@ -78,14 +86,13 @@ class Dispatcher:
                 await sender.send(delivery)
             except SendRefused as exc:
                 await self._failed(delivery, str(exc), final=True)
-                return
+                return False
             except Exception as exc:
                 await self._failed(delivery, f"{exc}" or type(exc).__name__)
-                return
+                return False
             finally:
                 SEND_SECONDS.labels(delivery.channel).observe(time.perf_counter() - started)
-            await deliveries.mark_sent(self._pool, delivery.id)
-            SENT.labels(delivery.channel, delivery.rule).inc()
+            return True
 
     async def _failed(self, delivery: Claimed, error: str, *, final: bool = False) -> None:
         ATTEMPT_ERRORS.labels(delivery.channel, delivery.rule).inc()
