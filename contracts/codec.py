@@ -149,6 +149,10 @@ def decode(body: bytes | str | dict[str, Any], *, strict: bool = False,
     unknown *version* of a known type is still refused. A superseded version of a known
     type decodes to the current model's data, its envelope as received.
     """
+    if not isinstance(body, dict):
+        fast = _decode_json(body, strict=strict, unknown_events=unknown_events)
+        if fast is not None:
+            return fast
     if isinstance(body, dict):
         raw: Any = body
     else:
@@ -177,6 +181,25 @@ def decode(body: bytes | str | dict[str, Any], *, strict: bool = False,
         return Decoded(envelope=envelope, data=UnknownEvent())
     data = validate_data(envelope.type, envelope.data, strict=strict)
     return Decoded(envelope=envelope, data=data)
+
+
+def _decode_json(body: bytes | str, *, strict: bool, unknown_events: bool) -> Decoded | None:
+    """:func:`decode` of a well-formed message, the fast way: the envelope parsed and
+    validated from the JSON text in one call (no ``json.loads`` and no second pass over a
+    dict). None when anything is off, so that the full path names what is wrong, in its
+    order."""
+    try:
+        envelope = CloudEvent.model_validate_json(body)
+    except ValidationError:
+        return None
+    try:
+        model_for(envelope.type)
+    except UnknownMessageType:
+        if unknown_events and in_stream_family(envelope.type):
+            return Decoded(envelope=envelope, data=UnknownEvent())
+        return None
+    return Decoded(envelope=envelope,
+                   data=validate_data(envelope.type, envelope.data, strict=strict))
 
 
 def make_envelope(data: BaseModel, *, source: str, time: datetime, subject: str | None = None,
