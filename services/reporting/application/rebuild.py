@@ -62,12 +62,14 @@ class Rebuilder:
     """Replays the agreements feed into a new generation and makes it current."""
 
     def __init__(self, pool: Pool, agreements: AgreementsClient, projection: Projection, *,
-                 page: int = 1000, today: Callable[[], date] = clock.today,
+                 page: int = 1000, apply_events: int = 10_000,
+                 today: Callable[[], date] = clock.today,
                  before_switch: Callable[[], Awaitable[None]] | None = None) -> None:
         self._pool = pool
         self._agreements = agreements
         self._projection = projection
         self._page = page
+        self._apply_events = max(page, apply_events)
         self._today = today
         self._before_switch = before_switch
 
@@ -81,27 +83,33 @@ class Rebuilder:
         return [inbox_event(d) for d in await self._agreements.feed(after, self._page)]
 
     async def _replay(self, schema: str, after: int) -> tuple[int, int]:
-        """Apply feed pages until a page is short; (position reached, events). The next
-        page is read while the current one is applied."""
+        """Apply feed pages until a page is short; (position reached, events).
+
+        Pages are read one ahead while the events read so far are applied, and applied
+        ``apply_events`` at a time (one transaction, one fold): an agreement seen in many
+        pages of one chunk costs one contribution before and one after the chunk, not per
+        page."""
         count = 0
         reading = asyncio.create_task(self._feed_page(after))
+        chunk: list[InboxEvent] = []
         try:
             while True:
                 events = await reading
                 if events:
                     after = max(after, *(e.position or 0 for e in events))
-                if len(events) < self._page:
+                last = len(events) < self._page
+                if not last:
+                    reading = asyncio.create_task(self._feed_page(after))
+                chunk.extend(events)
+                if chunk and (last or len(chunk) >= self._apply_events):
+                    async with generations.enter_schema(self._pool, schema) as conn:
+                        await self._apply_page(conn, chunk)
+                    count += len(chunk)
+                    chunk = []
+                if last:
                     break
-                reading = asyncio.create_task(self._feed_page(after))
-                async with generations.enter_schema(self._pool, schema) as conn:
-                    await self._apply_page(conn, events)
-                count += len(events)
         finally:
             reading.cancel()
-        if events:
-            async with generations.enter_schema(self._pool, schema) as conn:
-                await self._apply_page(conn, events)
-            count += len(events)
         return after, count
 
     async def run(self) -> RebuildReport:

@@ -60,6 +60,7 @@ async def test_rebuild_after_5000_events_with_events_arriving_gives_the_live_fig
             await reporting.service.refresh()  # as the periodic refresh would
 
         rebuilder = Rebuilder(reporting.pool, feed.client, Projection(), today=lambda: TODAY,
+                              page=100, apply_events=350,  # chunks of several pages
                               before_switch=before_switch)
         report = await rebuilder.run()
         rebuilding = False
