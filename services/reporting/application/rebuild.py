@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -90,6 +91,8 @@ class Rebuilder:
         pages of one chunk costs one contribution before and one after the chunk, not per
         page."""
         count = 0
+        thresholds = gc.get_threshold()  # a replay allocates millions of objects that
+        gc.set_threshold(100_000, 50, 100)  # reference counting frees: collect seldom
         reading = asyncio.create_task(self._feed_page(after))
         chunk: list[InboxEvent] = []
         try:
@@ -110,6 +113,7 @@ class Rebuilder:
                     break
         finally:
             reading.cancel()
+            gc.set_threshold(*thresholds)
         return after, count
 
     async def run(self) -> RebuildReport:
