@@ -85,16 +85,18 @@ def evolve(facts: AgreementFacts | None, event: AgreementEventData) -> Agreement
     if facts is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")
-    facts = replace(facts, stage=event.stage, version=event.version)
-    match event:
+    match event:  # one replace per event: each copies every field
         case AgreementSigned():
-            return replace(facts, number=event.number, signed_on=event.signed_on,
+            return replace(facts, stage=event.stage, version=event.version,
+                           number=event.number, signed_on=event.signed_on,
                            effective_from=event.effective_from,
                            effective_until=event.effective_until,
                            parent_id=event.parent_id or facts.parent_id)
         case AgreementFollowUpRecorded() | AgreementMilestoneCompleted():
-            return replace(facts, activity_dates=_with_activity(facts, event.on))
+            return replace(facts, stage=event.stage, version=event.version,
+                           activity_dates=_with_activity(facts, event.on))
         case AgreementTerminated():
-            return replace(facts, terminated_on=event.on)
+            return replace(facts, stage=event.stage, version=event.version,
+                           terminated_on=event.on)
         case _:
-            return facts
+            return replace(facts, stage=event.stage, version=event.version)
