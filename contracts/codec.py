@@ -158,8 +158,8 @@ def decode(body: bytes | str | dict[str, Any], *, strict: bool = False,
     else:
         try:
             raw = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise NotJson(f"body is not JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # undecodable, or beyond what a
+            raise NotJson(f"body is not JSON: {exc}") from None  # reader parses (digits, depth)
     if not isinstance(raw, dict):
         raise NotJson(f"body is JSON but not an object (got {type(raw).__name__})")
     message_type = raw.get("type") if isinstance(raw.get("type"), str) else None

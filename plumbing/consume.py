@@ -102,7 +102,7 @@ class _InStreamOrder(BaseMiddleware):
             await self._order.turn(tag)
         try:
             delivery = await delivery_of(msg)
-        except ContractError:  # no stream to keep in order: the outcome policy takes it
+        except Exception:  # no stream to keep in order: the outcome policy takes it
             if tag is not None:
                 self._order.passed(tag)
             return await call_next(msg)
@@ -138,6 +138,11 @@ class Outcomes:
         except ContractError as exc:
             await self.park_or_dead_letter(message, None, exc.reason, str(exc),
                                            exc.message_type or UNKNOWN_TYPE)
+            return None
+        except Exception as exc:  # a decoder bug must not leave a message without an end
+            log.exception("%s: a message could not be decoded", self.queue)
+            await self.park_or_dead_letter(message, None, "undecodable",
+                                           f"{type(exc).__name__}: {exc}", UNKNOWN_TYPE)
             return None
         envelope, message_type = delivery.decoded.envelope, delivery.decoded.type
         try:

@@ -52,6 +52,11 @@ def count(queue: str, outcome: str, message_type: str = AgreementProposed.event_
         "queue": queue, "type": message_type, "outcome": outcome}) or 0.0
 
 
+async def raw_body(message: RabbitMessage) -> bytes:
+    """The dead letters as they are (a poison body may be more than a decoder takes)."""
+    return bytes(message.body)
+
+
 class Harness:
     """A consumer of a fresh queue on the in-memory broker, with its dead letters."""
 
@@ -65,7 +70,8 @@ class Harness:
 
         @self.broker.subscriber(
             RabbitQueue(f"{self.queue}.dlq", routing_key=f"{self.queue}.dlq"),
-            RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT), no_reply=True)
+            RabbitExchange(DEAD_LETTER_EXCHANGE, type=ExchangeType.DIRECT), no_reply=True,
+            decoder=raw_body)
         async def dead_letters(message: RabbitMessage) -> None:
             self.dead.append((message.body, dict(message.headers)))
 
@@ -95,6 +101,8 @@ async def test_a_handled_event_reaches_the_handler_decoded_and_is_counted_under_
 
 @pytest.mark.parametrize(("body", "reason"), [
     (b"not json", "not-json"),
+    (b'{"id": ' + b"1" * 5000 + b"}", "not-json"),  # beyond the digits a reader parses
+    (b"[" * 100_000 + b"]" * 100_000, "not-json"),  # beyond the depth it parses
     (json.dumps({"specversion": "1.0", "type": "kerjasama.nothing.v1"}).encode(),
      "unknown-type"),
 ])
