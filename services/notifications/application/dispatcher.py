@@ -1,14 +1,13 @@
 """The dispatcher: sends pending deliveries after commit, retries with backoff.
 
 It claims due deliveries (several replicas never take the same one), sends them
-concurrently, and records each outcome: ``sent`` (for the claimed batch at once, one
-statement); on failure another attempt after
-``base * 2^(attempt-1)`` seconds (capped); after the last allowed attempt ``failed``,
-and at once when the channel refuses the address (SendRefused: nothing was sent).
+concurrently, and records each outcome as soon as it is known: ``sent``; on failure
+another attempt after ``base * 2^(attempt-1)`` seconds (capped); after the last allowed
+attempt ``failed``, and at once when the channel refuses the address (SendRefused:
+nothing was sent).
 A crash between a send and its record is the only window in which a delivery can be
-sent twice (the lease ends and another attempt is made); the record of a batch's sends
-waits for the batch's slowest send, so that window is the batch's. A repeated email
-carries the same Message-ID, and a repeated webhook the same delivery id.
+sent twice (the lease ends and another attempt is made); a repeated email carries the
+same Message-ID, and a repeated webhook the same delivery id.
 """
 
 from __future__ import annotations
@@ -65,11 +64,7 @@ class Dispatcher:
         while True:
             claimed = await deliveries.claim(self._pool, self._batch, self._retry.lease_seconds)
             if claimed:
-                sent = await asyncio.gather(*(self._attempt(d) for d in claimed))
-                done = [d for d, ok in zip(claimed, sent, strict=True) if ok]
-                await deliveries.mark_sent(self._pool, [d.id for d in done])
-                for delivery in done:
-                    SENT.labels(delivery.channel, delivery.rule).inc()
+                await asyncio.gather(*(self._attempt(d) for d in claimed))
             attempted += len(claimed)
             if len(claimed) < self._batch:
                 BACKLOG.set(await deliveries.backlog(self._pool))
@@ -92,6 +87,8 @@ class Dispatcher:
                 return False
             finally:
                 SEND_SECONDS.labels(delivery.channel).observe(time.perf_counter() - started)
+            await deliveries.mark_sent(self._pool, [delivery.id])  # at once: a send not
+            SENT.labels(delivery.channel, delivery.rule).inc()  # recorded goes out again
             return True
 
     async def _failed(self, delivery: Claimed, error: str, *, final: bool = False) -> None:
