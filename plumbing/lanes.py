@@ -57,7 +57,13 @@ class Place:
             if self._before is not None:
                 await asyncio.shield(self._before)
         except BaseException:
-            self.release()
+            before = self._before
+            if before is not None and not before.done():
+                # cancelled while waiting: the places after this one still wait for the
+                # ones before it
+                before.add_done_callback(lambda _: self.release())
+            else:
+                self.release()
             raise
         return self
 

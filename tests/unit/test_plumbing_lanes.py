@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,3 +94,26 @@ async def test_a_place_released_early_lets_the_next_of_its_lane_start() -> None:
     await asyncio.gather(one(), two())
     assert order == ["first queued", "second started", "first done"]
     assert len(lanes) == 0
+
+
+async def test_a_place_cancelled_while_waiting_keeps_the_later_ones_waiting() -> None:
+    lanes = Lanes()
+    started: list[str] = []
+    a_may_end = asyncio.Event()
+
+    async def work(name: str, place: Any, until: asyncio.Event | None = None) -> None:
+        async with place:
+            started.append(name)
+            if until is not None:
+                await until.wait()
+
+    a = asyncio.create_task(work("A", lanes.place("s"), a_may_end))
+    b = asyncio.create_task(work("B", lanes.place("s")))
+    c = asyncio.create_task(work("C", lanes.place("s")))
+    await asyncio.sleep(0.01)
+    b.cancel()
+    await asyncio.sleep(0.01)
+    assert started == ["A"]  # C still waits for A, although B left
+    a_may_end.set()
+    await asyncio.gather(a, c)
+    assert started == ["A", "C"] and b.cancelled()
