@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from plumbing.inbox import InboxEvent, Outcome
+from plumbing.retry import is_transient, transient_retrying
 
 RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
 
@@ -24,9 +25,10 @@ class GroupCommit:
     """Applies the events handed to :meth:`handle` in groups of at most ``max_group``."""
 
     def __init__(self, run: RunGroup, *, max_group: int = 256,
-                 name: str = "group-commit") -> None:
+                 name: str = "group-commit", retry_seconds: float = 30.0) -> None:
         self._run = run
         self._name = name
+        self._retry_seconds = retry_seconds
         self._max_group = max_group
         self._waiting: list[tuple[InboxEvent, asyncio.Future[Outcome]]] = []
         self._worker: asyncio.Task[None] | None = None
@@ -60,10 +62,12 @@ class GroupCommit:
 
     async def _apply(self, group: list[tuple[InboxEvent, asyncio.Future[Outcome]]]) -> None:
         try:
-            outcomes = await self._run([event for event, _ in group])
+            outcomes: list[Outcome] = await transient_retrying(self._retry_seconds)(
+                self._run, [event for event, _ in group])
         except Exception as exc:
-            if len(group) == 1:
-                _settle(group[0][1], exc)
+            if len(group) == 1 or is_transient(exc):  # still away: each caller retries
+                for _, future in group:
+                    _settle(future, exc)
                 return
             for event, future in group:  # one of them may be poison: each on its own
                 try:

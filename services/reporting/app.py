@@ -70,7 +70,8 @@ class Reporting:
             runtime.on_close(client.aclose)
         runtime.pool = pool = await open_database(settings)
         rules = Rules(settings.sleeping_after_days, settings.expiring_within_days)
-        self.service = ReportingService(pool, Projection(rules), self.agreements.missing)
+        self.service = ReportingService(pool, Projection(rules), self.agreements.missing,
+                                        retry_seconds=settings.transient_retry_seconds)
         self.queries = ReportingQueries(pool, sleeping_after_days=settings.sleeping_after_days)
         self.refresher = Refresher(self.service, self.queries, period=settings.refresh_seconds,
                                    after_events=settings.refresh_after_events_seconds)

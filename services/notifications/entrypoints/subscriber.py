@@ -39,7 +39,8 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
             return await inbox.handle_many_in_transaction(conn, events, apply_each,
                                                           agreements.missing)
 
-    groups = GroupCommit(run_group, max_group=max_group, name="notifications-group-commit")
+    groups = GroupCommit(run_group, max_group=max_group, name="notifications-group-commit",
+                         retry_seconds=transient_timeout)
 
     async def handle(delivery: Delivery) -> str:
         event = delivery.inbox_event()

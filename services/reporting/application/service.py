@@ -22,13 +22,14 @@ class ReportingService:
     """
 
     def __init__(self, pool: Pool, projection: Projection, fetch_missing: FetchMissing,
-                 today: Callable[[], date] = clock.today, *, max_group: int = 256) -> None:
+                 today: Callable[[], date] = clock.today, *, max_group: int = 256,
+                 retry_seconds: float = 30.0) -> None:
         self._pool = pool
         self.projection = projection
         self._fetch_missing = fetch_missing
         self._today = today
         self._groups = GroupCommit(self.handle_group, max_group=max_group,
-                                   name="reporting-group-commit")
+                                   name="reporting-group-commit", retry_seconds=retry_seconds)
 
     async def _apply(self, conn: Conn, events: list[InboxEvent]) -> None:
         await self.projection.apply(conn, events, publish=True)
