@@ -125,3 +125,15 @@ async def test_an_email_reads_back_with_its_text_headers_and_delivery_id(
     assert mail["X-Kerjasama-Delivery"] == "42"
     assert mail["Message-ID"].endswith(".delivery-42@kerjasama.local>")
     assert b"Content-Transfer-Encoding: quoted-printable" in raw  # readable as stored
+
+
+async def test_a_sender_with_a_non_ascii_name_keeps_its_address(
+        server: tuple[Controller, Recorder]) -> None:
+    controller, recorder = server
+    sender = SmtpSender("127.0.0.1", controller.port,
+                        "Biro Kerja Sama Setda Jabar Bagian Ké <noreply@jabarprov.go.id>")
+    await sender.send(delivery("Usulan"))
+    await sender.close()
+    mail = email.message_from_bytes(recorder.raw[0], policy=email.policy.default)
+    assert mail["From"].addresses[0].addr_spec == "noreply@jabarprov.go.id"
+    assert mail["From"].addresses[0].display_name == "Biro Kerja Sama Setda Jabar Bagian Ké"
