@@ -117,7 +117,9 @@ class QueueConsumer:
             if not waiting:
                 if await self.parking.release(stream_id):
                     return RetryResult(stream_id, handled, True)
-                continue
+                if not await self.parking.is_parked(stream_id):  # released by another retry
+                    return RetryResult(stream_id, handled, True)
+                continue  # a message was kept meanwhile: hand it in too
             for row_id, body in waiting:
                 failure = await self._replay(body, transient_timeout)
                 if failure is not None:

@@ -281,3 +281,13 @@ async def test_a_handler_that_says_its_order_is_kept_lets_the_next_event_start()
         assert order == [1, 2]
         release_first.set()
         await first
+
+
+async def test_retrying_a_stream_another_retry_released_ends_at_once() -> None:
+    async def handler(delivery: Delivery) -> str:
+        return "applied"
+
+    parking = InMemoryParking()
+    h = Harness(handler, parking=parking, events=True)
+    result = await asyncio.wait_for(h.consumer.retry_parked("not-parked"), 2)
+    assert result.released and result.handled == 0
