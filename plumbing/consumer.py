@@ -34,7 +34,7 @@ from contracts.codec import ContractError, decode
 from plumbing.consume import MESSAGES, DeadLetterHook, InStreamOrder, Outcomes
 from plumbing.delivery import Delivery, Handler, Poison, delivery_decoder
 from plumbing.parking import StreamParking
-from plumbing.retry import error_of, transient_retrying
+from plumbing.retry import error_of, retry_transient
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,9 @@ class QueueConsumer:
             log.warning("%s: transient error on %s, retrying in %.2fs: %r", self.queue,
                         delivery.decoded.type, state.upcoming_sleep, error_of(state))
 
-        retrying = transient_retrying(
+        return await retry_transient(
             self._transient_timeout if give_up_after is None else give_up_after,
-            max_delay=self._max_delay, before_sleep=warn)
-        outcome: str = await retrying(self._handler, delivery)
-        return outcome
+            self._handler, delivery, max_delay=self._max_delay, before_sleep=warn)
 
     async def retry_parked(self, stream_id: str, *, transient_timeout: float = 30.0
                            ) -> RetryResult:

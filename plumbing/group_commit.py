@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from plumbing.inbox import InboxEvent, Outcome
-from plumbing.retry import is_transient, transient_retrying
+from plumbing.retry import is_transient, retry_transient
 
 RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
 
@@ -62,8 +62,8 @@ class GroupCommit:
 
     async def _apply(self, group: list[tuple[InboxEvent, asyncio.Future[Outcome]]]) -> None:
         try:
-            outcomes: list[Outcome] = await transient_retrying(self._retry_seconds)(
-                self._run, [event for event, _ in group])
+            outcomes = await retry_transient(self._retry_seconds, self._run,
+                                             [event for event, _ in group])
         except Exception as exc:
             if len(group) == 1 or is_transient(exc):  # still away: each caller retries
                 for _, future in group:

@@ -4,11 +4,17 @@
 :func:`transient_retrying` is the policy built on it with tenacity::
 
     outcome = await transient_retrying(give_up_after=300.0)(handle, delivery)
+
+and :func:`retry_transient` the same for a hot path (the policy built only after a first
+failure).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
@@ -19,6 +25,9 @@ from tenacity import (
     stop_before_delay,
     wait_exponential,
 )
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, unreachable
@@ -69,6 +78,24 @@ def transient_retrying(
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+async def retry_transient(give_up_after: float, fn: Callable[..., Awaitable[T]], *args: Any,
+                          max_delay: float = 5.0,
+                          before_sleep: Callable[[RetryCallState], None] | None = None) -> T:
+    """``await fn(*args)``, retried as :func:`transient_retrying` retries when it fails
+    transiently. The first attempt runs on its own: the policy is only built once it
+    failed, which on a path taken for every message is most of the cost saved."""
+    try:
+        return await fn(*args)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.info("transient error, trying again in %.2fs: %r", FIRST_DELAY, exc)
+    await asyncio.sleep(FIRST_DELAY)
+    result: T = await transient_retrying(give_up_after, max_delay=max_delay,
+                                         before_sleep=before_sleep)(fn, *args)
+    return result
 
 
 def error_of(state: RetryCallState) -> BaseException | None:

@@ -66,3 +66,26 @@ def test_transient_classification() -> None:
     assert is_transient(TimeoutError())
     assert not is_transient(asyncpg.exceptions.UndefinedTableError("x"))
     assert not is_transient(KeyError("x"))
+
+
+async def test_retry_transient_tries_again_after_a_transient_error_only() -> None:
+    from plumbing.retry import retry_transient
+
+    calls: list[int] = []
+
+    async def flaky(n: int) -> int:
+        calls.append(n)
+        if len(calls) < 3:
+            raise ConnectionResetError("gone for a moment")
+        return n * 2
+
+    assert await retry_transient(5, flaky, 21) == 42 and calls == [21, 21, 21]
+
+    async def broken() -> None:
+        calls.append(0)
+        raise KeyError("a bug")
+
+    calls.clear()
+    with pytest.raises(KeyError):
+        await retry_transient(5, broken)
+    assert calls == [0]  # not retried
