@@ -7,7 +7,17 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from contracts.partners import normalised_partner_name
 
 
 class Kind(StrEnum):
@@ -264,6 +274,15 @@ class Partner(PartnerRecord):
     """The other party of an agreement, in a command."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("name")
+    @classmethod
+    def _names_someone(cls, name: str) -> str:
+        # the partner's id is derived from the name's letters and digits
+        # (contracts.partners): a name without any would be every such partner's id
+        if not normalised_partner_name(name):
+            raise ValueError("a partner's name needs at least one letter or digit")
+        return name
 
 
 class SignatoryRecord(RecordModel):

@@ -81,8 +81,8 @@ class InMemoryEventStore:
         return self._commands.get(command_id)
 
     async def read_feed(self, after: int, limit: int) -> list[StoredEvent]:
-        later = (e for e in self._events if e.position > after)
-        return [e for _, e in zip(range(limit), later, strict=False)]
+        # positions are 1, 2, 3 ... here: the event at position p is at index p - 1
+        return self._events[max(after, 0):max(after, 0) + limit]
 
 
 def _as_stored(value: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class SmtpSender:
                  username: str | None = None, password: str | None = None,
                  timeout: float = 30.0, idle_connections: int = 8,
                  idle_seconds: float = 30.0) -> None:
-        self._host, self._port, self._sender = host, port, sender
+        self._host, self._port, self._sender = host, port, _address(sender)
         self._starttls, self._username, self._password = starttls, username, password
         self._timeout = timeout
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
@@ -64,7 +64,7 @@ class SmtpSender:
         without the header parsing of ``EmailMessage`` that cost about a fifth of the
         service's CPU under load."""
         message = Message()
-        message["From"] = _address(self._sender)
+        message["From"] = self._sender
         message["To"] = _address(delivery.address)
         message["Subject"] = _header(one_line(delivery.subject) or "(kerjasama)")
         message["Date"] = formatdate(localtime=True)
@@ -101,11 +101,14 @@ class SmtpSender:
     async def close(self) -> None:
         """Say goodbye on every kept connection."""
         idle, self._idle = self._idle, []
-        for client, _ in idle:
-            try:
-                await client.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                client.close()
+        await asyncio.gather(*(self._goodbye(client) for client, _ in idle))
+
+    @staticmethod
+    async def _goodbye(client: aiosmtplib.SMTP) -> None:
+        try:
+            await asyncio.wait_for(client.quit(), 2.0)  # within the shutdown's grace
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            client.close()
 
     def _take(self) -> aiosmtplib.SMTP | None:
         now = time.monotonic()

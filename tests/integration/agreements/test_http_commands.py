@@ -233,3 +233,12 @@ async def test_an_idempotency_key_is_scoped_to_its_caller(
     assert again.json()["id"] == first.json()["id"]
     assert other.json()["id"] != first.json()["id"]
     assert "Idempotent-Replayed" not in other.headers
+
+
+async def test_a_partner_named_without_a_letter_or_digit_is_a_422_naming_the_field(
+        agreements_client: httpx.AsyncClient) -> None:
+    body = propose_body(partner={"name": " ._. ", "category": "THIRD_PARTY", "country": "ID"})
+    refused = await agreements_client.post("/agreements", json=body)
+    assert refused.status_code == 422, refused.text
+    assert "body.partner.name" in [e.get("field") for e in refused.json()["errors"]]
+    assert "letter or digit" in refused.text
