@@ -29,6 +29,16 @@ SCOPE_PATTERN = (
 )
 
 
+class CheckpointRef(RecordModel):
+    """The signed ledger checkpoint a figure can be checked against."""
+
+    position: int = Field(ge=1, description="Position of the last event the checkpoint "
+                          "covers.", examples=[1200])
+    head: str = Field(pattern="^[0-9a-f]{64}$", description="The running hash of the feed "
+                      "at that position, as signed (`hash` of GET /checkpoints).",
+                      examples=["5b0c3f" + "0" * 58])
+
+
 class KpiUpdated(RecordModel):
     """A figure changed: its numerator, denominator, target or completeness."""
 
@@ -53,6 +63,19 @@ class KpiUpdated(RecordModel):
     complete: bool = Field(default=True, description="False while an event of an agreement "
                            "(or work program) this figure's scope touches is parked: the "
                            "figure may leave that agreement out.", examples=[True])
+    restated: bool = Field(default=False, description="This revision was recorded after "
+                           "its year had ended and an earlier revision of the figure exists: "
+                           "it restates a figure that may have been reported.",
+                           examples=[False])
+    previous_value: float | None = Field(default=None, description="The value of the "
+                                         "previous revision (null for the first, or when it "
+                                         "had none).", examples=[80.0])
+    checkpoint: CheckpointRef | None = Field(default=None, description="The last signed "
+                                             "checkpoint at or below as_of_position, when "
+                                             "one is known: verify the feed up to it, then "
+                                             "recompute the figure.",
+                                             examples=[{"position": 1200,
+                                                        "head": "5b0c3f" + "0" * 58}])
 
 
 def kpi_routing_key(data: KpiUpdated) -> str:

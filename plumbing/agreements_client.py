@@ -15,6 +15,7 @@ import httpx
 
 from contracts.codec import Decoded, decode
 from contracts.feed import FEED_PATH, stream_path
+from contracts.ledger import LedgerCheckpointed
 from contracts.roles import REPORTING
 from plumbing.errors import ConfigError
 from plumbing.inbox import InboxEvent
@@ -30,6 +31,7 @@ from plumbing.tokens import (
 )
 
 NDJSON = "application/x-ndjson"
+CHECKPOINTS_PATH = "/checkpoints"
 
 
 class AgreementsUnavailable(httpx.TransportError):
@@ -128,6 +130,11 @@ class AgreementsClient:
         """Versions ``first``..``last`` of a stream, for :func:`plumbing.inbox.handle`."""
         events = [inbox_event(d) for d in await self.stream(stream_id)]
         return [e for e in events if first <= e.version <= last]
+
+    async def checkpoints(self, after: int, limit: int = 1000) -> list[LedgerCheckpointed]:
+        """The signed ledger checkpoints after a position, oldest first."""
+        items = await self._get(CHECKPOINTS_PATH, {"after": after, "limit": limit})
+        return [LedgerCheckpointed.model_validate(item) for item in items]
 
     async def feed(self, after: int, limit: int = 1000) -> list[Decoded]:
         """Up to ``limit`` events after ``after``, in position order.

@@ -17,13 +17,15 @@ from plumbing.parking import Parking
 from plumbing.relay import OutboxRelay
 from plumbing.runtime import Runtime, service_app
 from plumbing.topology import uses_queue
-from services.reporting.adapters import generations
+from services.reporting.adapters import checkpoints, generations
 from services.reporting.adapters.database import open_database
 from services.reporting.adapters.outbox import kpi_relay
 from services.reporting.application import metrics
 from services.reporting.application.projection import Projection, Rules
 from services.reporting.application.queries import ReportingQueries
+from services.reporting.application.record import RecordQueries
 from services.reporting.application.service import ReportingService
+from services.reporting.domain.evaluation import KpiRules
 from services.reporting.entrypoints.http import build_router
 from services.reporting.entrypoints.refresher import Refresher
 from services.reporting.entrypoints.subscriber import build_handler
@@ -38,6 +40,7 @@ class Reporting:
 
     service: ReportingService
     queries: ReportingQueries
+    record: RecordQueries
     refresher: Refresher
     relay: OutboxRelay
 
@@ -73,12 +76,18 @@ class Reporting:
         self.service = ReportingService(pool, Projection(rules), self.agreements.missing,
                                         retry_seconds=settings.transient_retry_seconds)
         self.queries = ReportingQueries(pool, sleeping_after_days=settings.sleeping_after_days)
+        self.record = RecordQueries(pool, self.agreements.feed, KpiRules(
+            settings.sleeping_after_days, settings.expiring_within_days))
         self.refresher = Refresher(self.service, self.queries, period=settings.refresh_seconds,
                                    after_events=settings.refresh_after_events_seconds)
         self.relay = kpi_relay(settings.reporting_database_url, settings.amqp_url)
         metrics.register()
         runtime.background.add("kpi-outbox-relay", self.relay.run)
         runtime.background.add("kpi-refresher", self.refresher.run)
+        agreements = self.agreements
+        runtime.background.add("ledger-checkpoints", every(
+            lambda: checkpoints.follow(pool, agreements), interval=settings.checkpoint_seconds,
+            name="ledger-checkpoints"))
         if self.consume:
             parking = Parking(self._writer, REPORTING_EVENTS,
                               on_change=self.service.projection.mark_completeness)
@@ -98,7 +107,7 @@ class Reporting:
                               prefetch=settings.prefetch)
         if app is not None:
             app.state.reporting = self
-            app.include_router(build_router(self.queries))
+            app.include_router(build_router(self.queries, self.record))
             app.include_router(parked_router(lambda: self.consumer))
 
     async def start(self) -> None:

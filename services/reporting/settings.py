@@ -26,3 +26,6 @@ class ReportingSettings(ConsumerSettings):
         "(events coming together share one refresh).")
     database_pool_size: int = Field(10, ge=2, le=200, description="Connections the service "
                                     "keeps open to its database.")
+    checkpoint_seconds: float = Field(30.0, gt=0, le=86400, description="Period at which "
+                                      "the agreements ledger's new signed checkpoints are "
+                                      "fetched (each kpi.updated names the last one).")

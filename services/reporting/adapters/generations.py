@@ -42,8 +42,8 @@ async def install_generation(conn: Conn, schema: str) -> None:
     """
     await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
     await _use_schema(conn, schema)
+    await inbox.install(conn)  # first: a migration reads what the inbox holds
     await migrate(conn, PROJECTION_MIGRATIONS, table=PROJECTION_MIGRATIONS_TABLE)
-    await inbox.install(conn)
 
 
 async def prepare(pool: Pool) -> str:

@@ -10,33 +10,49 @@ from uuid import uuid4
 
 from contracts.codec import encode, make_envelope
 from contracts.envelope import CONTENT_TYPE, SOURCE_REPORTING
-from contracts.kpi import KpiUpdated, kpi_routing_key, kpi_subject
+from contracts.kpi import CheckpointRef, KpiUpdated, kpi_routing_key, kpi_subject
 from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.db import Conn, Connection
 from plumbing.relay import OutboxRelay, Outgoing, RelaySettings
 from services.reporting.domain import Figure
+from services.reporting.domain.figures import Revision
 
 NOTIFY_CHANNEL = "reporting_kpi_outbox"
 RELAY_ROLE = "kerjasama.reporting.kpi-relay"
 
 
-def kpi_updated(figure: Figure, as_of_position: int) -> KpiUpdated:
+def kpi_updated(figure: Figure, as_of_position: int, *, restated: bool = False,
+                previous_value: float | None = None,
+                checkpoint: CheckpointRef | None = None) -> KpiUpdated:
     """The ``kpi.updated`` data of a figure (also the item of ``GET /kpis``)."""
     return KpiUpdated(
         indicator=figure.key.indicator, year=figure.key.year, scope=figure.key.scope,
         numerator=figure.numerator, denominator=figure.denominator, value=figure.value,
         target=figure.target, achievement=figure.achievement, as_of_position=as_of_position,
-        revision=figure.revision, complete=figure.complete)
+        revision=figure.revision, complete=figure.complete, restated=restated,
+        previous_value=previous_value, checkpoint=checkpoint)
 
 
-async def add(conn: Conn, figures: Sequence[Figure], as_of_position: int) -> None:
-    """Queue one ``kpi.updated`` per figure, inside the caller's transaction."""
-    if not figures:
+async def checkpoint_at(conn: Conn, position: int) -> CheckpointRef | None:
+    """The last signed checkpoint known at or below ``position``."""
+    row = await conn.fetchrow("SELECT position, hash FROM ledger_checkpoints"
+                              " WHERE position <= $1 ORDER BY position DESC LIMIT 1", position)
+    return None if row is None else CheckpointRef(position=row[0], head=row[1])
+
+
+async def add(conn: Conn, revisions: Sequence[Revision]) -> None:
+    """Queue one ``kpi.updated`` per revision, inside the caller's transaction."""
+    if not revisions:
         return
     rows = []
-    for figure in figures:
-        data = kpi_updated(figure, as_of_position)
+    checkpoints: dict[int, CheckpointRef | None] = {}
+    for revision in revisions:
+        at = revision.as_of_position
+        if at not in checkpoints:
+            checkpoints[at] = await checkpoint_at(conn, at)
+        data = kpi_updated(revision.figure, at, restated=revision.restated,
+                           previous_value=revision.previous_value, checkpoint=checkpoints[at])
         envelope = make_envelope(data, source=SOURCE_REPORTING, time=clock.now(),
                                  subject=kpi_subject(data), id=uuid4())
         rows.append((envelope.id, kpi_routing_key(data), encode(envelope)))

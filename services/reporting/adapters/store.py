@@ -4,8 +4,11 @@ figures. Every function works on a connection already inside :func:`generations.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -15,7 +18,9 @@ from contracts.kpi import Indicator
 from plumbing.db import Conn
 from services.reporting.domain import AgreementFacts, Figure, FigureKey
 from services.reporting.domain.batch import Children, ChildSigning
-from services.reporting.domain.figures import number
+from services.reporting.domain.evaluation import Record
+from services.reporting.domain.facts import EventRef
+from services.reporting.domain.figures import Revision, number
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "
@@ -221,3 +226,195 @@ async def parked(conn: Conn) -> list[tuple[str, AgreementFacts | None]]:
 async def as_of_position(conn: Conn) -> int:
     """The highest feed position applied to this generation (0 before any)."""
     return int(await conn.fetchval("SELECT coalesce(max(position), 0) FROM inbox_events"))
+
+
+# --- the history of the record (DESIGN §9) ---------------------------------------------
+
+def _ref_json(ref: EventRef | None) -> list[object] | None:
+    return None if ref is None else [str(ref.id), ref.position, ref.type, ref.date.isoformat()]
+
+
+def _ref_of(value: list[Any] | None) -> EventRef | None:
+    if value is None:
+        return None
+    return EventRef(UUID(value[0]), int(value[1]), str(value[2]), date.fromisoformat(value[3]))
+
+
+def facts_json(facts: AgreementFacts) -> str:
+    """The facts as the history keeps them (JSON)."""
+    def day(value: date | None) -> str | None:
+        return None if value is None else value.isoformat()
+    return json.dumps({
+        "id": str(facts.id), "title": facts.title, "kind": facts.kind.value,
+        "document_type": facts.document_type.value, "lead_opd": facts.lead_opd,
+        "plan_year": facts.plan_year, "proposed_on": facts.proposed_on.isoformat(),
+        "stage": facts.stage.value, "version": facts.version,
+        "parent_id": None if facts.parent_id is None else str(facts.parent_id),
+        "number": facts.number, "signed_on": day(facts.signed_on),
+        "effective_from": day(facts.effective_from),
+        "effective_until": day(facts.effective_until),
+        "terminated_on": day(facts.terminated_on),
+        "activity_dates": [d.isoformat() for d in facts.activity_dates],
+        "signed_by": _ref_json(facts.signed_by),
+        "activities": [_ref_json(a) for a in facts.activities],
+        "last_event": _ref_json(facts.last_event)}, separators=(",", ":"))
+
+
+def facts_of_json(text: str) -> AgreementFacts:
+    """The facts the history kept (:func:`facts_json`)."""
+    v = json.loads(text)
+
+    def day(key: str) -> date | None:
+        return None if v[key] is None else date.fromisoformat(v[key])
+    return AgreementFacts(
+        id=UUID(v["id"]), title=v["title"], kind=Kind(v["kind"]),
+        document_type=DocumentType(v["document_type"]), lead_opd=v["lead_opd"],
+        plan_year=v["plan_year"], proposed_on=date.fromisoformat(v["proposed_on"]),
+        stage=Stage(v["stage"]), version=v["version"],
+        parent_id=None if v["parent_id"] is None else UUID(v["parent_id"]),
+        number=v["number"], signed_on=day("signed_on"), effective_from=day("effective_from"),
+        effective_until=day("effective_until"), terminated_on=day("terminated_on"),
+        activity_dates=tuple(date.fromisoformat(d) for d in v["activity_dates"]),
+        signed_by=_ref_of(v["signed_by"]),
+        activities=tuple(r for a in v["activities"] if (r := _ref_of(a)) is not None),
+        last_event=_ref_of(v["last_event"]))
+
+
+Step = tuple[EventRef, AgreementFacts | None, tuple[int, tuple[float, float]] | None]
+
+
+async def save_history(conn: Conn, steps: Sequence[Step],
+                       times: Mapping[int, datetime]) -> None:
+    """Keep the facts after each event (or the targets it adopted) at its position;
+    ``times``: when each position was recorded."""
+    if not steps:
+        return
+    await conn.execute(
+        "INSERT INTO record_history (position, event_id, time, agreement_id, facts, year,"
+        " targets) SELECT p, e, t, a, f::jsonb, y, CASE WHEN y IS NULL THEN NULL"
+        " ELSE ARRAY[r, x] END FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[],"
+        " $4::uuid[], $5::text[], $6::int[], $7::float8[], $8::float8[])"
+        " AS u(p, e, t, a, f, y, r, x) ON CONFLICT (position) DO NOTHING",
+        [r.position for r, _, _ in steps], [r.id for r, _, _ in steps],
+        [times[r.position] for r, _, _ in steps],
+        [f.id if f else None for _, f, _ in steps],
+        [facts_json(f) if f else None for _, f, _ in steps],
+        [w[0] if w else None for _, _, w in steps],
+        [w[1][0] if w else None for _, _, w in steps],
+        [w[1][1] if w else None for _, _, w in steps])
+
+
+async def record_at(conn: Conn, position: int) -> Record:
+    """The facts of every agreement and the targets of every year as they stood after
+    ``position``: one row per agreement (its latest at or below), not a replay."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (agreement_id) facts::text FROM record_history"
+        " WHERE agreement_id IS NOT NULL AND position <= $1"
+        " ORDER BY agreement_id, position DESC", position)
+    programs = await conn.fetch(
+        "SELECT DISTINCT ON (year) year, targets FROM record_history"
+        " WHERE year IS NOT NULL AND position <= $1 ORDER BY year, position DESC", position)
+    agreements = {f.id: f for f in (facts_of_json(row[0]) for row in rows)}
+    return Record(agreements, {row[0]: (row[1][0], row[1][1]) for row in programs})
+
+
+async def position_before(conn: Conn, time: datetime) -> tuple[int, int | None]:
+    """(the last position of the longest recorded prefix whose events all have a time at
+    or before ``time``, the first position after it, if any)."""
+    first_after = await conn.fetchval(
+        "SELECT min(position) FROM record_history WHERE time > $1", time)
+    last = await conn.fetchval(
+        "SELECT coalesce(max(position), 0) FROM record_history"
+        " WHERE $1::bigint IS NULL OR position < $1", first_after)
+    return int(last), None if first_after is None else int(first_after)
+
+
+async def coverage(conn: Conn) -> tuple[int, int]:
+    """(every feed event up to this position is applied, the history starts after this
+    position)."""
+    row = await conn.fetchrow("SELECT covered, history_after FROM record_coverage")
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+async def set_covered(conn: Conn, position: int) -> None:
+    """Record that every feed event up to ``position`` is applied (never moves back)."""
+    await conn.execute("UPDATE record_coverage SET covered = greatest(covered, $1)", position)
+
+
+async def applied_among(conn: Conn, event_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of these events this generation applied."""
+    rows = await conn.fetch("SELECT event_id FROM inbox_events WHERE event_id = ANY($1)",
+                            list(event_ids))
+    return {row[0] for row in rows}
+
+
+async def add_revisions(conn: Conn, revisions: Sequence[Revision]) -> None:
+    """Keep revisions as published."""
+    if not revisions:
+        return
+    figures = [r.figure for r in revisions]
+    await conn.execute(
+        "INSERT INTO figure_revisions (indicator, year, scope, revision, numerator,"
+        " denominator, target, complete, as_of_position, recorded_at, restated,"
+        " previous_value) SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[],"
+        " $5::float8[], $6::int[], $7::float8[], $8::bool[], $9::bigint[],"
+        " $10::timestamptz[], $11::bool[], $12::float8[]) ON CONFLICT DO NOTHING",
+        [f.key.indicator.value for f in figures], [f.key.year for f in figures],
+        [f.key.scope for f in figures], [f.revision for f in figures],
+        [float(f.numerator) for f in figures], [f.denominator for f in figures],
+        [f.target for f in figures], [f.complete for f in figures],
+        [r.as_of_position for r in revisions], [r.recorded_at for r in revisions],
+        [r.restated for r in revisions], [r.previous_value for r in revisions])
+
+
+async def revisions_at(conn: Conn, year: int, position: int) -> dict[FigureKey, int]:
+    """Per figure of a year, the last revision published from a prefix ending at or
+    before ``position``."""
+    rows = await conn.fetch(
+        "SELECT indicator, scope, max(revision) FROM figure_revisions"
+        " WHERE year = $1 AND as_of_position <= $2 GROUP BY indicator, scope", year, position)
+    return {FigureKey(Indicator(r[0]), year, r[1]): int(r[2]) for r in rows}
+
+
+async def revisions_of(conn: Conn, key: FigureKey) -> list[Revision]:
+    """Every published revision of a figure, in order."""
+    rows = await conn.fetch(
+        f"SELECT {_FIGURE_COLUMNS}, as_of_position, recorded_at, restated, previous_value"
+        " FROM figure_revisions WHERE indicator = $1 AND year = $2 AND scope = $3"
+        " ORDER BY revision", key.indicator.value, key.year, key.scope)
+    return [Revision(figure_of(r), r["as_of_position"], r["recorded_at"], r["restated"],
+                     r["previous_value"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One position of the history of the record."""
+
+    position: int
+    event_id: UUID
+    time: datetime
+    facts: AgreementFacts | None
+    year: int | None
+    targets: tuple[float, float] | None
+
+
+async def history_rows(conn: Conn) -> list[HistoryRow]:
+    """The whole history of the record, in position order."""
+    rows = await conn.fetch("SELECT position, event_id, time, facts::text, year, targets"
+                            " FROM record_history ORDER BY position")
+    return [HistoryRow(r[0], r[1], r[2], None if r[3] is None else facts_of_json(r[3]),
+                       r[4], None if r[5] is None else (r[5][0], r[5][1])) for r in rows]
+
+
+async def restatements(conn: Conn, figures: Sequence[Figure]
+                       ) -> dict[FigureKey, tuple[bool, float | None]]:
+    """Per figure, (restated, previous value) of its current revision, as published."""
+    if not figures:
+        return {}
+    rows = await conn.fetch(
+        "SELECT indicator, year, scope, restated, previous_value FROM figure_revisions"
+        " WHERE (indicator, year, scope, revision) IN (SELECT * FROM unnest($1::text[],"
+        " $2::int[], $3::text[], $4::int[]))",
+        [f.key.indicator.value for f in figures], [f.key.year for f in figures],
+        [f.key.scope for f in figures], [f.revision for f in figures])
+    return {FigureKey(Indicator(r[0]), r[1], r[2]): (r[3], r[4]) for r in rows}

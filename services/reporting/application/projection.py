@@ -17,6 +17,7 @@ from contracts.common import BUSINESS_YEAR_MIN, in_business_years
 from contracts.events import AgreementEventData, UnknownEvent, WorkProgramAdopted
 from contracts.kpi import Indicator
 from contracts.roles import PROVINCE, agency_scope, kind_scope, type_scope
+from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
@@ -31,8 +32,8 @@ from services.reporting.domain import (
 )
 from services.reporting.domain.batch import Folded, fold, related
 from services.reporting.domain.completeness import incomplete
-from services.reporting.domain.facts import EventBeforeProposal
-from services.reporting.domain.figures import target_of
+from services.reporting.domain.facts import EventBeforeProposal, EventRef
+from services.reporting.domain.figures import Revision, restates, target_of
 
 TIMELY = (Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS)
 
@@ -55,6 +56,7 @@ async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
     domain it reaches, and in no other.
     """
     changed: list[Figure] = []
+    previous: list[float | None] = []
     gaps = incomplete(await store.parked(conn))
     for key in sorted(proposed):
         if not in_business_years(key.year):
@@ -63,10 +65,22 @@ async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
         if old is not None and new.same_as(old):
             continue
         changed.append(replace(new, revision=(old.revision if old else 0) + 1))
+        previous.append(None if old is None else old.value)
     await store.write_figures(conn, changed)
     if publish and changed:
-        await outbox.add(conn, changed, await store.as_of_position(conn))
+        await publish_revisions(conn, changed, previous)
     return changed
+
+
+async def publish_revisions(conn: Conn, changed: Sequence[Figure],
+                            previous: Sequence[float | None]) -> None:
+    """Keep the revisions of changed figures (with ``previous`` values) and queue their
+    ``kpi.updated``; recorded now, from the prefix of the feed applied."""
+    position, now = await store.as_of_position(conn), clock.now()
+    revisions = [Revision(f, position, now, restates(f.key, now.date(), f.revision > 1),
+                          before) for f, before in zip(changed, previous, strict=True)]
+    await store.add_revisions(conn, revisions)
+    await outbox.add(conn, revisions)
 
 
 class Projection:
@@ -84,7 +98,9 @@ class Projection:
                     per_event: bool = True) -> list[Figure]:
         """Apply events (the inbox already checked they are new and, per stream, in order)
         in the caller's transaction; ``per_event`` as in :func:`domain.batch.fold`."""
-        datas = [data for event in events if (data := _data(event)) is not None]
+        named = [(data, event) for event in events if (data := _data(event)) is not None]
+        datas = [data for data, _ in named]
+        refs = [_ref(event) for _, event in named]
         own = {d.agreement_id for d in datas if isinstance(d, AgreementEventData)}
         facts = await store.load_facts(conn, own)
         parents = related(datas, facts)
@@ -92,10 +108,13 @@ class Projection:
             facts.update(await store.load_facts(conn, parents - facts.keys()))
         children = await store.child_signings(conn, own | parents)
         try:
-            folded = fold(datas, facts, children, per_event=per_event)
+            folded = fold(datas, facts, children, per_event=per_event, refs=refs)
         except EventBeforeProposal as exc:
             raise Poison("event-before-proposal", str(exc)) from exc
         await store.save_facts(conn, list(folded.facts.values()))
+        await store.save_history(conn, folded.steps, {
+            event.position: event.payload.envelope.time for _, event in named
+            if event.position is not None})
         await store.add_child_signings(conn, folded.child_signings)
         await store.save_work_programs(conn, folded.work_programs)
         return await self._figures(conn, folded, publish=publish)
@@ -156,6 +175,16 @@ class Projection:
         proposed = {key: Figure(key, counts.get(key, 0), None, None)
                     for key in counts.keys() | current.keys()}
         return await save_changes(conn, proposed, current, publish=publish)
+
+
+def _ref(event: InboxEvent) -> EventRef | None:
+    """The event as recorded (None without a feed position: it has no place in the
+    history)."""
+    if event.position is None:
+        return None
+    envelope = event.payload.envelope
+    return EventRef(envelope.id, event.position, envelope.type,
+                    clock.to_wib(envelope.time).date())
 
 
 def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted | None:

@@ -8,8 +8,8 @@ from datetime import date
 
 from contracts.kpi import KpiUpdated
 from plumbing import clock
-from plumbing.db import Pool
-from services.reporting.adapters import generations, store
+from plumbing.db import Conn, Pool
+from services.reporting.adapters import generations, outbox, store
 from services.reporting.adapters.outbox import kpi_updated
 from services.reporting.domain import Figure, FigureKey, SleepingDocument, as_of, sleeping
 
@@ -33,18 +33,23 @@ class ReportingQueries:
         self._today = today
 
     async def figures(self, year: int | None = None) -> list[KpiUpdated]:
-        """Every figure (of one year), with the highest position applied."""
+        """Every figure (of one year), with the highest position applied and what its
+        last revision said of restating."""
         async with generations.enter(self._pool, "read") as conn:
             figures = await store.figures_where(conn, year=year)
-            position = await store.as_of_position(conn)
-        return [kpi_updated(f, position) for f in figures]
+            return await _items(conn, figures)
 
     async def figure(self, key: FigureKey) -> KpiUpdated | None:
         """One figure, or None if it was never computed."""
         async with generations.enter(self._pool, "read") as conn:
             found = await store.figure(conn, key)
-            position = await store.as_of_position(conn)
-        return None if found is None else kpi_updated(found, position)
+            return None if found is None else (await _items(conn, [found]))[0]
+
+    async def years(self) -> list[int]:
+        """The years that have figures."""
+        async with generations.enter(self._pool, "read") as conn:
+            rows = await conn.fetch("SELECT DISTINCT year FROM figures ORDER BY year")
+        return [row[0] for row in rows]
 
     async def all_figures(self) -> list[Figure]:
         """Every stored figure (for the gauges)."""
@@ -64,3 +69,12 @@ class ReportingQueries:
         found.sort(key=lambda s: (-s.days_without_activity, str(s.facts.id)))
         return SleepingList(year, day, found if date(year, 1, 1) <= today else [])
 
+
+
+async def _items(conn: Conn, figures: list[Figure]) -> list[KpiUpdated]:
+    position = await store.as_of_position(conn)
+    checkpoint = await outbox.checkpoint_at(conn, position)
+    said = await store.restatements(conn, figures)
+    return [kpi_updated(f, position, restated=said.get(f.key, (False, None))[0],
+                        previous_value=said.get(f.key, (False, None))[1],
+                        checkpoint=checkpoint) for f in figures]

@@ -29,8 +29,8 @@ from plumbing import clock
 from plumbing.agreements_client import AgreementsClient, inbox_event
 from plumbing.db import Conn, Pool, quote_ident
 from plumbing.inbox import InboxEvent, handle_many_in_transaction
-from services.reporting.adapters import generations, outbox, store
-from services.reporting.application.projection import Projection
+from services.reporting.adapters import generations, store
+from services.reporting.application.projection import Projection, publish_revisions
 from services.reporting.domain import Figure, FigureKey, zero
 from services.reporting.domain.figures import target_of
 
@@ -161,6 +161,7 @@ class Rebuilder:
             replayed += applied
             await self._projection.refresh(conn, self._today(), publish=False)
             changed = await self._carry_revisions(conn, live)
+            await store.set_covered(conn, position)
             await conn.execute("UPDATE projection_generation SET generation = $1, "
                                "schema_name = $2, switched_at = now() WHERE id = 1",
                                new_generation, schema)
@@ -194,6 +195,7 @@ class Rebuilder:
         targets: dict[int, tuple[float, float] | None] = {}
         final: list[Figure] = []
         changed: list[Figure] = []
+        previous: list[float | None] = []
         for key in sorted(old.keys() | new.keys()):
             figure = new.get(key) or await self._zero(conn, key, targets)
             before = old.get(key)
@@ -203,8 +205,11 @@ class Rebuilder:
                 moved = _with_revision(figure, (before.revision if before else 0) + 1)
                 final.append(moved)
                 changed.append(moved)
+                previous.append(None if before is None else before.value)
         await store.write_figures(conn, final)
-        await outbox.add(conn, changed, await store.as_of_position(conn))
+        await conn.execute("INSERT INTO figure_revisions SELECT * FROM"
+                           f" {quote_ident(live)}.figure_revisions ON CONFLICT DO NOTHING")
+        await publish_revisions(conn, changed, previous)
         return len(changed)
 
     async def _zero(self, conn: Conn, key: FigureKey,

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from contracts.events import AgreementEventData, AgreementSigned, EventData, WorkProgramAdopted
 from services.reporting.domain.contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
-from services.reporting.domain.facts import AgreementFacts, evolve
+from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import FigureKey
 
 Children = dict[UUID, dict[UUID, date]]
@@ -50,6 +50,10 @@ class Folded:
     """Per year, the scopes of the agreements signed in it (their signing days move)."""
     deltas: dict[FigureKey, tuple[int, int]] = field(default_factory=dict)
     """Per touched figure, the change of (numerator, denominator); may be (0, 0)."""
+    steps: list[tuple[EventRef, AgreementFacts | None, tuple[int, tuple[float, float]] | None]]\
+        = field(default_factory=list)
+    """Per named event: its ref, the agreement's facts after it, or the work program's
+    (year, targets) it adopted."""
 
 
 def related(events: Iterable[EventData],
@@ -78,10 +82,12 @@ def _accumulate(deltas: dict[FigureKey, list[int]], before: Counter[Term],
 
 
 def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
-         children: Mapping[UUID, Mapping[UUID, date]], *, per_event: bool) -> Folded:
+         children: Mapping[UUID, Mapping[UUID, date]], *, per_event: bool,
+         refs: Sequence[EventRef | None] | None = None) -> Folded:
     """Fold ``events`` (each stream's in version order) into the facts known before them
     (``facts`` and ``children`` must hold those of the batch's agreements and of
-    :func:`related`). Raises EventBeforeProposal like :func:`evolve`."""
+    :func:`related`); ``refs`` name the events as recorded, for the history of facts
+    (:attr:`Folded.steps`). Raises EventBeforeProposal like :func:`evolve`."""
     state = dict(facts)
     kids: Children = {parent: dict(c) for parent, c in children.items()}
     folded = Folded()
@@ -91,15 +97,20 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
     def contribution(agreement: UUID) -> Counter[Term]:
         return contributions(state.get(agreement), kids.get(agreement, {}).values())
 
-    for data in events:
+    named = refs if refs is not None else [None] * len(events)
+    for data, ref in zip(events, named, strict=True):
         if isinstance(data, WorkProgramAdopted):
-            folded.work_programs[data.year] = (data.realization_target,
-                                               data.effectiveness_target)
+            targets = (data.realization_target, data.effectiveness_target)
+            folded.work_programs[data.year] = targets
+            if ref is not None:
+                folded.steps.append((ref, None, (data.year, targets)))
             continue
         if not isinstance(data, AgreementEventData):
             raise TypeError(f"{type(data).__name__} is not an agreement event")
         own = data.agreement_id
-        after = evolve(state.get(own), data)
+        after = evolve(state.get(own), data, ref)
+        if ref is not None:
+            folded.steps.append((ref, after, None))
         ids = [own]
         signed = isinstance(data, AgreementSigned) and after.signed_on is not None
         if (signed and after.parent_id is not None

@@ -46,9 +46,11 @@ def followed_up_years(facts: AgreementFacts, child_signings: Iterable[date]) -> 
     return {d.year for d in facts.activity_dates} | {d.year for d in child_signings}
 
 
-def contributions(facts: AgreementFacts | None,
-                  child_signings: Iterable[date] = ()) -> Counter[Term]:
-    """What the agreement adds to each numerator and denominator."""
+def contributions(facts: AgreementFacts | None, child_signings: Iterable[date] = (), *,
+                  effectiveness_types: frozenset[DocumentType] = EFFECTIVENESS_TYPES
+                  ) -> Counter[Term]:
+    """What the agreement adds to each numerator and denominator (``effectiveness_types``:
+    the documents effectiveness counts, a rule a what-if may change)."""
     terms: Counter[Term] = Counter()
     if facts is None:
         return terms
@@ -61,7 +63,7 @@ def contributions(facts: AgreementFacts | None,
             terms[Term(key, "denominator")] += 1
             if signed_in_plan_year:
                 terms[Term(key, "numerator")] += 1
-    if facts.document_type in EFFECTIVENESS_TYPES and facts.signed_on is not None:
+    if facts.document_type in effectiveness_types and facts.signed_on is not None:
         followed = followed_up_years(facts, child_signings)
         for year in facts.in_force_years():
             for scope in where:

@@ -22,6 +22,18 @@ class EventBeforeProposal(ValueError):
 
 
 @dataclass(frozen=True)
+class EventRef:
+    """Which recorded event decided something: its id, feed position, type and date (the
+    business date it carries: the signing day, the follow-up's day; else the WIB day it
+    was recorded)."""
+
+    id: UUID
+    position: int
+    type: str
+    date: date
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The facts of one agreement the indicators are computed from.
 
@@ -46,6 +58,14 @@ class AgreementFacts:
     effective_until: date | None = None
     terminated_on: date | None = None
     activity_dates: tuple[date, ...] = ()
+    signed_by: EventRef | None = None
+    """The signing event (the evidence of a signing)."""
+    activities: tuple[EventRef, ...] = ()
+    """Every follow-up and milestone completion, in the order recorded (the evidence of a
+    follow-up in a year: the first one dated in it)."""
+    last_event: EventRef | None = None
+    """The event that set the current stage (a rejection, a withdrawal, …), dated by
+    the business date it carries, if any."""
 
     @property
     def in_force_until(self) -> date | None:
@@ -74,29 +94,42 @@ def _with_activity(facts: AgreementFacts, on: date) -> tuple[date, ...]:
     return tuple(sorted({*facts.activity_dates, on}))
 
 
-def evolve(facts: AgreementFacts | None, event: AgreementEventData) -> AgreementFacts:
-    """The facts after ``event`` (events of one agreement, in version order)."""
+def evolve(facts: AgreementFacts | None, event: AgreementEventData,
+           ref: EventRef | None = None) -> AgreementFacts:
+    """The facts after ``event`` (events of one agreement, in version order); ``ref``
+    names the event as recorded (its date is replaced by the business date it carries)."""
     if isinstance(event, AgreementProposed):
         return AgreementFacts(
             id=event.agreement_id, title=event.title, kind=event.kind,
             document_type=event.document_type, lead_opd=event.lead_opd,
             plan_year=event.plan_year, proposed_on=event.proposed_on, stage=event.stage,
-            version=event.version, parent_id=event.parent_id)
+            version=event.version, parent_id=event.parent_id,
+            last_event=ref and replace(ref, date=event.proposed_on))
     if facts is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")
+    staged = facts.last_event if ref is None or event.stage == facts.stage else ref
     match event:  # one replace per event: each copies every field
         case AgreementSigned():
+            signed = ref and replace(ref, date=event.signed_on)
             return replace(facts, stage=event.stage, version=event.version,
                            number=event.number, signed_on=event.signed_on,
                            effective_from=event.effective_from,
                            effective_until=event.effective_until,
-                           parent_id=event.parent_id or facts.parent_id)
+                           parent_id=event.parent_id or facts.parent_id,
+                           signed_by=signed, last_event=signed or staged)
         case AgreementFollowUpRecorded() | AgreementMilestoneCompleted():
+            done = ref and replace(ref, date=event.on)
             return replace(facts, stage=event.stage, version=event.version,
-                           activity_dates=_with_activity(facts, event.on))
+                           activity_dates=_with_activity(facts, event.on),
+                           activities=facts.activities if done is None
+                           else (*facts.activities, done),
+                           last_event=done if staged is ref and done else staged)
         case AgreementTerminated():
             return replace(facts, stage=event.stage, version=event.version,
-                           terminated_on=event.on)
+                           terminated_on=event.on,
+                           last_event=replace(staged, date=event.on)
+                           if staged is ref and staged else staged)
         case _:
-            return replace(facts, stage=event.stage, version=event.version)
+            return replace(facts, stage=event.stage, version=event.version,
+                           last_event=staged)

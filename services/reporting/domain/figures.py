@@ -8,6 +8,7 @@ decimals, ``null`` when the denominator is 0 or there is no target.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -97,3 +98,21 @@ def zero(key: FigureKey, target: float | None) -> Figure:
 def number(value: int | float) -> int | float:
     """An integral float as int (JSON ``53`` rather than ``53.0``)."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A figure as published in one ``kpi.updated``: from which prefix of the feed, when,
+    and whether it restates an earlier revision of a year that had ended."""
+
+    figure: Figure
+    as_of_position: int
+    recorded_at: datetime
+    restated: bool = False
+    previous_value: float | None = None
+
+
+def restates(key: FigureKey, recorded_on: date, earlier: bool) -> bool:
+    """Whether a figure recorded on that (WIB) day restates: its year had ended and an
+    earlier revision exists."""
+    return earlier and recorded_on > date(key.year, 12, 31)

@@ -66,7 +66,8 @@ async def test_kpis_lists_every_figure_of_the_year_with_the_fields_of_kpi_update
     realization = item(items, "realization", 2022)
     assert set(realization) == {"indicator", "year", "scope", "numerator", "denominator",
                                 "value", "target", "achievement", "as_of_position",
-                                "revision", "complete"}
+                                "revision", "complete", "restated", "previous_value",
+                                "checkpoint"}
     assert (realization["numerator"], realization["denominator"], realization["value"],
             realization["target"], realization["achievement"]) == (2, 2, 100.0, 80, 125.0)
     assert item(items, "sleeping", 2022)["numerator"] == 1

@@ -1,0 +1,269 @@
+"""Every figure of a year computed at once from a record of agreements' facts, with the
+evidence behind it (DESIGN §9).
+
+The live projection keeps figures by adding each event's change (:mod:`.contributions`,
+:mod:`.batch`); this module computes them from scratch from the facts of every agreement
+as they stood at one point of the record, with the same rules. It answers the figures
+*as of* a feed position, the *evidence* of a figure (which agreements count, which do
+not, and the event that decided each), *what-if* figures under draft rule parameters,
+and the independent check that recomputes from the public feed. Live figures and these
+agree by construction of the rules and by test.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from contracts.common import DocumentType, Stage
+from contracts.kpi import Indicator
+from contracts.roles import PROVINCE, stage_scope
+from contracts.sleeping import SLEEPING_AFTER_DAYS
+from services.reporting.domain.contributions import (
+    EFFECTIVENESS_TYPES,
+    FOLLOWING_UP_TYPES,
+    contributions,
+    scopes,
+)
+from services.reporting.domain.facts import AgreementFacts, EventRef
+from services.reporting.domain.figures import RATIO_INDICATORS, Figure, FigureKey, target_of
+from services.reporting.domain.signing import signing_days, signing_figures
+from services.reporting.domain.timely import (
+    EXPIRING_WITHIN_DAYS,
+    as_of,
+    expiring,
+    sleeping,
+    timely_figures,
+)
+
+COUNT_INDICATORS = frozenset({Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS,
+                              Indicator.AGREEMENTS})
+"""Figures whose numerator counts agreements (no denominator)."""
+
+
+@dataclass(frozen=True)
+class KpiRules:
+    """The rule parameters of the figures; a what-if sets draft values."""
+
+    sleeping_after_days: int = SLEEPING_AFTER_DAYS
+    expiring_within_days: int = EXPIRING_WITHIN_DAYS
+    effectiveness_document_types: frozenset[DocumentType] = EFFECTIVENESS_TYPES
+    validity_cap_years: int | None = None
+    """When set, an agreement's in-force period ends at the latest at ``effective_from``
+    plus this many years minus one day."""
+
+
+class Reason(StrEnum):
+    """Why an agreement counts in a figure, or does not."""
+
+    SIGNED_IN_YEAR = "SIGNED_IN_YEAR"
+    FOLLOWED_UP_IN_YEAR = "FOLLOWED_UP_IN_YEAR"
+    NOT_SIGNED = "NOT_SIGNED"
+    SIGNED_OTHER_YEAR = "SIGNED_OTHER_YEAR"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+    NO_FOLLOW_UP_IN_YEAR = "NO_FOLLOW_UP_IN_YEAR"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One agreement in the evidence of a figure."""
+
+    facts: AgreementFacts
+    reason: Reason
+    event: EventRef | None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A figure and the agreements behind it."""
+
+    key: FigureKey
+    numerator: int | float
+    denominator: int | None
+    counted: list[Item] = field(default_factory=list)
+    excluded: list[Item] = field(default_factory=list)
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus whole years (29 February becomes 28 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def capped(facts: AgreementFacts, years: int | None) -> AgreementFacts:
+    """The facts with the in-force period cut at ``effective_from`` + ``years`` - 1 day."""
+    if years is None or facts.effective_from is None or facts.effective_until is None:
+        return facts
+    end = add_years(facts.effective_from, years) - timedelta(days=1)
+    return facts if facts.effective_until <= end else replace(facts, effective_until=end)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The facts of every agreement and the work programs' targets at one point of the
+    record."""
+
+    agreements: Mapping[UUID, AgreementFacts]
+    targets: Mapping[int, tuple[float, float]]
+
+    def under(self, rules: KpiRules) -> Record:
+        """The record as ``rules`` read it (the validity cap applied)."""
+        if rules.validity_cap_years is None:
+            return self
+        return Record({k: capped(f, rules.validity_cap_years)
+                       for k, f in self.agreements.items()}, self.targets)
+
+    def child_signings(self) -> dict[UUID, list[tuple[date, EventRef | None]]]:
+        """Per parent, the signing day (and event) of every PKS or ADDENDUM child."""
+        found: dict[UUID, list[tuple[date, EventRef | None]]] = defaultdict(list)
+        for facts in self.agreements.values():
+            if (facts.parent_id is not None and facts.signed_on is not None
+                    and facts.document_type in FOLLOWING_UP_TYPES):
+                found[facts.parent_id].append((facts.signed_on, facts.signed_by))
+        return found
+
+
+def figures(record: Record, year: int, day: date,
+            rules: KpiRules = KpiRules()) -> dict[FigureKey, Figure]:
+    """Every figure of ``year`` (revision 0): sums of contributions, signing days, and the
+    time-dependent counts taken on :func:`~.timely.as_of` (``year``, ``day``)."""
+    record = record.under(rules)
+    children = record.child_signings()
+    dates = {parent: [d for d, _ in kids] for parent, kids in children.items()}
+    terms: Counter[tuple[FigureKey, str]] = Counter()
+    days: dict[str, list[int]] = defaultdict(list)
+    for facts in record.agreements.values():
+        for term, count in contributions(
+                facts, dates.get(facts.id, ()),
+                effectiveness_types=rules.effectiveness_document_types).items():
+            if term.key.year == year:
+                terms[term.key, term.part] += count
+        if facts.signed_on is not None and facts.signed_on.year == year:
+            taken = signing_days(facts) or 0
+            for scope in scopes(facts):
+                days[scope].append(taken)
+    targets = record.targets.get(year)
+    found: dict[FigureKey, Figure] = {}
+    keys = {key for key, _ in terms}
+    if targets is not None:
+        keys |= {FigureKey(i, year, PROVINCE) for i in RATIO_INDICATORS}
+    for key in keys:
+        ratio = key.indicator in RATIO_INDICATORS
+        found[key] = Figure(key, terms[key, "numerator"],
+                            terms[key, "denominator"] if ratio else None,
+                            target_of(key.indicator, targets))
+    for scope, spent in days.items():
+        for key, value in signing_figures(year, scope, spent).items():
+            found[key] = Figure(key, value, None, None)
+    signed = [f for f in record.agreements.values() if f.signed_on is not None]
+    for key, count in timely_figures(signed, dates, [year], day,
+                                     sleeping_after_days=rules.sleeping_after_days,
+                                     expiring_within_days=rules.expiring_within_days).items():
+        found[key] = Figure(key, count, None, None)
+    return found
+
+
+def _by_signing(facts: AgreementFacts, year: int) -> tuple[Reason, EventRef | None]:
+    if facts.stage == Stage.REJECTED:
+        return Reason.REJECTED, facts.last_event
+    if facts.stage == Stage.WITHDRAWN:
+        return Reason.WITHDRAWN, facts.last_event
+    if facts.signed_on is None:
+        return Reason.NOT_SIGNED, None
+    if facts.signed_on.year == year:
+        return Reason.SIGNED_IN_YEAR, facts.signed_by
+    return Reason.SIGNED_OTHER_YEAR, facts.signed_by
+
+
+def _first_in_year(events: Iterable[tuple[date, EventRef | None]],
+                   year: int) -> EventRef | None:
+    dated = sorted(((d, e.position if e else 0), e) for d, e in events if d.year == year)
+    return dated[0][1] if dated else None
+
+
+def _last_on(events: Iterable[tuple[date, EventRef | None]], day: date) -> EventRef | None:
+    dated = sorted(((d, e.position if e else 0), e) for d, e in events if d <= day)
+    return dated[-1][1] if dated else None
+
+
+def evidence(record: Record, key: FigureKey, day: date,
+             rules: KpiRules = KpiRules()) -> Evidence:
+    """The agreements behind one figure, as of ``day`` for the time-dependent ones.
+
+    Realization: the agreements planned for the year (counted: signed in it). Effectiveness:
+    the MOUs and PKS in force in the year (counted: followed up in it, by an activity or a
+    child's signing). Counts list their members; the signing-days figures list the
+    agreements signed in the year.
+    """
+    record = record.under(rules)
+    children = record.child_signings()
+    year, scope = key.year, key.scope
+    by_stage = key.indicator == Indicator.AGREEMENTS
+    members = [f for f in record.agreements.values()
+               if scope in scopes(f) or (by_stage and scope == stage_scope(f.stage.value))]
+    counted: list[Item] = []
+    excluded: list[Item] = []
+    match key.indicator:
+        case Indicator.REALIZATION:
+            for facts in members:
+                if facts.plan_year == year:
+                    reason, event = _by_signing(facts, year)
+                    (counted if reason == Reason.SIGNED_IN_YEAR else excluded).append(
+                        Item(facts, reason, event))
+        case Indicator.EFFECTIVENESS:
+            for facts in members:
+                if (facts.document_type in rules.effectiveness_document_types
+                        and facts.signed_on is not None and year in facts.in_force_years()):
+                    activities: list[tuple[date, EventRef | None]] = [
+                        (e.date, e) for e in facts.activities]
+                    if not facts.activities:  # facts kept before events were named
+                        activities = [(d, None) for d in facts.activity_dates]
+                    done = (*activities, *children.get(facts.id, ()))
+                    if any(d.year == year for d, _ in done):
+                        counted.append(Item(facts, Reason.FOLLOWED_UP_IN_YEAR,
+                                            _first_in_year(done, year)))
+                    else:
+                        excluded.append(Item(facts, Reason.NO_FOLLOW_UP_IN_YEAR, None))
+        case Indicator.AGREEMENTS:
+            counted = [Item(f, *_by_signing(f, year)) for f in members
+                       if f.proposed_on.year == year]
+        case Indicator.SLEEPING | Indicator.EXPIRING_90_DAYS:
+            on = as_of(year, day)
+            if date(year, 1, 1) <= day:
+                for facts in members:
+                    if facts.signed_on is None:
+                        continue
+                    kids = children.get(facts.id, [])
+                    reason = (Reason.SIGNED_IN_YEAR if facts.signed_on.year == year
+                              else Reason.SIGNED_OTHER_YEAR)
+                    if key.indicator == Indicator.SLEEPING:
+                        if sleeping(facts, [d for d, _ in kids], on,
+                                    rules.sleeping_after_days):
+                            last = _last_on(((facts.signed_on, facts.signed_by),
+                                             *((e.date, e) for e in facts.activities), *kids),
+                                            on)
+                            counted.append(Item(facts, reason, last))
+                    elif expiring(facts, on, rules.expiring_within_days):
+                        counted.append(Item(facts, reason, facts.signed_by))
+        case Indicator.SIGNING_DAYS_MEDIAN | Indicator.SIGNING_DAYS_P90:
+            counted = [Item(f, Reason.SIGNED_IN_YEAR, f.signed_by) for f in members
+                       if f.signed_on is not None and f.signed_on.year == year]
+    order = _reading_order
+    counted.sort(key=order)
+    excluded.sort(key=order)
+    figure = figures(record, year, day, replace(rules, validity_cap_years=None)).get(key)
+    ratio = key.indicator in RATIO_INDICATORS
+    return Evidence(key, figure.numerator if figure else 0,
+                    (figure.denominator if figure else 0) if ratio else None,
+                    counted, excluded)
+
+
+def _reading_order(item: Item) -> tuple[str, str, str]:
+    return (item.facts.lead_opd, item.facts.title, str(item.facts.id))

@@ -1,0 +1,116 @@
+"""The bodies of the evidence, history and what-if routes (DESIGN §9)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, DocumentType
+from services.reporting.application.record import HistoryEntry
+from services.reporting.domain.evaluation import Evidence, Item, KpiRules
+
+
+class DraftRules(BaseModel):
+    """Rule parameters to weigh; each one left out keeps the service's own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sleeping_after_days: int | None = Field(None, ge=1, le=3650, description="Days without "
+                                            "follow-up after which a signed agreement sleeps.")
+    effectiveness_document_types: list[DocumentType] | None = Field(
+        None, min_length=1, max_length=4, description="The documents effectiveness counts "
+        "(default MOU and PKS).")
+    validity_cap_years: int | None = Field(None, ge=1, le=100, description="Cut every "
+                                           "in-force period at effective_from + N years - 1 "
+                                           "day.")
+
+    def apply(self, base: KpiRules) -> KpiRules:
+        """The service's rules with these drafts."""
+        rules = base
+        if self.sleeping_after_days is not None:
+            rules = replace(rules, sleeping_after_days=self.sleeping_after_days)
+        if self.effectiveness_document_types is not None:
+            rules = replace(rules, effectiveness_document_types=frozenset(
+                self.effectiveness_document_types))
+        if self.validity_cap_years is not None:
+            rules = replace(rules, validity_cap_years=self.validity_cap_years)
+        return rules
+
+    def echo(self, base: KpiRules) -> dict[str, Any]:
+        """The rules applied, every parameter spelt out."""
+        rules = self.apply(base)
+        return {"sleeping_after_days": rules.sleeping_after_days,
+                "effectiveness_document_types": sorted(
+                    t.value for t in rules.effectiveness_document_types),
+                "validity_cap_years": rules.validity_cap_years}
+
+
+class WhatIf(BaseModel):
+    """``POST /kpis/what-if``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX, description="Year of the "
+                      "figures.")
+    rules: DraftRules = Field(default_factory=DraftRules)
+
+
+def _item(item: Item) -> dict[str, Any]:
+    event = item.event
+    return {"agreement_id": str(item.facts.id), "title": item.facts.title,
+            "lead_opd": item.facts.lead_opd, "reason": item.reason.value,
+            "event": None if event is None else {
+                "id": str(event.id), "position": event.position, "type": event.type,
+                "date": event.date.isoformat()}}
+
+
+def evidence_json(proof: Evidence, position: int) -> dict[str, Any]:
+    """The evidence of a figure as JSON."""
+    key = proof.key
+    numerator = proof.numerator
+    return {"indicator": key.indicator.value, "year": key.year, "scope": key.scope,
+            "numerator": int(numerator) if float(numerator).is_integer() else numerator,
+            "denominator": proof.denominator, "as_of_position": position,
+            "counted": [_item(i) for i in proof.counted],
+            "excluded": [_item(i) for i in proof.excluded]}
+
+
+CSV_COLUMNS = ("status", "agreement_id", "title", "lead_opd", "reason", "event_id",
+               "event_position", "event_type", "event_date")
+
+
+def evidence_csv(proof: Evidence) -> str:
+    """The evidence of a figure as CSV: one row per agreement, counted or excluded."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for status, items in (("counted", proof.counted), ("excluded", proof.excluded)):
+        for item in items:
+            event = item.event
+            writer.writerow([
+                status, str(item.facts.id), _cell(item.facts.title), item.facts.lead_opd,
+                item.reason.value, "" if event is None else str(event.id),
+                "" if event is None else event.position, "" if event is None else event.type,
+                "" if event is None else event.date.isoformat()])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: a leading =, +, - or @ would start a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def history_json(entry: HistoryEntry) -> dict[str, Any]:
+    """One entry of a figure's history."""
+    figure = entry.figure
+    numerator = figure.numerator
+    return {"revision": entry.revision, "value": figure.value,
+            "numerator": int(numerator) if float(numerator).is_integer() else numerator,
+            "denominator": figure.denominator, "target": figure.target,
+            "as_of_position": entry.position, "time": entry.time.isoformat(),
+            "events": [{"id": str(i), "position": p} for i, p in entry.events],
+            "restated": entry.restated, "previous_value": entry.previous_value}
