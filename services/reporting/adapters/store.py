@@ -24,7 +24,7 @@ from services.reporting.domain.figures import Revision, number
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "
-                 "effective_until, terminated_on, activity_dates")
+                 "effective_until, terminated_on, activity_dates, refs::text")
 
 
 def _facts(row: asyncpg.Record) -> AgreementFacts:
@@ -35,7 +35,23 @@ def _facts(row: asyncpg.Record) -> AgreementFacts:
         version=row["version"], parent_id=row["parent_id"], number=row["number"],
         signed_on=row["signed_on"], effective_from=row["effective_from"],
         effective_until=row["effective_until"], terminated_on=row["terminated_on"],
-        activity_dates=tuple(row["activity_dates"]))
+        activity_dates=tuple(row["activity_dates"]), **_refs_of(row["refs"]))
+
+
+def _refs_json(facts: AgreementFacts) -> str | None:
+    if facts.signed_by is None and not facts.activities and facts.last_event is None:
+        return None
+    return json.dumps({"signed_by": _ref_json(facts.signed_by),
+                       "activities": [_ref_json(a) for a in facts.activities],
+                       "last_event": _ref_json(facts.last_event)}, separators=(",", ":"))
+
+
+def _refs_of(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    v = json.loads(text)
+    return {"signed_by": _ref_of(v["signed_by"]), "last_event": _ref_of(v["last_event"]),
+            "activities": tuple(r for a in v["activities"] if (r := _ref_of(a)) is not None)}
 
 
 async def load_facts(conn: Conn, ids: Iterable[UUID]) -> dict[UUID, AgreementFacts]:
@@ -51,16 +67,18 @@ async def save_facts(conn: Conn, facts: Sequence[AgreementFacts]) -> None:
         return
     columns = list(zip(*(_fact_values(f) for f in facts), strict=True))
     await conn.execute(
-        f"INSERT INTO agreements ({_FACT_COLUMNS}) SELECT a, b, c, d, e, f, g, h, i, j, k, l,"
-        " m, n, o, p::date[] FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[],"
-        " $5::text[], $6::int[], $7::date[], $8::text[], $9::int[], $10::uuid[], $11::text[],"
-        " $12::date[], $13::date[], $14::date[], $15::date[], $16::text[])"
-        " AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p)"
+        f"INSERT INTO agreements ({_FACT_COLUMNS.removesuffix('::text')}) SELECT a, b, c, d,"
+        " e, f, g, h, i, j, k, l, m, n, o, p::date[], q::jsonb FROM unnest($1::uuid[],"
+        " $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::date[], $8::text[],"
+        " $9::int[], $10::uuid[], $11::text[], $12::date[], $13::date[], $14::date[],"
+        " $15::date[], $16::text[], $17::text[])"
+        " AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q)"
         " ON CONFLICT (agreement_id) DO UPDATE SET"
         " stage = EXCLUDED.stage, version = EXCLUDED.version, parent_id = EXCLUDED.parent_id,"
         " number = EXCLUDED.number, signed_on = EXCLUDED.signed_on,"
         " effective_from = EXCLUDED.effective_from, effective_until = EXCLUDED.effective_until,"
-        " terminated_on = EXCLUDED.terminated_on, activity_dates = EXCLUDED.activity_dates",
+        " terminated_on = EXCLUDED.terminated_on, activity_dates = EXCLUDED.activity_dates,"
+        " refs = EXCLUDED.refs",
         *map(list, columns))
 
 
@@ -69,7 +87,8 @@ def _fact_values(facts: AgreementFacts) -> tuple[object, ...]:
     return (facts.id, facts.title, facts.kind.value, facts.document_type.value,
             facts.lead_opd, facts.plan_year, facts.proposed_on, facts.stage.value,
             facts.version, facts.parent_id, facts.number, facts.signed_on,
-            facts.effective_from, facts.effective_until, facts.terminated_on, dates)
+            facts.effective_from, facts.effective_until, facts.terminated_on, dates,
+            _refs_json(facts))
 
 
 async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> Children:

@@ -113,3 +113,94 @@ async def test_figures_are_prometheus_gauges_labelled_by_indicator_year_and_scop
             ' 125.0' in text)
     assert 'kerjasama_kpi_value{indicator="sleeping",scope="opd:DISHUB",year="2022"} 1.0' in text
     assert (await http.get("/readyz")).status_code == 200
+
+
+async def test_kpis_as_of_a_point_and_the_refusals_of_a_bad_point(
+        http: httpx.AsyncClient) -> None:
+    now = (await http.get("/kpis", params={"year": 2022})).json()
+    end = item(now, "realization", 2022)["as_of_position"]
+    same = (await http.get("/kpis", params={"year": 2022, "as_of_position": end})).json()
+    assert {(i["indicator"], i["scope"], i["numerator"], i["denominator"]) for i in same} <= {
+        (i["indicator"], i["scope"], i["numerator"], i["denominator"]) for i in now}
+    assert item(same, "realization", 2022)["value"] == 100.0
+    start = (await http.get("/kpis", params={"year": 2022, "as_of_position": 1})).json()
+    assert {i["as_of_position"] for i in start} == {1}  # only the work program: targets
+    assert (item(start, "realization", 2022)["denominator"],
+            item(start, "realization", 2022)["target"]) == (0, 80)
+    future = (await http.get("/kpis", params={"year": 2022,
+                                               "as_of": "2031-01-01T00:00:00+07:00"})).json()
+    assert item(future, "realization", 2022)["as_of_position"] == end
+    before = (await http.get("/kpis", params={"year": 2022, "as_of": "2000-01-01T00:00:00Z"}))
+    assert before.status_code == 200 and before.json() == []
+    for bad in ("2022-12-31", "2022-12-31T10:00:00", "yesterday", "2022-13-01T00:00:00Z"):
+        refused = await http.get("/kpis", params={"year": 2022, "as_of": bad})
+        assert refused.status_code == 422, bad
+        assert "RFC 3339" in refused.json()["detail"]
+    both = await http.get("/kpis", params={"year": 2022, "as_of_position": 1,
+                                           "as_of": "2031-01-01T00:00:00Z"})
+    assert both.status_code == 422
+    beyond = await http.get("/kpis", params={"year": 2022, "as_of_position": end + 5})
+    assert beyond.status_code == 409
+    assert beyond.json()["applied_position"] == end
+    assert beyond.headers["content-type"] == "application/problem+json"
+
+
+async def test_evidence_as_json_and_csv(http: httpx.AsyncClient) -> None:
+    answer = await http.get("/kpis/effectiveness/evidence", params={"year": 2022})
+    assert answer.status_code == 200
+    proof = answer.json()
+    assert (proof["numerator"], proof["denominator"], proof["excluded"]) == (3, 3, [])
+    assert sorted(i["reason"] for i in proof["counted"]) == ["FOLLOWED_UP_IN_YEAR"] * 3
+    assert {i["event"]["type"] for i in proof["counted"]} == {
+        "kerjasama.agreement.follow_up_recorded.v1"}
+    asleep = next(i for i in proof["counted"] if i["title"] == "Kerja sama tidur")
+    assert asleep["event"]["date"] == "2022-06-15"
+    nobody = (await http.get("/kpis/effectiveness/evidence", params={"year": 2023})).json()
+    assert (nobody["numerator"], nobody["denominator"], nobody["counted"]) == (0, 3, [])
+    assert {(i["reason"], i["event"]) for i in nobody["excluded"]} == {
+        ("NO_FOLLOW_UP_IN_YEAR", None)}
+    csv_answer = await http.get("/kpis/effectiveness/evidence",
+                                params={"year": 2022, "format": "csv"})
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    rows = csv_answer.text.splitlines()
+    assert rows[0].split(",")[:5] == ["status", "agreement_id", "title", "lead_opd", "reason"]
+    assert sorted(r.split(",")[0] for r in rows[1:]) == ["counted"] * 3
+    assert (await http.get("/kpis/effectiveness/evidence",
+                           params={"year": 2022, "format": "xml"})).status_code == 422
+
+
+async def test_history_says_which_revisions_restated_an_ended_year(
+        http: httpx.AsyncClient) -> None:
+    history = (await http.get("/kpis/realization/history", params={"year": 2022})).json()
+    assert [h["numerator"] for h in history] == [0, 0, 1, 1, 2]
+    assert [h["denominator"] for h in history] == [0, 1, 1, 2, 2]
+    # recorded in 2023 (the clock's today) for 2022: every entry after the first restates
+    assert [h["restated"] for h in history] == [False] + [True] * 4
+    assert [h["previous_value"] for h in history[1:]] == [h["value"] for h in history[:-1]]
+    assert history[-1]["revision"] is not None
+    assert set(history[0]) == {"revision", "value", "numerator", "denominator", "target",
+                               "as_of_position", "time", "events", "restated",
+                               "previous_value"}
+    current = (await http.get("/kpis/realization", params={"year": 2022})).json()
+    assert current["restated"] is True and current["previous_value"] is not None
+
+
+async def test_what_if_answers_figures_and_evidence_and_changes_nothing(
+        http: httpx.AsyncClient) -> None:
+    before = (await http.get("/kpis", params={"year": 2022})).json()
+    answer = await http.post("/kpis/what-if", json={
+        "year": 2022, "rules": {"effectiveness_document_types": ["PKS"],
+                                "sleeping_after_days": 400}})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["rules"] == {"sleeping_after_days": 400, "effectiveness_document_types": ["PKS"],
+                             "validity_cap_years": None}
+    effectiveness = item(body["figures"], "effectiveness", 2022)
+    assert (effectiveness["numerator"], effectiveness["denominator"]) == (0, 0)
+    assert item(body["figures"], "sleeping", 2022)["numerator"] == 0
+    assert body["evidence"]["realization"]["numerator"] == 2
+    assert (await http.get("/kpis", params={"year": 2022})).json() == before
+    for bad in ({"year": 2022, "rules": {"sleeping_after_days": 0}},
+                {"year": 2022, "rules": {"effectiveness_document_types": ["MOA"]}},
+                {"year": 2022, "rules": {"unknown": 1}}, {"rules": {}}):
+        assert (await http.post("/kpis/what-if", json=bad)).status_code == 422, bad

@@ -45,3 +45,7 @@ CREATE TABLE figure_revisions (
     previous_value double precision,
     PRIMARY KEY (indicator, year, scope, revision)
 );
+
+-- The events behind an agreement's facts (its signing, its activities, the event that set
+-- its stage): what the evidence of a figure names.
+ALTER TABLE agreements ADD COLUMN refs jsonb;
