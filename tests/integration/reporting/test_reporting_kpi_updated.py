@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from contracts.codec import decode
 from contracts.events import AgreementProposed
-from contracts.kpi import KpiUpdated
+from contracts.kpi import CheckpointRef, KpiUpdated
 from tests.integration.reporting.support import (
     AgreementsService,
     FeedRelay,
@@ -71,6 +71,16 @@ async def test_a_subscriber_gets_one_message_per_change_and_none_for_a_duplicate
             (0, 1, 0.0)}
         assert by_key["kpi.realization.2021.province"].as_of_position == (
             published[1].envelope.position)
+        # recorded on the clock's day in 2023: a revision of a 2021 figure restates it
+        assert (by_key["kpi.realization.2021.province"].restated,
+                by_key["kpi.realization.2021.province"].previous_value,
+                by_key["kpi.realization.2021.province"].checkpoint) == (True, None, None)
+        assert by_key["kpi.realization.2021.opd:DISKUK"].restated is False  # its first
+        head = "ab" * 32
+        await reporting.pool.execute(  # as learnt from GET /checkpoints
+            "INSERT INTO ledger_checkpoints (position, hash, events, signed_at)"
+            " VALUES ($1, $2, 2, '2023-01-10T09:00:00+07:00')",
+            published[1].envelope.position, head)
 
         await agreements.post(f"/agreements/{aid}/sign", {
             "number": "120/1/Pem.Um", "signed_on": "2021-04-20",
@@ -84,6 +94,9 @@ async def test_a_subscriber_gets_one_message_per_change_and_none_for_a_duplicate
         assert (province.numerator, province.denominator, province.value, province.target,
                 province.achievement, province.revision) == (1, 1, 100.0, 80, 125.0, 3)
         assert province.as_of_position == signed[0].envelope.position
+        assert (province.restated, province.previous_value) == (True, 0.0)
+        assert province.checkpoint == CheckpointRef(position=published[1].envelope.position,
+                                                    head=head)
 
         before = duplicates()
         await feed.publish(signed + published[:2])  # the broker delivers them again
