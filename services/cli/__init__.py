@@ -22,7 +22,17 @@ from plumbing.service_client import (
     mint_token,
     service_url,
 )
-from services.cli import agreements, credentials, dlq, keys, migrate, parked, reporting, verify
+from services.cli import (
+    agreements,
+    credentials,
+    dlq,
+    keys,
+    kpis,
+    migrate,
+    parked,
+    reporting,
+    verify,
+)
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -46,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format of queries")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     agreements.add_parsers(sub)
+    kpis.add_parsers(sub)
     reporting.add_parsers(sub)
     dlq.add_parsers(sub)
     parked.add_parsers(sub)

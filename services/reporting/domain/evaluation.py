@@ -20,6 +20,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from contracts.common import DocumentType, Stage
+from contracts.events import AgreementEventData, WorkProgramAdopted
 from contracts.kpi import Indicator
 from contracts.roles import PROVINCE, stage_scope
 from contracts.sleeping import SLEEPING_AFTER_DAYS
@@ -29,7 +30,7 @@ from services.reporting.domain.contributions import (
     contributions,
     scopes,
 )
-from services.reporting.domain.facts import AgreementFacts, EventRef
+from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import RATIO_INDICATORS, Figure, FigureKey, target_of
 from services.reporting.domain.signing import signing_days, signing_figures
 from services.reporting.domain.timely import (
@@ -267,3 +268,18 @@ def evidence(record: Record, key: FigureKey, day: date,
 
 def _reading_order(item: Item) -> tuple[str, str, str]:
     return (item.facts.lead_opd, item.facts.title, str(item.facts.id))
+
+
+def record_of(events: Iterable[tuple[object, EventRef]]) -> Record:
+    """The record folded from events' data in feed order (the independent check's own
+    fold of the public feed): each agreement's facts, each year's last adopted targets;
+    other data (an event type this reader does not know) is stepped over."""
+    agreements: dict[UUID, AgreementFacts] = {}
+    targets: dict[int, tuple[float, float]] = {}
+    for data, ref in events:
+        if isinstance(data, WorkProgramAdopted):
+            targets[data.year] = (data.realization_target, data.effectiveness_target)
+        elif isinstance(data, AgreementEventData):
+            agreements[data.agreement_id] = evolve(agreements.get(data.agreement_id), data,
+                                                   ref)
+    return Record(agreements, targets)

@@ -1,0 +1,241 @@
+"""``kerjasama kpi``: the KPI table of a year (now or as of a day or a position), a
+figure's history, its evidence, what-if figures under draft rules, and ``kpi verify``,
+the independent check that recomputes every figure from the public feed (DESIGN §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime, time
+from typing import Any
+
+from contracts.codec import ContractError, decode
+from contracts.common import DocumentType
+from contracts.kpi import Indicator
+from contracts.roles import PROVINCE
+from plumbing import clock
+from plumbing.service_client import CliError, ServiceClient, service_url
+from plumbing.tables import kpi_table, table
+from services.cli.verify import verify_feed_command
+
+ACTIONS = ("table", "history", "evidence", "what-if", "verify")
+PAGE = 1000
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date such as 2021-12-31 (got {text!r})"
+                                         ) from None
+
+
+def _types(text: str) -> list[str]:
+    names = [t.strip().upper() for t in text.split(",") if t.strip()]
+    known = {t.value for t in DocumentType}
+    wrong = [n for n in names if n not in known]
+    if not names or wrong:
+        raise argparse.ArgumentTypeError(
+            f"expected document types from {', '.join(sorted(known))} separated by commas "
+            f"(got {text!r})")
+    return names
+
+
+def end_of_day(day: date) -> str:
+    """The last instant of a day in WIB, as RFC 3339."""
+    return datetime.combine(day, time(23, 59, 59, 999999), clock.WIB).isoformat()
+
+
+async def kpi(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    """Dispatch ``kpi [ACTION]``."""
+    if args.as_of is not None and args.as_of_position is not None:
+        raise CliError("give --as-of or --as-of-position, not both")
+    action = {"table": _table, "history": _history, "evidence": _evidence,
+              "what-if": _what_if, "verify": _verify}[args.action]
+    return await action(args, reporting)
+
+
+async def _table(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    items = await reporting.get_json(
+        "/kpis", year=args.year, as_of_position=args.as_of_position,
+        as_of=None if args.as_of is None else end_of_day(args.as_of))
+    if args.output == "json":
+        return json.dumps(items, indent=2, ensure_ascii=False)
+    scope = None if args.all else args.scope
+    point = ""
+    if args.as_of is not None or args.as_of_position is not None:
+        position = items[0]["as_of_position"] if items else args.as_of_position or 0
+        point = (f" as recorded by the end of {args.as_of} (position {position})"
+                 if args.as_of is not None else f" as of position {position}")
+    return f"KPI {args.year}{point} ({scope or 'all scopes'}):\n" + kpi_table(items, scope)
+
+
+async def _history(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    entries = await reporting.get_json(f"/kpis/{args.indicator}/history", year=args.year,
+                                       scope=args.scope)
+    if args.output == "json":
+        return json.dumps(entries, indent=2, ensure_ascii=False)
+    if not entries:
+        return f"{args.indicator} {args.year} {args.scope}: no history (nothing counted)"
+    columns = ("as_of_position", "time", "numerator", "denominator", "value", "target",
+               "revision", "restated", "previous_value")
+    return (f"{args.indicator} {args.year} ({args.scope}), one line per change:\n"
+            + table(columns, ([e[c] for c in columns] for e in entries)))
+
+
+async def _evidence(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    params = {"year": args.year, "scope": args.scope, "as_of_position": args.as_of_position}
+    path = f"/kpis/{args.indicator}/evidence"
+    if args.csv:
+        return (await reporting.request("GET", path, params={**params, "format": "csv"})
+                ).text.rstrip("\r\n")
+    proof = await reporting.get_json(path, **params)
+    if args.output == "json":
+        return json.dumps(proof, indent=2, ensure_ascii=False)
+    rows = [(status, i["reason"], i["lead_opd"], i["title"],
+             i["event"]["type"].removeprefix("kerjasama.") if i["event"] else None,
+             i["event"]["date"] if i["event"] else None)
+            for status in ("counted", "excluded") for i in proof[status]]
+    head = (f"{args.indicator} {args.year} ({args.scope}) as of position "
+            f"{proof['as_of_position']}: numerator {proof['numerator']}, denominator "
+            f"{proof['denominator']}")
+    return head + "\n" + table(("status", "reason", "lead_opd", "title", "event", "date"),
+                               rows)
+
+
+async def _what_if(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    rules: dict[str, Any] = {}
+    if args.sleeping_after_days is not None:
+        rules["sleeping_after_days"] = args.sleeping_after_days
+    if args.effectiveness_types is not None:
+        rules["effectiveness_document_types"] = args.effectiveness_types
+    if args.validity_cap_years is not None:
+        rules["validity_cap_years"] = args.validity_cap_years
+    answer = (await reporting.request("POST", "/kpis/what-if",
+                                      json={"year": args.year, "rules": rules})).json()
+    if args.output == "json":
+        return json.dumps(answer, indent=2, ensure_ascii=False)
+    said = ", ".join(f"{k} {v}" for k, v in answer["rules"].items())
+    scope = None if args.all else args.scope
+    return (f"KPI {args.year} under draft rules ({said}); nothing published or stored:\n"
+            + kpi_table(answer["figures"], scope))
+
+
+async def _verify(args: argparse.Namespace, reporting: ServiceClient) -> str:
+    checked = await verify_feed_command(args)
+    async with ServiceClient("agreements", service_url("agreements"), args.user) as feed:
+        events = await _feed(feed, args.as_of_position)
+    return checked + "\n" + await verify_figures(reporting, events, args.year,
+                                                 args.as_of_position)
+
+
+async def _feed(client: ServiceClient, until: int | None) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page: list[dict[str, Any]] = await client.get_json("/events", after=after, limit=PAGE)
+        events.extend(e for e in page if until is None or int(e["position"]) <= until)
+        if len(page) < PAGE:
+            break
+        after = int(page[-1]["position"])
+        if until is not None and after >= until:
+            break
+    return events
+
+
+async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]], year: int,
+                         position: int | None) -> str:
+    """Recompute every figure of ``year`` from the feed's events (contracts and the pure
+    rules, nothing of reporting's database) and compare with what reporting serves;
+    CliError naming each difference and the first agreement behind it."""
+    from services.reporting.domain.evaluation import evidence, figures, record_of
+    from services.reporting.domain.facts import EventRef
+    from services.reporting.domain.figures import FigureKey
+
+    folded = []
+    for event in events:
+        try:
+            decoded = decode(event, unknown_events=True)
+        except ContractError as exc:
+            raise CliError(f"the feed serves an event the contract refuses at position "
+                           f"{event.get('position')}: {exc}") from None
+        envelope = decoded.envelope
+        if envelope.time is None:
+            raise CliError(f"the feed serves an event without a time at position "
+                           f"{envelope.position}")
+        folded.append((decoded.data, EventRef(envelope.id, int(envelope.position or 0),
+                                              envelope.type,
+                                              clock.to_wib(envelope.time).date())))
+    last = position if position is not None else max(
+        (ref.position for _, ref in folded), default=0)
+    record = record_of(folded)
+    today = clock.today()
+    mine = figures(record, year, today)
+    served = await reporting.get_json("/kpis", year=year)
+    if position is not None or any(i["as_of_position"] != last for i in served):
+        served = await reporting.get_json("/kpis", year=year, as_of_position=last)
+    theirs = {FigureKey(Indicator(i["indicator"]), i["year"], i["scope"]): i for i in served}
+    problems = []
+    for key in sorted(mine.keys() | theirs.keys()):
+        figure, item = mine.get(key), theirs.get(key)
+        expected = (figure.numerator, figure.denominator, figure.target) if figure else None
+        got = (item["numerator"], item["denominator"], item["target"]) if item else None
+        if _zero(expected, key) == _zero(got, key):
+            continue
+        line = f"{key.indicator.value} {key.year} {key.scope}: reporting says {got}, " \
+               f"the feed gives {expected}"
+        proof = evidence(record, key, today)
+        wanted = {str(i.facts.id): i.reason.value for i in proof.counted}
+        answer = await reporting.get_json(f"/kpis/{key.indicator.value}/evidence",
+                                          year=year, scope=key.scope, as_of_position=last)
+        said = {i["agreement_id"]: i["reason"] for i in answer["counted"]}
+        differing = sorted(set(wanted.items()) ^ set(said.items()))
+        if differing:
+            aid = differing[0][0]
+            line += (f"; first agreement that differs: {aid} (the feed: "
+                     f"{wanted.get(aid, 'not counted')}, reporting: "
+                     f"{said.get(aid, 'not counted')})")
+        problems.append(line)
+    if problems:
+        raise CliError(f"{len(problems)} figures of {year} differ from the feed up to "
+                       f"position {last}:\n" + "\n".join(problems))
+    return (f"recomputed {len(mine)} figures of {year} from {len(events)} events of the "
+            f"public feed (up to position {last}): all equal what reporting serves")
+
+
+def _zero(values: tuple[Any, ...] | None, key: Any) -> tuple[Any, ...]:
+    """A figure's (numerator, denominator, target) with absent taken as zero: a figure
+    reporting never made and one it keeps at zero are the same figure."""
+    if values is None:
+        ratio = key.indicator in (Indicator.REALIZATION, Indicator.EFFECTIVENESS)
+        return (0, 0 if ratio else None, None)
+    numerator, denominator, target = values
+    return (float(numerator), denominator, target if numerator or denominator else None)
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``kpi``."""
+    p = sub.add_parser(
+        "kpi", help="the KPI table of a year (now, --as-of DATE or --as-of-position N); "
+        "'kpi history', 'kpi evidence [--csv]', 'kpi what-if' and 'kpi verify'")
+    p.add_argument("action", nargs="?", choices=ACTIONS, default="table",
+                   help="table (default), history or evidence of --indicator, what-if "
+                   "under draft rules, or verify: recompute from the public feed")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--scope", default=PROVINCE,
+                   help="scope (table: or scope prefix): province, opd:DISKUK, kind:, ...")
+    p.add_argument("--all", action="store_true", help="every scope (table, what-if)")
+    p.add_argument("--indicator", default=Indicator.REALIZATION.value,
+                   choices=[i.value for i in Indicator], help="history and evidence")
+    p.add_argument("--as-of", type=_day, default=None, metavar="DATE",
+                   help="the figures as recorded by the end of DATE (WIB)")
+    p.add_argument("--as-of-position", type=int, default=None, metavar="N",
+                   help="the figures from the feed up to position N")
+    p.add_argument("--csv", action="store_true", help="evidence as CSV")
+    p.add_argument("--sleeping-after-days", type=int, default=None, help="what-if")
+    p.add_argument("--effectiveness-types", type=_types, default=None, metavar="TYPES",
+                   help="what-if: document types effectiveness counts, e.g. MOU,PKS")
+    p.add_argument("--validity-cap-years", type=int, default=None, help="what-if")
+    p.add_argument("--checkpoints", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--public-key", default=None, help=argparse.SUPPRESS)
+    p.set_defaults(run=kpi, service="reporting")
