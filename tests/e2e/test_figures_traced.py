@@ -89,6 +89,7 @@ async def test_the_demo_figures_are_traced_and_checked_from_the_feed(system: Sys
             f"SELECT position, agreement_id FROM {schema}.record_history"
             " WHERE facts->>'plan_year' = '2021' AND facts->>'signed_on' LIKE '2021-%'"
             " ORDER BY position DESC LIMIT 1")
+        assert signed is not None
         await connection.execute(  # its latest facts moved to a signing in 2022
             f"UPDATE {schema}.record_history SET facts = jsonb_set(facts, '{{signed_on}}',"
             " '\"2022-01-05\"') WHERE position = $1", signed["position"])

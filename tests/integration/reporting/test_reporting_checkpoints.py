@@ -7,8 +7,8 @@ from typing import Any
 from contracts.ledger import LedgerCheckpointed
 from plumbing.agreements_client import AgreementsClient
 from services.reporting.adapters import checkpoints
-from tests.integration.reporting.support import HistoryFeed, ReportingFactory
 from tests.integration.reporting.histories import generate
+from tests.integration.reporting.support import HistoryFeed, ReportingFactory
 
 
 class Ledger:

@@ -5,6 +5,7 @@ answers the same."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -192,7 +193,7 @@ async def test_history_has_an_entry_wherever_the_figure_moved_and_a_rebuild_keep
             assert entries, key
             values = [(e.figure.numerator, e.figure.denominator, e.figure.target)
                       for e in entries]
-            assert all(a != b for a, b in zip(values, values[1:], strict=False)), key
+            assert all(a != b for a, b in itertools.pairwise(values)), key
             for previous, entry in zip([None, *entries], entries, strict=False):
                 asked = await record.figures(key.year, position=entry.position)
                 there = next((i for i in asked.figures if (i.indicator, i.scope) == (
