@@ -109,8 +109,10 @@ async def main(seconds: float, signings: int, rebuild_events: int, out: Path) ->
     figures.update(await system.measure(seconds, signings))
     figures["reporting_live"] = await reporting.live_apply()
     figures["peer"] = await peer.measure(seconds)
+    latencies: dict[str, float] = {}
     stored, rebuild_rows = await reporting_rebuild.measure(
-        rebuild_events, floors.BASE, floors.AMQP, floors.MANAGEMENT)
+        rebuild_events, floors.BASE, floors.AMQP, floors.MANAGEMENT, latencies)
+    figures["record_queries_ms"] = latencies
     by_name = dict(rebuild_rows)
     figures["rebuild_events"] = stored
     figures["rebuild"] = next(v for k, v in by_name.items() if k.startswith("rebuild"))
@@ -123,6 +125,9 @@ async def main(seconds: float, signings: int, rebuild_events: int, out: Path) ->
         print(f"{name:<{width}}  {value:>18}  {ratio:>12}  {target}")
     for name, value in rebuild_rows:
         print(f"  {name}: {value:.0f} events/s")
+    for name, value in latencies.items():
+        print(f"  figures of a point of the record over {stored} events, median "
+              f"{name.removesuffix('_ms').replace('_', ' ')}: {value:.0f} ms")
     report = {"when": datetime.now(UTC).isoformat(), "versions": await versions(),
               "settings": {"seconds": seconds, "signings": signings, "clients": 16,
                            "rebuild_events": rebuild_events, "cpus": _cpus()},

@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
@@ -150,8 +151,43 @@ async def feed_floor(url: str, *, ndjson: bool, decoded: bool) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def rebuild(url: str, reporting_url: str, amqp_url: str, management_url: str) -> float:
-    """Events/s of the rebuild from the service's feed, switch included."""
+AS_OF_ROUNDS = 7
+
+
+async def _milliseconds(call: Callable[[], Awaitable[object]]) -> float:
+    """The median wall time of a call, in milliseconds."""
+    times = []
+    for _ in range(AS_OF_ROUNDS):
+        started = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+async def record_latency(pool: Pool, client: Any, last: int) -> dict[str, float]:
+    """Median milliseconds of figures as of a point (one year, mid-feed and at the end),
+    their evidence and a figure's history, over the rebuilt history of the record."""
+    from contracts.kpi import Indicator
+    from services.reporting.application.record import RecordQueries
+    from services.reporting.domain.evaluation import KpiRules
+    from services.reporting.domain.figures import FigureKey
+
+    record = RecordQueries(pool, client.feed, KpiRules(), today=lambda: TODAY)
+    key = FigureKey(Indicator.REALIZATION, 2021, "province")
+    return {
+        "as_of_position_mid_ms": await _milliseconds(
+            lambda: record.figures(2021, position=last // 2)),
+        "as_of_position_end_ms": await _milliseconds(
+            lambda: record.figures(2021, position=last)),
+        "evidence_ms": await _milliseconds(lambda: record.evidence(key, position=last)),
+        "history_ms": await _milliseconds(lambda: record.history(key)),
+    }
+
+
+async def rebuild(url: str, reporting_url: str, amqp_url: str, management_url: str,
+                  latencies: dict[str, float] | None = None) -> float:
+    """Events/s of the rebuild from the service's feed, switch included (and, into
+    ``latencies``, those of the queries for a point of the record)."""
     from plumbing.agreements_client import AgreementsClient
 
     settings = load_settings(ReportingSettings, reporting_database_url=reporting_url,
@@ -161,15 +197,22 @@ async def rebuild(url: str, reporting_url: str, amqp_url: str, management_url: s
     client = AgreementsClient(url, timeout=60, token=token("reporting"))
     try:
         report = await Rebuilder(pool, client, Projection(), today=lambda: TODAY).run()
+        if latencies is not None:
+            async with pool.acquire() as conn:
+                last = int(await conn.fetchval(
+                    f"SELECT max(position) FROM {report.schema}.inbox_events"))
+            latencies.update(await record_latency(pool, client, last))
     finally:
         await client.aclose()
         await pool.close()
     return report.events_per_second
 
 
-async def measure(events: int, base: str, amqp_url: str,
-                  management_url: str) -> tuple[int, list[tuple[str, float]]]:
-    """(events stored, [(measure, events/s)]) of one run on fresh databases."""
+async def measure(events: int, base: str, amqp_url: str, management_url: str,
+                  latencies: dict[str, float] | None = None
+                  ) -> tuple[int, list[tuple[str, float]]]:
+    """(events stored, [(measure, events/s)]) of one run on fresh databases (and, into
+    ``latencies``, the milliseconds of the queries for a point of the record)."""
     history = history_of(events)
     name = uuid4().hex[:8]
     agreements_url = f"{base}/kerjasama_bench_{name}_agreements"
@@ -191,7 +234,7 @@ async def measure(events: int, base: str, amqp_url: str,
                     ("raw floor: GET /events NDJSON, decoded (contract)", await feed_floor(
                         url, ndjson=True, decoded=True)),
                     ("rebuild: feed -> new generation, switch", await rebuild(
-                        url, reporting_url, amqp_url, management_url))]
+                        url, reporting_url, amqp_url, management_url, latencies))]
     finally:
         await pool.close()
         await drop_database(agreements_url)

@@ -120,6 +120,7 @@ def _dead_letter_queue(of: str) -> Queue:
 
 
 NOTIFICATIONS_EVENTS = "notifications.events"
+NOTIFICATIONS_KPI = "notifications.kpi"
 REPORTING_EVENTS = "reporting.events"
 AGREEMENTS_COMMANDS = "agreements.commands"
 
@@ -128,6 +129,13 @@ CONSUMER_QUEUES: tuple[Queue, ...] = (
         NOTIFICATIONS_EVENTS,
         "Agreement events for the notifications service.",
         (Binding(EVENTS_EXCHANGE, "agreement.*"),),
+    ),
+    _consumer_queue(
+        NOTIFICATIONS_KPI,
+        "Updates of the headline figures (realization and effectiveness of the province) "
+        "for the notifications service: a restatement is told to the secretariat.",
+        (Binding(KPI_EXCHANGE, "kpi.realization.*.province"),
+         Binding(KPI_EXCHANGE, "kpi.effectiveness.*.province")),
     ),
     _consumer_queue(
         REPORTING_EVENTS,
@@ -161,7 +169,8 @@ DELIVERY_LIMIT = 20
 POLICIES: tuple[Policy, ...] = (
     Policy(
         name="kerjasama-delivery-limit",
-        pattern=r"^(notifications\.events|reporting\.events|agreements\.commands)$",
+        pattern=r"^(notifications\.events|notifications\.kpi|reporting\.events"
+                r"|agreements\.commands)$",
         apply_to="queues",
         definition={"delivery-limit": DELIVERY_LIMIT},
     ),

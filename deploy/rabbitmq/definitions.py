@@ -187,7 +187,7 @@ def service_users() -> tuple[User, ...]:
              _names([topology.AGREEMENTS_COMMANDS])),
         User("kerjasama-notifications", "NOTIFICATIONS", (), (),
              _names([topology.DEAD_LETTER_EXCHANGE]),
-             _names([topology.NOTIFICATIONS_EVENTS])),
+             _names([topology.NOTIFICATIONS_EVENTS, topology.NOTIFICATIONS_KPI])),
         User("kerjasama-reporting", "REPORTING", (), (),
              _names([topology.KPI_EXCHANGE, topology.DEAD_LETTER_EXCHANGE]),
              _names([topology.REPORTING_EVENTS])),

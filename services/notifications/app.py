@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from faststream.rabbit import RabbitBroker
 
-from contracts.topology import NOTIFICATIONS_EVENTS
+from contracts.topology import NOTIFICATIONS_EVENTS, NOTIFICATIONS_KPI
 from plumbing.agreements_client import AgreementsClient, agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.background import every
@@ -35,7 +36,7 @@ from services.notifications.application.scheduler import Scheduler
 from services.notifications.application.service import EventApplier
 from services.notifications.domain.contacts import Contact
 from services.notifications.entrypoints.http import build_router
-from services.notifications.entrypoints.subscriber import subscribe
+from services.notifications.entrypoints.subscriber import subscribe, subscribe_figures
 from services.notifications.settings import NotificationsSettings
 
 PARKED_GAUGE_SECONDS = 15.0
@@ -136,12 +137,18 @@ def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
 
         parking = Parking(in_transaction(pool), NOTIFICATIONS_EVENTS)
         consumers: list[QueueConsumer] = []
-        runtime.subscribe(
-            settings.amqp_url,
-            lambda broker: consumers.append(subscribe(
+        def register(broker: RabbitBroker) -> None:
+            consumers.append(subscribe(
                 broker, pool, EventApplier(recorder, policy), client, on_applied,
-                parking=parking, transient_timeout=settings.transient_retry_seconds)),
-            uses=uses_queue(NOTIFICATIONS_EVENTS), prefetch=settings.prefetch)
+                parking=parking, transient_timeout=settings.transient_retry_seconds))
+            subscribe_figures(broker, pool, recorder, send_now.set,
+                              transient_timeout=settings.transient_retry_seconds)
+
+        events_uses, figures_uses = uses_queue(NOTIFICATIONS_EVENTS), uses_queue(
+            NOTIFICATIONS_KPI)
+        runtime.subscribe(settings.amqp_url, register, uses=(
+            tuple(dict.fromkeys((*events_uses[0], *figures_uses[0]))),
+            (*events_uses[1], *figures_uses[1])), prefetch=settings.prefetch)
         runtime.background.add("parked-streams-gauge", every(
             parking.refresh_gauge, interval=PARKED_GAUGE_SECONDS))
         runtime.background.add("dispatcher", every(

@@ -195,8 +195,14 @@ def _email_of(view: AgreementView, rule: Rule, language: str) -> bytes:
         "days": 30, "semester": 1, "year": 2021, "milestone": view.title, "reason": view.title,
         "proposed_on": "2021-01-11", "signed_on": "2021-04-20", "number": view.number,
         "last_activity_on": "2021-04-20"}
+    about: AgreementView | None = view
+    if rule == Rule.FIGURE_RESTATED:  # about a figure, not an agreement
+        about, facts = None, {
+            "indicator": view.title, "year": 2021, "previous_value": view.title,
+            "value": "70", "numerator": "70", "denominator": 100, "target": None,
+            "revision": 2, "as_of_position": 400, "recorded_on": "2023-01-10"}
     message = Renderer().render(Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts),
-                                view, view.partner_name, language)
+                                about, view.partner_name, language)
     claimed = Claimed(id=1, agreement_id=view.id, rule=rule.value, recipient="BIRO_PEM",
                       channel="email", address="biro@example.org", subject=message.subject,
                       body=message.text, payload={"title": view.title}, attempts=0)

@@ -239,7 +239,7 @@ def test_no_permission_pattern_admits_more_than_its_list(name: str) -> None:
         "kerjasama-agreements": {"configure": set(), "write": {
             "kerjasama.events", "kerjasama.dlx", "amq.default"}, "read": {"agreements.commands"}},
         "kerjasama-notifications": {"configure": set(), "write": {"kerjasama.dlx"},
-                                    "read": {"notifications.events"}},
+                                    "read": {"notifications.events", "notifications.kpi"}},
         "kerjasama-reporting": {"configure": set(), "write": {"kerjasama.kpi", "kerjasama.dlx"},
                                 "read": {"reporting.events"}},
     }

@@ -29,6 +29,8 @@ RENDERER = Renderer()
 def test_every_rule_has_a_template_in_both_languages() -> None:
     RENDERER.check()
     for rule in Rule:
+        if rule == Rule.FIGURE_RESTATED:
+            continue  # about a figure, not an agreement: below
         facts: dict[str, str | int | None] = {
             "days": 30, "semester": 1, "year": 2021, "milestone": "Misi budaya",
             "reason": "Lengkapi kajian manfaat", "proposed_on": "2021-01-11",
@@ -40,6 +42,28 @@ def test_every_rule_has_a_template_in_both_languages() -> None:
             assert message.subject and "\n" not in message.subject
             assert VIEW.title in message.subject + message.text
             assert "Chungcheongnam-do" in message.text and "BIRO_PEM" in message.text
+
+
+def test_a_restated_figure_is_told_with_its_old_and_new_value_in_both_languages() -> None:
+    from contracts.kpi import KpiUpdated
+    from services.notifications.domain.rules import restatement_notice
+
+    data = KpiUpdated(indicator="effectiveness", year=2021, scope="province", numerator=13,
+                      denominator=19, value=68.42, target=60, achievement=114.03,
+                      as_of_position=812, revision=9, restated=True, previous_value=63.16)
+    notice = restatement_notice(data, date(2023, 1, 10))
+    assert notice is not None and notice.occasion == "effectiveness/2021/province/2023-01-10"
+    indonesian = RENDERER.render(notice, None, "Sekretariat TKKSD", "id")
+    assert indonesian.subject == ("Koreksi angka Efektivitas Kerja Sama tahun 2021: 63.16 "
+                                  "menjadi 68.42")
+    assert "Sekarang: 68.42 (13 dari 19), target 60" in indonesian.text
+    english = RENDERER.render(notice, None, "TKKSD secretariat", "en")
+    assert english.subject == "Restated cooperation effectiveness 2021: 63.16 is now 68.42"
+    assert "Dear TKKSD secretariat" in english.text
+    for quiet in (data.model_copy(update={"restated": False}),
+                  data.model_copy(update={"scope": "opd:DISKUK"}),
+                  data.model_copy(update={"indicator": "sleeping"})):
+        assert restatement_notice(quiet, date(2023, 1, 10)) is None
 
 
 def test_the_expiry_texts_name_the_days_left_and_the_last_day() -> None:

@@ -38,7 +38,8 @@ class Claimed:
     """A delivery claimed for one attempt."""
 
     id: int
-    agreement_id: UUID
+    agreement_id: UUID | None
+    """None for a notice about a figure."""
     rule: str
     recipient: str
     channel: str
@@ -49,7 +50,7 @@ class Claimed:
     attempts: int
 
 
-async def insert_notice(conn: Conn, agreement_id: UUID, rule: str, occasion: str,
+async def insert_notice(conn: Conn, agreement_id: UUID | None, rule: str, occasion: str,
                         due_on: date | None, business_on: date) -> int | None:
     """Record a notice; None when it was recorded before (it fires once)."""
     notice_id: int | None = await conn.fetchval(
@@ -59,7 +60,7 @@ async def insert_notice(conn: Conn, agreement_id: UUID, rule: str, occasion: str
     return notice_id
 
 
-async def insert_delivery(conn: Conn, notice_id: int, agreement_id: UUID, rule: str,
+async def insert_delivery(conn: Conn, notice_id: int, agreement_id: UUID | None, rule: str,
                           occasion: str, delivery: NewDelivery) -> bool:
     """Record a delivery of a notice; false when this key exists already."""
     inserted = await conn.fetchval(

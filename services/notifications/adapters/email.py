@@ -71,7 +71,8 @@ class SmtpSender:
         message["Message-ID"] = make_msgid(f"delivery-{delivery.id}", MESSAGE_ID_DOMAIN)
         message["X-Kerjasama-Delivery"] = str(delivery.id)
         message["X-Kerjasama-Rule"] = _header(one_line(delivery.rule))
-        message["X-Kerjasama-Agreement"] = str(delivery.agreement_id)
+        if delivery.agreement_id is not None:
+            message["X-Kerjasama-Agreement"] = str(delivery.agreement_id)
         message.set_payload(delivery.body, UTF8_QP)
         return message
 

@@ -47,6 +47,13 @@ DOCUMENTS = {
            "PKS": "implementation agreement (PKS)", "ADDENDUM": "addendum"},
 }
 
+INDICATORS = {
+    "id": {"realization": "Realisasi Jumlah Naskah Kerja Sama",
+           "effectiveness": "Efektivitas Kerja Sama"},
+    "en": {"realization": "cooperation realization", "effectiveness": "cooperation "
+           "effectiveness"},
+}
+
 
 @dataclass(frozen=True)
 class Message:
@@ -89,7 +96,7 @@ class Renderer:
             for rule in Rule:
                 self._env.get_template(f"{language}/{template_name(rule)}.txt.j2")
 
-    def render(self, notice: Notice, view: AgreementView, recipient: str,
+    def render(self, notice: Notice, view: AgreementView | None, recipient: str,
                language: str) -> Message:
         """The subject and text of ``notice`` for ``recipient``, in ``language``."""
         if language not in LANGUAGES:
@@ -100,14 +107,18 @@ class Renderer:
         return Message(subject=subject.strip(), text=body.strip() + "\n")
 
     @staticmethod
-    def _context(notice: Notice, view: AgreementView, recipient: str,
+    def _context(notice: Notice, view: AgreementView | None, recipient: str,
                  language: str) -> Mapping[str, Any]:
         def fmt(value: date | str | None) -> str:
             return format_date(value, language)
 
+        common = {"recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
+                  "facts": notice.facts, "date": fmt}
+        if view is None:  # a notice about a figure
+            indicator = str(notice.facts.get("indicator"))
+            return {**common, "facts": {**notice.facts, "indicator_label": INDICATORS[
+                language].get(indicator, indicator)}}
         return {
-            "a": view, "kind_label": KINDS[language].get(view.kind, view.kind),
+            **common, "a": view, "kind_label": KINDS[language].get(view.kind, view.kind),
             "document_label": DOCUMENTS[language].get(view.document_type, view.document_type),
-            "recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
-            "facts": notice.facts, "date": fmt,
         }

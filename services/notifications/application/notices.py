@@ -22,14 +22,14 @@ from services.notifications.domain.contacts import Contact
 PAYLOAD_TYPE = "kerjasama.notification.v1"
 
 
-def _payload(notice: Notice, view: AgreementView, contact: Contact, language: str,
+def _payload(notice: Notice, view: AgreementView | None, contact: Contact, language: str,
              subject: str, text: str) -> dict[str, Any]:
     return {
         "type": PAYLOAD_TYPE, "rule": notice.rule.value, "occasion": notice.occasion,
         "recipient": contact.code, "language": language, "subject": subject, "text": text,
         "due_on": notice.due_on.isoformat() if notice.due_on else None,
         "facts": dict(notice.facts),
-        "agreement": {
+        "agreement": None if view is None else {
             "id": str(view.id), "title": view.title, "kind": view.kind,
             "document_type": view.document_type, "stage": view.stage.value,
             "partner": {"name": view.partner_name, "country": view.partner_country},
@@ -49,7 +49,7 @@ class NoticeRecorder:
         self._renderer = renderer
         self._directory = directory
 
-    def _deliveries(self, notice: Notice, view: AgreementView,
+    def _deliveries(self, notice: Notice, view: AgreementView | None,
                     contact: Contact) -> list[NewDelivery]:
         language = contact.language
         message = self._renderer.render(notice, view, contact.display_name, language)
@@ -66,21 +66,26 @@ class NoticeRecorder:
                              last_error=f"no email or webhook for {contact.code}: "
                                         f"PUT /contacts/{contact.code}")]
 
-    async def record(self, conn: Conn, view: AgreementView, notice: Notice, today: date,
-                     source: str) -> int:
-        """Record ``notice`` (unless it fired before); return the deliveries recorded."""
+    async def record(self, conn: Conn, view: AgreementView | None, notice: Notice,
+                     today: date, source: str) -> int:
+        """Record ``notice`` about an agreement, or about a figure when ``view`` is None
+        (its audience then the secretariat), unless it fired before; return the
+        deliveries recorded."""
+        agreement_id = None if view is None else view.id
         notice_id = await deliveries.insert_notice(
-            conn, view.id, notice.rule.value, notice.occasion, notice.due_on, today)
+            conn, agreement_id, notice.rule.value, notice.occasion, notice.due_on, today)
         if notice_id is None:
             return 0
         RECORDED.labels(notice.rule.value, source).inc()
-        codes = self._directory.codes(view, notice.audiences)
+        codes = ([self._directory.secretariat.code] if view is None
+                 else self._directory.codes(view, notice.audiences))
         contacts = await self._directory.contacts(conn, codes)
         recorded = 0
         for code in codes:
             for delivery in self._deliveries(notice, view, contacts[code]):
                 recorded += await deliveries.insert_delivery(
-                    conn, notice_id, view.id, notice.rule.value, notice.occasion, delivery)
+                    conn, notice_id, agreement_id, notice.rule.value, notice.occasion,
+                    delivery)
                 if delivery.status == "no_contact":
                     FAILED.labels(delivery.channel, notice.rule.value).inc()
         return recorded

@@ -21,6 +21,8 @@ from contracts.events import (
     AgreementRevisionRequested,
     AgreementSigned,
 )
+from contracts.kpi import Indicator, KpiUpdated
+from contracts.roles import PROVINCE
 from services.notifications.domain.agreement import AgreementView
 
 
@@ -42,6 +44,7 @@ class Rule(enum.StrEnum):
     EXPIRY_7_DAYS = "expiry_7_days"
     EXPIRY_TODAY = "expiry_0_days"
     EVALUATION_DUE = "evaluation_due"
+    FIGURE_RESTATED = "figure_restated"
 
 
 EXPIRY_RULES: Mapping[int, Rule] = {
@@ -123,3 +126,27 @@ def event_notices(view: AgreementView, data: AgreementEventData, event_id: UUID,
                        facts={"signed_on": data.signed_on.isoformat(),
                               "number": data.number})]
     return []
+
+
+HEADLINE_INDICATORS = frozenset({Indicator.REALIZATION, Indicator.EFFECTIVENESS})
+"""The figures the province reports; a restatement of one is told to the secretariat."""
+
+
+def _shown(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def restatement_notice(data: KpiUpdated, recorded_on: date) -> Notice | None:
+    """The notice of a restated headline figure of the province, once per figure and
+    business day (the day it was recorded, in WIB); None for any other update."""
+    if (not data.restated or data.scope != PROVINCE
+            or data.indicator not in HEADLINE_INDICATORS):
+        return None
+    occasion = f"{data.indicator.value}/{data.year}/{PROVINCE}/{recorded_on.isoformat()}"
+    return Notice(Rule.FIGURE_RESTATED, occasion, (Audience.SECRETARIAT,), facts={
+        "indicator": data.indicator.value, "year": data.year,
+        "previous_value": _shown(data.previous_value), "value": _shown(data.value),
+        "numerator": _shown(float(data.numerator)), "denominator": data.denominator,
+        "target": None if data.target is None else _shown(data.target),
+        "revision": data.revision, "as_of_position": data.as_of_position,
+        "recorded_on": recorded_on.isoformat()})

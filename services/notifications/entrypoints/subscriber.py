@@ -12,16 +12,19 @@ from collections.abc import Callable
 
 from faststream.rabbit import RabbitBroker
 
-from contracts.topology import NOTIFICATIONS_EVENTS
-from plumbing import inbox
+from contracts.kpi import KpiUpdated
+from contracts.topology import NOTIFICATIONS_EVENTS, NOTIFICATIONS_KPI
+from plumbing import clock, inbox
 from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import QueueConsumer
 from plumbing.db import Conn, Pool
 from plumbing.delivery import Delivery, Poison
 from plumbing.group_commit import GroupCommit
 from plumbing.parking import Parking
+from services.notifications.application.notices import NoticeRecorder
 from services.notifications.application.service import EventApplier
 from services.notifications.domain import UnknownAgreement
+from services.notifications.domain.rules import restatement_notice
 
 
 def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
@@ -55,5 +58,34 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
     consumer = QueueConsumer(broker, NOTIFICATIONS_EVENTS, handle,
                              transient_timeout=transient_timeout, events=True,
                              parking=parking)
+    consumer.subscribe(broker)
+    return consumer
+
+
+def subscribe_figures(broker: RabbitBroker, pool: Pool, recorder: NoticeRecorder,
+                      on_recorded: Callable[[], None], *,
+                      transient_timeout: float) -> QueueConsumer:
+    """Register the consumer of ``notifications.kpi``: a restated headline figure becomes
+    a notice to the secretariat (once per figure and business day); every other update is
+    acknowledged and left."""
+
+    async def handle(delivery: Delivery) -> str:
+        data = delivery.decoded.data
+        if not isinstance(data, KpiUpdated):
+            raise Poison("not-applicable", f"{delivery.decoded.type} is not a kpi.updated")
+        time = delivery.decoded.envelope.time
+        recorded_on = clock.to_wib(time).date() if time is not None else clock.today()
+        notice = restatement_notice(data, recorded_on)
+        if notice is None:
+            return "ignored"
+        async with pool.acquire() as conn, conn.transaction():
+            recorded = await recorder.record(conn, None, notice, clock.today(), "kpi")
+        if not recorded:
+            return "duplicate"
+        on_recorded()
+        return "recorded"
+
+    consumer = QueueConsumer(broker, NOTIFICATIONS_KPI, handle,
+                             transient_timeout=transient_timeout)
     consumer.subscribe(broker)
     return consumer

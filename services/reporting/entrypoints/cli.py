@@ -1,5 +1,7 @@
 """Operator actions of the reporting service: ``python -m services.reporting rebuild``
-(or ``kerjasama rebuild``) rebuilds the projection from the agreements feed.
+(or ``kerjasama rebuild``) rebuilds the projection from the agreements feed;
+``verify-figures`` (``kerjasama kpi verify``) recomputes a year's figures from the public
+feed and compares them with the running service's.
 
 Runs beside the service (which keeps consuming and answering) against the same database,
 replays the feed from position 0 into a new generation and switches to it atomically.
@@ -17,6 +19,7 @@ from plumbing.settings import load_settings
 from services.reporting.adapters.database import open_database
 from services.reporting.application.projection import Projection, Rules
 from services.reporting.application.rebuild import Rebuilder, RebuildReport, RebuildRunning
+from services.reporting.entrypoints.verify import verify_figures_action
 from services.reporting.settings import ReportingSettings
 
 
@@ -48,4 +51,4 @@ async def rebuild(args: list[str]) -> str:
             f"{report.seconds:.1f} s ({report.events_per_second:.0f} events/s)")
 
 
-ACTIONS = {"rebuild": rebuild}
+ACTIONS = {"rebuild": rebuild, "verify-figures": verify_figures_action}
