@@ -57,6 +57,10 @@ async def test_the_demo_figures_are_traced_and_checked_from_the_feed(system: Sys
     checked = await asyncio.to_thread(cli, system, "kpi", "verify", "--year", "2021")
     assert checked.returncode == 0, checked.stderr
     assert "all equal what reporting serves" in checked.stdout
+    assert f"up to position {position}" in checked.stdout
+    earlier = await asyncio.to_thread(cli, system, "kpi", "verify", "--year", "2021",
+                                      "--as-of-position", str(history[2]["as_of_position"]))
+    assert earlier.returncode == 0, earlier.stderr
 
     then = await asyncio.to_thread(cli, system, "kpi", "--year", "2021", "--as-of-position",
                                    str(history[2]["as_of_position"]))
@@ -82,19 +86,18 @@ async def test_the_demo_figures_are_traced_and_checked_from_the_feed(system: Sys
         changed = await asyncio.to_thread(cli, system, "kpi", "verify", "--year", "2021")
         assert changed.returncode == 1
         assert "realization 2021 province: reporting says (10" in changed.stderr
+        assert "the stored figure itself differs" in changed.stderr
         await connection.execute(
             f"UPDATE {schema}.figures SET numerator = numerator - 1 WHERE indicator ="
             " 'realization' AND year = 2021 AND scope = 'province'")
         signed = await connection.fetchrow(
-            f"SELECT position, agreement_id FROM {schema}.record_history"
-            " WHERE facts->>'plan_year' = '2021' AND facts->>'signed_on' LIKE '2021-%'"
-            " ORDER BY position DESC LIMIT 1")
+            f"SELECT agreement_id FROM {schema}.agreements WHERE plan_year = 2021"
+            " AND extract(year FROM signed_on) = 2021 ORDER BY agreement_id LIMIT 1")
         assert signed is not None
-        await connection.execute(  # its latest facts moved to a signing in 2022
-            f"UPDATE {schema}.record_history SET facts = jsonb_set(facts, '{{signed_on}}',"
-            " '\"2022-01-05\"') WHERE position = $1", signed["position"])
-        moved = await asyncio.to_thread(cli, system, "kpi", "verify", "--year", "2021",
-                                        "--as-of-position", str(position))
+        await connection.execute(  # its facts moved to a signing in 2022
+            f"UPDATE {schema}.agreements SET signed_on = '2022-01-05' WHERE agreement_id = $1",
+            signed["agreement_id"])
+        moved = await asyncio.to_thread(cli, system, "kpi", "verify", "--year", "2021")
     finally:
         await connection.close()
     assert moved.returncode == 1

@@ -310,7 +310,7 @@ async def save_history(conn: Conn, steps: Sequence[Step],
         return
     await conn.execute(
         "INSERT INTO record_history (position, event_id, time, agreement_id, facts, year,"
-        " targets) SELECT p, e, t, a, f::jsonb, y, CASE WHEN y IS NULL THEN NULL"
+        " targets) SELECT p, e, t, a, f::json, y, CASE WHEN y IS NULL THEN NULL"
         " ELSE ARRAY[r, x] END FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[],"
         " $4::uuid[], $5::text[], $6::int[], $7::float8[], $8::float8[])"
         " AS u(p, e, t, a, f, y, r, x) ON CONFLICT (position) DO NOTHING",
@@ -326,10 +326,15 @@ async def save_history(conn: Conn, steps: Sequence[Step],
 async def record_at(conn: Conn, position: int) -> Record:
     """The facts of every agreement and the targets of every year as they stood after
     ``position``: one row per agreement (its latest at or below), not a replay."""
+    if position >= await as_of_position(conn):  # the current facts are the record there
+        rows = await conn.fetch(f"SELECT {_FACT_COLUMNS} FROM agreements")
+        return Record({row["agreement_id"]: _facts(row) for row in rows},
+                      await work_programs(conn))
     rows = await conn.fetch(
-        "SELECT DISTINCT ON (agreement_id) facts::text FROM record_history"
-        " WHERE agreement_id IS NOT NULL AND position <= $1"
-        " ORDER BY agreement_id, position DESC", position)
+        "SELECT h.facts::text FROM (SELECT DISTINCT ON (agreement_id) position"
+        " FROM record_history WHERE agreement_id IS NOT NULL AND position <= $1"
+        " ORDER BY agreement_id, position DESC) p JOIN record_history h USING (position)",
+        position)
     programs = await conn.fetch(
         "SELECT DISTINCT ON (year) year, targets FROM record_history"
         " WHERE year IS NOT NULL AND position <= $1 ORDER BY year, position DESC", position)

@@ -12,6 +12,7 @@ evidence, the first agreement counted differently.
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from typing import Any
 
 from contracts.codec import ContractError, decode
@@ -19,9 +20,9 @@ from contracts.kpi import Indicator
 from plumbing import clock
 from plumbing.errors import OperatorError
 from plumbing.service_client import ServiceClient, service_url
-from services.reporting.domain.evaluation import evidence, figures, record_of
+from services.reporting.domain.evaluation import Record, evidence, figures, record_of
 from services.reporting.domain.facts import EventRef
-from services.reporting.domain.figures import FigureKey
+from services.reporting.domain.figures import Figure, FigureKey
 
 PAGE = 1000
 
@@ -57,18 +58,18 @@ async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]],
                          position: int | None) -> str:
     """Recompute every figure of ``year`` from the feed's events (contracts and the pure
     rules, nothing of reporting's database) and compare with what reporting serves;
-    CliError naming each difference and the first agreement behind it."""
+    OperatorError naming each difference and the first agreement behind it."""
     folded = []
     for event in events:
         try:
             decoded = decode(event, unknown_events=True)
         except ContractError as exc:
-            raise OperatorError(f"the feed serves an event the contract refuses at position "
-                           f"{event.get('position')}: {exc}") from None
+            raise OperatorError(f"the feed serves an event the contract refuses at "
+                                f"position {event.get('position')}: {exc}") from None
         envelope = decoded.envelope
         if envelope.time is None:
             raise OperatorError(f"the feed serves an event without a time at position "
-                           f"{envelope.position}")
+                                f"{envelope.position}")
         folded.append((decoded.data, EventRef(envelope.id, int(envelope.position or 0),
                                               envelope.type,
                                               clock.to_wib(envelope.time).date())))
@@ -77,9 +78,25 @@ async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]],
     record = record_of(folded)
     today = clock.today()
     mine = figures(record, year, today)
-    served = await reporting.get_json("/kpis", year=year)
-    if position is not None or any(i["as_of_position"] != last for i in served):
-        served = await reporting.get_json("/kpis", year=year, as_of_position=last)
+    sources = [await reporting.get_json("/kpis", year=year, as_of_position=last)]
+    current = await reporting.get_json("/kpis", year=year)
+    if position is None and all(i["as_of_position"] == last for i in current):
+        sources.append(current)  # the figures as published, besides the record's
+    problems: list[str] = []
+    for served in sources:
+        problems += await _compare(reporting, record, mine, served, (year, last, today))
+    if problems:
+        raise OperatorError(f"{len(problems)} figures of {year} differ from the feed up to "
+                            f"position {last}:\n" + "\n".join(dict.fromkeys(problems)))
+    return (f"recomputed {len(mine)} figures of {year} from {len(events)} events of the "
+            f"public feed (up to position {last}): all equal what reporting serves, as "
+            "computed from its record and as published")
+
+
+async def _compare(reporting: ServiceClient, record: Record, mine: dict[FigureKey, Figure],
+                   served: list[dict[str, Any]], point: tuple[int, int, date]) -> list[str]:
+    """Each figure that differs, with the first agreement counted differently."""
+    year, last, today = point
     theirs = {FigureKey(Indicator(i["indicator"]), i["year"], i["scope"]): i for i in served}
     problems = []
     for key in sorted(mine.keys() | theirs.keys()):
@@ -101,12 +118,11 @@ async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]],
             line += (f"; first agreement that differs: {aid} (the feed: "
                      f"{wanted.get(aid, 'not counted')}, reporting: "
                      f"{said.get(aid, 'not counted')})")
+        else:
+            line += "; reporting's record counts the same agreements: the stored figure " \
+                    "itself differs"
         problems.append(line)
-    if problems:
-        raise OperatorError(f"{len(problems)} figures of {year} differ from the feed up to "
-                       f"position {last}:\n" + "\n".join(problems))
-    return (f"recomputed {len(mine)} figures of {year} from {len(events)} events of the "
-            f"public feed (up to position {last}): all equal what reporting serves")
+    return problems
 
 
 def _zero(values: tuple[Any, ...] | None, key: Any) -> tuple[Any, ...]:

@@ -7,7 +7,7 @@ CREATE TABLE record_history (
     event_id     uuid NOT NULL,
     time         timestamptz NOT NULL,
     agreement_id uuid,
-    facts        jsonb,
+    facts        json,  -- as written: read back whole, never queried inside
     year         int,
     targets      double precision[],
     CHECK ((agreement_id IS NULL) = (facts IS NULL)),
