@@ -179,6 +179,7 @@ class World:
         problems = self.settle()
         oracle = Oracle(self.feed, self.today)
         problems += self.check_figures(oracle) + self.check_published()
+        problems += self.check_as_of()
         if report:
             problems += self.check_notices(oracle, agreements)
             problems += self.check_views(oracle, agreements)
@@ -206,6 +207,45 @@ class World:
         return ([error] if error else []) + [
             f"figure {key}: reporting {_shown(mine)}, oracle {_shown(expected)}"
             for key, (_, mine, expected) in sorted(new.items())]
+
+    def check_as_of(self) -> list[str]:
+        """The figures as of an earlier point of the feed (the middle of what it holds) are
+        the oracle's over that prefix, and the evidence of each headline figure lists as
+        many agreements as its numerator and denominator (DESIGN §9)."""
+        if not self.feed:
+            return []
+        position = int(self.feed[(len(self.feed) - 1) // 2]["position"])
+        prefix = [e for e in self.feed if int(e["position"]) <= position]
+        oracle = Oracle(prefix, self.today)
+        expected = oracle.figures()
+        problems = []
+        for year in sorted({k[1] for k in expected} | self.adopted):
+            answer = self.http["reporting"].get("/kpis", params={
+                "year": year, "as_of_position": position})
+            if answer.status_code == 409 and self.parked:
+                continue  # a parked stream holds the record back: refused, as it should be
+            if answer.status_code != 200:
+                problems.append(f"GET /kpis?year={year}&as_of_position={position}: "
+                                f"{answer.status_code} {answer.text[:300]}")
+                continue
+            mine = {(i["indicator"], i["year"], i["scope"]): i for i in answer.json()}
+            for key in sorted({k for k in expected if k[1] == year} | mine.keys()):
+                zero = oracle.figure(key, {})
+                found = offset(key, mine.get(key) or zero, expected.get(key) or zero)
+                if found is not None and mine.get(key, {}).get("complete") is not False:
+                    problems.append(f"figure {key} as of position {position}: reporting "
+                                    f"{_shown(mine.get(key))}, oracle "
+                                    f"{_shown(expected.get(key))}")
+            for indicator in RATIOS:
+                proof = self.http["reporting"].get(f"/kpis/{indicator}/evidence", params={
+                    "year": year, "as_of_position": position}).json()
+                want = oracle.figure((indicator, year, "province"), expected)
+                if (len(proof["counted"]), len(proof["counted"]) + len(proof["excluded"])) \
+                        != (want["numerator"], want["denominator"]):
+                    problems.append(f"evidence of {indicator} {year} as of {position}: "
+                                    f"{len(proof['counted'])} counted, "
+                                    f"{len(proof['excluded'])} excluded; oracle {want}")
+        return problems
 
     def check_published(self) -> list[str]:
         """The latest ``kpi.updated`` of every figure is what ``GET /kpis`` says."""
