@@ -27,7 +27,7 @@ _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year,
                  "effective_until, terminated_on, activity_dates, refs::text")
 
 
-def _facts(row: asyncpg.Record) -> AgreementFacts:
+def _facts(row: asyncpg.Record, refs: bool = True) -> AgreementFacts:
     return AgreementFacts(
         id=row["agreement_id"], title=row["title"], kind=Kind(row["kind"]),
         document_type=DocumentType(row["document_type"]), lead_opd=row["lead_opd"],
@@ -35,7 +35,8 @@ def _facts(row: asyncpg.Record) -> AgreementFacts:
         version=row["version"], parent_id=row["parent_id"], number=row["number"],
         signed_on=row["signed_on"], effective_from=row["effective_from"],
         effective_until=row["effective_until"], terminated_on=row["terminated_on"],
-        activity_dates=tuple(row["activity_dates"]), **_refs_of(row["refs"]))
+        activity_dates=tuple(row["activity_dates"]),
+        **(_refs_of(row["refs"]) if refs else {}))
 
 
 def _refs_json(facts: AgreementFacts) -> str | None:
@@ -279,8 +280,9 @@ def facts_json(facts: AgreementFacts) -> str:
         "last_event": _ref_json(facts.last_event)}, separators=(",", ":"))
 
 
-def facts_of_json(text: str) -> AgreementFacts:
-    """The facts the history kept (:func:`facts_json`)."""
+def facts_of_json(text: str, refs: bool = True) -> AgreementFacts:
+    """The facts the history kept (:func:`facts_json`); without the events behind them
+    unless ``refs`` (they are read only for the evidence)."""
     v = json.loads(text)
 
     def day(key: str) -> date | None:
@@ -294,9 +296,10 @@ def facts_of_json(text: str) -> AgreementFacts:
         number=v["number"], signed_on=day("signed_on"), effective_from=day("effective_from"),
         effective_until=day("effective_until"), terminated_on=day("terminated_on"),
         activity_dates=tuple(date.fromisoformat(d) for d in v["activity_dates"]),
-        signed_by=_ref_of(v["signed_by"]),
-        activities=tuple(r for a in v["activities"] if (r := _ref_of(a)) is not None),
-        last_event=_ref_of(v["last_event"]))
+        signed_by=_ref_of(v["signed_by"]) if refs else None,
+        activities=tuple(r for a in v["activities"] if (r := _ref_of(a)) is not None)
+        if refs else (),
+        last_event=_ref_of(v["last_event"]) if refs else None)
 
 
 Step = tuple[EventRef, AgreementFacts | None, tuple[int, tuple[float, float]] | None]
@@ -323,12 +326,13 @@ async def save_history(conn: Conn, steps: Sequence[Step],
         [w[1][1] if w else None for _, _, w in steps])
 
 
-async def record_at(conn: Conn, position: int) -> Record:
+async def record_at(conn: Conn, position: int, *, refs: bool = True) -> Record:
     """The facts of every agreement and the targets of every year as they stood after
-    ``position``: one row per agreement (its latest at or below), not a replay."""
+    ``position``: one row per agreement (its latest at or below), not a replay; the
+    events behind the facts only if ``refs``."""
     if position >= await as_of_position(conn):  # the current facts are the record there
         rows = await conn.fetch(f"SELECT {_FACT_COLUMNS} FROM agreements")
-        return Record({row["agreement_id"]: _facts(row) for row in rows},
+        return Record({row["agreement_id"]: _facts(row, refs) for row in rows},
                       await work_programs(conn))
     rows = await conn.fetch(
         "SELECT h.facts::text FROM (SELECT DISTINCT ON (agreement_id) position"
@@ -338,7 +342,7 @@ async def record_at(conn: Conn, position: int) -> Record:
     programs = await conn.fetch(
         "SELECT DISTINCT ON (year) year, targets FROM record_history"
         " WHERE year IS NOT NULL AND position <= $1 ORDER BY year, position DESC", position)
-    agreements = {f.id: f for f in (facts_of_json(row[0]) for row in rows)}
+    agreements = {f.id: f for f in (facts_of_json(row[0], refs) for row in rows)}
     return Record(agreements, {row[0]: (row[1][0], row[1][1]) for row in programs})
 
 
@@ -426,7 +430,7 @@ async def history_rows(conn: Conn) -> list[HistoryRow]:
     """The whole history of the record, in position order."""
     rows = await conn.fetch("SELECT position, event_id, time, facts::text, year, targets"
                             " FROM record_history ORDER BY position")
-    return [HistoryRow(r[0], r[1], r[2], None if r[3] is None else facts_of_json(r[3]),
+    return [HistoryRow(r[0], r[1], r[2], None if r[3] is None else facts_of_json(r[3], False),
                        r[4], None if r[5] is None else (r[5][0], r[5][1])) for r in rows]
 
 

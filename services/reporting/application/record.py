@@ -140,8 +140,8 @@ class RecordQueries:
             raise NotApplied(wanted, applied)
         return Point(last, min(today, clock.to_wib(time).date()))
 
-    async def _record(self, conn: Conn, point: Point) -> Record:
-        return await store.record_at(conn, point.position)
+    async def _record(self, conn: Conn, point: Point, *, refs: bool = False) -> Record:
+        return await store.record_at(conn, point.position, refs=refs)
 
     async def figures(self, year: int, *, position: int | None = None,
                       time: datetime | None = None) -> AsOf:
@@ -165,7 +165,7 @@ class RecordQueries:
         """The agreements behind one figure as of a position (the current one if None)."""
         async with generations.enter(self._pool, "read") as conn:
             point = await self._point(conn, position, None)
-            record = await self._record(conn, point)
+            record = await self._record(conn, point, refs=True)
         return point, evidence(record, key, point.day, rules or self.rules)
 
     async def history(self, key: FigureKey) -> list[HistoryEntry]:
@@ -222,7 +222,7 @@ class RecordQueries:
         """The figures of a year over the whole applied record under draft rules."""
         async with generations.enter(self._pool, "read") as conn:
             point = await self._point(conn, None, None)
-            record = await self._record(conn, point)
+            record = await self._record(conn, point, refs=True)
         return point, figures(record, year, point.day, rules), record
 
 
@@ -272,6 +272,8 @@ class _Tracker:
             else:
                 member = expiring(facts, self.day, self.rules.expiring_within_days)
             return (int(member), 0)
+        if not _may_count(facts, key):
+            return (0, 0)
         terms = contributions(facts, child_dates,
                               effectiveness_types=self.rules.effectiveness_document_types)
         return (terms[Term(key, "numerator")], terms[Term(key, "denominator")])
@@ -306,3 +308,13 @@ class _Tracker:
 def _revision_at(revisions: list[Revision], position: int) -> int | None:
     """The first published revision computed from a prefix that includes ``position``."""
     return next((r.figure.revision for r in revisions if r.as_of_position >= position), None)
+
+
+def _may_count(facts: AgreementFacts, key: FigureKey) -> bool:
+    """Whether an agreement can count in a sum figure of that year at all (a quick
+    rejection before its contributions are computed)."""
+    if key.indicator == Indicator.REALIZATION:
+        return facts.plan_year == key.year
+    if key.indicator == Indicator.EFFECTIVENESS:
+        return facts.signed_on is not None and key.year in facts.in_force_years()
+    return facts.proposed_on.year == key.year

@@ -141,6 +141,8 @@ def figures(record: Record, year: int, day: date,
     terms: Counter[tuple[FigureKey, str]] = Counter()
     days: dict[str, list[int]] = defaultdict(list)
     for facts in record.agreements.values():
+        if not _touches(facts, year):
+            continue
         for term, count in contributions(
                 facts, dates.get(facts.id, ()),
                 effectiveness_types=rules.effectiveness_document_types).items():
@@ -169,6 +171,14 @@ def figures(record: Record, year: int, day: date,
                                      expiring_within_days=rules.expiring_within_days).items():
         found[key] = Figure(key, count, None, None)
     return found
+
+
+def _touches(facts: AgreementFacts, year: int) -> bool:
+    """Whether an agreement can count in any sum or signing-days figure of the year:
+    planned, proposed or signed in it, or in force during it."""
+    return (facts.plan_year == year or facts.proposed_on.year == year
+            or (facts.signed_on is not None
+                and (facts.signed_on.year == year or year in facts.in_force_years())))
 
 
 def _by_signing(facts: AgreementFacts, year: int) -> tuple[Reason, EventRef | None]:
