@@ -66,6 +66,10 @@ class Hosted:
                     async with httpx.AsyncClient(headers=auth_headers(), transport=transport,
                                                  base_url="http://fuzzed") as client:
                         self.client = client
+                        for _ in range(300):  # fuzz a service that is ready (its broker
+                            if (await client.get("/readyz")).status_code == 200:  # link up)
+                                break
+                            await asyncio.sleep(0.1)
                         self.conn = await asyncpg.connect(self.database_url)
                         started.set_result(None)
                         await self._stop.wait()

@@ -94,7 +94,8 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
             conn = await asyncpg.connect(system.databases["notifications"])
             try:
                 sent = await conn.fetchval(
-                    "SELECT count(*) FROM deliveries WHERE status = 'sent'")
+                    "SELECT count(*) FROM deliveries WHERE status = 'sent'"
+                    " AND rule = 'proposal_received'")
             finally:
                 await conn.close()
         finally:

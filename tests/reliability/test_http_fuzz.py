@@ -28,6 +28,8 @@ from services.reporting.app import create_app as create_reporting
 from services.reporting.settings import ReportingSettings
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body, to_ready_to_sign
+from tests.integration.reporting.histories import generate
+from tests.integration.reporting.support import HistoryFeed
 from tests.reliability.harness import Hosted, Target
 
 EXAMPLES = {"agreements": 25, "notifications": 100, "reporting": 60}
@@ -153,7 +155,9 @@ def reporting(database_url: str, fresh_topology: str) -> Iterator[Target]:
     settings = load_settings(ReportingSettings, reporting_database_url=database_url,
                              amqp_url=fresh_topology, rabbitmq_management_url=MANAGEMENT_URL,
                              refresh_seconds=3600, refresh_after_events_seconds=3600)
-    for hosted in hosted_service(lambda: create_reporting(settings), database_url):
+    feed = HistoryFeed(generate(seed=1, agreements=0), stored=0)  # an empty feed
+    for hosted in hosted_service(lambda: create_reporting(settings, feed.client),
+                                 database_url):
         yield Target(hosted, {"year": st.sampled_from(["2021", "2022"])})
 
 

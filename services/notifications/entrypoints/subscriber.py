@@ -81,7 +81,7 @@ def subscribe_figures(broker: RabbitBroker, pool: Pool, recorder: NoticeRecorder
         async with pool.acquire() as conn, conn.transaction():
             recorded = await recorder.record(conn, None, notice, clock.today(), "kpi")
         if not recorded:
-            return "duplicate"
+            return "told_today"  # not a duplicate message: the figure's notice of the day
         on_recorded()
         return "recorded"
 

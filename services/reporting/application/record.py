@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
+import httpx
+
 from contracts.codec import Decoded
 from contracts.kpi import Indicator, KpiUpdated
 from plumbing import clock
@@ -57,6 +59,11 @@ class NotApplied(Exception):
                          f"position {applied} is")
         self.wanted = wanted
         self.applied = applied
+
+
+class FeedUnavailable(Exception):
+    """Raised when the agreements feed, needed to check that a point is applied, cannot be
+    read (transient: ask again)."""
 
 
 class HistoryIncomplete(Exception):
@@ -106,7 +113,14 @@ class RecordQueries:
             raise HistoryIncomplete(history_after)
         covered = max(stored, self._covered.get(schema, 0))
         while covered < wanted:
-            page = await self._feed(covered, FEED_PAGE)
+            try:
+                page = await self._feed(covered, FEED_PAGE)
+            except httpx.HTTPError as exc:
+                self._covered[schema] = covered
+                raise FeedUnavailable(
+                    f"the agreements feed cannot be read to check that position {wanted} "
+                    f"is applied ({type(exc).__name__}); every event up to {covered} is "
+                    "known to be applied: ask again shortly") from None
             positions = [(d.envelope.position or 0, d.envelope.id) for d in page]
             applied = await store.applied_among(conn, [i for p, i in positions if p <= wanted])
             reached, stop = covered, len(page) < FEED_PAGE

@@ -16,7 +16,12 @@ from plumbing import clock
 from plumbing.problems import ProblemException
 from services.reporting.adapters.outbox import kpi_updated
 from services.reporting.application.queries import ReportingQueries
-from services.reporting.application.record import HistoryIncomplete, NotApplied, RecordQueries
+from services.reporting.application.record import (
+    FeedUnavailable,
+    HistoryIncomplete,
+    NotApplied,
+    RecordQueries,
+)
 from services.reporting.domain import FigureKey
 from services.reporting.domain.evaluation import evidence
 from services.reporting.entrypoints.evidence import (
@@ -54,7 +59,11 @@ def _instant(text: str) -> datetime:
                            "urn:kerjasama:problem:invalid-as-of", field="as_of")
 
 
-def _unanswerable(exc: NotApplied | HistoryIncomplete) -> ProblemException:
+def _unanswerable(exc: NotApplied | HistoryIncomplete | FeedUnavailable) -> ProblemException:
+    if isinstance(exc, FeedUnavailable):
+        return ProblemException(503, "Feed unavailable", str(exc),
+                                "urn:kerjasama:problem:feed-unavailable",
+                                headers={"Retry-After": "5"})
     if isinstance(exc, NotApplied):
         return ProblemException(409, "Not applied yet", str(exc),
                                 "urn:kerjasama:problem:not-applied-yet",
@@ -86,7 +95,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         for each in years:
             try:
                 found = await record.figures(each, position=as_of_position, time=when)
-            except (NotApplied, HistoryIncomplete) as exc:
+            except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
                 raise _unanswerable(exc) from None
             items.extend(f.model_dump(mode="json") for f in found.figures)
         return items
@@ -98,7 +107,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         rules = body.rules.apply(record.rules)
         try:
             point, found, snapshot = await record.what_if(body.year, rules)
-        except (NotApplied, HistoryIncomplete) as exc:
+        except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
             raise _unanswerable(exc) from None
         items = [kpi_updated(replace(found[k], revision=1), point.position)
                  .model_dump(mode="json") for k in sorted(found)]
@@ -121,7 +130,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         key = FigureKey(indicator, clock.today().year if year is None else year, scope)
         try:
             point, proof = await record.evidence(key, position=as_of_position)
-        except (NotApplied, HistoryIncomplete) as exc:
+        except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
             raise _unanswerable(exc) from None
         if format == "csv":
             return Response(evidence_csv(proof), media_type="text/csv; charset=utf-8",

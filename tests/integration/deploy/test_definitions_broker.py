@@ -273,14 +273,16 @@ async def test_each_service_user_publishes_only_where_its_service_publishes(
         await _refused(_publish(connection, exchange, routing_key))
 
 
-@pytest.mark.parametrize(("key", "own"), [("AGREEMENTS", topology.AGREEMENTS_COMMANDS),
-                                          ("NOTIFICATIONS", topology.NOTIFICATIONS_EVENTS),
-                                          ("REPORTING", topology.REPORTING_EVENTS)])
+@pytest.mark.parametrize(("key", "own"), [
+    ("AGREEMENTS", (topology.AGREEMENTS_COMMANDS,)),
+    ("NOTIFICATIONS", (topology.NOTIFICATIONS_EVENTS, topology.NOTIFICATIONS_KPI)),
+    ("REPORTING", (topology.REPORTING_EVENTS,))])
 async def test_each_service_user_consumes_only_its_own_queue(
-    connect_as: object, key: str, own: str
+    connect_as: object, key: str, own: tuple[str, ...]
 ) -> None:
     connection = await connect_as(key)  # type: ignore[operator]
-    await _consume(connection, own)
+    for queue_name in own:
+        await _consume(connection, queue_name)
     for queue in topology.QUEUES:
-        if queue.name != own:
+        if queue.name not in own:
             await _refused(_consume(connection, queue.name))

@@ -48,7 +48,7 @@ async def test_a_restated_headline_figure_is_told_once_a_day_to_the_secretariat(
     clock.set_clock(date(2023, 1, 10))
     smtp = await smtp_server()
     service = await notifications_factory(smtp_port=smtp.port)
-    ignored, duplicates = handled("ignored"), handled("duplicate")
+    ignored, duplicates = handled("ignored"), handled("told_today")
 
     async def figure_deliveries() -> list[dict[str, Any]]:
         answer = await service.client.get("/deliveries", params={"limit": 100})
@@ -71,7 +71,7 @@ async def test_a_restated_headline_figure_is_told_once_a_day_to_the_secretariat(
     await publish(fresh_topology, update(3, 71.0, 70.0), date(2023, 1, 10))
     await publish(fresh_topology, update(4, 72.0, 71.0, indicator="sleeping"),
                   date(2023, 1, 10))
-    await eventually(lambda: _counted(lambda: handled("duplicate") - duplicates, 1),
+    await eventually(lambda: _counted(lambda: handled("told_today") - duplicates, 1),
                      what="the second restatement of the day taken as told")
     assert len(await figure_deliveries()) == 1
     assert handled("ignored") - ignored == 1  # the first, not restated (sleeping is unbound)
