@@ -111,8 +111,9 @@ async def test_the_demo_runs_through_the_whole_system(
         return [m for m in _mails(maildir) if "diskuk@jabarprov.go.id" in m["To"]
                 and "rencana tindak lanjut" in _subject(m).lower()]
 
-    await until(lambda: bool(plan_requests()), 60, "a follow-up plan request to DISKUK")
-    assert any("Telkomsel" in _subject(m) or "Telkomsel" in _body(m) for m in plan_requests())
+    await until(lambda: any("Telkomsel" in _subject(m) or "Telkomsel" in _body(m)
+                            for m in plan_requests()), 60,
+                "a follow-up plan request to DISKUK for Telkomsel")
     assert any("tkksd" in m["To"] and "Permohonan fasilitasi" in _subject(m)
                for m in _mails(maildir))
 
