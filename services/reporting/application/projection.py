@@ -114,7 +114,7 @@ class Projection:
         await store.save_facts(conn, list(folded.facts.values()))
         await store.save_history(conn, folded.steps, {
             event.position: event.payload.envelope.time for _, event in named
-            if event.position is not None})
+            if event.position is not None}, fresh=not per_event)
         await store.add_child_signings(conn, folded.child_signings)
         await store.save_work_programs(conn, folded.work_programs)
         return await self._figures(conn, folded, publish=publish)
