@@ -225,7 +225,7 @@ class RecordQueries:
                 continue
             entries.append(HistoryEntry(
                 figure, row.position, row.time, moved or [(row.event_id, row.position)],
-                _revision_at(revisions, row.position),
+                _revision_at(revisions, row.position, figure),
                 restates(key, clock.to_wib(row.time).date(), bool(entries)),
                 entries[-1].figure.value if entries else None))
             last, moved = figure, []
@@ -319,9 +319,12 @@ class _Tracker:
                       target_of(key.indicator, targets))
 
 
-def _revision_at(revisions: list[Revision], position: int) -> int | None:
-    """The first published revision computed from a prefix that includes ``position``."""
-    return next((r.figure.revision for r in revisions if r.as_of_position >= position), None)
+def _revision_at(revisions: list[Revision], position: int, figure: Figure) -> int | None:
+    """The revision that carried the figure as it stood at ``position``: the first one
+    published from a prefix that includes the position with these values (None when none
+    did: a later change applied in the same group was published instead)."""
+    return next((r.figure.revision for r in revisions if r.as_of_position >= position
+                 and r.figure.same_as(replace(figure, complete=r.figure.complete))), None)
 
 
 def _may_count(facts: AgreementFacts, key: FigureKey) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, DocumentType
+from plumbing import clock
 from services.reporting.application.record import HistoryEntry
 from services.reporting.domain.evaluation import Evidence, Item, KpiRules
 
@@ -111,6 +112,7 @@ def history_json(entry: HistoryEntry) -> dict[str, Any]:
     return {"revision": entry.revision, "value": figure.value,
             "numerator": int(numerator) if float(numerator).is_integer() else numerator,
             "denominator": figure.denominator, "target": figure.target,
-            "as_of_position": entry.position, "time": entry.time.isoformat(),
+            "as_of_position": entry.position,
+            "time": clock.to_wib(entry.time).isoformat(),
             "events": [{"id": str(i), "position": p} for i, p in entry.events],
             "restated": entry.restated, "previous_value": entry.previous_value}

@@ -86,7 +86,9 @@ async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]],
     for served in sources:
         problems += await _compare(reporting, record, mine, served, (year, last, today))
     if problems:
-        raise OperatorError(f"{len(problems)} figures of {year} differ from the feed up to "
+        count = len(dict.fromkeys(problems))
+        raise OperatorError(f"{count} figure{'s' if count != 1 else ''} of {year} differ"
+                            f"{'' if count != 1 else 's'} from the feed up to "
                             f"position {last}:\n" + "\n".join(dict.fromkeys(problems)))
     return (f"recomputed {len(mine)} figures of {year} from {len(events)} events of the "
             f"public feed (up to position {last}): all equal what reporting serves, as "

@@ -16,6 +16,7 @@ import pytest
 
 from contracts.kpi import Indicator
 from plumbing import clock
+from services.reporting.adapters import generations
 from services.reporting.app import Reporting
 from services.reporting.application.projection import Projection
 from services.reporting.application.rebuild import Rebuilder
@@ -212,6 +213,14 @@ async def test_history_has_an_entry_wherever_the_figure_moved_and_a_rebuild_keep
                     key.year, 12, 31)
                 assert entry.restated == (recorded_after_year and previous is not None)
                 assert entry.events and entry.events[-1][1] == entry.position
+                if entry.revision is not None:  # it carried exactly this entry's values
+                    async with generations.enter(reporting.pool, "read") as conn:
+                        carried = await conn.fetchrow(
+                            "SELECT numerator, denominator FROM figure_revisions WHERE"
+                            " indicator = $1 AND year = $2 AND scope = $3 AND revision = $4",
+                            key.indicator.value, key.year, key.scope, entry.revision)
+                    assert carried is not None and (carried[0], carried[1]) == (
+                        entry.figure.numerator, entry.figure.denominator), (key, entry)
             live = await reporting.queries.figure(key)
             if live is not None:
                 assert (entries[-1].figure.numerator, entries[-1].figure.denominator) == (
