@@ -122,6 +122,7 @@ def _dead_letter_queue(of: str) -> Queue:
 NOTIFICATIONS_EVENTS = "notifications.events"
 NOTIFICATIONS_KPI = "notifications.kpi"
 REPORTING_EVENTS = "reporting.events"
+PORTAL_EVENTS = "portal.events"
 AGREEMENTS_COMMANDS = "agreements.commands"
 
 CONSUMER_QUEUES: tuple[Queue, ...] = (
@@ -141,6 +142,12 @@ CONSUMER_QUEUES: tuple[Queue, ...] = (
         REPORTING_EVENTS,
         "Agreement and work-program events for the reporting service.",
         (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*")),
+    ),
+    _consumer_queue(
+        PORTAL_EVENTS,
+        "Agreement events and KPI updates for the portal (the public register and "
+        "dashboard).",
+        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(KPI_EXCHANGE, "kpi.#")),
     ),
     _consumer_queue(
         AGREEMENTS_COMMANDS,
@@ -170,7 +177,7 @@ POLICIES: tuple[Policy, ...] = (
     Policy(
         name="kerjasama-delivery-limit",
         pattern=r"^(notifications\.events|notifications\.kpi|reporting\.events"
-                r"|agreements\.commands)$",
+                r"|portal\.events|agreements\.commands)$",
         apply_to="queues",
         definition={"delivery-limit": DELIVERY_LIMIT},
     ),

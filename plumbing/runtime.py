@@ -101,16 +101,18 @@ class Runtime:
 
 
 def install_http_defaults(app: FastAPI, authenticator: Authenticator,
-                          ready_checks: dict[str, ReadyCheck]) -> None:
+                          ready_checks: dict[str, ReadyCheck], *, public: bool = False) -> None:
     """Health, readiness and metrics endpoints, RFC 9457 problems, body limits and
-    authentication: what every service's HTTP interface has."""
+    authentication (none for a ``public`` site: the portal, read-only, no login): what
+    every service's HTTP interface has."""
     app.include_router(health_router(ready_checks))
     install_problem_handlers(app)
-    install_auth(app, authenticator)
+    if not public:
+        install_auth(app, authenticator)
 
 
 def service_app(*, title: str, description: str, authenticator: Authenticator,
-                wire: Wire, version: str = "1.0.0") -> FastAPI:
+                wire: Wire, version: str = "1.0.0", public: bool = False) -> FastAPI:
     """A service's FastAPI application: its lifespan wires and runs the service."""
     runtime = Runtime()
 
@@ -122,5 +124,5 @@ def service_app(*, title: str, description: str, authenticator: Authenticator,
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
     app.state.runtime = runtime
     install_http_defaults(app, authenticator, {"database": runtime.database_ready,
-                                               "broker": runtime.broker_ready})
+                                               "broker": runtime.broker_ready}, public=public)
     return app

@@ -17,7 +17,8 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
+DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003,
+                 "portal": 8004}
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 Process = asyncio.subprocess.Process
 def log(*parts: object) -> None:
@@ -113,6 +114,10 @@ def directory(services: Sequence[Service]) -> str:
     """Where everything is, for people."""
     lines = ["", "kerjasama is running:"]
     for s in services:
+        if s.name == "portal":
+            lines.append(f"  {'portal':<14} {s.base_url}/  (the public register and "
+                         "dashboard, no login)")
+            continue
         lines.append(f"  {s.name:<14} {s.base_url}/docs  (also /openapi.json, /metrics)")
         if s.name == "reporting":
             lines.append(f"  {'KPIs':<14} {s.base_url}/kpis?year=2021")

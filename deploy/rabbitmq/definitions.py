@@ -191,6 +191,9 @@ def service_users() -> tuple[User, ...]:
         User("kerjasama-reporting", "REPORTING", (), (),
              _names([topology.KPI_EXCHANGE, topology.DEAD_LETTER_EXCHANGE]),
              _names([topology.REPORTING_EVENTS])),
+        User("kerjasama-portal", "PORTAL", (), (),
+             _names([topology.DEAD_LETTER_EXCHANGE]),
+             _names([topology.PORTAL_EVENTS])),
         # impersonator: `kerjasama dlq requeue` keeps a command's validated user_id
         User("kerjasama-admin", "ADMIN", ("administrator", "impersonator"), (".*",), (".*",),
              (".*",)),

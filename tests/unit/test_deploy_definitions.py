@@ -190,7 +190,8 @@ def test_a_deployment_names_its_systems_and_gets_their_users_and_roles(
         "queues": {"signed": [{"exchange": "kerjasama.events",
                                "routing_key": "agreement.signed"}]}}]}))
     env = {f"KERJASAMA_RABBITMQ_PASSWORD_{k}": "x" * 20 for k in
-           ("AGREEMENTS", "NOTIFICATIONS", "REPORTING", "ADMIN", "EXTERNAL_BEKASI")}
+           ("AGREEMENTS", "NOTIFICATIONS", "REPORTING", "PORTAL", "ADMIN",
+            "EXTERNAL_BEKASI")}
     document = defs.build(defs.passwords_from_env(defs.load_systems(path), env),
                           systems=defs.load_systems(path))
     assert "kerjasama-external-bekasi" in {u["name"] for u in document["users"]}
@@ -242,6 +243,8 @@ def test_no_permission_pattern_admits_more_than_its_list(name: str) -> None:
                                     "read": {"notifications.events", "notifications.kpi"}},
         "kerjasama-reporting": {"configure": set(), "write": {"kerjasama.kpi", "kerjasama.dlx"},
                                 "read": {"reporting.events"}},
+        "kerjasama-portal": {"configure": set(), "write": {"kerjasama.dlx"},
+                             "read": {"portal.events"}},
     }
     for user, kinds in exact.items():
         for kind, allowed in kinds.items():

@@ -261,6 +261,10 @@ async def _consume(connection: aio_pika.abc.AbstractConnection, queue: str) -> N
      [(topology.EVENTS_EXCHANGE, "agreement.signed"),
       (topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
       (topology.COMMANDS_EXCHANGE, "agreement.sign"), ("", "notifications.events")]),
+    ("PORTAL", [(topology.DEAD_LETTER_EXCHANGE, "portal.events.dlq")],
+     [(topology.EVENTS_EXCHANGE, "agreement.signed"),
+      (topology.KPI_EXCHANGE, "kpi.realization.2021.province"),
+      (topology.COMMANDS_EXCHANGE, "agreement.sign"), ("", "portal.events")]),
 ])
 async def test_each_service_user_publishes_only_where_its_service_publishes(
     connect_as: object, key: str, allowed: list[tuple[str, str]],
@@ -276,7 +280,8 @@ async def test_each_service_user_publishes_only_where_its_service_publishes(
 @pytest.mark.parametrize(("key", "own"), [
     ("AGREEMENTS", (topology.AGREEMENTS_COMMANDS,)),
     ("NOTIFICATIONS", (topology.NOTIFICATIONS_EVENTS, topology.NOTIFICATIONS_KPI)),
-    ("REPORTING", (topology.REPORTING_EVENTS,))])
+    ("REPORTING", (topology.REPORTING_EVENTS,)),
+    ("PORTAL", (topology.PORTAL_EVENTS,))])
 async def test_each_service_user_consumes_only_its_own_queue(
     connect_as: object, key: str, own: tuple[str, ...]
 ) -> None:

@@ -1,0 +1,172 @@
+"""Rows of the portal: the agreements' public views and the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from plumbing.db import Conn, Pool
+from services.portal.domain.register import PublicAgreement, Status, from_json, to_json
+
+
+async def load(conn: Conn, agreement_id: UUID) -> PublicAgreement | None:
+    """The view of one agreement (public or not), if known."""
+    text = await conn.fetchval("SELECT view::text FROM agreements WHERE id = $1",
+                               agreement_id)
+    return None if text is None else from_json(orjson.loads(text))
+
+
+def _search(view: PublicAgreement) -> str:
+    return " ".join([view.title, view.number or "", *(p.name for p in view.partners)]).lower()
+
+
+async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) -> None:
+    """Insert or replace the view of an agreement."""
+    await conn.execute(
+        "INSERT INTO agreements (id, public, view, search, kind, category, lead_opd, opds,"
+        " stage, signed_on, effective_from, effective_until, terminated_on, recorded_at,"
+        " version) VALUES ($1, $2, $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+        " coalesce($14, now()), $15)"
+        " ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, view = EXCLUDED.view,"
+        " search = EXCLUDED.search, kind = EXCLUDED.kind, category = EXCLUDED.category,"
+        " lead_opd = EXCLUDED.lead_opd, opds = EXCLUDED.opds, stage = EXCLUDED.stage,"
+        " signed_on = EXCLUDED.signed_on, effective_from = EXCLUDED.effective_from,"
+        " effective_until = EXCLUDED.effective_until, terminated_on = EXCLUDED.terminated_on,"
+        " recorded_at = CASE WHEN agreements.signed_on IS NULL AND EXCLUDED.signed_on IS NOT"
+        " NULL THEN EXCLUDED.recorded_at ELSE agreements.recorded_at END,"
+        " version = EXCLUDED.version",
+        view.id, view.public, orjson.dumps(to_json(view)).decode(), _search(view), view.kind,
+        view.partners[0].category, view.lead_opd, [view.lead_opd, *view.supporting_opds],
+        view.stage, view.signed_on, view.effective_from, view.effective_until,
+        view.terminated_on, recorded_at, view.version)
+
+
+_STATUS_SQL = (
+    "CASE WHEN stage = 'TERMINATED' OR terminated_on <= $1 THEN 'terminated'"
+    " WHEN stage = 'EXPIRED' OR effective_until < $1 THEN 'expired'"
+    " WHEN effective_from > $1 THEN 'not_yet_in_force' ELSE 'in_force' END")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the register is asked for."""
+
+    q: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    opd: str | None = None
+    year: int | None = None
+    status: Status | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the register."""
+
+    items: list[tuple[PublicAgreement, Status]]
+    total: int
+
+
+def _where(filters: Filters, today: date) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["public"]
+    args: list[Any] = [today]
+    if filters.q:
+        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_")
+        args.append(f"%{escaped}%")
+        clauses.append(f"search LIKE ${len(args)}")
+    for column, value in (("kind", filters.kind), ("category", filters.category)):
+        if value:
+            args.append(value)
+            clauses.append(f"{column} = ${len(args)}")
+    if filters.opd:
+        args.append(filters.opd)
+        clauses.append(f"${len(args)} = ANY(opds)")
+    if filters.year:
+        args.append(filters.year)
+        clauses.append(f"extract(year FROM signed_on) = ${len(args)}")
+    if filters.status:
+        args.append(filters.status)
+        clauses.append(f"({_STATUS_SQL}) = ${len(args)}")
+    return " AND ".join(clauses), args
+
+
+async def register(pool: Pool, filters: Filters, today: date, page: int,
+                   size: int) -> Page:
+    """The public agreements matching ``filters``, newest signing first."""
+    where, args = _where(filters, today)
+    async with pool.acquire() as conn:
+        total = await conn.fetchval(  # $1 (today) is named whether a status is asked or not
+            f"SELECT count(*) FROM agreements WHERE {where} AND $1::date IS NOT NULL", *args)
+        rows = await conn.fetch(
+            f"SELECT view::text, {_STATUS_SQL} AS status FROM agreements WHERE {where}"
+            f" ORDER BY signed_on DESC, id LIMIT {size} OFFSET {(page - 1) * size}", *args)
+    return Page([(from_json(orjson.loads(r[0])), r[1]) for r in rows], int(total))
+
+
+async def public_one(pool: Pool, agreement_id: UUID,
+                     today: date) -> tuple[PublicAgreement, Status] | None:
+    """One public agreement with its status; None when unknown or not public."""
+    row = await pool.fetchrow(
+        f"SELECT view::text, {_STATUS_SQL} AS status FROM agreements"
+        " WHERE id = $2 AND public", today, agreement_id)
+    return None if row is None else (from_json(orjson.loads(row[0])), row[1])
+
+
+async def all_public(pool: Pool, today: date) -> list[tuple[PublicAgreement, Status]]:
+    """Every public agreement (open data), newest signing first."""
+    rows = await pool.fetch(f"SELECT view::text, {_STATUS_SQL} AS status FROM agreements"
+                            " WHERE public ORDER BY signed_on DESC, id", today)
+    return [(from_json(orjson.loads(r[0])), r[1]) for r in rows]
+
+
+async def newly_signed(pool: Pool, limit: int) -> list[tuple[PublicAgreement, datetime]]:
+    """The agreements signed most recently by the time they were recorded (the feed)."""
+    rows = await pool.fetch("SELECT view::text, recorded_at FROM agreements WHERE public"
+                            " ORDER BY recorded_at DESC, id LIMIT $1", limit)
+    return [(from_json(orjson.loads(r[0])), r[1]) for r in rows]
+
+
+async def choices(pool: Pool) -> dict[str, list[Any]]:
+    """The values the register's filters offer."""
+    row = await pool.fetchrow(
+        "SELECT array(SELECT DISTINCT kind FROM agreements WHERE public ORDER BY 1),"
+        " array(SELECT DISTINCT category FROM agreements WHERE public ORDER BY 1),"
+        " array(SELECT DISTINCT unnest(opds) FROM agreements WHERE public ORDER BY 1),"
+        " array(SELECT DISTINCT extract(year FROM signed_on)::int FROM agreements"
+        "       WHERE public ORDER BY 1 DESC)")
+    assert row is not None
+    return {"kind": list(row[0]), "category": list(row[1]), "opd": list(row[2]),
+            "year": list(row[3])}
+
+
+async def save_figures(conn: Conn | Pool, items: Sequence[dict[str, Any]]) -> int:
+    """Keep each figure unless a later revision is kept already; how many were taken."""
+    taken = 0
+    for item in items:
+        done = await conn.fetchval(
+            "INSERT INTO figures (indicator, year, scope, revision, item)"
+            " VALUES ($1, $2, $3, $4, $5::json) ON CONFLICT (indicator, year, scope) DO UPDATE"
+            " SET revision = EXCLUDED.revision, item = EXCLUDED.item"
+            " WHERE figures.revision < EXCLUDED.revision RETURNING true",
+            item["indicator"], int(item["year"]), item["scope"], int(item["revision"]),
+            orjson.dumps(item).decode())
+        taken += bool(done)
+    return taken
+
+
+async def figures(pool: Pool, year: int | None = None) -> list[dict[str, Any]]:
+    """The figures kept (of a year)."""
+    rows = await pool.fetch("SELECT item::text FROM figures WHERE $1::int IS NULL OR year = $1"
+                            " ORDER BY indicator, year, scope", year)
+    return [orjson.loads(r[0]) for r in rows]
+
+
+async def figure_years(pool: Pool) -> list[int]:
+    """The years that have figures, newest first."""
+    return [r[0] for r in await pool.fetch("SELECT DISTINCT year FROM figures ORDER BY 1 DESC")]

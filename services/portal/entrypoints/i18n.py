@@ -1,0 +1,93 @@
+"""The portal's words in Bahasa Indonesia (default) and English (``?lang=en``)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("id", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "site": "Kerja Sama Daerah Provinsi Jawa Barat",
+        "dashboard": "Dasbor", "register": "Daftar kerja sama", "open_data": "Data terbuka",
+        "year": "Tahun", "show": "Tampilkan", "realization": "Realisasi jumlah naskah kerja sama",
+        "effectiveness": "Efektivitas kerja sama", "target": "Target", "value": "Capaian",
+        "achievement": "Persentase capaian", "numerator": "Pembilang",
+        "denominator": "Penyebut", "provisional": "sementara",
+        "provisional_note": "Angka sementara: sebagian catatan sedang diperiksa.",
+        "over_years": "Dari tahun ke tahun", "per_agency": "Per perangkat daerah",
+        "per_kind": "Per jenis kerja sama", "sleeping": "Dokumen tidur",
+        "sleeping_note": "Kerja sama yang berlaku tanpa tindak lanjut 90 hari atau lebih.",
+        "expiring": "Berakhir dalam 90 hari", "none": "Tidak ada.",
+        "no_figures": "Belum ada angka untuk tahun ini.",
+        "search": "Cari (judul, nomor, mitra)", "kind": "Jenis", "category": "Kategori mitra",
+        "opd": "Perangkat daerah", "status": "Status", "all": "Semua", "filter": "Saring",
+        "results": "{n} kerja sama", "page": "Halaman {page} dari {pages}",
+        "previous": "Sebelumnya", "next": "Berikutnya", "title": "Judul", "number": "Nomor",
+        "partner": "Mitra", "signed_on": "Ditandatangani", "effective": "Masa berlaku",
+        "in_force": "Berlaku", "not_yet_in_force": "Belum berlaku", "expired": "Berakhir",
+        "terminated": "Diakhiri", "parties": "Para pihak", "province": "Pemerintah Daerah "
+        "Provinsi Jawa Barat", "signatory": "Penanda tangan", "lead_opd": "Perangkat daerah "
+        "pelaksana", "supporting_opds": "Perangkat daerah pendukung", "objective": "Tujuan",
+        "sector": "Bidang", "document_type": "Jenis naskah", "timeline": "Perjalanan kerja sama",
+        "signed": "Ditandatangani", "plan": "Rencana tindak lanjut", "follow_up": "Tindak lanjut",
+        "milestone": "Tahapan selesai", "evaluation": "Evaluasi", "not_found": "Tidak ditemukan",
+        "not_found_text": "Halaman atau kerja sama ini tidak ada, atau tidak terbuka untuk umum.",
+        "back": "Kembali ke daftar", "licence": "Data terbuka dengan lisensi CC BY 4.0",
+        "open_data_text": "Unduh daftar kerja sama dan angka kinerja, dengan lisensi CC BY 4.0 "
+        "(sebutkan sumbernya: Sekretariat TKKSD Provinsi Jawa Barat).",
+        "feed": "Kerja sama yang baru ditandatangani (Atom)", "language": "English",
+        "other_lang": "en", "until": "s.d.", "days": "hari", "last_activity": "Kegiatan terakhir",
+        "score": "nilai", "chart": "Grafik", "table": "Angka", "skip": "Langsung ke isi",
+        "agreements_csv": "Daftar kerja sama (CSV)", "agreements_json": "Daftar kerja sama "
+        "(JSON)", "kpis_csv": "Angka kinerja (CSV)", "country": "Negara",
+    },
+    "en": {
+        "site": "Regional Cooperation of West Java Province",
+        "dashboard": "Dashboard", "register": "Register of agreements",
+        "open_data": "Open data", "year": "Year", "show": "Show",
+        "realization": "Realization of cooperation agreements",
+        "effectiveness": "Effectiveness of cooperation", "target": "Target", "value": "Value",
+        "achievement": "Achievement", "numerator": "Numerator", "denominator": "Denominator",
+        "provisional": "provisional",
+        "provisional_note": "Provisional figure: some records are being checked.",
+        "over_years": "Over the years", "per_agency": "Per agency", "per_kind": "Per kind",
+        "sleeping": "Sleeping documents",
+        "sleeping_note": "Agreements in force with no follow-up for 90 days or more.",
+        "expiring": "Ending within 90 days", "none": "None.",
+        "no_figures": "No figures for this year yet.",
+        "search": "Search (title, number, partner)", "kind": "Kind",
+        "category": "Partner category", "opd": "Agency", "status": "Status", "all": "All",
+        "filter": "Filter", "results": "{n} agreements", "page": "Page {page} of {pages}",
+        "previous": "Previous", "next": "Next", "title": "Title", "number": "Number",
+        "partner": "Partner", "signed_on": "Signed", "effective": "In force",
+        "in_force": "In force", "not_yet_in_force": "Not yet in force", "expired": "Expired",
+        "terminated": "Terminated", "parties": "Parties",
+        "province": "Provincial Government of West Java", "signatory": "Signed by",
+        "lead_opd": "Lead agency", "supporting_opds": "Supporting agencies",
+        "objective": "Objective", "sector": "Sector", "document_type": "Document",
+        "timeline": "Timeline", "signed": "Signed", "plan": "Follow-up plan",
+        "follow_up": "Follow-up", "milestone": "Milestone completed",
+        "evaluation": "Evaluation", "not_found": "Not found",
+        "not_found_text": "This page or agreement does not exist, or is not public.",
+        "back": "Back to the register", "licence": "Open data under CC BY 4.0",
+        "open_data_text": "Download the register and the performance figures under CC BY 4.0 "
+        "(credit: TKKSD Secretariat of West Java Province).",
+        "feed": "Newly signed agreements (Atom)", "language": "Bahasa Indonesia",
+        "other_lang": "id", "until": "to", "days": "days", "last_activity": "Last activity",
+        "score": "score", "chart": "Chart", "table": "Figures", "skip": "Skip to content",
+        "agreements_csv": "Register of agreements (CSV)",
+        "agreements_json": "Register of agreements (JSON)",
+        "kpis_csv": "Performance figures (CSV)", "country": "Country",
+    },
+}
+
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+def language_of(value: str | None) -> str:
+    """The page language: ``en`` when asked for, else Bahasa Indonesia."""
+    return value if value in LANGUAGES else "id"

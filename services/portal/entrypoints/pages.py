@@ -1,0 +1,319 @@
+"""The portal's pages, server-rendered (they work without JavaScript), and its open data.
+
+Every page is in Bahasa Indonesia unless ``?lang=en``; every answer carries an ``ETag``
+and ``Cache-Control`` (a repeated request with ``If-None-Match`` gets a 304). An unknown
+or non-public agreement and an unknown page give the same 404 page.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+from xml.sax.saxutils import escape as xml_escape
+
+import jinja2
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from contracts.common import DocumentType, Kind, PartnerCategory
+from contracts.sleeping import SLEEPING_AFTER_DAYS, sleeping_on
+from plumbing import clock
+from plumbing.db import Pool
+from services.portal.adapters import store
+from services.portal.domain.register import STATUSES, PublicAgreement, Status, activity_dates
+from services.portal.entrypoints.charts import Bar, bars
+from services.portal.entrypoints.i18n import MONTHS, TEXT, language_of
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
+CACHE_SECONDS = 60
+EXPIRING_DAYS = 90
+HEADLINE = ("realization", "effectiveness")
+
+Lang = Annotated[str | None, Query(max_length=5, description="id (default) or en")]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env
+
+
+def long_date(value: date | None, lang: str) -> str:
+    """``20 Mei 2021`` / ``20 May 2021``; ``-`` for none."""
+    if value is None:
+        return "-"
+    return f"{value.day} {MONTHS[lang][value.month - 1]} {value.year}"
+
+
+def _cached(request: Request, body: bytes, media_type: str,
+            headers: Mapping[str, str] | None = None, status: int = 200) -> Response:
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common = {"ETag": tag, "Cache-Control": f"public, max-age={CACHE_SECONDS}",
+              "Vary": "Accept-Encoding", **(headers or {})}
+    if status == 200 and request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers=common)
+    return Response(body, status_code=status, media_type=media_type, headers=common)
+
+
+class Pages:
+    """Renders the pages from the portal's database."""
+
+    def __init__(self, pool: Pool, *, page_size: int = 25,
+                 today: Callable[[], date] = clock.today) -> None:
+        self._pool = pool
+        self._env = _environment()
+        self._page_size = page_size
+        self._today = today
+
+    def render(self, name: str, lang: str, **context: Any) -> bytes:
+        """A template in a language."""
+        t = TEXT[lang]
+        text = self._env.get_template(name).render(
+            t=t, lang=lang, date=lambda d: long_date(d, lang), **context)
+        return text.encode()
+
+    async def not_found(self, request: Request, lang: str) -> Response:
+        """The 404 page."""
+        return _cached(request, self.render("not_found.html", lang, path=request.url.path),
+                       "text/html; charset=utf-8", status=404)
+
+    # --- the dashboard --------------------------------------------------------------
+
+    async def dashboard(self, request: Request, lang: str, year: int | None) -> Response:
+        t = TEXT[lang]
+        years = await store.figure_years(self._pool)
+        today = self._today()
+        chosen = year if year in years else next((y for y in years if y <= today.year),
+                                                 years[0] if years else today.year)
+        items = await store.figures(self._pool)
+        by_key = {(i["indicator"], i["year"], i["scope"]): i for i in items}
+        charts = []
+        headline = [by_key.get((ind, chosen, "province")) for ind in HEADLINE]
+        charts.append(self._chart("year", f"{t['realization']} / {t['effectiveness']} {chosen}",
+                                  [(t[ind], i) for ind, i in zip(HEADLINE, headline,
+                                                                 strict=True)], lang))
+        for ind in HEADLINE:
+            rows = [(str(y), by_key.get((ind, y, "province"))) for y in sorted(years)]
+            charts.append(self._chart(f"years-{ind}", f"{t[ind]}: {t['over_years']}",
+                                      rows, lang))
+        for prefix, label in (("opd:", "per_agency"), ("kind:", "per_kind")):
+            for ind in HEADLINE:
+                rows = sorted(((i["scope"].removeprefix(prefix), i) for i in items
+                               if i["indicator"] == ind and i["year"] == chosen
+                               and i["scope"].startswith(prefix)), key=lambda r: r[0])
+                charts.append(self._chart(f"{prefix[:-1]}-{ind}",
+                                          f"{t[ind]} {chosen}: {t[label]}", rows, lang))
+        public = await store.all_public(self._pool, today)
+        sleeping, expiring = _watch(public, today)
+        body = self.render(
+            "dashboard.html", lang, year=chosen, years=years or [chosen], charts=charts,
+            headline=[i for i in headline if i is not None],
+            sleeping=sleeping, expiring=expiring,
+            counts={k: by_key.get((k, chosen, "province"))
+                    for k in ("sleeping", "expiring_90_days")})
+        return _cached(request, body, "text/html; charset=utf-8")
+
+    def _chart(self, key: str, title: str, rows: list[tuple[str, dict[str, Any] | None]],
+               lang: str) -> dict[str, Any]:
+        t = TEXT[lang]
+        shown = [(label, item) for label, item in rows if item is not None]
+        svg = bars(key, title, f"{t['value']} ({t['target']}: red mark)",
+                   [Bar(label, item["value"], item["target"], not item["complete"])
+                    for label, item in shown])
+        return {"key": key, "title": title, "svg": Markup(svg), "rows": shown}
+
+    # --- the register ---------------------------------------------------------------
+
+    async def register(self, request: Request, lang: str, filters: store.Filters,
+                       page: int) -> Response:
+        found = await store.register(self._pool, filters, self._today(), page,
+                                     self._page_size)
+        pages = max(1, math.ceil(found.total / self._page_size))
+        choices = await store.choices(self._pool)
+        query = {k: v for k, v in (("q", filters.q), ("kind", filters.kind),
+                                   ("category", filters.category), ("opd", filters.opd),
+                                   ("year", filters.year), ("status", filters.status),
+                                   ("lang", lang if lang != "id" else None)) if v}
+        body = self.render("register.html", lang, found=found, page=page, pages=pages,
+                           filters=filters, choices=choices, statuses=STATUSES, query=query,
+                           kinds=[k.value for k in Kind],
+                           categories=[c.value for c in PartnerCategory])
+        return _cached(request, body, "text/html; charset=utf-8")
+
+    async def agreement(self, request: Request, lang: str, agreement_id: UUID) -> Response:
+        found = await store.public_one(self._pool, agreement_id, self._today())
+        if found is None:
+            return await self.not_found(request, lang)
+        view, status = found
+        body = self.render("agreement.html", lang, a=view, status=status)
+        return _cached(request, body, "text/html; charset=utf-8")
+
+    # --- open data ------------------------------------------------------------------
+
+    async def agreements_json(self, request: Request) -> Response:
+        rows = await store.all_public(self._pool, self._today())
+        body = orjson.dumps({"licence": LICENCE, "source": "TKKSD Provinsi Jawa Barat",
+                             "agreements": [_open_record(v, s) for v, s in rows]})
+        return _cached(request, body, "application/json")
+
+    async def agreements_csv(self, request: Request) -> Response:
+        rows = await store.all_public(self._pool, self._today())
+        records = [_open_record(v, s) for v, s in rows]
+        columns = list(OPEN_COLUMNS)
+        return _csv(request, columns, ([r[c] for c in columns] for r in records),
+                    "agreements.csv")
+
+    async def kpis_csv(self, request: Request) -> Response:
+        items = await store.figures(self._pool)
+        columns = ["indicator", "year", "scope", "numerator", "denominator", "value", "target",
+                   "achievement", "revision", "complete", "as_of_position"]
+        return _csv(request, columns, ([i.get(c) for c in columns] for i in items),
+                    "kpis.csv")
+
+    async def atom(self, request: Request) -> Response:
+        recent = await store.newly_signed(self._pool, 50)
+        base = str(request.base_url).rstrip("/")
+        updated = max((at for _, at in recent), default=datetime(2000, 1, 1, tzinfo=UTC))
+        entries = "".join(
+            f"<entry><id>urn:uuid:{v.id}</id><title>{xml_escape(v.title)}</title>"
+            f'<link href="{base}/register/{v.id}"/><updated>{at.isoformat()}</updated>'
+            f"<summary>{xml_escape(', '.join(p.name for p in v.partners))}; "
+            f"{xml_escape(v.number or '')}; {v.signed_on}</summary></entry>"
+            for v, at in recent)
+        body = ('<?xml version="1.0" encoding="utf-8"?>'
+                '<feed xmlns="http://www.w3.org/2005/Atom">'
+                "<title>Kerja sama daerah Provinsi Jawa Barat: baru ditandatangani</title>"
+                f'<id>{base}/feed.atom</id><link rel="self" href="{base}/feed.atom"/>'
+                f"<updated>{updated.isoformat()}</updated>"
+                f"<rights>{LICENCE}</rights>{entries}</feed>").encode()
+        return _cached(request, body, "application/atom+xml")
+
+
+OPEN_COLUMNS = ("id", "title", "number", "kind", "document_type", "partners",
+                "partner_category", "partner_country", "lead_opd", "supporting_opds",
+                "sector", "objective", "signed_on", "effective_from", "effective_until",
+                "status", "signatory_role")
+
+
+def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
+    return {"id": str(view.id), "title": view.title, "number": view.number,
+            "kind": view.kind, "document_type": view.document_type,
+            "partners": "; ".join(p.name for p in view.partners),
+            "partner_category": view.partners[0].category,
+            "partner_country": view.partners[0].country, "lead_opd": view.lead_opd,
+            "supporting_opds": " ".join(view.supporting_opds), "sector": view.sector,
+            "objective": view.objective,
+            "signed_on": view.signed_on.isoformat() if view.signed_on else None,
+            "effective_from": view.effective_from.isoformat() if view.effective_from else None,
+            "effective_until": (view.effective_until.isoformat()
+                                if view.effective_until else None),
+            "status": status, "signatory_role": view.signatory_role}
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet takes a cell starting with =, +, - or @ for a formula: quote it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _csv(request: Request, columns: list[str], rows: Any, name: str) -> Response:
+    out = io.StringIO()
+    out.write(f"# licence: {LICENCE}; source: TKKSD Provinsi Jawa Barat\r\n")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8",
+                   {"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _watch(public: list[tuple[PublicAgreement, Status]], today: date
+           ) -> tuple[list[tuple[PublicAgreement, date, int]], list[tuple[PublicAgreement, int]]]:
+    """(the sleeping documents with their last activity and quiet days, the agreements
+    ending within 90 days with the days left), from the portal's own register."""
+    children: dict[UUID, list[date]] = {}
+    for view, _ in public:
+        if view.parent_id is not None and view.signed_on is not None and \
+                view.document_type in (DocumentType.PKS, DocumentType.ADDENDUM):
+            children.setdefault(view.parent_id, []).append(view.signed_on)
+    sleeping, expiring = [], []
+    for view, status in public:
+        if status != "in_force":
+            continue
+        quiet = sleeping_on(today, signed_on=view.signed_on, in_force=True,
+                            activities=[*activity_dates(view), *children.get(view.id, [])],
+                            after_days=SLEEPING_AFTER_DAYS)
+        if quiet is not None:
+            sleeping.append((view, quiet.last_activity_on, quiet.days))
+        if view.effective_until is not None and \
+                (view.effective_until - today).days <= EXPIRING_DAYS:
+            expiring.append((view, (view.effective_until - today).days))
+    sleeping.sort(key=lambda s: (-s[2], s[0].title))
+    expiring.sort(key=lambda e: (e[1], e[0].title))
+    return sleeping, expiring
+
+
+def build_router(pages: Pages) -> APIRouter:
+    """The pages and the open data."""
+    router = APIRouter()
+
+    @router.get("/", response_class=HTMLResponse)
+    async def dashboard(request: Request, lang: Lang = None,
+                        year: Annotated[str | None, Query(max_length=4)] = None) -> Response:
+        chosen = int(year) if year and year.isdigit() else None
+        return await pages.dashboard(request, language_of(lang), chosen)
+
+    @router.get("/register", response_class=HTMLResponse)
+    async def register(request: Request, lang: Lang = None,
+                       q: Annotated[str | None, Query(max_length=200)] = None,
+                       kind: Annotated[str | None, Query(max_length=20)] = None,
+                       category: Annotated[str | None, Query(max_length=40)] = None,
+                       opd: Annotated[str | None, Query(max_length=40)] = None,
+                       year: Annotated[str | None, Query(max_length=4)] = None,
+                       status: Annotated[str | None, Query(max_length=20)] = None,
+                       page: Annotated[str | None, Query(max_length=6)] = None) -> Response:
+        filters = store.Filters(
+            q=q.strip() or None if q else None, kind=kind or None,
+            category=category or None, opd=opd or None,
+            year=int(year) if year and year.isdigit() else None,
+            status=status if status in STATUSES else None)  # type: ignore[arg-type,unused-ignore]
+        number = int(page) if page and page.isdigit() and int(page) >= 1 else 1
+        return await pages.register(request, language_of(lang), filters, number)
+
+    @router.get("/register/{agreement_id}", response_class=HTMLResponse)
+    async def agreement(request: Request, agreement_id: str, lang: Lang = None) -> Response:
+        try:
+            parsed = UUID(agreement_id)
+        except ValueError:
+            return await pages.not_found(request, language_of(lang))
+        return await pages.agreement(request, language_of(lang), parsed)
+
+    @router.get("/open-data/agreements.json")
+    async def agreements_json(request: Request) -> Response:
+        return await pages.agreements_json(request)
+
+    @router.get("/open-data/agreements.csv")
+    async def agreements_csv(request: Request) -> Response:
+        return await pages.agreements_csv(request)
+
+    @router.get("/open-data/kpis.csv")
+    async def kpis_csv(request: Request) -> Response:
+        return await pages.kpis_csv(request)
+
+    @router.get("/feed.atom")
+    async def atom(request: Request) -> Response:
+        return await pages.atom(request)
+
+    return router

@@ -1,0 +1,53 @@
+"""The subscriber of ``portal.events``: agreement events through the inbox (in groups,
+one transaction each, gaps filled from the agreements service), and ``kpi.updated``, kept
+unless a later revision is kept already."""
+
+from __future__ import annotations
+
+from faststream.rabbit import RabbitBroker
+
+from contracts.kpi import KpiUpdated
+from contracts.topology import PORTAL_EVENTS
+from plumbing import inbox
+from plumbing.agreements_client import AgreementsClient
+from plumbing.consumer import QueueConsumer
+from plumbing.db import Conn, Pool
+from plumbing.delivery import Delivery, Poison
+from plumbing.group_commit import GroupCommit
+from plumbing.parking import Parking
+from services.portal.application.service import apply_event, apply_figure
+from services.portal.domain.register import EventBeforeProposal
+
+
+def subscribe(broker: RabbitBroker, pool: Pool, agreements: AgreementsClient, *,
+              parking: Parking, transient_timeout: float,
+              max_group: int = 64) -> QueueConsumer:
+    """Register the consumer on ``broker``."""
+
+    async def apply_each(conn: Conn, events: list[inbox.InboxEvent]) -> None:
+        for event in events:
+            await apply_event(conn, event)
+
+    async def run_group(events: list[inbox.InboxEvent]) -> list[inbox.Outcome]:
+        async with pool.acquire() as conn, conn.transaction():
+            return await inbox.handle_many_in_transaction(conn, events, apply_each,
+                                                          agreements.missing)
+
+    groups = GroupCommit(run_group, max_group=max_group, name="portal-group-commit",
+                         retry_seconds=transient_timeout)
+
+    async def handle(delivery: Delivery) -> str:
+        data = delivery.decoded.data
+        if isinstance(data, KpiUpdated):
+            return "applied" if await apply_figure(pool, data) else "stale"
+        try:
+            outcome = await groups.handle(delivery.inbox_event(), delivery.in_order)
+        except (EventBeforeProposal, inbox.GapNotFilled) as exc:
+            raise Poison("inconsistent-stream", str(exc)) from None
+        return outcome.value
+
+    consumer = QueueConsumer(broker, PORTAL_EVENTS, handle,
+                             transient_timeout=transient_timeout, events=True,
+                             parking=parking)
+    consumer.subscribe(broker)
+    return consumer
