@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-BAR_HEIGHT = 22
+BAR_HEIGHT = 24
 GAP = 8
-LABEL_WIDTH = 150
+LABEL_WIDTH = 190
 BAR_WIDTH = 300
-VALUE_WIDTH = 70
+VALUE_WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,19 @@ def bars(key: str, title: str, description: str, rows: Sequence[Bar], *, unit: s
         length = 0.0 if row.value is None else BAR_WIDTH * row.value / top
         shown = "-" if row.value is None else f"{row.value:g}{unit if unit == '%' else ''}"
         fill = "#8a9bb0" if row.provisional else "#1f5f8b"
-        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end" '
-                     f'font-size="12">{escape(row.label[:24])}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH - 6}" y="{y + 17}" text-anchor="end" '
+                     f'font-size="14">{escape(_short(row.label))}</text>')
         parts.append(f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" '
                      f'height="{BAR_HEIGHT}" fill="{fill}"/>')
         if row.target is not None:
             x = LABEL_WIDTH + BAR_WIDTH * row.target / top
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 3}" '
                          f'y2="{y + BAR_HEIGHT + 3}" stroke="#c0392b" stroke-width="3"/>')
-        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 15}" '
-                     f'font-size="12">{escape(shown)}</text>')
+        parts.append(f'<text x="{LABEL_WIDTH + BAR_WIDTH + 6}" y="{y + 17}" '
+                     f'font-size="14">{escape(shown)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _short(label: str, width: int = 24) -> str:
+    return label if len(label) <= width else label[:width - 1] + "…"

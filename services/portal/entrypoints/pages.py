@@ -46,7 +46,15 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
+    env.filters["num"] = number
     return env
+
+
+def number(value: float | int | None) -> str:
+    """A figure as people write it: ``69.23``, ``80`` (not ``80.0``), ``-`` for none."""
+    if value is None:
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def long_date(value: date | None, lang: str) -> str:

@@ -1,0 +1,184 @@
+"""The portal in a real browser: Debian's Chromium driven by Playwright (its executable
+path set; Playwright's browser downloads are never used, and a missing browser fails the
+test). Open the dashboard, choose a year, filter the register, open an agreement, download
+the CSV, switch language, move by keyboard, and check each page with axe-core: no serious
+or critical violation. Screenshots go to the test's temporary directory (and, with
+KERJASAMA_SCREENSHOTS_DIR set, there too: how the ones in docs/ were made)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Page, async_playwright
+
+from plumbing.http import serve
+from plumbing.settings import load_settings
+from services.portal.app import create_app
+from services.portal.application.service import seed_figures
+from services.portal.settings import PortalSettings
+from tests.conftest import DatabaseUrlFactory
+from tests.integration.portal.conftest import Reporting, figure
+from tests.integration.portal.test_portal import history, until_listed
+from tests.integration.reporting.support import AgreementsService, FeedRelay
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chromium() -> str:
+    """Debian's Chromium; the test fails (never skips) without it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Chromium is missing: ./scripts/setup installs Debian's chromium package"
+    return found
+
+
+@pytest.fixture
+async def site(agreements: AgreementsService, feed: FeedRelay, reporting: Reporting,
+               fresh_topology: str, database_url_factory: DatabaseUrlFactory
+               ) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """The portal served on a port of its own, with the history of test_portal and the
+    2021 figures; (its base URL, the agreements' ids)."""
+    settings = load_settings(PortalSettings,
+                             portal_database_url=await database_url_factory("portal"),
+                             amqp_url=fresh_topology, transient_retry_seconds=5)
+    app = create_app(settings, agreements.client, reporting.reader)
+    port, stop = _free_port(), asyncio.Event()
+    server = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop,
+                                       log_level="warning"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, trust_env=False) as client:
+            for _ in range(200):
+                try:
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+            ids = await history(agreements)
+            await feed.relay()
+            await until_listed(client, 2)
+        reporting.items = [
+            figure("realization", 2021, "province", 9, 13, revision=5, target=80),
+            figure("effectiveness", 2021, "province", 13, 19, revision=3, target=60,
+                   complete=False),
+            figure("realization", 2021, "opd:DISKUK", 2, 3, revision=2, target=80),
+            figure("realization", 2021, "kind:KSDPK", 5, 7, revision=2, target=80),
+            figure("realization", 2020, "province", 4, 8, revision=2, target=75)]
+        await seed_figures(app.state.runtime.pool, reporting.reader, always=True)
+        yield base, ids
+    finally:
+        stop.set()
+        await server
+
+
+async def shot(page: Page, tmp_path: Path, name: str) -> None:
+    await page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    keep = os.environ.get("KERJASAMA_SCREENSHOTS_DIR")
+    if keep:
+        await page.screenshot(path=str(Path(keep) / f"{name}.png"), full_page=False)
+
+
+async def accessible(page: Page) -> None:
+    """No serious or critical axe-core violation on the page."""
+    results: Any = await Axe().run(page)
+    bad = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, f"{page.url}: {bad}"
+
+
+async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str]],
+                                                  tmp_path: Path) -> None:
+    base, ids = site
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), headless=True)
+        try:
+            context = await browser.new_context(viewport={"width": 1200, "height": 900},
+                                                accept_downloads=True)
+            page = await context.new_page()
+
+            await page.goto(f"{base}/?year=2020")  # the dashboard, a year chosen in it
+            assert await page.locator("html").get_attribute("lang") == "id"
+            await page.select_option("#year", "2021")
+            await page.get_by_role("button", name="Tampilkan").click()
+            await page.wait_for_url("**/?year=2021")
+            assert await page.locator("h1").inner_text() == "Dasbor 2021"
+            assert await page.locator("svg.chart").count() >= 3
+            assert "69.23%" in await page.locator("main").inner_text()
+            assert "(sementara)" in await page.locator("main").inner_text()
+            await accessible(page)
+            await shot(page, tmp_path, "dashboard-id")
+
+            await page.keyboard.press("Tab")  # the first stop is the skip link
+            assert await page.evaluate("document.activeElement.className") == "skip"
+            await page.keyboard.press("Enter")
+            assert page.url.endswith("#content")
+
+            await page.get_by_role("link", name="Daftar kerja sama", exact=True).click()
+            await page.wait_for_url("**/register")
+            assert "2 kerja sama" in await page.get_by_role("status").inner_text()
+            await page.get_by_label("Cari (judul, nomor, mitra)").fill("angkasa")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url("**/register?q=angkasa**")
+            assert "1 kerja sama" in await page.get_by_role("status").inner_text()
+            await page.get_by_label("Cari (judul, nomor, mitra)").fill("")
+            await page.get_by_label("Status").select_option("in_force")
+            await page.get_by_role("button", name="Saring").click()
+            await page.wait_for_url("**status=in_force**")
+            rows = page.locator("tbody tr")
+            assert await rows.count() == 1
+            await accessible(page)
+            await shot(page, tmp_path, "register-id")
+
+            await rows.get_by_role("link").click()
+            await page.wait_for_url(f"**/register/{ids['shopee']}")
+            assert await page.locator("h1").inner_text() == "Pemasaran produk UMKM di Shopee"
+            assert "Tindak lanjut" in await page.locator("main").inner_text()
+            await accessible(page)
+            await shot(page, tmp_path, "agreement-id")
+
+            await page.get_by_role("link", name="English", exact=True).click()
+            await page.wait_for_load_state()
+            assert await page.locator("html").get_attribute("lang") == "en"
+            assert "Follow-up" in await page.locator("main").inner_text()
+            await shot(page, tmp_path, "agreement-en")
+
+            async with page.expect_download() as download_info:
+                await page.get_by_role("link", name="CSV", exact=True).click()
+            download = await download_info.value
+            saved = tmp_path / download.suggested_filename
+            await download.save_as(saved)
+            lines = saved.read_text().splitlines()
+            assert lines[0].startswith("# licence: CC BY 4.0") and len(lines) == 4
+
+            await page.goto(f"{base}/?year=2021&lang=en")
+            assert await page.locator("h1").inner_text() == "Dashboard 2021"
+            await shot(page, tmp_path, "dashboard-en")
+            await page.goto(f"{base}/register?lang=en")
+            await accessible(page)
+            await shot(page, tmp_path, "register-en")
+
+            missing = await page.goto(f"{base}/register/{ids['proposal']}?lang=en")
+            assert missing is not None and missing.status == 404
+            assert await page.locator("h1").inner_text() == "Not found"
+            await accessible(page)
+
+            phone = await browser.new_page(viewport={"width": 390, "height": 844})
+            await phone.goto(f"{base}/register")
+            width = await phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390 + 1, f"the register is {width}px wide on a phone"
+            await shot(phone, tmp_path, "register-phone")
+        finally:
+            await browser.close()
