@@ -78,7 +78,7 @@ def test_the_broker_loads_the_made_definitions_and_each_user_logs_in(tmp_path: P
             assert authenticate(user, password, tries=30), user
             assert not authenticate(user, password + "x"), user
         admin = (directory / "operator" / "rabbitmq" / "kerjasama-admin").read_text()
-        assert authenticate("kerjasama-admin", admin)
+        assert authenticate("kerjasama-admin", admin, tries=30)
         assert not authenticate("kerjasama-admin", defs.user("ADMIN").dev_password)
     finally:
         node.stop()
