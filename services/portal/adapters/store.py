@@ -11,7 +11,13 @@ from uuid import UUID
 import orjson
 
 from plumbing.db import Conn, Pool
-from services.portal.domain.register import PublicAgreement, Status, from_json, to_json
+from services.portal.domain.register import (
+    PublicAgreement,
+    Status,
+    activity_dates,
+    from_json,
+    to_json,
+)
 
 
 async def load(conn: Conn, agreement_id: UUID) -> PublicAgreement | None:
@@ -30,8 +36,8 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
     await conn.execute(
         "INSERT INTO agreements (id, public, view, search, kind, category, lead_opd, opds,"
         " stage, signed_on, effective_from, effective_until, terminated_on, recorded_at,"
-        " version) VALUES ($1, $2, $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-        " coalesce($14, now()), $15)"
+        " version, last_activity_on, parent_id, document_type) VALUES ($1, $2, $3::json, $4,"
+        " $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), $15, $16, $17, $18)"
         " ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, view = EXCLUDED.view,"
         " search = EXCLUDED.search, kind = EXCLUDED.kind, category = EXCLUDED.category,"
         " lead_opd = EXCLUDED.lead_opd, opds = EXCLUDED.opds, stage = EXCLUDED.stage,"
@@ -39,17 +45,23 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
         " effective_until = EXCLUDED.effective_until, terminated_on = EXCLUDED.terminated_on,"
         " recorded_at = CASE WHEN agreements.signed_on IS NULL AND EXCLUDED.signed_on IS NOT"
         " NULL THEN EXCLUDED.recorded_at ELSE agreements.recorded_at END,"
-        " version = EXCLUDED.version",
+        " version = EXCLUDED.version, last_activity_on = EXCLUDED.last_activity_on,"
+        " parent_id = EXCLUDED.parent_id, document_type = EXCLUDED.document_type",
         view.id, view.public, orjson.dumps(to_json(view)).decode(), _search(view), view.kind,
         view.partners[0].category, view.lead_opd, [view.lead_opd, *view.supporting_opds],
         view.stage, view.signed_on, view.effective_from, view.effective_until,
-        view.terminated_on, recorded_at, view.version)
+        view.terminated_on, recorded_at, view.version,
+        max(activity_dates(view), default=None), view.parent_id, view.document_type)
 
 
-_STATUS_SQL = (
-    "CASE WHEN stage = 'TERMINATED' OR terminated_on <= $1 THEN 'terminated'"
-    " WHEN stage = 'EXPIRED' OR effective_until < $1 THEN 'expired'"
-    " WHEN effective_from > $1 THEN 'not_yet_in_force' ELSE 'in_force' END")
+def _status(of: str = "") -> str:
+    """The SQL of an agreement's status on the day ``$1`` (columns of the alias ``of``)."""
+    return (f"CASE WHEN {of}stage = 'TERMINATED' OR {of}terminated_on <= $1 THEN 'terminated'"
+            f" WHEN {of}stage = 'EXPIRED' OR {of}effective_until < $1 THEN 'expired'"
+            f" WHEN {of}effective_from > $1 THEN 'not_yet_in_force' ELSE 'in_force' END")
+
+
+_STATUS_SQL = _status()
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,29 @@ async def all_public(pool: Pool, today: date) -> list[tuple[PublicAgreement, Sta
     rows = await pool.fetch(f"SELECT view::text, {_STATUS_SQL} AS status FROM agreements"
                             " WHERE public ORDER BY signed_on DESC, id", today)
     return [(from_json(orjson.loads(r[0])), r[1]) for r in rows]
+
+
+async def watched(pool: Pool, today: date, quiet_days: int, within_days: int, limit: int
+                  ) -> tuple[list[tuple[PublicAgreement, date]], int, list[PublicAgreement],
+                             int]:
+    """(the agreements in force with nothing done for ``quiet_days`` or more, quietest
+    first, with the last day something was done, a child's signing included, and how many
+    there are; those in force whose validity ends within ``within_days``, soonest first,
+    and how many): at most ``limit`` of each."""
+    quiet = await pool.fetch(
+        "SELECT a.view::text, greatest(a.last_activity_on, c.signed) AS last"
+        " FROM agreements a LEFT JOIN (SELECT parent_id, max(signed_on) AS signed"
+        "   FROM agreements WHERE public AND document_type IN ('PKS', 'ADDENDUM')"
+        "   AND signed_on <= $1 GROUP BY parent_id) c ON c.parent_id = a.id"
+        f" WHERE a.public AND ({_status('a.')}) = 'in_force'"
+        " AND greatest(a.last_activity_on, c.signed) <= $1 - $2::int"
+        " ORDER BY last, a.id", today, quiet_days)
+    ending = await pool.fetch(
+        f"SELECT view::text FROM agreements WHERE public AND ({_STATUS_SQL}) = 'in_force'"
+        " AND effective_until <= $1 + $2::int ORDER BY effective_until, id", today,
+        within_days)
+    return ([(from_json(orjson.loads(r[0])), r[1]) for r in quiet[:limit]], len(quiet),
+            [from_json(orjson.loads(r[0])) for r in ending[:limit]], len(ending))
 
 
 async def newly_signed(pool: Pool, limit: int) -> list[tuple[PublicAgreement, datetime]]:

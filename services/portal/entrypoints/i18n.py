@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
         "feed": "Kerja sama yang baru ditandatangani (Atom)", "language": "English",
         "other_lang": "en", "until": "s.d.", "days": "hari", "last_activity": "Kegiatan terakhir",
         "score": "nilai", "chart": "Grafik", "table": "Angka", "skip": "Langsung ke isi",
+        "listed": "Ditampilkan {n} dari {total} (yang paling lama atau paling dekat).",
         "agreements_csv": "Daftar kerja sama (CSV)", "agreements_json": "Daftar kerja sama "
         "(JSON)", "kpis_csv": "Angka kinerja (CSV)", "country": "Negara",
     },
@@ -74,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "feed": "Newly signed agreements (Atom)", "language": "Bahasa Indonesia",
         "other_lang": "id", "until": "to", "days": "days", "last_activity": "Last activity",
         "score": "score", "chart": "Chart", "table": "Figures", "skip": "Skip to content",
+        "listed": "{n} of {total} shown (the longest quiet or the soonest ending first).",
         "agreements_csv": "Register of agreements (CSV)",
         "agreements_json": "Register of agreements (JSON)",
         "kpis_csv": "Performance figures (CSV)", "country": "Country",

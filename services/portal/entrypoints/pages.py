@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import math
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,12 +25,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from contracts.common import DocumentType, Kind, PartnerCategory
-from contracts.sleeping import SLEEPING_AFTER_DAYS, sleeping_on
+from contracts.common import Kind, PartnerCategory
+from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
 from services.portal.adapters import store
-from services.portal.domain.register import STATUSES, PublicAgreement, Status, activity_dates
+from services.portal.domain.register import STATUSES, PublicAgreement, Status
 from services.portal.entrypoints.charts import Bar, bars
 from services.portal.entrypoints.i18n import MONTHS, TEXT, language_of
 
@@ -37,6 +38,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
 CACHE_SECONDS = 60
 EXPIRING_DAYS = 90
+LISTED = 50
+"""Agreements the dashboard lists under each heading (the quietest, the soonest ending)."""
 HEADLINE = ("realization", "effectiveness")
 
 Lang = Annotated[str | None, Query(max_length=5, description="id (default) or en")]
@@ -83,6 +86,14 @@ class Pages:
         self._env = _environment()
         self._page_size = page_size
         self._today = today
+        self._choices_cache: tuple[float, dict[str, list[Any]]] | None = None
+
+    async def _choices(self) -> dict[str, list[Any]]:
+        """The values the register's filters offer, read again at most every minute."""
+        now = time.monotonic()
+        if self._choices_cache is None or now - self._choices_cache[0] > CACHE_SECONDS:
+            self._choices_cache = (now, await store.choices(self._pool))
+        return self._choices_cache[1]
 
     def render(self, name: str, lang: str, **context: Any) -> bytes:
         """A template in a language."""
@@ -122,12 +133,17 @@ class Pages:
                                and i["scope"].startswith(prefix)), key=lambda r: r[0])
                 charts.append(self._chart(f"{prefix[:-1]}-{ind}",
                                           f"{t[ind]} {chosen}: {t[label]}", rows, lang))
-        public = await store.all_public(self._pool, today)
-        sleeping, expiring = _watch(public, today)
+        quiet, quiet_total, ending, ending_total = await store.watched(
+            self._pool, today, SLEEPING_AFTER_DAYS, EXPIRING_DAYS, LISTED)
+        sleeping = sorted(((v, last, (today - last).days) for v, last in quiet),
+                          key=lambda s: (-s[2], s[0].title))
+        expiring = sorted(((v, (v.effective_until - today).days) for v in ending
+                           if v.effective_until is not None), key=lambda e: (e[1], e[0].title))
         body = self.render(
             "dashboard.html", lang, year=chosen, years=years or [chosen], charts=charts,
             headline=[i for i in headline if i is not None],
-            sleeping=sleeping, expiring=expiring,
+            sleeping=sleeping, expiring=expiring, sleeping_total=quiet_total,
+            expiring_total=ending_total,
             counts={k: by_key.get((k, chosen, "province"))
                     for k in ("sleeping", "expiring_90_days")})
         return _cached(request, body, "text/html; charset=utf-8")
@@ -148,7 +164,7 @@ class Pages:
         found = await store.register(self._pool, filters, self._today(), page,
                                      self._page_size)
         pages = max(1, math.ceil(found.total / self._page_size))
-        choices = await store.choices(self._pool)
+        choices = await self._choices()
         query = {k: v for k, v in (("q", filters.q), ("kind", filters.kind),
                                    ("category", filters.category), ("opd", filters.opd),
                                    ("year", filters.year), ("status", filters.status),
@@ -245,32 +261,6 @@ def _csv(request: Request, columns: list[str], rows: Any, name: str) -> Response
         writer.writerow([_cell(v) for v in row])
     return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8",
                    {"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _watch(public: list[tuple[PublicAgreement, Status]], today: date
-           ) -> tuple[list[tuple[PublicAgreement, date, int]], list[tuple[PublicAgreement, int]]]:
-    """(the sleeping documents with their last activity and quiet days, the agreements
-    ending within 90 days with the days left), from the portal's own register."""
-    children: dict[UUID, list[date]] = {}
-    for view, _ in public:
-        if view.parent_id is not None and view.signed_on is not None and \
-                view.document_type in (DocumentType.PKS, DocumentType.ADDENDUM):
-            children.setdefault(view.parent_id, []).append(view.signed_on)
-    sleeping, expiring = [], []
-    for view, status in public:
-        if status != "in_force":
-            continue
-        quiet = sleeping_on(today, signed_on=view.signed_on, in_force=True,
-                            activities=[*activity_dates(view), *children.get(view.id, [])],
-                            after_days=SLEEPING_AFTER_DAYS)
-        if quiet is not None:
-            sleeping.append((view, quiet.last_activity_on, quiet.days))
-        if view.effective_until is not None and \
-                (view.effective_until - today).days <= EXPIRING_DAYS:
-            expiring.append((view, (view.effective_until - today).days))
-    sleeping.sort(key=lambda s: (-s[2], s[0].title))
-    expiring.sort(key=lambda e: (e[1], e[0].title))
-    return sleeping, expiring
 
 
 def build_router(pages: Pages) -> APIRouter:

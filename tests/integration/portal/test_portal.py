@@ -96,6 +96,11 @@ async def test_the_register_shows_signed_agreements_only_and_filters_them(
         assert missing.status_code == 404 and "Tidak ditemukan" in missing.text
     assert (await client.get("/nowhere", params={"lang": "en"})).text.count("Not found") >= 1
 
+    dashboard = (await client.get("/")).text  # followed up on 1 August 2021, not since
+    sleeping = dashboard.split('id="h-sleeping"')[1].split('id="h-expiring"')[0]
+    assert "Pemasaran produk UMKM di Shopee" in sleeping and ">527<" in sleeping
+    assert "1 Agustus 2021" in sleeping and "Kargo udara Kertajati" not in sleeping
+
     cached = await client.get("/register")
     again = await client.get("/register", headers={"If-None-Match": cached.headers["etag"]})
     assert again.status_code == 304 and "max-age" in cached.headers["cache-control"]
