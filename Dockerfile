@@ -23,10 +23,12 @@ FROM python:3.11-slim-bookworm
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerjasama \
     && install -d -o kerjasama -g kerjasama -m 0700 /var/lib/kerjasama/auth/public \
        /var/lib/kerjasama/auth/operator /var/lib/kerjasama/auth/notifications \
-       /var/lib/kerjasama/auth/reporting /var/lib/kerjasama/auth/agreements \
+       /var/lib/kerjasama/auth/reporting /var/lib/kerjasama/auth/portal \
+       /var/lib/kerjasama/auth/agreements \
        /var/lib/kerjasama/credentials/operator \
        /var/lib/kerjasama/credentials/agreements /var/lib/kerjasama/credentials/notifications \
-       /var/lib/kerjasama/credentials/reporting /var/lib/kerjasama/credentials/agreements-migrate \
+       /var/lib/kerjasama/credentials/reporting /var/lib/kerjasama/credentials/portal \
+       /var/lib/kerjasama/credentials/agreements-migrate \
     && install -d -o kerjasama -g kerjasama -m 0755 /var/lib/kerjasama/credentials/rabbitmq \
        /var/lib/kerjasama/credentials/postgres-init /var/lib/kerjasama/credentials/postgres \
        /var/lib/kerjasama/credentials/grafana
@@ -37,6 +39,6 @@ ENV PATH=/opt/kerjasama/bin:$PATH \
     KERJASAMA_HTTP_HOST=0.0.0.0
 USER 10001
 WORKDIR /home/kerjasama
-EXPOSE 8001 8002 8003
+EXPOSE 8001 8002 8003 8004
 ENTRYPOINT ["python", "-m"]
 CMD ["services.agreements"]

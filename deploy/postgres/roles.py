@@ -1,13 +1,14 @@
 """The PostgreSQL roles of kerjasama as a psql script, their passwords as SCRAM verifiers.
 
-One login role per service (``kerjasama_<service>``; ``CREATEDB`` for notifications and reporting,
-which create their own database at first start), the owner of the agreements event tables
-(``kerjasama_agreements_owner``, ``CREATEDB``: ``kerjasama migrate`` creates and migrates that
-database as it; the service's own role owns nothing there, docs/domain.md#boundaries) and the
-superuser's password. The script holds SCRAM-SHA-256 verifiers, which PostgreSQL stores as they are,
-never the passwords themselves. It runs as an init script of a new data directory
-(``/docker-entrypoint-initdb.d``) and may run again on an existing one (``psql -U postgres -f``): it
-creates the roles that are missing and sets every password.
+One login role per service (``kerjasama_<service>``; ``CREATEDB`` for notifications, reporting
+and the portal, which create their own database at first start), the owner of the agreements
+event tables (``kerjasama_agreements_owner``, ``CREATEDB``: ``kerjasama migrate`` creates and
+migrates that database as it; the service's own role owns nothing there,
+docs/domain.md#boundaries) and the superuser's password. The script holds SCRAM-SHA-256
+verifiers, which PostgreSQL stores as they are, never the passwords themselves. It runs as an
+init script of a new data directory (``/docker-entrypoint-initdb.d``) and may run again on an
+existing one (``psql -U postgres -f``): it creates the roles that are missing and sets every
+password.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import secrets
 from collections.abc import Mapping
 
 SUPERUSER = "postgres"
-SERVICES = ("agreements", "notifications", "reporting")
+SERVICES = ("agreements", "notifications", "reporting", "portal")
 ITERATIONS = 4096
 """PostgreSQL's own default (``scram_iterations``)."""
 _VERIFIER = re.compile(r"SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):"

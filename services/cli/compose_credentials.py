@@ -21,7 +21,7 @@ from deploy.postgres import roles
 from deploy.rabbitmq import definitions
 from deploy.rabbitmq.definitions import System
 
-SERVICES = ("agreements", "notifications", "reporting")
+SERVICES = ("agreements", "notifications", "reporting", "portal")
 """The services that get credentials; each reads them as its ``KERJASAMA_*`` settings
 from files named after the variables (``KERJASAMA_SECRETS_DIR``)."""
 RABBITMQ_HOST = "rabbitmq"

@@ -9,7 +9,8 @@ each directory being a volume of its own in the compose stack:
   ``postgres/<role>``, ``grafana/admin``) and the key of the webhook secrets
   (``notifications/webhook-secret-keys``). A file put there beforehand is used as it is.
   Only the init mounts it; it is where the operator reads the passwords.
-- ``agreements/``, ``notifications/``, ``reporting/``: the service's own credentials, one
+- ``agreements/``, ``notifications/``, ``reporting/``, ``portal/``: the service's own
+  credentials, one
   file per setting named like its variable (``KERJASAMA_AMQP_URL``,
   ``KERJASAMA_RABBITMQ_MANAGEMENT_URL``, ``KERJASAMA_<SERVICE>_DATABASE_URL``, and
   ``KERJASAMA_WEBHOOK_SECRET_KEYS``), read through ``KERJASAMA_SECRETS_DIR``.

@@ -5,8 +5,8 @@
 - ``DIR/public/jwks.json``: the public keys every service trusts (KERJASAMA_AUTH_JWKS_FILE);
 - ``DIR/operator/operator.jwk``: the operator's private key, with which ``kerjasama token``
   and the CLI sign tokens (KERJASAMA_AUTH_SIGNING_KEY_FILE);
-- ``DIR/<service>/service.jwk`` for notifications and reporting: the private key each signs
-  its own short-lived tokens to the agreements service with
+- ``DIR/<service>/service.jwk`` for notifications, reporting and the portal: the private key
+  each signs its own short-lived tokens to the agreements service with
   (KERJASAMA_AGREEMENTS_SIGNING_KEY_FILE); the JWKS limits it to the role ``reporting``.
 
 ``keys trust FILE --jwks JWKS`` adds the public keys of FILE (an identity provider's JWKS,
@@ -29,6 +29,7 @@ KEYS: dict[str, tuple[str, list[str] | None]] = {
     "operator": ("operator.jwk", None),
     "notifications": ("service.jwk", [REPORTING]),
     "reporting": ("service.jwk", [REPORTING]),
+    "portal": ("service.jwk", [REPORTING]),
 }
 """Directory, file name and role limit (None: any role) of each private key."""
 JWKS = Path("public") / "jwks.json"

@@ -34,6 +34,7 @@ from services.agreements.adapters.checkpointer import checkpoint_signer_from
 from services.agreements.settings import AgreementsSettings
 from services.notifications.adapters.secret_box import secret_box_from
 from services.notifications.settings import NotificationsSettings
+from services.portal.settings import PortalSettings
 from services.reporting.settings import ReportingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +44,9 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "agreements": AgreementsSettings,
     "notifications": NotificationsSettings,
     "reporting": ReportingSettings,
+    "portal": PortalSettings,
 }
-DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003}
+DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003, "portal": 8004}
 INITS = ("auth-init", "credentials-init")
 KERJASAMA_IMAGE = "kerjasama:0.1.0"
 
@@ -219,6 +221,7 @@ def stack(compose: dict[str, Any], tmp_path: Path) -> Stack:
 def test_compose_runs_the_whole_stack_on_the_pinned_servers(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(services) == {"rabbitmq", "postgres", "agreements", "notifications", "reporting",
+                             "portal",
                              "mailcatcher", "prometheus", "grafana", "agreements-migrate",
                              *INITS}
     assert services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
@@ -408,7 +411,7 @@ def test_the_keys_auth_init_makes_are_the_ones_each_service_uses(
     assert init["command"][:3] == ["services.cli", "keys", "init"]
     for _ in range(2):  # a restart keeps the keys
         assert stack.run_init("auth-init") == 0
-    assert capsys.readouterr().out.count("kept") == 4
+    assert capsys.readouterr().out.count("kept") == 5  # operator, 3 service keys, checkpoint
     assert stack.run_init("credentials-init") == 0
     capsys.readouterr()
 

@@ -36,11 +36,12 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 NAMESPACED = {"ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget"}
 CREDENTIALS = ["AGREEMENTS_AMQP_PASSWORD", "NOTIFICATIONS_AMQP_PASSWORD", "REPORTING_AMQP_PASSWORD",
-               "AGREEMENTS_DATABASE_PASSWORD", "NOTIFICATIONS_DATABASE_PASSWORD",
-               "REPORTING_DATABASE_PASSWORD"]
+               "PORTAL_AMQP_PASSWORD", "AGREEMENTS_DATABASE_PASSWORD",
+               "NOTIFICATIONS_DATABASE_PASSWORD", "REPORTING_DATABASE_PASSWORD",
+               "PORTAL_DATABASE_PASSWORD"]
 SECRETS = {"kerjasama-credentials", "kerjasama-agreements-owner", "kerjasama-auth",
            "kerjasama-agreements-auth",
-           "kerjasama-notifications-auth", "kerjasama-reporting-auth"}
+           "kerjasama-notifications-auth", "kerjasama-reporting-auth", "kerjasama-portal-auth"}
 OWNER_PASSWORD = "AGREEMENTS_OWNER_DATABASE_PASSWORD"
 
 
