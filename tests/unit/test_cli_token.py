@@ -90,7 +90,7 @@ def test_keys_init_makes_the_keys_a_deployment_uses_and_keeps_them(
 
     assert main(["keys", "init", str(tmp_path)]) == 0  # a second start changes nothing
     assert jwks.read_text() == first
-    assert printed(capsys).count("kept") == 4  # three signing keys and the checkpoint key
+    assert printed(capsys).count("kept") == 5  # four signing keys and the checkpoint key
     assert (tmp_path / "agreements" / "checkpoint.pem").stat().st_mode & 0o777 == 0o600
 
 
@@ -104,7 +104,7 @@ def test_keys_trust_adds_an_identity_providers_keys(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     jwks = tmp_path / "public" / "jwks.json"
     assert main(["keys", "trust", str(pem), "--jwks", str(jwks)]) == 0
-    assert len(json.loads(jwks.read_text())["keys"]) == 4
+    assert len(json.loads(jwks.read_text())["keys"]) == 5  # operator, 3 services, the IdP
     key_file = tmp_path / "idp-private.pem"
     key_file.write_bytes(private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -82,6 +82,30 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
+WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "REGIONAL_GOVERNMENT": "Pemerintah daerah", "FOREIGN_REGIONAL_GOVERNMENT":
+        "Pemerintah daerah di luar negeri", "MINISTRY_OR_AGENCY": "Kementerian/lembaga",
+        "STATE_UNIVERSITY": "Perguruan tinggi negeri", "OTHER_INSTITUTION": "Lembaga lain",
+        "THIRD_PARTY": "Pihak ketiga", "FOREIGN_INSTITUTION": "Lembaga di luar negeri",
+        "GOVERNOR": "Gubernur", "REGIONAL_SECRETARY": "Sekretaris Daerah",
+        "HEAD_OF_AGENCY": "Kepala Perangkat Daerah",
+        "LOI": "Surat pernyataan kehendak (LoI)", "MOU": "Kesepakatan bersama (MoU)",
+        "PKS": "Perjanjian kerja sama (PKS)", "ADDENDUM": "Adendum",
+    },
+    "en": {
+        "REGIONAL_GOVERNMENT": "Regional government", "FOREIGN_REGIONAL_GOVERNMENT":
+        "Foreign regional government", "MINISTRY_OR_AGENCY": "Ministry or agency",
+        "STATE_UNIVERSITY": "State university", "OTHER_INSTITUTION": "Other institution",
+        "THIRD_PARTY": "Third party", "FOREIGN_INSTITUTION": "Foreign institution",
+        "GOVERNOR": "Governor", "REGIONAL_SECRETARY": "Regional secretary",
+        "HEAD_OF_AGENCY": "Head of agency",
+        "LOI": "Letter of intent (LoI)", "MOU": "Memorandum of understanding (MoU)",
+        "PKS": "Implementation agreement (PKS)", "ADDENDUM": "Addendum",
+    },
+}
+"""Codes of the contract as people read them."""
+
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember"),

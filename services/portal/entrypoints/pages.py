@@ -32,7 +32,7 @@ from plumbing.db import Pool
 from services.portal.adapters import store
 from services.portal.domain.register import STATUSES, PublicAgreement, Status
 from services.portal.entrypoints.charts import Bar, bars
-from services.portal.entrypoints.i18n import MONTHS, TEXT, language_of
+from services.portal.entrypoints.i18n import MONTHS, TEXT, WORDS, language_of
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
@@ -98,8 +98,10 @@ class Pages:
     def render(self, name: str, lang: str, **context: Any) -> bytes:
         """A template in a language."""
         t = TEXT[lang]
+        words = WORDS[lang]
         text = self._env.get_template(name).render(
-            t=t, lang=lang, date=lambda d: long_date(d, lang), **context)
+            t=t, lang=lang, date=lambda d: long_date(d, lang),
+            word=lambda code: words.get(code, code) if code else "-", **context)
         return text.encode()
 
     async def not_found(self, request: Request, lang: str) -> Response:
