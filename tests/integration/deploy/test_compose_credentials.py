@@ -65,7 +65,8 @@ def test_the_broker_loads_the_made_definitions_and_each_user_logs_in(tmp_path: P
                 time.sleep(1)  # a loaded machine may still be importing the definitions
             result = subprocess.run(
                 [str(RABBITMQ_BIN / "rabbitmqctl"), "-n", node.node, "authenticate_user",
-                 user, password], env=node.env, capture_output=True, text=True, timeout=60)
+                 "--", user, password],  # a password may begin with "-": not an option
+                env=node.env, capture_output=True, text=True, timeout=60)
             if result.returncode == 0:
                 return True
         return False
