@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from plumbing.inbox import InboxEvent, Outcome
+from plumbing.db import Conn, Pool
+from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_many_in_transaction
 from plumbing.retry import is_transient, retry_transient
 
 RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
@@ -86,3 +87,21 @@ def _settle(future: asyncio.Future[Outcome], result: Outcome | Exception) -> Non
         future.set_exception(result)
     else:
         future.set_result(result)
+
+
+def inbox_groups(pool: Pool, apply_one: Callable[[Conn, InboxEvent], Awaitable[None]],
+                 fetch_missing: FetchMissing, *, name: str, retry_seconds: float,
+                 max_group: int = 64) -> GroupCommit:
+    """A group commit of stream events through the inbox: each group in one transaction of
+    a connection of ``pool``, its new events applied one by one with ``apply_one`` (gaps
+    filled with ``fetch_missing``)."""
+
+    async def apply_each(conn: Conn, events: list[InboxEvent]) -> None:
+        for event in events:
+            await apply_one(conn, event)
+
+    async def run_group(events: list[InboxEvent]) -> list[Outcome]:
+        async with pool.acquire() as conn, conn.transaction():
+            return await handle_many_in_transaction(conn, events, apply_each, fetch_missing)
+
+    return GroupCommit(run_group, max_group=max_group, name=name, retry_seconds=retry_seconds)

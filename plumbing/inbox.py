@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from plumbing.db import Conn, Migration, Pool, migrate
+from plumbing.db import (
+    Conn,
+    Migration,
+    Pool,
+    create_pool,
+    ensure_database,
+    migrate,
+    rollback_only_reset,
+)
 from plumbing.retry import is_transient
 
 INBOX_SQL = (Path(__file__).parent / "sql" / "inbox.sql").read_text(encoding="utf-8")
@@ -260,3 +268,13 @@ async def _record_many(conn: Conn, events: list[InboxEvent]) -> None:
         "inbox_events", columns=("event_id", "stream_id", "version", "position"),
         records=[(e.event_id, e.stream_id, e.version, e.position) for e in events],
     )
+
+
+async def open_database_with_inbox(url: str, *, pool_size: int, migrations: Path) -> Pool:
+    """A consumer's database: created if missing, the inbox installed, ``migrations``
+    applied, opened as a pool (rollback-only reset)."""
+    await ensure_database(url)
+    pool = await create_pool(url, min_size=2, max_size=pool_size, reset=rollback_only_reset)
+    await install(pool)
+    await migrate(pool, migrations)
+    return pool

@@ -64,3 +64,11 @@ def gap_fills_and_duplicates(metrics: str) -> tuple[int, int]:
         elif 'outcome="duplicate"' in match["labels"]:
             duplicates += int(float(match["value"]))
     return fills, duplicates
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as it is: text starting with ``=``, ``+``, ``-`` or
+    ``@`` would run as a formula, so it gets a leading ``'``; None is an empty cell."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value

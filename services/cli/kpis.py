@@ -15,7 +15,6 @@ from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.service_client import CliError, ServiceClient, run_service_action
 from plumbing.tables import kpi_table, table
-from services.cli.verify import verify_feed_command
 
 ACTIONS = ("table", "history", "evidence", "what-if", "verify")
 
@@ -120,12 +119,10 @@ async def _what_if(args: argparse.Namespace, reporting: ServiceClient) -> str:
 
 
 async def _verify(args: argparse.Namespace, reporting: ServiceClient) -> str:
-    checked = await verify_feed_command(args)
     position = [] if args.as_of_position is None else [
         "--as-of-position", str(args.as_of_position)]
-    return checked + "\n" + await run_service_action(
-        "reporting", "verify-figures", "--year", str(args.year), "--user", args.user,
-        *position)
+    return await run_service_action("reporting", "verify-figures", "--year", str(args.year),
+                                    "--user", args.user, *position)
 
 
 def add_parsers(sub: Any) -> None:
@@ -151,6 +148,4 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--effectiveness-types", type=_types, default=None, metavar="TYPES",
                    help="what-if: document types effectiveness counts, e.g. MOU,PKS")
     p.add_argument("--validity-cap-years", type=int, default=None, help="what-if")
-    p.add_argument("--checkpoints", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--public-key", default=None, help=argparse.SUPPRESS)
     p.set_defaults(run=kpi, service="reporting")

@@ -5,7 +5,6 @@ each figure; draft rules move the figures the way they should (DESIGN §9)."""
 from __future__ import annotations
 
 from datetime import date
-from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,8 +12,7 @@ from hypothesis import strategies as st
 from contracts.common import DocumentType
 from contracts.events import EventData
 from contracts.kpi import Indicator
-from services.reporting.domain import AgreementFacts, FigureKey
-from services.reporting.domain.batch import fold
+from services.reporting.domain import FigureKey
 from services.reporting.domain.evaluation import (
     KpiRules,
     Reason,
@@ -26,6 +24,7 @@ from services.reporting.domain.evaluation import (
 )
 from services.reporting.domain.facts import EventRef
 from tests.integration.reporting.histories import generate
+from tests.unit.test_reporting_batch import _one_by_one
 
 YEARS = (2020, 2021, 2022)
 TODAY = date(2023, 1, 10)
@@ -44,18 +43,7 @@ def test_figures_of_a_record_are_the_sums_the_live_projection_keeps(seed: int,
                                                                     cut: float) -> None:
     named = _named(generate(seed, agreements=25))
     named = named[:round(len(named) * cut)]
-    facts: dict[UUID, AgreementFacts] = {}
-    children: dict[UUID, dict[UUID, date]] = {}
-    totals: dict[FigureKey, list[int]] = {}
-    for data, _ in named:
-        folded = fold([data], facts, children, per_event=True)
-        facts.update(folded.facts)
-        for signing in folded.child_signings:
-            children.setdefault(signing.parent_id, {})[signing.child_id] = signing.signed_on
-        for key, (num, den) in folded.deltas.items():
-            slot = totals.setdefault(key, [0, 0])
-            slot[0] += num
-            slot[1] += den
+    totals, _ = _one_by_one([data for data, _ in named])  # what the live projection sums
     record = record_of(named)
     for year in YEARS:
         found = figures(record, year, TODAY)
@@ -89,6 +77,8 @@ def test_evidence_lists_exactly_the_agreements_behind_each_figure(seed: int) -> 
             elif key.indicator in (Indicator.AGREEMENTS, Indicator.SLEEPING,
                                    Indicator.EXPIRING_90_DAYS):
                 assert (len(proof.counted), proof.excluded) == (figure.numerator, [])
+            else:  # the signing days, taken over the agreements it lists
+                assert (proof.numerator, proof.excluded) == (figure.numerator, [])
             for item in proof.counted:
                 if item.reason == Reason.SIGNED_IN_YEAR and key.indicator == \
                         Indicator.REALIZATION:

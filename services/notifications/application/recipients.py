@@ -19,14 +19,17 @@ class Directory:
         self.regional_secretary = regional_secretary
         self._configured = {c.code: c for c in (secretariat, regional_secretary)}
 
-    def codes(self, view: AgreementView, audiences: Iterable[Audience]) -> list[str]:
-        """The contact codes of ``audiences`` for an agreement, each once, in order."""
+    def codes(self, view: AgreementView | None, audiences: Iterable[Audience]) -> list[str]:
+        """The contact codes of ``audiences`` for an agreement (None: a notice about no
+        agreement, which has no agencies), each once, in order."""
         codes: list[str] = []
         for audience in audiences:
-            if audience == Audience.LEAD_AGENCY:
-                codes.append(view.lead_opd)
-            elif audience == Audience.SUPPORTING_AGENCIES:
-                codes.extend(view.supporting_opds)
+            if audience in (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES):
+                if view is None:
+                    raise ValueError(f"{audience.value}: a notice about no agreement has no "
+                                     "agency")
+                codes.extend([view.lead_opd] if audience == Audience.LEAD_AGENCY
+                             else view.supporting_opds)
             elif audience == Audience.SECRETARIAT:
                 codes.append(self.secretariat.code)
             else:

@@ -17,9 +17,9 @@ from contracts.topology import NOTIFICATIONS_EVENTS, NOTIFICATIONS_KPI
 from plumbing import clock, inbox
 from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import QueueConsumer
-from plumbing.db import Conn, Pool
+from plumbing.db import Pool
 from plumbing.delivery import Delivery, Poison
-from plumbing.group_commit import GroupCommit
+from plumbing.group_commit import inbox_groups
 from plumbing.parking import Parking
 from services.notifications.application.notices import NoticeRecorder
 from services.notifications.application.service import EventApplier
@@ -33,17 +33,8 @@ def subscribe(broker: RabbitBroker, pool: Pool, applier: EventApplier,
               max_group: int = 64) -> QueueConsumer:
     """Register the consumer on ``broker``; ``on_applied()`` after each applied event."""
 
-    async def apply_each(conn: Conn, events: list[inbox.InboxEvent]) -> None:
-        for event in events:
-            await applier.apply(conn, event)
-
-    async def run_group(events: list[inbox.InboxEvent]) -> list[inbox.Outcome]:
-        async with pool.acquire() as conn, conn.transaction():
-            return await inbox.handle_many_in_transaction(conn, events, apply_each,
-                                                          agreements.missing)
-
-    groups = GroupCommit(run_group, max_group=max_group, name="notifications-group-commit",
-                         retry_seconds=transient_timeout)
+    groups = inbox_groups(pool, applier.apply, agreements.missing, max_group=max_group,
+                          name="notifications-group-commit", retry_seconds=transient_timeout)
 
     async def handle(delivery: Delivery) -> str:
         event = delivery.inbox_event()

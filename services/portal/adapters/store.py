@@ -55,7 +55,9 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
 
 
 def _status(of: str = "") -> str:
-    """The SQL of an agreement's status on the day ``$1`` (columns of the alias ``of``)."""
+    """The SQL of an agreement's status on the day ``$1`` (columns of the alias ``of``):
+    ``terminated`` (by its stage or a termination day reached), ``expired`` (by its stage
+    or its last day passed), ``not_yet_in_force`` or ``in_force``."""
     return (f"CASE WHEN {of}stage = 'TERMINATED' OR {of}terminated_on <= $1 THEN 'terminated'"
             f" WHEN {of}stage = 'EXPIRED' OR {of}effective_until < $1 THEN 'expired'"
             f" WHEN {of}effective_from > $1 THEN 'not_yet_in_force' ELSE 'in_force' END")

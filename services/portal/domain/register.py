@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from contracts.common import Stage
 from contracts.events import (
     AgreementEvaluated,
     AgreementEventData,
@@ -87,21 +86,6 @@ class PublicAgreement:
     def public(self) -> bool:
         """Whether the register shows it: it was signed."""
         return self.signed_on is not None
-
-    def status(self, today: date) -> Status | None:
-        """``in_force``, ``not_yet_in_force``, ``expired`` or ``terminated`` on ``today``
-        (None while not signed)."""
-        if self.signed_on is None:
-            return None
-        if self.stage == Stage.TERMINATED or (self.terminated_on is not None
-                                               and self.terminated_on <= today):
-            return "terminated"
-        if self.stage == Stage.EXPIRED or (self.effective_until is not None
-                                            and self.effective_until < today):
-            return "expired"
-        if self.effective_from is not None and self.effective_from > today:
-            return "not_yet_in_force"
-        return "in_force"
 
     def milestone_title(self, milestone_id: str) -> str:
         """The title of a milestone of the plan (its id when unknown)."""

@@ -8,6 +8,7 @@ import argparse
 
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient, agreements_token_from, inbox_event
+from plumbing.db import Conn
 from plumbing.settings import load_settings
 from services.portal.adapters import store
 from services.portal.adapters.database import open_database
@@ -25,14 +26,12 @@ async def rebuild_portal(settings: PortalSettings, agreements: AgreementsClient,
     try:
         figures = await reporting.figures()
         async with pool.acquire() as conn, conn.transaction():
-            await conn.execute("LOCK TABLE agreements, figures, inbox_events, inbox_streams"
-                               " IN EXCLUSIVE MODE")
-            await conn.execute("TRUNCATE agreements, figures, inbox_events, inbox_streams")
+            await conn.execute(  # the live consumer waits on the lock TRUNCATE takes
+                "TRUNCATE agreements, figures, inbox_events, inbox_streams")
             after, events = 0, 0
             while page := await agreements.feed(after, PAGE):
                 await inbox.handle_many_in_transaction(
-                    conn, [inbox_event(d) for d in page],
-                    lambda c, batch: _apply_all(c, batch), agreements.missing)
+                    conn, [inbox_event(d) for d in page], _apply_all, agreements.missing)
                 after = max(d.envelope.position or 0 for d in page)
                 events += len(page)
             taken = await store.save_figures(conn, figures)
@@ -41,9 +40,9 @@ async def rebuild_portal(settings: PortalSettings, agreements: AgreementsClient,
         await pool.close()
 
 
-async def _apply_all(conn: object, batch: list[inbox.InboxEvent]) -> None:
+async def _apply_all(conn: Conn, batch: list[inbox.InboxEvent]) -> None:
     for event in batch:
-        await apply_event(conn, event)  # type: ignore[arg-type]
+        await apply_event(conn, event)
 
 
 async def rebuild(args: list[str]) -> str:

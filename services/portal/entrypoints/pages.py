@@ -25,10 +25,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from contracts.common import Kind, PartnerCategory
+from contracts.common import Kind, PartnerCategory, one_line
 from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
+from plumbing.tables import spreadsheet_cell
 from services.portal.adapters import store
 from services.portal.domain.register import STATUSES, PublicAgreement, Status
 from services.portal.entrypoints.charts import Bar, bars
@@ -212,10 +213,10 @@ class Pages:
         base = str(request.base_url).rstrip("/")
         updated = max((at for _, at in recent), default=datetime(2000, 1, 1, tzinfo=UTC))
         entries = "".join(
-            f"<entry><id>urn:uuid:{v.id}</id><title>{xml_escape(v.title)}</title>"
+            f"<entry><id>urn:uuid:{v.id}</id><title>{_xml(v.title)}</title>"
             f'<link href="{base}/register/{v.id}"/><updated>{at.isoformat()}</updated>'
-            f"<summary>{xml_escape(', '.join(p.name for p in v.partners))}; "
-            f"{xml_escape(v.number or '')}; {v.signed_on}</summary></entry>"
+            f"<summary>{_xml(', '.join(p.name for p in v.partners))}; "
+            f"{_xml(v.number or '')}; {v.signed_on}</summary></entry>"
             for v, at in recent)
         body = ('<?xml version="1.0" encoding="utf-8"?>'
                 '<feed xmlns="http://www.w3.org/2005/Atom">'
@@ -224,6 +225,12 @@ class Pages:
                 f"<updated>{updated.isoformat()}</updated>"
                 f"<rights>{LICENCE}</rights>{entries}</feed>").encode()
         return _cached(request, body, "application/atom+xml")
+
+
+def _xml(text: str) -> str:
+    """Stored text as XML character data: escaped, and on one line (events stored before
+    the contract refused them may hold control characters, which XML 1.0 forbids)."""
+    return xml_escape(one_line(text))
 
 
 OPEN_COLUMNS = ("id", "title", "number", "kind", "document_type", "partners",
@@ -247,20 +254,13 @@ def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
             "status": status, "signatory_role": view.signatory_role}
 
 
-def _cell(value: Any) -> Any:
-    """A spreadsheet takes a cell starting with =, +, - or @ for a formula: quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
-
-
 def _csv(request: Request, columns: list[str], rows: Any, name: str) -> Response:
     out = io.StringIO()
     out.write(f"# licence: {LICENCE}; source: TKKSD Provinsi Jawa Barat\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8",
                    {"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -11,9 +11,9 @@ from contracts.topology import PORTAL_EVENTS
 from plumbing import inbox
 from plumbing.agreements_client import AgreementsClient
 from plumbing.consumer import QueueConsumer
-from plumbing.db import Conn, Pool
+from plumbing.db import Pool
 from plumbing.delivery import Delivery, Poison
-from plumbing.group_commit import GroupCommit
+from plumbing.group_commit import inbox_groups
 from plumbing.parking import Parking
 from services.portal.application.service import apply_event, apply_figure
 from services.portal.domain.register import EventBeforeProposal
@@ -24,17 +24,8 @@ def subscribe(broker: RabbitBroker, pool: Pool, agreements: AgreementsClient, *,
               max_group: int = 64) -> QueueConsumer:
     """Register the consumer on ``broker``."""
 
-    async def apply_each(conn: Conn, events: list[inbox.InboxEvent]) -> None:
-        for event in events:
-            await apply_event(conn, event)
-
-    async def run_group(events: list[inbox.InboxEvent]) -> list[inbox.Outcome]:
-        async with pool.acquire() as conn, conn.transaction():
-            return await inbox.handle_many_in_transaction(conn, events, apply_each,
-                                                          agreements.missing)
-
-    groups = GroupCommit(run_group, max_group=max_group, name="portal-group-commit",
-                         retry_seconds=transient_timeout)
+    groups = inbox_groups(pool, apply_event, agreements.missing, max_group=max_group,
+                          name="portal-group-commit", retry_seconds=transient_timeout)
 
     async def handle(delivery: Delivery) -> str:
         data = delivery.decoded.data

@@ -452,3 +452,8 @@ async def restatements(conn: Conn, figures: Sequence[Figure]
         [f.key.indicator.value for f in figures], [f.key.year for f in figures],
         [f.key.scope for f in figures], [f.revision for f in figures])
     return {FigureKey(Indicator(r[0]), r[1], r[2]): (r[3], r[4]) for r in rows}
+
+
+async def figure_years(conn: Conn) -> list[int]:
+    """The years that have figures, in order."""
+    return [r[0] for r in await conn.fetch("SELECT DISTINCT year FROM figures ORDER BY year")]

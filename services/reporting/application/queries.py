@@ -45,12 +45,6 @@ class ReportingQueries:
             found = await store.figure(conn, key)
             return None if found is None else (await _items(conn, [found]))[0]
 
-    async def years(self) -> list[int]:
-        """The years that have figures."""
-        async with generations.enter(self._pool, "read") as conn:
-            rows = await conn.fetch("SELECT DISTINCT year FROM figures ORDER BY year")
-        return [row[0] for row in rows]
-
     async def all_figures(self) -> list[Figure]:
         """Every stored figure (for the gauges)."""
         async with generations.enter(self._pool, "read") as conn:

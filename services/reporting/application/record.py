@@ -10,7 +10,7 @@ time a point beyond it is asked for (a rebuild sets it to the position it replay
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
@@ -157,21 +157,25 @@ class RecordQueries:
     async def _record(self, conn: Conn, point: Point, *, refs: bool = False) -> Record:
         return await store.record_at(conn, point.position, refs=refs)
 
-    async def figures(self, year: int, *, position: int | None = None,
-                      time: datetime | None = None) -> AsOf:
-        """Every figure of ``year`` as of a position or a time (the current ones when
-        neither is given), in the shape of ``GET /kpis``. NotApplied, HistoryIncomplete."""
+    async def figures(self, years: int | Sequence[int] | None, *,
+                      position: int | None = None, time: datetime | None = None) -> AsOf:
+        """Every figure of the years (one year, or every year that has figures when None)
+        as of a position or a time (the current ones when neither is given), in the shape
+        of ``GET /kpis``; the record is read once. NotApplied, HistoryIncomplete."""
         async with generations.enter(self._pool, "read") as conn:
             point = await self._point(conn, position, time)
             record = await self._record(conn, point)
-            revisions = await store.revisions_at(conn, year, point.position)
+            wanted = ([years] if isinstance(years, int) else list(years) if years is not None
+                      else await store.figure_years(conn))
+            revisions = {y: await store.revisions_at(conn, y, point.position) for y in wanted}
             gaps = incomplete(await store.parked(conn))
-        found = figures(record, year, point.day, self.rules)
         items = []
-        for key in sorted(found):
-            figure = replace(found[key], revision=revisions.get(key, 1),
-                             complete=gaps.complete(key))
-            items.append(kpi_updated(figure, point.position))
+        for year in wanted:
+            found = figures(record, year, point.day, self.rules)
+            for key in sorted(found):
+                figure = replace(found[key], revision=revisions[year].get(key, 1),
+                                 complete=gaps.complete(key))
+                items.append(kpi_updated(figure, point.position))
         return AsOf(point, items)
 
     async def evidence(self, key: FigureKey, *, position: int | None = None,

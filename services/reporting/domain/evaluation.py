@@ -41,10 +41,6 @@ from services.reporting.domain.timely import (
     timely_figures,
 )
 
-COUNT_INDICATORS = frozenset({Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS,
-                              Indicator.AGREEMENTS})
-"""Figures whose numerator counts agreements (no denominator)."""
-
 
 @dataclass(frozen=True)
 class KpiRules:
@@ -269,11 +265,20 @@ def evidence(record: Record, key: FigureKey, day: date,
     order = _reading_order
     counted.sort(key=order)
     excluded.sort(key=order)
-    figure = figures(record, year, day, replace(rules, validity_cap_years=None)).get(key)
-    ratio = key.indicator in RATIO_INDICATORS
-    return Evidence(key, figure.numerator if figure else 0,
-                    (figure.denominator if figure else 0) if ratio else None,
-                    counted, excluded)
+    return Evidence(key, *_numbers(key, counted, excluded), counted, excluded)
+
+
+def _numbers(key: FigureKey, counted: list[Item],
+             excluded: list[Item]) -> tuple[int | float, int | None]:
+    """The figure's (numerator, denominator) from its own evidence: the ratios count their
+    items, the counts their members, the signing-days figures are taken over the days of
+    the agreements signed in the year (0 when none was)."""
+    if key.indicator in RATIO_INDICATORS:
+        return len(counted), len(counted) + len(excluded)
+    if key.indicator in (Indicator.SIGNING_DAYS_MEDIAN, Indicator.SIGNING_DAYS_P90):
+        days = [signing_days(i.facts) or 0 for i in counted]
+        return signing_figures(key.year, key.scope, days).get(key, 0), None
+    return len(counted), None
 
 
 def _reading_order(item: Item) -> tuple[str, str, str]:

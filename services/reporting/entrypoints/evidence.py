@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN, DocumentType
 from plumbing import clock
+from plumbing.tables import spreadsheet_cell
 from services.reporting.application.record import HistoryEntry
 from services.reporting.domain.evaluation import Evidence, Item, KpiRules
 
@@ -93,16 +94,11 @@ def evidence_csv(proof: Evidence) -> str:
         for item in items:
             event = item.event
             writer.writerow([
-                status, str(item.facts.id), _cell(item.facts.title), item.facts.lead_opd,
+                status, str(item.facts.id), spreadsheet_cell(item.facts.title), item.facts.lead_opd,
                 item.reason.value, "" if event is None else str(event.id),
                 "" if event is None else event.position, "" if event is None else event.type,
                 "" if event is None else event.date.isoformat()])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet shows as text: a leading =, +, - or @ would start a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def history_json(entry: HistoryEntry) -> dict[str, Any]:

@@ -90,14 +90,11 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
                                    "both", "urn:kerjasama:problem:two-points",
                                    field="as_of_position")
         when = None if as_of is None else _instant(as_of)
-        years = [year] if year is not None else await queries.years()
-        items: list[dict[str, Any]] = []
-        for each in years:
-            try:
-                found = await record.figures(each, position=as_of_position, time=when)
-            except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
-                raise _unanswerable(exc) from None
-            items.extend(f.model_dump(mode="json") for f in found.figures)
+        try:
+            found = await record.figures(year, position=as_of_position, time=when)
+        except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
+            raise _unanswerable(exc) from None
+        items = [f.model_dump(mode="json") for f in found.figures]
         return items
 
     @router.post("/kpis/what-if")

@@ -19,6 +19,8 @@ from contracts.codec import ContractError, decode
 from contracts.kpi import Indicator
 from plumbing import clock
 from plumbing.errors import OperatorError
+from plumbing.feed_verify import verify_feed
+from plumbing.ledger import Checkpoint, public_key_of
 from plumbing.service_client import ServiceClient, service_url
 from services.reporting.domain.evaluation import Record, evidence, figures, record_of
 from services.reporting.domain.facts import EventRef
@@ -35,23 +37,45 @@ async def verify_figures_action(args: list[str]) -> str:
     parser.add_argument("--user", default="operator")
     options = parser.parse_args(args)
     async with ServiceClient("agreements", service_url("agreements"), options.user) as feed:
-        events = await _feed(feed, options.as_of_position)
+        events = await _pages(feed, "/events", options.as_of_position)
+        checked = await _check_feed(feed, events)
     async with ServiceClient("reporting", service_url("reporting"), options.user) as served:
-        return await verify_figures(served, events, options.year, options.as_of_position)
+        return checked + "\n" + await verify_figures(served, events, options.year,
+                                                     options.as_of_position)
 
 
-async def _feed(client: ServiceClient, until: int | None) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
+async def _pages(client: ServiceClient, path: str, until: int | None = None
+                 ) -> list[dict[str, Any]]:
+    """Every item of a list the agreements service pages by ``position`` (up to
+    ``until``)."""
+    items: list[dict[str, Any]] = []
     after = 0
     while True:
-        page: list[dict[str, Any]] = await client.get_json("/events", after=after, limit=PAGE)
-        events.extend(e for e in page if until is None or int(e["position"]) <= until)
+        page: list[dict[str, Any]] = await client.get_json(path, after=after, limit=PAGE)
+        items.extend(e for e in page if until is None or int(e["position"]) <= until)
         if len(page) < PAGE:
             break
         after = int(page[-1]["position"])
         if until is not None and after >= until:
             break
-    return events
+    return items
+
+
+async def _check_feed(feed: ServiceClient, events: list[dict[str, Any]]) -> str:
+    """The events read, checked against the signed checkpoints they reach (as ``kerjasama
+    verify`` checks the whole feed); OperatorError naming what does not hold."""
+    key = public_key_of(await feed.get_json("/checkpoints/public-key"))
+    last = max((int(e["position"]) for e in events), default=0)
+    checkpoints = [c for c in map(Checkpoint.from_json, await _pages(feed, "/checkpoints"))
+                   if c.position <= last]
+    result = verify_feed(events, checkpoints, key)
+    problems = [*result.refused_checkpoints, *result.broken_chains,
+                *([result.checkpoint_failure] if result.checkpoint_failure else [])]
+    if problems:
+        raise OperatorError("\n".join(problems))
+    return (f"verified {result.events} events in {result.streams} streams from the public "
+            f"feed: every chain holds; the running hash matches {result.checkpoints_held} "
+            f"of {len(checkpoints)} checkpoints")
 
 
 async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]], year: int,

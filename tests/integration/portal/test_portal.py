@@ -162,3 +162,40 @@ async def test_figures_come_from_reporting_then_from_kpi_updated_dropping_stale_
     assert json.dumps(10) in kpis.split("\r\n")[2 + [
         r.split(",")[:3] for r in kpis.split("\r\n")[2:] if r].index(
         ["realization", "2021", "province"])].split(",")[3]
+
+
+async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_register(
+        portal: Portal, agreements: AgreementsService, feed: FeedRelay,
+        reporting: Reporting) -> None:
+    from plumbing.settings import load_settings
+    from services.portal.entrypoints.cli import rebuild_portal
+    from services.portal.settings import PortalSettings
+
+    app, client = portal
+    await history(agreements)
+    events = await feed.relay()
+    await until_listed(client, 2)
+    pool = app.state.runtime.pool
+
+    async def snapshot() -> list[tuple[str, str]]:
+        rows = await pool.fetch("SELECT id::text, view::text FROM agreements ORDER BY id")
+        return [(r[0], r[1]) for r in rows]
+
+    before = await snapshot()
+    await feed.publish(list(reversed(events)))  # every event again, in the wrong order
+    deadline = asyncio.get_running_loop().time() + 10
+    while await pool.fetchval("SELECT count(*) FROM inbox_events") < len(events):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)  # the redeliveries have been taken as duplicates by now
+    assert await snapshot() == before
+    assert await pool.fetchval("SELECT count(*) FROM inbox_events") == len(events)
+
+    reporting.items = [figure("realization", 2021, "province", 9, 13, revision=5, target=80)]
+    database = await pool.fetchval("SELECT current_database()")
+    settings = load_settings(PortalSettings, portal_database_url=(
+        f"postgresql://postgres@127.0.0.1:5432/{database}"))
+    counted = await rebuild_portal(settings, agreements.client, reporting.reader)
+    assert counted == (len(events), 1)
+    assert await snapshot() == before
+    assert "69.23%" in (await client.get("/", params={"year": "2021"})).text
