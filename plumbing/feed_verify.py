@@ -41,6 +41,18 @@ class FeedVerification:
         """Whether nothing was found."""
         return not (self.broken_chains or self.refused_checkpoints or self.checkpoint_failure)
 
+    @property
+    def problems(self) -> list[str]:
+        """What was found, a line each."""
+        return [*self.refused_checkpoints, *self.broken_chains,
+                *([self.checkpoint_failure] if self.checkpoint_failure else [])]
+
+    def summary(self, checkpoints: int) -> str:
+        """What held, for people (of ``checkpoints`` checkpoints given)."""
+        return (f"verified {self.events} events in {self.streams} streams from the public "
+                f"feed: every chain holds; the running hash matches {self.checkpoints_held} "
+                f"of {checkpoints} checkpoints")
+
 
 def _own_hash(event: dict[str, Any]) -> str:
     return event_hash(event.get("prevhash"), event_id=UUID(event["id"]),

@@ -52,13 +52,9 @@ async def verify_feed_command(args: argparse.Namespace) -> str:
     checkpoints = {(c.position, c.hash, c.signature): c
                    for c in (Checkpoint.from_json(item) for item in [*saved, *served])}
     result = verify_feed(events, checkpoints.values(), public_key_of(jwk))
-    problems = [*result.refused_checkpoints, *result.broken_chains,
-                *([result.checkpoint_failure] if result.checkpoint_failure else [])]
-    if problems:
-        raise CliError("\n".join(problems))
-    return (f"verified {result.events} events in {result.streams} streams from the public "
-            f"feed: every chain holds; the running hash matches {result.checkpoints_held} "
-            f"of {len(checkpoints)} checkpoints")
+    if result.problems:
+        raise CliError("\n".join(result.problems))
+    return result.summary(len(checkpoints))
 
 
 async def verify_database(args: argparse.Namespace) -> str:

@@ -69,13 +69,9 @@ async def _check_feed(feed: ServiceClient, events: list[dict[str, Any]]) -> str:
     checkpoints = [c for c in map(Checkpoint.from_json, await _pages(feed, "/checkpoints"))
                    if c.position <= last]
     result = verify_feed(events, checkpoints, key)
-    problems = [*result.refused_checkpoints, *result.broken_chains,
-                *([result.checkpoint_failure] if result.checkpoint_failure else [])]
-    if problems:
-        raise OperatorError("\n".join(problems))
-    return (f"verified {result.events} events in {result.streams} streams from the public "
-            f"feed: every chain holds; the running hash matches {result.checkpoints_held} "
-            f"of {len(checkpoints)} checkpoints")
+    if result.problems:
+        raise OperatorError("\n".join(result.problems))
+    return result.summary(len(checkpoints))
 
 
 async def verify_figures(reporting: ServiceClient, events: list[dict[str, Any]], year: int,
