@@ -35,6 +35,7 @@ from contracts.common import (
     ShortText,
     Signatory,
 )
+from contracts.documents import DocumentKind, FileName, MediaType, Sha256
 
 CommandId = Field(min_length=1, max_length=200, pattern=NO_CONTROL, description="Client-chosen id "
                   "that makes the command idempotent (the HTTP Idempotency-Key).",
@@ -308,6 +309,37 @@ class AdoptWorkProgram(WorkProgramBody, Command):
     year: BusinessYear = Field(description="Year of the program.", examples=[2021])
 
 
+class AttachDocument(AgreementCommand):
+    """Attach a document to the agreement's archive (HTTP only: ``POST
+    /agreements/{id}/documents`` carries the bytes, which are stored before this command
+    is decided; the command names them by their SHA-256)."""
+
+    routing_key: ClassVar[str] = "agreement.attach_document"
+    document_id: UUID = Field(description="Id of the new document.",
+                              examples=["0b6f3c1e-8a47-4c55-9b2f-1d2e3f4a5b6c"])
+    kind: DocumentKind = Field(description="What the document is.",
+                               examples=[DocumentKind.SIGNED])
+    sha256: Sha256 = Field(description="SHA-256 of the stored bytes.",
+                           examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    size: int = Field(ge=1, description="Size in bytes.", examples=[482133])
+    media_type: MediaType = Field(description="Media type recognised from the content.",
+                                  examples=["application/pdf"])
+    filename: FileName = Field(description="Safe file name.", examples=["PKS-2021.pdf"])
+    public: bool = Field(default=False, description="Shown on the public register.",
+                         examples=[False])
+    supersedes: UUID | None = Field(default=None, description="Document replaced by this "
+                                    "new version.", examples=[None])
+
+
+class UnpublishDocument(OptionalReasonBody, AgreementCommand):
+    """Take a public document off the public register (HTTP only: ``POST
+    /documents/{document_id}/unpublish``)."""
+
+    routing_key: ClassVar[str] = "agreement.unpublish_document"
+    document_id: UUID = Field(description="The document.",
+                              examples=["0b6f3c1e-8a47-4c55-9b2f-1d2e3f4a5b6c"])
+
+
 COMMAND_MODELS: tuple[type[Command], ...] = (
     ProposeAgreement,
     StartReview,
@@ -327,6 +359,11 @@ COMMAND_MODELS: tuple[type[Command], ...] = (
     WithdrawAgreement,
     AdoptWorkProgram,
 )
+
+
+ARCHIVE_COMMAND_MODELS: tuple[type[AgreementCommand], ...] = (AttachDocument, UnpublishDocument)
+"""Commands of the archive: sent over HTTP only (an attachment carries its bytes there), so
+they have no AMQP routing and no published command schema."""
 
 
 def command_type(model: type[Command]) -> str:

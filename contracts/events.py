@@ -38,6 +38,7 @@ from contracts.common import (
     SignatoryRecord,
     Stage,
 )
+from contracts.documents import DocumentKind, FileName, MediaType, Sha256
 
 _AGREEMENT_ID = Field(description="Id of the agreement (its stream).",
                       examples=["3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e"])
@@ -251,6 +252,42 @@ class AgreementExpired(AgreementEventData):
                                   examples=["2024-04-19"])
 
 
+_DOCUMENT_ID = Field(description="Id of the document in the archive.",
+                     examples=["0b6f3c1e-8a47-4c55-9b2f-1d2e3f4a5b6c"])
+
+
+class AgreementDocumentAttached(AgreementEventData):
+    """A document was attached to the agreement's archive. The event carries what the
+    document is and its SHA-256, never its bytes (``GET /documents/{document_id}``)."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.document_attached.v1"
+    document_id: UUID = _DOCUMENT_ID
+    kind: DocumentKind = Field(description="What the document is.",
+                               examples=[DocumentKind.SIGNED])
+    sha256: Sha256 = Field(description="SHA-256 of the document's bytes (lowercase hex).",
+                           examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"])
+    size: int = Field(ge=1, description="Size in bytes.", examples=[482133])
+    media_type: MediaType = Field(description="Media type, recognised from the content.",
+                                  examples=["application/pdf"])
+    filename: FileName = Field(description="File name as uploaded, made safe (no directory, "
+                               "no control character).", examples=["PKS-blibli-2021.pdf"])
+    public: bool = Field(description="Whether the document is shown on the public register.",
+                         examples=[True])
+    supersedes: UUID | None = Field(default=None, description="The document this one "
+                                    "replaces as a new version (the old one is kept).",
+                                    examples=[None])
+
+
+class AgreementDocumentUnpublished(AgreementEventData):
+    """A public document was taken off the public register (its bytes stay in the
+    archive for the record)."""
+
+    event_type: ClassVar[str] = "kerjasama.agreement.document_unpublished.v1"
+    document_id: UUID = _DOCUMENT_ID
+    reason: ReasonText | None = Field(default=None, description="Why, if given.",
+                                      examples=["Diunggah keliru"])
+
+
 class WorkProgramAdopted(EventData):
     """The year's work program (targets) was adopted or replaced."""
 
@@ -287,6 +324,8 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     AgreementEvaluated,
     AgreementTerminated,
     AgreementExpired,
+    AgreementDocumentAttached,
+    AgreementDocumentUnpublished,
     WorkProgramAdopted,
 )
 """The current version of every event: what is written today and what readers get."""

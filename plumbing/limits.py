@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -88,19 +89,57 @@ async def drain(receive: Receive, limit: int = DRAIN_BYTES) -> None:
                 limit -= len(message.get("body", b""))
 
 
+LARGER_BODIES = "larger_bodies"
+"""Attribute of ``app.state``: the routes allowed a larger body (:func:`allow_larger_body`)."""
+
+
+def allow_larger_body(app: FastAPI, method: str, path: str, max_bytes: int) -> None:
+    """Give the requests ``method`` ``path`` (a regular expression matched in full, e.g.
+    ``/agreements/[^/]+/documents``) a body limit of their own instead of the general one;
+    for a route that streams its body to disk and enforces its own, precise limit."""
+    if max_bytes < 1:
+        raise ValueError("max_bytes must be at least 1")
+    routes = getattr(app.state, LARGER_BODIES, None)
+    if routes is None:
+        routes = []
+        setattr(app.state, LARGER_BODIES, routes)
+    routes.append((method.upper(), re.compile(path), max_bytes))
+
+
+def _limit_of(scope: Scope, default: int) -> int:
+    app = scope.get("app")
+    routes = getattr(getattr(app, "state", None), LARGER_BODIES, None) or ()
+    for method, pattern, max_bytes in routes:
+        if scope.get("method") == method and pattern.fullmatch(scope.get("path", "")):
+            return int(max_bytes)
+    return default
+
+
 class BodySizeLimit:
-    """Refuses request bodies larger than ``max_bytes`` with a 413 problem."""
+    """Refuses request bodies larger than ``max_bytes`` (or the route's own limit,
+    :func:`allow_larger_body`) with a 413 problem."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         if max_bytes < 1:
             raise ValueError("max_bytes must be at least 1")
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await _Limited(self.app, _limit_of(scope, self.default_max_bytes))(scope, receive, send)
+
+
+class _Limited:
+    """One request under one limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = declared_length(scope)
         if declared == -1:
             await problem(400, "Invalid Content-Length",

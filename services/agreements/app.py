@@ -10,18 +10,28 @@ from contracts.topology import AGREEMENTS_COMMANDS, EVENTS_EXCHANGE
 from plumbing.auth import authenticator_from
 from plumbing.http import problem
 from plumbing.ledger import CheckpointSigner
+from plumbing.limits import allow_larger_body
 from plumbing.relay import RelaySettings
 from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
+from services.agreements.adapters.archive_store import blob_store_from
+from services.agreements.adapters.blobs import BlobMissing, IntegrityFailure
 from services.agreements.adapters.checkpointer import Checkpointer, checkpoint_signer_from
 from services.agreements.adapters.database import open_database
+from services.agreements.adapters.documents import PostgresDocumentRecords
 from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.adapters.outbox import events_relay
+from services.agreements.application.archive import Archive
 from services.agreements.application.queries import AgreementQueries
 from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.checkpoints import build_checkpoint_router
+from services.agreements.entrypoints.documents import (
+    FORM_OVERHEAD,
+    UPLOAD_PATH,
+    build_document_router,
+)
 from services.agreements.entrypoints.expiry import expiry_loop
 from services.agreements.entrypoints.http import build_router
 from services.agreements.settings import AgreementsSettings
@@ -51,12 +61,31 @@ def install_refusal_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error, on_database_down)
 
 
+def install_archive_handlers(app: FastAPI) -> None:
+    """A document whose stored bytes are missing or wrong → a 500 problem (and an alert,
+    through kerjasama_document_integrity_failures_total), never the wrong file."""
+
+    async def on_failure(_: Request, exc: Exception) -> JSONResponse:
+        return problem(500, "Document integrity failure",
+                       f"the stored bytes of this document cannot be served as recorded "
+                       f"({exc}); operators were alerted",
+                       "urn:kerjasama:problem:document-integrity-failure")
+
+    app.add_exception_handler(IntegrityFailure, on_failure)
+    app.add_exception_handler(BlobMissing, on_failure)
+
+
 def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
     """How the service's parts are made from its settings, for :func:`service_app`."""
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         runtime.pool = pool = await open_database(settings)
-        service = AgreementService(PostgresEventStore(pool))
+        store = PostgresEventStore(pool)
+        service = AgreementService(store, require_signed_text=settings.require_signed_text)
+        blobs, staging = blob_store_from(settings)
+        archive = Archive(service, store, blobs, PostgresDocumentRecords(pool))
+        app.include_router(build_document_router(archive, staging=staging,
+                                                 max_bytes=settings.max_document_bytes))
         app.include_router(build_router(
             service, AgreementQueries(pool, settings.sleeping_after_days)))
         app.include_router(build_checkpoint_router(pool, signer.public))
@@ -89,4 +118,6 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
                       authenticator=authenticator_from(settings),
                       wire=wiring(settings, checkpoint_signer_from(settings)))
     install_refusal_handlers(app)
+    install_archive_handlers(app)
+    allow_larger_body(app, "POST", UPLOAD_PATH, settings.max_document_bytes + FORM_OVERHEAD)
     return app

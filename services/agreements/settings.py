@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, HttpUrl, field_validator
 
 from plumbing.settings import BaseServiceSettings, Port, PostgresUrl
 
@@ -46,6 +47,37 @@ class AgreementsSettings(BaseServiceSettings):
     checkpoint_every_events: int = Field(1000, ge=1, le=1_000_000, description="A checkpoint "
                                          "is signed once this many events were appended "
                                          "since the last one.")
+    documents_store: str = Field(
+        "documents", min_length=1, description="Where the archive keeps documents' bytes, "
+        "by SHA-256: a directory (created if missing), or s3://BUCKET[/PREFIX] for an "
+        "S3-compatible store (credentials from the usual AWS_* variables or files).")
+    documents_s3_endpoint_url: HttpUrl | None = Field(
+        None, description="Endpoint of the S3-compatible store (MinIO, Ceph …); AWS's "
+        "when unset.")
+    documents_s3_region: str | None = Field(None, max_length=64, pattern=r"^[a-z0-9-]+$",
+                                            description="Region of the S3 bucket.")
+    documents_staging_dir: Path | None = Field(
+        None, description="Where uploads are written while they are received and hashed; "
+        "by default <documents_store>/.staging for a directory store, the system's "
+        "temporary directory for S3.")
+    max_document_bytes: int = Field(20 * 1024 * 1024, ge=1, le=2**31, description="Largest "
+                                    "document the archive accepts, in bytes (413 above); "
+                                    "the upload route is exempt from KERJASAMA_MAX_BODY_BYTES.")
+    require_signed_text: bool = Field(False, description="Refuse to record a signing "
+                                      "(422) unless the signed text (a SIGNED document) is "
+                                      "attached; off by default so that existing clients "
+                                      "keep working.")
     checkpoint_every_seconds: float = Field(60.0, gt=0, le=86400, description="… or once "
                                             "this many seconds passed and an event was "
                                             "appended.")
+
+    @field_validator("documents_store")
+    @classmethod
+    def _store_named(cls, value: str) -> str:
+        if value.startswith("s3://"):
+            bucket = value.removeprefix("s3://").split("/", 1)[0]
+            if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+                raise ValueError(f"{value!r} names no valid S3 bucket (s3://BUCKET[/PREFIX])")
+        elif "://" in value:
+            raise ValueError(f"{value!r} is neither a directory nor s3://BUCKET[/PREFIX]")
+        return value

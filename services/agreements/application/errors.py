@@ -21,3 +21,28 @@ class IdempotencyKeyReused(DomainError):
     status = 422
     title = "Idempotency-Key reused"
     problem_type = "idempotency-key-reused"
+
+
+class UnsupportedDocument(DomainError):
+    """Raised when an upload is none of the archive's types, judged by its content."""
+
+    status = 415
+    title = "Unsupported document type"
+    problem_type = "unsupported-document-type"
+
+
+class DocumentTooLarge(DomainError):
+    """Raised when an upload is larger than the archive's size limit."""
+
+    status = 413
+    title = "Document too large"
+    problem_type = "document-too-large"
+
+
+class InvalidUpload(DomainError):
+    """Raised when an upload's form is malformed: not multipart, a field missing, unknown
+    or repeated, or a value out of its range."""
+
+    status = 422
+    title = "Invalid upload"
+    problem_type = "invalid-upload"

@@ -15,3 +15,13 @@ APPEND_SECONDS = Histogram(
     "Time to append a command's events (one transaction), in seconds.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+DOCUMENTS = Counter(
+    "kerjasama_documents_attached_total",
+    "Documents attached to the archive, by kind.",
+    ["kind"],
+)
+DOCUMENT_INTEGRITY_FAILURES = Counter(
+    "kerjasama_document_integrity_failures_total",
+    "Downloads refused because the stored bytes were missing or did not hash to the "
+    "document's SHA-256 (alert: DocumentIntegrityFailure).",
+)

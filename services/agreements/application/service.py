@@ -88,8 +88,27 @@ def request_hash(command: Command) -> str:
 class AgreementService:
     """Handles commands against the event store."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: EventStore, *, require_signed_text: bool = False) -> None:
         self._store = store
+        self._require_signed_text = require_signed_text
+
+    async def check(self, command: AgreementCommand, *, actor: str,
+                    roles: Set[str]) -> Accepted | None:
+        """Decide ``command`` without storing anything: None when it would be accepted
+        now, the first answer when it repeats an accepted command id; raises the refusal
+        otherwise. Lets a caller refuse before doing costly work the command needs
+        (storing an upload's bytes); :meth:`handle` decides again."""
+        fingerprint = request_hash(command)
+        remembered = record_key(actor, command.command_id)
+        try:
+            await self._decision(command, frozenset(roles), fresh_stream=False)
+        except Forbidden:
+            raise
+        except DomainError:
+            if replayed := await self._replayed(remembered, command, fingerprint):
+                return replayed
+            raise
+        return None
 
     async def handle(self, command: Command, *, actor: str,
                      roles: Set[str]) -> Accepted:
@@ -161,6 +180,21 @@ class AgreementService:
                                       None)
         if not isinstance(command, ProposeAgreement | AgreementCommand):
             raise TypeError(f"{type(command).__name__} is not a command of this service")
+        agreement_id, loaded, events, state = await self._decision(command, roles,
+                                                                   fresh_stream)
+        signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
+        view = CommandWrite(remembered, fingerprint, state.stage, agreement=state_json(state),
+                            child_of=signed.parent_id if signed else None,
+                            child_signed_on=signed.signed_on if signed else None)
+        return await self._append(command, actor, record, str(agreement_id), loaded, events,
+                                  view)
+
+    async def _decision(self, command: ProposeAgreement | AgreementCommand,
+                        roles: frozenset[str], fresh_stream: bool
+                        ) -> tuple[UUID, Loaded[AgreementState | None],
+                                   Sequence[AgreementEventData], AgreementState]:
+        """Load, authorize, check the version and decide: the agreement's id, its stream
+        as loaded, the events and the state after them."""
         agreement_id = _agreement_id(command)
         loaded = fresh(AGREEMENTS) if fresh_stream else await load(
             self._store, str(agreement_id), AGREEMENTS, AgreementEventData)
@@ -170,16 +204,12 @@ class AgreementService:
         authorize(command, roles, loaded.state)
         if isinstance(command, AgreementCommand):
             _check_version(command, loaded.version)
-        ctx = DecisionContext(today=ctx.today, parent=await self._parent(command, loaded))
+        ctx = DecisionContext(today=clock.today(), parent=await self._parent(command, loaded),
+                              require_signed_text=self._require_signed_text)
         events = AGREEMENTS.decide(command, loaded.state, ctx)
         state = AGREEMENTS.fold(events, loaded.state)
         assert state is not None  # a decision always leaves an agreement
-        signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
-        view = CommandWrite(remembered, fingerprint, state.stage, agreement=state_json(state),
-                            child_of=signed.parent_id if signed else None,
-                            child_signed_on=signed.signed_on if signed else None)
-        return await self._append(command, actor, record, str(agreement_id), loaded, events,
-                                  view)
+        return agreement_id, loaded, events, state
 
     async def _parent(self, command: Command,
                       loaded: Loaded[AgreementState | None]) -> AgreementState | None:

@@ -32,10 +32,15 @@ from services.agreements.domain.errors import (
     ValidityTooLong,
 )
 from services.agreements.domain.evolve import evolve, replay
-from services.agreements.domain.permissions import authorize
+from services.agreements.domain.permissions import authorize, authorize_reading
 from services.agreements.domain.rules import add_years, required_approvals
 from services.agreements.domain.sleeping import SLEEPING_AFTER_DAYS, is_sleeping, last_activity_on
-from services.agreements.domain.state import AgreementState, Evaluation, PlannedMilestone
+from services.agreements.domain.state import (
+    AgreementState,
+    ArchivedDocument,
+    Evaluation,
+    PlannedMilestone,
+)
 from services.agreements.domain.work_program import (
     WORK_PROGRAMS,
     WorkProgramState,
@@ -55,6 +60,7 @@ __all__ = [
     "AgreementState",
     "ApprovalAlreadyGranted",
     "ApprovalNotRequired",
+    "ArchivedDocument",
     "CountryMismatch",
     "Decider",
     "DecisionContext",
@@ -80,6 +86,7 @@ __all__ = [
     "action_of",
     "add_years",
     "authorize",
+    "authorize_reading",
     "decide",
     "decide_work_program",
     "evolve",

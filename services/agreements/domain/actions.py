@@ -17,6 +17,7 @@ from contracts import commands as c
 from contracts.common import ContractModel, Stage
 from contracts.events import AgreementEventData
 from services.agreements.domain import after_signing as after
+from services.agreements.domain import archive
 from services.agreements.domain import before_signing as before
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import StageConflict
@@ -112,6 +113,10 @@ _ROWS = (
            Route("terminate", c.TerminateBody, True, "Terminate")),
     Action(c.ExpireAgreement, "expire", frozenset({S.SIGNED}), after.expire,
            Route("expire", c.ExpireBody, False, "Record expiry after effective_until")),
+    Action(c.AttachDocument, "attach-document", frozenset(S), archive.attach,
+           None),  # POST /agreements/{id}/documents (multipart)
+    Action(c.UnpublishDocument, "unpublish-document", frozenset(S), archive.unpublish,
+           None),  # POST /documents/{document_id}/unpublish
 )
 ACTIONS: tuple[AnyAction, ...] = _ROWS
 BY_COMMAND: dict[type[c.AgreementCommand], AnyAction] = {a.command: a for a in ACTIONS}

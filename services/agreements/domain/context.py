@@ -18,3 +18,5 @@ class DecisionContext:
 
     today: date
     parent: AgreementState | None = None
+    require_signed_text: bool = False
+    """Whether signing needs the signed text attached first (KERJASAMA_REQUIRE_SIGNED_TEXT)."""

@@ -154,6 +154,54 @@ class DuplicateMilestone(DomainError):
     problem_type = "duplicate-milestone"
 
 
+class DocumentNotFound(DomainError):
+    """Raised when a command names a document that the agreement's archive does not hold."""
+
+    status = 404
+    title = "Document not found"
+    problem_type = "document-not-found"
+
+
+class SignedTextExists(DomainError):
+    """Raised when a second signed text is attached to a signed agreement without
+    superseding the first (the signed text is never replaced, only superseded)."""
+
+    status = 409
+    title = "Signed text already attached"
+    problem_type = "signed-text-exists"
+
+
+class DocumentAlreadySuperseded(DomainError):
+    """Raised when a new version supersedes a document that a later one already superseded."""
+
+    status = 409
+    title = "Document already superseded"
+    problem_type = "document-already-superseded"
+
+
+class DocumentNotPublic(DomainError):
+    """Raised when a document that is not (or no longer) public is taken down."""
+
+    status = 409
+    title = "Document not public"
+    problem_type = "document-not-public"
+
+
+class SupersededKindMismatch(DomainError):
+    """Raised when a new version supersedes a document of another kind."""
+
+    title = "Superseded document of another kind"
+    problem_type = "superseded-kind-mismatch"
+
+
+class SignedTextMissing(DomainError):
+    """Raised when signing is recorded without the signed text attached, where the
+    province requires it (KERJASAMA_REQUIRE_SIGNED_TEXT)."""
+
+    title = "Signed text missing"
+    problem_type = "signed-text-missing"
+
+
 class Forbidden(DomainError):
     """Raised when the caller's roles do not allow the command on this agreement."""
 

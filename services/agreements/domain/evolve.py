@@ -9,6 +9,8 @@ from datetime import date
 from contracts.events import (
     AgreementApprovalGranted,
     AgreementDiscussed,
+    AgreementDocumentAttached,
+    AgreementDocumentUnpublished,
     AgreementEvaluated,
     AgreementEventData,
     AgreementExpired,
@@ -22,6 +24,7 @@ from contracts.events import (
     AgreementTerminated,
     AgreementWithdrawn,
 )
+from services.agreements.domain.archive import attached, unpublished
 from services.agreements.domain.state import AgreementState, Evaluation, PlannedMilestone
 
 
@@ -80,6 +83,10 @@ def _applied(state: AgreementState, event: AgreementEventData) -> AgreementState
             return replace(state, terminated_on=event.on, last_reason=event.reason)
         case AgreementExpired():
             return replace(state, expired_on=event.on)
+        case AgreementDocumentAttached():
+            return attached(state, event)
+        case AgreementDocumentUnpublished():
+            return unpublished(state, event)
         case _:
             return state
 

@@ -6,6 +6,9 @@
 - The TKKSD secretariat (``tkksd``) reviews, drafts, discusses, records approvals and
   signing, evaluates, terminates and expires; it may also act for any agency.
 - The regional secretary (``sekda``) adopts the work program.
+- The lead agency (and the TKKSD) attach documents to the archive and take public ones
+  down; the TKKSD, the regional secretary and the lead and supporting agencies read the
+  archive; a document on the public register is read by anyone authenticated.
 - The expiry job (``system:expiry``) expires agreements past their end date.
 - Everyone authenticated may read; nobody else may write.
 """
@@ -16,6 +19,7 @@ from collections.abc import Set
 
 from contracts.commands import (
     AdoptWorkProgram,
+    AttachDocument,
     Command,
     CompleteMilestone,
     ExpireAgreement,
@@ -23,11 +27,12 @@ from contracts.commands import (
     RecordFollowUp,
     ResubmitAgreement,
     SetFollowUpPlan,
+    UnpublishDocument,
     WithdrawAgreement,
 )
 from contracts.roles import AGENCY_PREFIX, EXPIRY_JOB, REGIONAL_SECRETARY, SECRETARIAT
 from services.agreements.domain.errors import Forbidden
-from services.agreements.domain.state import AgreementState
+from services.agreements.domain.state import AgreementState, ArchivedDocument
 
 
 def _agencies(roles: Set[str]) -> set[str]:
@@ -53,7 +58,8 @@ def authorize(command: Command, roles: Set[str], state: AgreementState | None) -
         return
     if state is None:
         raise Forbidden(f"{name} is the TKKSD secretariat's (role tkksd)")
-    if isinstance(command, ResubmitAgreement | WithdrawAgreement):
+    if isinstance(command, ResubmitAgreement | WithdrawAgreement | AttachDocument
+                  | UnpublishDocument):
         allowed = {state.lead_opd}
         who = "the proposing (lead) agency"
     elif isinstance(command, SetFollowUpPlan | RecordFollowUp | CompleteMilestone):
@@ -64,6 +70,24 @@ def authorize(command: Command, roles: Set[str], state: AgreementState | None) -
     if mine.isdisjoint(allowed):
         raise Forbidden(f"{name} on this agreement is for {who} ({_list(allowed)}) or the "
                         f"TKKSD secretariat; the caller acts for {_list(mine)}")
+
+
+def authorize_reading(roles: Set[str], state: AgreementState,
+                      document: ArchivedDocument | None = None) -> None:
+    """Raise Forbidden unless ``roles`` may read the agreement's archive (``document``:
+    one document of it). The TKKSD, the regional secretary and the lead and supporting
+    agencies read every document; anyone authenticated reads a document on the public
+    register."""
+    if SECRETARIAT in roles or REGIONAL_SECRETARY in roles:
+        return
+    if not _agencies(roles).isdisjoint({state.lead_opd, *state.supporting_opds}):
+        return
+    if document is not None and document.published:
+        return
+    what = "this document" if document is not None else "the documents of this agreement"
+    readers = _list({state.lead_opd, *state.supporting_opds})
+    raise Forbidden(f"{what} may be read by the TKKSD secretariat, the regional secretary "
+                    f"and the lead or a supporting agency ({readers})")
 
 
 def _list(codes: Set[str]) -> str:

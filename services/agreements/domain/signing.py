@@ -5,6 +5,7 @@ from __future__ import annotations
 from contracts.commands import SignAgreement
 from contracts.common import Stage
 from contracts.events import AgreementSigned
+from services.agreements.domain.archive import require_signed_text
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import ParentNotFound, ParentNotSigned
 from services.agreements.domain.rules import (
@@ -37,6 +38,7 @@ def sign(command: SignAgreement, state: AgreementState, ctx: DecisionContext) ->
     not_before("signed_on", command.signed_on, "proposed_on", state.proposed_on)
     check_validity(command.effective_from, command.effective_until)
     _check_parent(state, ctx)
+    require_signed_text(state, ctx)
     return AgreementSigned(
         agreement_id=state.id, version=state.version + 1, stage=Stage.SIGNED,
         number=command.number, signed_on=command.signed_on, signatory=command.signatory,

@@ -16,6 +16,7 @@ from contracts.common import (
     SignatoryRecord,
     Stage,
 )
+from contracts.documents import DocumentKind
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,32 @@ class Evaluation(NamedTuple):
     on: date
     score: int
     recommendation: Recommendation
+
+
+@dataclass(frozen=True)
+class ArchivedDocument:
+    """A document of the agreement's archive (its bytes are kept by content hash)."""
+
+    id: UUID
+    kind: DocumentKind
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+    public: bool
+    supersedes: UUID | None = None
+    superseded_by: UUID | None = None
+    unpublished: bool = False
+
+    @property
+    def current(self) -> bool:
+        """Whether no later version superseded it."""
+        return self.superseded_by is None
+
+    @property
+    def published(self) -> bool:
+        """Whether it is on the public register now."""
+        return self.public and not self.unpublished
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,8 @@ class AgreementState:
     last_discussed_on: date | None = None
     last_reason: str | None = None
     """Reason given with the latest revision request, rejection, withdrawal or termination."""
+    documents: tuple[ArchivedDocument, ...] = ()
+    """The archive, in the order the documents were attached."""
 
     @property
     def partners(self) -> tuple[PartnerRecord, ...]:
@@ -113,6 +142,16 @@ class AgreementState:
         until = self.in_force_until
         return (self.effective_from is not None and until is not None
                 and self.effective_from <= day <= until)
+
+    def document(self, document_id: UUID) -> ArchivedDocument | None:
+        """The archived document with this id, if any."""
+        return next((d for d in self.documents if d.id == document_id), None)
+
+    @property
+    def signed_text(self) -> ArchivedDocument | None:
+        """The current signed text, if one is attached."""
+        return next((d for d in reversed(self.documents)
+                     if d.kind is DocumentKind.SIGNED and d.current), None)
 
     def milestone(self, milestone_id: str) -> PlannedMilestone | None:
         """The planned milestone with this id, if any."""

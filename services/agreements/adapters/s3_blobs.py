@@ -1,0 +1,94 @@
+"""The archive's bytes in an S3-compatible object store (AWS S3, MinIO, Ceph RGW, …).
+
+Objects are named ``<prefix><sha256>`` and written once: an object already there is left
+alone. Uploads ask the store to check a SHA-256 checksum of what it received. boto3 is
+synchronous, so each call runs in a worker thread. Credentials come from boto3's usual
+chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a shared credentials file, an
+instance role); the endpoint and bucket from the service's settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.agreements.adapters.blobs import CHUNK, BlobMissing, Staged
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+
+
+def _missing(error: ClientError) -> bool:
+    return str(error.response.get("Error", {}).get("Code")) in MISSING_CODES
+
+
+class S3BlobStore:
+    """Blobs as objects of one bucket."""
+
+    def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None,
+                 region: str | None = None, client: S3Client | None = None) -> None:
+        self.bucket = bucket
+        self.prefix = prefix
+        self._client: S3Client = client or boto3.client(
+            "s3", endpoint_url=endpoint_url, region_name=region,
+            config=Config(retries={"mode": "standard", "max_attempts": 5},
+                          connect_timeout=5, read_timeout=30,
+                          s3={"addressing_style": "path"}))
+
+    def key_of(self, sha256: str) -> str:
+        """The object key of a blob."""
+        return f"{self.prefix}{sha256}"
+
+    def _exists(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if _missing(error):
+                return False
+            raise
+        return True
+
+    def _put(self, staged: Staged, media_type: str) -> None:
+        key = self.key_of(staged.sha256)
+        if self._exists(key):
+            return
+        checksum = base64.b64encode(bytes.fromhex(staged.sha256)).decode("ascii")
+        with staged.path.open("rb") as body:
+            self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                    ContentType=media_type, ChecksumSHA256=checksum,
+                                    Metadata={"sha256": staged.sha256})
+
+    async def put(self, staged: Staged, media_type: str) -> None:
+        await asyncio.to_thread(self._put, staged, media_type)
+
+    def _get(self, sha256: str) -> Any:
+        try:
+            return self._client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))["Body"]
+        except ClientError as error:
+            if _missing(error):
+                raise BlobMissing(f"no object {self.key_of(sha256)} in bucket "
+                                  f"{self.bucket}") from None
+            raise
+
+    async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
+        body = await asyncio.to_thread(self._get, sha256)
+        try:
+            while chunk := await asyncio.to_thread(body.read, CHUNK):
+                yield chunk
+        finally:
+            body.close()
+
+    async def ready(self) -> bool:
+        try:
+            await asyncio.to_thread(self._client.head_bucket, Bucket=self.bucket)
+        except (ClientError, BotoCoreError):
+            return False
+        return True
