@@ -15,7 +15,7 @@ from plumbing.relay import RelaySettings
 from plumbing.runtime import Runtime, Wire, service_app
 from plumbing.topology import uses_queue
 from services.agreements.adapters.archive_store import blob_store_from
-from services.agreements.adapters.blobs import BlobMissing, IntegrityFailure
+from services.agreements.adapters.blobs import BlobMissing, IntegrityFailure, StoreUnavailable
 from services.agreements.adapters.checkpointer import Checkpointer, checkpoint_signer_from
 from services.agreements.adapters.database import open_database
 from services.agreements.adapters.documents import PostgresDocumentRecords
@@ -71,8 +71,15 @@ def install_archive_handlers(app: FastAPI) -> None:
                        f"({exc}); operators were alerted",
                        "urn:kerjasama:problem:document-integrity-failure")
 
+    async def on_store_down(_: Request, exc: Exception) -> JSONResponse:
+        return problem(503, "Document store unavailable",
+                       f"{exc}; nothing was stored, retry later",
+                       "urn:kerjasama:problem:document-store-unavailable",
+                       headers={"Retry-After": "30"})
+
     app.add_exception_handler(IntegrityFailure, on_failure)
     app.add_exception_handler(BlobMissing, on_failure)
+    app.add_exception_handler(StoreUnavailable, on_store_down)
 
 
 def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:

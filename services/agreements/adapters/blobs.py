@@ -29,6 +29,10 @@ class BlobMissing(Exception):
     """Raised when the store holds no blob under a digest the archive references."""
 
 
+class StoreUnavailable(Exception):
+    """Raised when the blob store cannot be used now (unreachable, refusing, full)."""
+
+
 class IntegrityFailure(Exception):
     """Raised when a stored blob's bytes do not hash to the digest it is stored under."""
 
@@ -105,7 +109,10 @@ class DirectoryBlobStore:
 
     async def put(self, staged: Staged, media_type: str) -> None:
         del media_type
-        await asyncio.to_thread(self._put, staged)
+        try:
+            await asyncio.to_thread(self._put, staged)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot write under {self.root}: {error}") from error
 
     async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
         try:

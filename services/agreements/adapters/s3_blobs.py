@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.agreements.adapters.blobs import CHUNK, BlobMissing, Staged
+from services.agreements.adapters.blobs import CHUNK, BlobMissing, Staged, StoreUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -66,8 +66,14 @@ class S3BlobStore:
                                     ContentType=media_type, ChecksumSHA256=checksum,
                                     Metadata={"sha256": staged.sha256})
 
+    def _unavailable(self, error: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"the S3 store (bucket {self.bucket}) failed: {error}")
+
     async def put(self, staged: Staged, media_type: str) -> None:
-        await asyncio.to_thread(self._put, staged, media_type)
+        try:
+            await asyncio.to_thread(self._put, staged, media_type)
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
 
     def _get(self, sha256: str) -> Any:
         try:
@@ -79,10 +85,15 @@ class S3BlobStore:
             raise
 
     async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
-        body = await asyncio.to_thread(self._get, sha256)
+        try:
+            body = await asyncio.to_thread(self._get, sha256)
+        except (ClientError, BotoCoreError) as error:
+            raise self._unavailable(error) from error
         try:
             while chunk := await asyncio.to_thread(body.read, CHUNK):
                 yield chunk
+        except BotoCoreError as error:
+            raise self._unavailable(error) from error
         finally:
             body.close()
 
