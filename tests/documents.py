@@ -34,7 +34,7 @@ def pdf(text: str = "Naskah Perjanjian Kerja Sama") -> bytes:
 
 
 def png() -> bytes:
-    """A 1×1 PNG."""
+    """A 1x1 PNG."""
     return bytes.fromhex(
         "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
         "1f15c4890000000d49444154789c6360f8cfc0000003010100c9fe92ef"

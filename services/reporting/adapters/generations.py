@@ -83,6 +83,17 @@ async def enter(pool: Pool, mode: Mode) -> AsyncIterator[Conn]:
 
 
 @asynccontextmanager
+async def enter_snapshot(pool: Pool) -> AsyncIterator[Conn]:
+    """A read-only transaction on the current generation whose statements all see one
+    snapshot (repeatable read): for a reader that must not see a writer's commit between
+    two of its statements."""
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read",
+                                                        readonly=True):
+        await conn.execute("SELECT reporting_enter('read')")
+        yield conn
+
+
+@asynccontextmanager
 async def enter_schema(pool: Pool, schema: str) -> AsyncIterator[Conn]:
     """A connection in a transaction on a given generation's schema (the one a rebuild
     fills, which nobody else writes)."""

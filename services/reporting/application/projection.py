@@ -21,7 +21,7 @@ from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
-from services.reporting.adapters import outbox, store
+from services.reporting.adapters import outbox, report_details, store
 from services.reporting.domain import (
     RATIO_INDICATORS,
     Figure,
@@ -115,6 +115,8 @@ class Projection:
         await store.save_history(conn, folded.steps, {
             event.position: event.payload.envelope.time for _, event in named
             if event.position is not None}, fresh=not per_event)
+        await report_details.save(conn, ((data, event.event_id, event.position)
+                                         for data, event in named))
         await store.add_child_signings(conn, folded.child_signings)
         await store.save_work_programs(conn, folded.work_programs)
         return await self._figures(conn, folded, publish=publish)

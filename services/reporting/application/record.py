@@ -154,6 +154,11 @@ class RecordQueries:
             raise NotApplied(wanted, applied)
         return Point(last, min(today, clock.to_wib(time).date()))
 
+    async def point(self, conn: Conn, position: int | None = None) -> Point:
+        """The point at ``position`` (the last applied one when None), in the generation
+        ``conn`` is in. NotApplied, HistoryIncomplete, FeedUnavailable."""
+        return await self._point(conn, position, None)
+
     async def _record(self, conn: Conn, point: Point, *, refs: bool = False) -> Record:
         return await store.record_at(conn, point.position, refs=refs)
 
