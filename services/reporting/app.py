@@ -24,10 +24,12 @@ from services.reporting.application import metrics
 from services.reporting.application.projection import Projection, Rules
 from services.reporting.application.queries import ReportingQueries
 from services.reporting.application.record import RecordQueries
+from services.reporting.application.report import ReportQueries
 from services.reporting.application.service import ReportingService
 from services.reporting.domain.evaluation import KpiRules
 from services.reporting.entrypoints.http import build_router
 from services.reporting.entrypoints.refresher import Refresher
+from services.reporting.entrypoints.reports import build_report_router
 from services.reporting.entrypoints.subscriber import build_handler
 from services.reporting.settings import ReportingSettings
 
@@ -41,6 +43,7 @@ class Reporting:
     service: ReportingService
     queries: ReportingQueries
     record: RecordQueries
+    reports: ReportQueries
     refresher: Refresher
     relay: OutboxRelay
 
@@ -78,6 +81,7 @@ class Reporting:
         self.queries = ReportingQueries(pool, sleeping_after_days=settings.sleeping_after_days)
         self.record = RecordQueries(pool, self.agreements.feed, KpiRules(
             settings.sleeping_after_days, settings.expiring_within_days))
+        self.reports = ReportQueries(pool, self.record)
         self.refresher = Refresher(self.service, self.queries, period=settings.refresh_seconds,
                                    after_events=settings.refresh_after_events_seconds)
         self.relay = kpi_relay(settings.reporting_database_url, settings.amqp_url)
@@ -108,6 +112,7 @@ class Reporting:
         if app is not None:
             app.state.reporting = self
             app.include_router(build_router(self.queries, self.record))
+            app.include_router(build_report_router(self.reports))
             app.include_router(parked_router(lambda: self.consumer))
 
     async def start(self) -> None:

@@ -59,7 +59,8 @@ def _instant(text: str) -> datetime:
                            "urn:kerjasama:problem:invalid-as-of", field="as_of")
 
 
-def _unanswerable(exc: NotApplied | HistoryIncomplete | FeedUnavailable) -> ProblemException:
+def unanswerable(exc: NotApplied | HistoryIncomplete | FeedUnavailable) -> ProblemException:
+    """The problem that answers a point of the record that cannot be answered (yet)."""
     if isinstance(exc, FeedUnavailable):
         return ProblemException(503, "Feed unavailable", str(exc),
                                 "urn:kerjasama:problem:feed-unavailable",
@@ -93,7 +94,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         try:
             found = await record.figures(year, position=as_of_position, time=when)
         except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
-            raise _unanswerable(exc) from None
+            raise unanswerable(exc) from None
         items = [f.model_dump(mode="json") for f in found.figures]
         return items
 
@@ -105,7 +106,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         try:
             point, found, snapshot = await record.what_if(body.year, rules)
         except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
-            raise _unanswerable(exc) from None
+            raise unanswerable(exc) from None
         items = [kpi_updated(replace(found[k], revision=1), point.position)
                  .model_dump(mode="json") for k in sorted(found)]
         proofs = {}
@@ -128,7 +129,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         try:
             point, proof = await record.evidence(key, position=as_of_position)
         except (NotApplied, HistoryIncomplete, FeedUnavailable) as exc:
-            raise _unanswerable(exc) from None
+            raise unanswerable(exc) from None
         if format == "csv":
             return Response(evidence_csv(proof), media_type="text/csv; charset=utf-8",
                             headers={"content-disposition": f'attachment; filename="'
@@ -144,7 +145,7 @@ def build_router(queries: ReportingQueries, record: RecordQueries) -> APIRouter:
         try:
             entries = await record.history(key)
         except HistoryIncomplete as exc:
-            raise _unanswerable(exc) from None
+            raise unanswerable(exc) from None
         return [history_json(e) for e in entries]
 
     @router.get("/kpis/{indicator}")

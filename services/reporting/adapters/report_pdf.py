@@ -1,0 +1,181 @@
+"""The yearly report as PDF (ReportLab platypus, A4 landscape): a cover stating the feed
+position and ledger checkpoint it was computed from, then the sections of
+:mod:`.report_tables`, with "Halaman X dari Y" on every page.
+
+Text from the record (titles, partners, notes) is escaped before it becomes a paragraph:
+ReportLab parses a paragraph's text as mini-HTML, so ``<b>&`` must print as written. The
+same report gives the same bytes (the document's id and dates come from the report)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import reportlab  # type: ignore[import-untyped]
+from reportlab.lib import colors  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    Flowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from services.reporting.adapters.report_tables import (
+    Column,
+    Section,
+    Value,
+    about,
+    remarks,
+    sections,
+    verify_command,
+)
+from services.reporting.adapters.report_words import Words
+from services.reporting.domain.report import Report
+
+_FONTS = Path(reportlab.__file__).parent / "fonts"  # Bitstream Vera, shipped with ReportLab
+for _name, _file in (("Vera", "Vera.ttf"), ("Vera-Bold", "VeraBd.ttf")):
+    pdfmetrics.registerFont(TTFont(_name, str(_FONTS / _file)))
+PAGE = landscape(A4)
+MARGIN = 15 * mm
+WIDTH = PAGE[0] - 2 * MARGIN
+CHUNK = 200
+PADDING = 12  # points: a table cell's left and right padding
+"""Rows per table: a long table is cut in blocks, each split across pages cheaply."""
+INK, RULE, SHADE = colors.HexColor("#1f2933"), colors.HexColor("#9aa5b1"), \
+    colors.HexColor("#e4e7eb")
+
+
+def _style(size: float, *, bold: bool = False, align: int = 0, **more: Any) -> Any:
+    more.setdefault("fontName", "Vera-Bold" if bold else "Vera")
+    return ParagraphStyle(f"s{size}{bold}{align}", fontSize=size, leading=size * 1.3,
+                          alignment=align, textColor=INK, **more)
+
+
+BODY, CELL, HEAD = _style(9.5, spaceAfter=4), _style(7.5), _style(7.5, bold=True)
+NOTE, HEAD_RIGHT = _style(9.5, spaceAfter=4, keepWithNext=1), _style(7.5, bold=True, align=2)
+H1 = _style(24, bold=True, align=1, spaceAfter=10)
+H2 = _style(13, bold=True, spaceBefore=10, spaceAfter=6, keepWithNext=1)
+CENTRED, YEAR = _style(14, align=1, spaceAfter=6), _style(18, bold=True, align=1, spaceAfter=8)
+CODE = _style(8.5, fontName="Courier", spaceAfter=4)
+
+
+def _cell(value: Value, column: Column, width: float, w: Words) -> Any:
+    if value is None or value == "":
+        return "-"
+    if column.kind == "text":
+        text = str(value)
+        # A text that fits is drawn as it is (a plain cell is never parsed); a longer one
+        # wraps in a paragraph, escaped. Paragraphs cost most of the rendering time.
+        if pdfmetrics.stringWidth(text, "Vera", 7.5) <= width - PADDING and "\n" not in text:
+            return text
+        return Paragraph(escape(text), CELL)
+    return _plain(value, w, short=True)
+
+
+def _plain(value: Value, w: Words, *, short: bool = False) -> str:
+    if isinstance(value, datetime):
+        return w.moment(value)
+    if isinstance(value, date):
+        return w.short(value) if short else w.day(value)
+    if isinstance(value, float) or (isinstance(value, int) and short):
+        return w.number(value)
+    return "-" if value is None else str(value)
+
+
+def _table(section: Section, w: Words) -> list[Flowable]:
+    if not section.rows:
+        return [Paragraph(escape(w("none")), BODY)]
+    total = sum(c.width for c in section.columns)
+    widths = [WIDTH * c.width / total for c in section.columns]
+    look = [("FONT", (0, 0), (-1, -1), "Vera", 7.5), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            *(("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(section.columns)
+              if c.kind in ("count", "percent"))]
+    heading = [Paragraph(escape(c.heading), HEAD_RIGHT if c.kind in ("count", "percent")
+                         else HEAD) for c in section.columns]
+    found: list[Flowable] = []
+    for start in range(0, len(section.rows), CHUNK):
+        rows = [[_cell(v, c, width, w)
+                 for v, c, width in zip(row, section.columns, widths, strict=True)]
+                for row in section.rows[start:start + CHUNK]]
+        found.append(Table([heading, *rows], colWidths=widths, repeatRows=1,
+                           style=TableStyle(look)))
+    return found
+
+
+def _cover(report: Report, w: Words) -> list[Flowable]:
+    indicators = sections(report, w)[0]
+    lines = [[Paragraph(escape(label), HEAD), Paragraph(escape(_plain(value, w)), CELL)]
+             for label, value in about(report, w)]
+    return [Spacer(1, 10 * mm), Paragraph(escape(w("title")), H1),
+            Paragraph(escape(w("province")), CENTRED),
+            Paragraph(escape(w("year_line", year=report.year)), YEAR),
+            *(Paragraph(escape(r), _style(10, bold=True, spaceAfter=6))
+              for r in remarks(report, w)),
+            Paragraph(escape(indicators.heading), H2), *_table(indicators, w),
+            *(Paragraph(escape(n), _style(8, spaceBefore=2)) for n in indicators.notes),
+            Spacer(1, 6 * mm),
+            Table(lines, colWidths=[70 * mm, WIDTH - 70 * mm], style=TableStyle(
+                [("VALIGN", (0, 0), (-1, -1), "TOP"),
+                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE)])),
+            Spacer(1, 4 * mm), Paragraph(escape(w("verify", position=report.position)), BODY),
+            Paragraph(escape(verify_command(report)), CODE), PageBreak()]
+
+
+def _canvas(footer: str, w: Words, stamp: str) -> type:
+    class NumberedCanvas(Canvas):  # type: ignore[misc]
+        """Draws "Halaman X dari Y" once the number of pages is known."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.setDateFormatter(lambda *_: stamp)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont("Vera", 7.5)
+                self.setFillColor(RULE)
+                self.drawString(MARGIN, 9 * mm, footer)
+                self.drawRightString(PAGE[0] - MARGIN, 9 * mm,
+                                     w("page", page=number, pages=len(self._pages)))
+                super().showPage()
+            super().save()
+    return NumberedCanvas
+
+
+def render_pdf(report: Report, w: Words) -> bytes:
+    """The report as a PDF document."""
+    out = io.BytesIO()
+    title = f"{w('title')} {report.year}"
+    doc = SimpleDocTemplate(out, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm, title=title,
+                            author=w("author"), subject=w("province"), creator="kerjasama",
+                            lang=w("lang"), invariant=True)
+    story = _cover(report, w)
+    for section in sections(report, w)[1:]:
+        story += [Paragraph(escape(section.heading), H2),
+                  *(Paragraph(escape(n), NOTE) for n in section.notes), *_table(section, w)]
+    at = report.generated_at
+    stamp = f"D:{at:%Y%m%d%H%M%S}+07'00'"
+    footer = f"{title} · {w('position')} {report.position}"
+    doc.build(story, canvasmaker=_canvas(footer, w, stamp))
+    return out.getvalue()

@@ -1,0 +1,133 @@
+"""The yearly report laid out as tables, once for both renderers: the PDF prints them and
+the workbook gives each its sheet, so both files state the same rows. Cells keep their
+type (text, count, percentage, date); each renderer writes them its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from services.reporting.adapters.report_words import Words
+from services.reporting.domain.evaluation import Evidence
+from services.reporting.domain.report import Report
+
+Kind = Literal["code", "text", "count", "percent", "date"]
+"""``code``: a short trusted word; ``text``: text from the record (titles, partners,
+notes), wrapped and escaped where it is printed."""
+Value = str | int | float | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its heading, its kind and its width in the PDF (millimetres)."""
+
+    heading: str
+    kind: Kind
+    width: float
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report: a heading, notes above its table, the table."""
+
+    heading: str
+    sheet: str
+    notes: tuple[str, ...]
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Value, ...], ...]
+
+
+def verify_command(report: Report) -> str:
+    """The command that recomputes the report's figures from the public feed."""
+    return f"kerjasama kpi verify --year {report.year} --as-of-position {report.position}"
+
+
+def about(report: Report, w: Words) -> list[tuple[str, Value]]:
+    """What the report was computed from: the cover's and the summary's first lines."""
+    checkpoint = report.checkpoint
+    return [(w("generated_at"), report.generated_at), (w("as_of_day"), report.day),
+            (w("position"), report.position),
+            (w("checkpoint"), w("no_checkpoint") if checkpoint is None else checkpoint.position),
+            (w("head"), w("no_checkpoint") if checkpoint is None else checkpoint.head)]
+
+
+def remarks(report: Report, w: Words) -> list[str]:
+    """What a reader must know before the figures: no data, provisional, no targets."""
+    said = []
+    if report.empty:
+        said.append(w("empty_year", year=report.year))
+    if not report.complete:
+        said.append(w("provisional"))
+    if report.targets is None:
+        said.append(w("no_work_program", year=report.year))
+    return said
+
+
+def sections(report: Report, w: Words) -> list[Section]:
+    """Every section of the report, in order."""
+    year, day = report.year, w.day(report.day)
+    c = Column
+    title, opd = c(w("title_column"), "text", 52), c(w("lead_opd"), "code", 24)
+    indicators = Section(
+        w("s_indicators"), w("sheet_indicators"),
+        (w("realization_rule", year=year), w("effectiveness_rule", year=year),
+         w("achievement_rule")),
+        (c(w("indicator"), "text", 54), c(w("numerator"), "count", 22),
+         c(w("denominator"), "count", 22), c(w("value"), "percent", 24),
+         c(w("target"), "percent", 24), c(w("achievement"), "percent", 28)),
+        tuple((w(f.key.indicator.value), int(f.numerator), f.denominator, f.value, f.target,
+               f.achievement) for f in report.indicators))
+    signed = Section(
+        w("s_signed", year=year), w("sheet_signed"), (),
+        (c(w("number"), "text", 26), title, c(w("partners"), "text", 34),
+         c(w("kind"), "code", 16), c(w("document_type"), "code", 16), opd,
+         c(w("signed_on"), "date", 24), c(w("effective_until"), "date", 24)),
+        tuple((s.facts.number, s.facts.title, ", ".join(s.partners), s.facts.kind.value,
+               s.facts.document_type.value, s.facts.lead_opd, s.facts.signed_on,
+               s.facts.in_force_until) for s in report.signed))
+    follow_up = Section(
+        w("s_follow_up"), w("sheet_follow_up"), (w("follow_up_note", year=year, day=day),),
+        (c(w("lead_opd"), "code", 40), c(w("in_force"), "count", 24),
+         c(w("followed_up"), "count", 28), c(w("not_followed_up"), "count", 30),
+         c(w("share"), "percent", 28), c(w("sleeping_count"), "count", 24)),
+        tuple((a.lead_opd, a.in_force, a.followed_up, a.in_force - a.followed_up, a.share,
+               a.sleeping) for a in report.follow_up))
+    sleeping = Section(
+        w("s_sleeping"), w("sheet_sleeping"),
+        (w("sleeping_note", days=report.sleeping_after_days, day=day),),
+        (title, opd, c(w("document_type"), "code", 16), c(w("signed_on"), "date", 20),
+         c(w("last_activity"), "date", 22), c(w("days_quiet"), "count", 22)),
+        tuple((s.facts.title, s.facts.lead_opd, s.facts.document_type.value,
+               s.facts.signed_on, s.last_activity_on, s.days_without_activity)
+              for s in report.sleeping))
+    evaluations = Section(
+        w("s_evaluations", year=year), w("sheet_evaluations"), (),
+        (c(w("evaluated_on"), "date", 20), c(w("title_column"), "text", 46), opd,
+         c(w("score"), "count", 16), c(w("recommendation"), "code", 24),
+         c(w("note"), "text", 46)),
+        tuple((e.evaluation.on, e.facts.title, e.facts.lead_opd, e.evaluation.score,
+               w(e.evaluation.recommendation), e.evaluation.note)
+              for e in report.evaluations))
+    return [indicators, signed, follow_up, sleeping, evaluations,
+            _evidence(w("s_evidence_realization"), w("sheet_evidence_realization"),
+                      report.realization, w),
+            _evidence(w("s_evidence_effectiveness"), w("sheet_evidence_effectiveness"),
+                      report.effectiveness, w)]
+
+
+def _evidence(heading: str, sheet: str, proof: Evidence, w: Words) -> Section:
+    rows = tuple((w(status), i.facts.title, i.facts.lead_opd, w(i.reason.value),
+                  None if i.event is None else w.event(i.event.type),
+                  None if i.event is None else i.event.date,
+                  None if i.event is None else i.event.position)
+                 for status, items in (("counted", proof.counted),
+                                       ("excluded", proof.excluded)) for i in items)
+    return Section(
+        heading, sheet,
+        (w("evidence_note", counted=w.number(len(proof.counted)),
+           excluded=w.number(len(proof.excluded))),),
+        (Column(w("status"), "code", 20), Column(w("title_column"), "text", 50),
+         Column(w("lead_opd"), "code", 22), Column(w("reason"), "text", 30),
+         Column(w("event"), "code", 22), Column(w("event_date"), "date", 18),
+         Column(w("event_position"), "code", 12)), rows)

@@ -1,0 +1,151 @@
+"""The yearly report's words in Bahasa Indonesia (default) and English (``?lang=en``)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["id", "en"]
+LANGUAGES: tuple[Language, ...] = ("id", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "lang": "id", "title": "Laporan Pelaksanaan Kerja Sama Daerah",
+        "province": "Pemerintah Daerah Provinsi Jawa Barat", "year_line": "Tahun {year}",
+        "author": "Sekretariat TKKSD Provinsi Jawa Barat", "filename": "laporan-kerja-sama-{year}",
+        "generated_at": "Dibuat", "at_time": "{date}, pukul {time} WIB",
+        "as_of_day": "Keadaan per", "position": "Posisi umpan peristiwa",
+        "checkpoint": "Titik periksa buku besar (posisi)", "head": "Hash titik periksa",
+        "no_checkpoint": "belum ada",
+        "verify": "Angka laporan ini dihitung dari umpan peristiwa sampai posisi {position}. "
+        "Siapa pun dapat menghitungnya kembali dari umpan publik:",
+        "empty_year": "Tidak ada kerja sama yang tercatat untuk tahun {year}.",
+        "provisional": "Angka sementara: sebagian catatan sedang diperiksa.",
+        "none": "Tidak ada.", "page": "Halaman {page} dari {pages}",
+        "summary": "Ringkasan", "item": "Keterangan", "value_column": "Nilai",
+        "report": "Laporan", "government": "Pemerintah daerah", "year": "Tahun",
+        "check": "Pemeriksaan dari umpan publik",
+        "s_indicators": "1. Indikator kinerja", "sheet_indicators": "Indikator",
+        "s_signed": "2. Naskah yang ditandatangani pada tahun {year}",
+        "sheet_signed": "Ditandatangani",
+        "s_follow_up": "3. Tindak lanjut per perangkat daerah", "sheet_follow_up": "Tindak lanjut",
+        "s_sleeping": "4. Dokumen tidur", "sheet_sleeping": "Dokumen tidur",
+        "s_evaluations": "5. Evaluasi pada tahun {year}", "sheet_evaluations": "Evaluasi",
+        "s_evidence_realization": "6. Bukti: realisasi jumlah naskah",
+        "sheet_evidence_realization": "Bukti realisasi",
+        "s_evidence_effectiveness": "7. Bukti: efektivitas kerja sama",
+        "sheet_evidence_effectiveness": "Bukti efektivitas",
+        "indicator": "Indikator", "numerator": "Pembilang", "denominator": "Penyebut",
+        "value": "Nilai (%)", "target": "Target (%)", "achievement": "Capaian (%)",
+        "realization": "Realisasi Jumlah Naskah Kerja Sama",
+        "effectiveness": "Efektivitas Kerja Sama",
+        "realization_rule": "Realisasi: naskah yang direncanakan untuk tahun {year} dan "
+        "ditandatangani pada tahun itu \u00f7 semua naskah yang direncanakan untuk tahun "
+        "{year} \u00d7 100.",
+        "effectiveness_rule": "Efektivitas: MOU dan PKS yang berlaku pada tahun {year} dan "
+        "ditindaklanjuti pada tahun itu \u00f7 MOU dan PKS yang berlaku pada tahun {year} "
+        "\u00d7 100.",
+        "achievement_rule": "Capaian = nilai \u00f7 target \u00d7 100.",
+        "no_work_program": "Belum ada program kerja (target) untuk tahun {year}.",
+        "number": "Nomor", "title_column": "Judul", "partners": "Mitra", "kind": "Jenis",
+        "document_type": "Naskah", "lead_opd": "Perangkat daerah",
+        "signed_on": "Ditandatangani", "effective_from": "Berlaku sejak",
+        "effective_until": "Berlaku sampai", "in_force": "Berlaku",
+        "followed_up": "Ditindaklanjuti", "not_followed_up": "Tanpa tindak lanjut",
+        "share": "Efektivitas (%)", "sleeping_count": "Dokumen tidur",
+        "follow_up_note": "MOU dan PKS yang berlaku pada tahun {year} per perangkat daerah "
+        "pelaksana, dan dokumen tidurnya per {day}.",
+        "last_activity": "Kegiatan terakhir", "days_quiet": "Hari tanpa kegiatan",
+        "sleeping_note": "Kerja sama yang berlaku tanpa tindak lanjut {days} hari atau lebih, "
+        "per {day}.",
+        "evaluated_on": "Tanggal evaluasi", "score": "Nilai (1-5)",
+        "recommendation": "Rekomendasi", "note": "Catatan",
+        "CONTINUE": "Dilanjutkan", "EXPAND": "Diperluas", "STOP": "Dihentikan",
+        "status": "Status", "counted": "Dihitung", "excluded": "Tidak dihitung",
+        "reason": "Alasan", "event": "Peristiwa penentu", "event_date": "Tanggal",
+        "event_position": "Posisi",
+        "evidence_note": "{counted} dihitung dan {excluded} tidak dihitung; setiap baris "
+        "menyebut peristiwa yang menentukannya.",
+        "SIGNED_IN_YEAR": "Ditandatangani pada tahun ini",
+        "FOLLOWED_UP_IN_YEAR": "Ditindaklanjuti pada tahun ini",
+        "NOT_SIGNED": "Belum ditandatangani",
+        "SIGNED_OTHER_YEAR": "Ditandatangani pada tahun lain", "REJECTED": "Ditolak",
+        "WITHDRAWN": "Ditarik kembali",
+        "NO_FOLLOW_UP_IN_YEAR": "Tanpa tindak lanjut pada tahun ini",
+        "event_signed": "Penandatanganan", "event_follow_up_recorded": "Tindak lanjut",
+        "event_milestone_completed": "Tahapan selesai", "event_rejected": "Penolakan",
+        "event_withdrawn": "Penarikan", "event_terminated": "Pengakhiran",
+        "decimal": ",", "date_format": "dd/mm/yyyy", "short_date": "%d/%m/%Y",
+        "months": "Januari Februari Maret April Mei Juni Juli Agustus September Oktober "
+        "November Desember",
+    },
+    "en": {
+        "lang": "en", "title": "Report on the Implementation of Regional Cooperation",
+        "province": "Provincial Government of West Java", "year_line": "Year {year}",
+        "author": "TKKSD Secretariat of West Java Province",
+        "filename": "cooperation-report-{year}",
+        "generated_at": "Generated", "at_time": "{date}, {time} WIB",
+        "as_of_day": "As of", "position": "Event feed position",
+        "checkpoint": "Ledger checkpoint (position)", "head": "Checkpoint head",
+        "no_checkpoint": "none yet",
+        "verify": "The figures of this report are computed from the event feed up to position "
+        "{position}. Anyone can recompute them from the public feed:",
+        "empty_year": "Nothing is recorded for {year}.",
+        "provisional": "Provisional figures: some records are being checked.",
+        "none": "None.", "page": "Page {page} of {pages}",
+        "summary": "Summary", "item": "Item", "value_column": "Value",
+        "report": "Report", "government": "Regional government", "year": "Year",
+        "check": "Check from the public feed",
+        "s_indicators": "1. Performance indicators", "sheet_indicators": "Indicators",
+        "s_signed": "2. Agreements signed in {year}", "sheet_signed": "Signed",
+        "s_follow_up": "3. Follow-up per lead agency", "sheet_follow_up": "Follow-up",
+        "s_sleeping": "4. Sleeping documents", "sheet_sleeping": "Sleeping documents",
+        "s_evaluations": "5. Evaluations in {year}", "sheet_evaluations": "Evaluations",
+        "s_evidence_realization": "6. Evidence: realization",
+        "sheet_evidence_realization": "Evidence realization",
+        "s_evidence_effectiveness": "7. Evidence: effectiveness",
+        "sheet_evidence_effectiveness": "Evidence effectiveness",
+        "indicator": "Indicator", "numerator": "Numerator", "denominator": "Denominator",
+        "value": "Value (%)", "target": "Target (%)", "achievement": "Achievement (%)",
+        "realization": "Realization of cooperation documents",
+        "effectiveness": "Effectiveness of cooperation",
+        "realization_rule": "Realization: documents planned for {year} and signed in it \u00f7 all "
+        "documents planned for {year} \u00d7 100.",
+        "effectiveness_rule": "Effectiveness: MOUs and PKS in force in {year} and followed up "
+        "in it \u00f7 MOUs and PKS in force in {year} \u00d7 100.",
+        "achievement_rule": "Achievement = value \u00f7 target \u00d7 100.",
+        "no_work_program": "No work program (targets) for {year}.",
+        "number": "Number", "title_column": "Title", "partners": "Partners", "kind": "Kind",
+        "document_type": "Document", "lead_opd": "Lead agency", "signed_on": "Signed on",
+        "effective_from": "In force from", "effective_until": "In force until",
+        "in_force": "In force", "followed_up": "Followed up",
+        "not_followed_up": "Not followed up", "share": "Effectiveness (%)",
+        "sleeping_count": "Sleeping",
+        "follow_up_note": "MOUs and PKS in force in {year} per lead agency, and its sleeping "
+        "documents as of {day}.",
+        "last_activity": "Last activity", "days_quiet": "Days without activity",
+        "sleeping_note": "Agreements in force with no follow-up for {days} days or more, as "
+        "of {day}.",
+        "evaluated_on": "Evaluated on", "score": "Score (1-5)",
+        "recommendation": "Recommendation", "note": "Note",
+        "CONTINUE": "Continue", "EXPAND": "Expand", "STOP": "Stop",
+        "status": "Status", "counted": "Counted", "excluded": "Excluded", "reason": "Reason",
+        "event": "Deciding event", "event_date": "Date", "event_position": "Position",
+        "evidence_note": "{counted} counted and {excluded} excluded; each row names the event "
+        "that decided it.",
+        "SIGNED_IN_YEAR": "Signed in the year", "FOLLOWED_UP_IN_YEAR": "Followed up in the year",
+        "NOT_SIGNED": "Not signed", "SIGNED_OTHER_YEAR": "Signed in another year",
+        "REJECTED": "Rejected", "WITHDRAWN": "Withdrawn",
+        "NO_FOLLOW_UP_IN_YEAR": "No follow-up in the year",
+        "event_signed": "Signing", "event_follow_up_recorded": "Follow-up",
+        "event_milestone_completed": "Milestone completed", "event_rejected": "Rejection",
+        "event_withdrawn": "Withdrawal", "event_terminated": "Termination",
+        "decimal": ".", "date_format": "yyyy-mm-dd", "short_date": "%Y-%m-%d",
+        "months": "January February March April May June July August September October "
+        "November December",
+    },
+}
+
+
+def text_of(language: Language) -> dict[str, str]:
+    """The report's words in a language."""
+    return TEXT[language]
