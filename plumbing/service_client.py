@@ -152,16 +152,18 @@ class ServiceClient:
                       params: dict[str, Any] | None = None,
                       headers: dict[str, str] | None = None,
                       ok: tuple[int, ...] = (200, 201, 204),
-                      roles: Sequence[str] | None = None) -> httpx.Response:
+                      roles: Sequence[str] | None = None,
+                      files: dict[str, tuple[str, bytes, str]] | None = None,
+                      data: dict[str, str] | None = None) -> httpx.Response:
         """Send a request (as ``roles``, default the client's); CliError unless the status
-        is in ``ok``."""
+        is in ``ok``. ``files`` and ``data`` send a multipart form instead of JSON."""
         assert self._client is not None, "use ServiceClient in 'async with'"
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         headers = {**(headers or {}), "Authorization":
                    f"Bearer {self._token(tuple(roles or self.roles))}"}
         try:
             response = await self._client.request(method, path, json=json, params=clean,
-                                                  headers=headers)
+                                                  headers=headers, files=files, data=data)
         except httpx.TransportError as exc:
             raise CliError(f"cannot reach the {self.name} service at {self.base_url} "
                            f"({type(exc).__name__}: {exc or 'no answer'}); is it running? "

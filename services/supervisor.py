@@ -183,6 +183,11 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
     return 0 if signalled in done else 1
 
 
+def local_documents(root: Path = ROOT) -> None:
+    """Keep the archive's documents under the run directory, unless configured."""
+    os.environ.setdefault("KERJASAMA_DOCUMENTS_STORE", str(root / ".run" / "documents"))
+
+
 def local_auth(root: Path = ROOT) -> None:
     """Declare a development run (``KERJASAMA_ENVIRONMENT=development``, unless it is set
     otherwise) and, without configured token keys, use (and create once) the local
@@ -322,6 +327,7 @@ async def _ensure_login_role(superuser_url: str, role: str) -> None:
 
 def main() -> None:
     local_auth()
+    local_documents()
     brokers = local_broker_users()
     if (ROOT / "services" / "agreements" / "migrations").is_dir():
         brokers.setdefault("agreements", {}).update(local_database())

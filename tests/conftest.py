@@ -44,6 +44,9 @@ ensure_dev_key(Path(os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"]))
 # A test run is a development run (its key is a development key); the tests of what a
 # production run refuses set KERJASAMA_ENVIRONMENT=production themselves.
 os.environ["KERJASAMA_ENVIRONMENT"] = "development"
+# The archive of every agreements service the run starts, unless a test names its own:
+# never the working directory.
+os.environ["KERJASAMA_DOCUMENTS_STORE"] = tempfile.mkdtemp(prefix="kerjasama-documents-")
 
 VhostFactory = Callable[[], Awaitable[str]]
 DatabaseUrlFactory = Callable[[str], Awaitable[str]]

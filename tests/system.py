@@ -88,6 +88,7 @@ async def make_system(database_url_factory: DatabaseUrlFactory, *,
         "KERJASAMA_SMTP_HOST": "127.0.0.1", "KERJASAMA_SMTP_PORT": str(smtp_port),
         # a key of this system: notifications' webhook secrets survive its restarts
         "KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(ensure_key_file(workdir / "webhook-keys")),
+        "KERJASAMA_DOCUMENTS_STORE": str(workdir / "documents"),
         **extra_env,
     }
     databases = {name: await database_url_factory(f"sys_{name}")

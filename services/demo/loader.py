@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from plumbing.service_client import CliError, ServiceClient
+from services.demo.naskah import signed_text
 from services.demo.plan import agreement_steps, parent_key
 
-AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups")
+AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups", "documents")
 """Steps the agency itself takes (milestone completions too); the TKKSD the rest."""
 
 
@@ -84,6 +85,15 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
             response = await agreements.request("POST", "/agreements", json=body,
                                                 headers=headers, roles=roles)
             ids[step.key] = response.json()["id"]
+        elif step.action == "documents":
+            body = step.body or {}
+            content = signed_text(body["proposal"], body["signing"])
+            name = f"naskah-{entry['key']}.pdf"
+            response = await agreements.request(
+                "POST", f"/agreements/{ids[step.key]}/documents", headers=headers,
+                files={"file": (name, content, "application/pdf")},
+                data={"kind": body["kind"], "public": str(body["public"]).lower()},
+                roles=roles)
         else:
             response = await agreements.request(
                 "POST", f"/agreements/{ids[step.key]}/{step.action}", json=step.body,

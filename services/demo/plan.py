@@ -94,6 +94,9 @@ def agreement_steps(data: dict[str, Any], entry: dict[str, Any]) -> list[Step]:
         return steps
     signing = dict(entry["signing"])
     role = signing.pop("role")
+    # the signed text first: a province may require it before the signing is recorded
+    add("documents", {"kind": "SIGNED", "public": True, "proposal": proposal,
+                      "signing": signing})
     add("sign", {**signing, "signatory": signatory(data, role, proposal["lead_opd"])})
     steps.extend(_after_signing(entry))
     return steps

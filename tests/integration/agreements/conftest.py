@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,11 +55,12 @@ async def runtime_database_url(database_url: str) -> str:
 
 
 @pytest.fixture
-async def agreements_client(runtime_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def agreements_client(runtime_database_url: str,
+                            tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the agreements app (lifespan run) with a fresh database, running
-    as the runtime role as deployed."""
+    as the runtime role as deployed (its archive in the test's temporary directory)."""
     settings = load_settings(AgreementsSettings, agreements_database_url=runtime_database_url,
-                             messaging=False)
+                             messaging=False, documents_store=str(tmp_path / "documents"))
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

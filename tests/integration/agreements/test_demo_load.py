@@ -44,5 +44,11 @@ async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
     assert len(rebana["co_partners"]) == 6
     garuda = by_title["Angkutan kargo udara dari Bandara Internasional Jawa Barat Kertajati"]
     assert garuda["last_child_signed_on"] == "2021-02-22"
+    signed = [a for a in listing if a["signed_on"] is not None]
+    assert all([d["kind"] for d in a["documents"]] == ["SIGNED"] for a in signed)
+    naskah = by_title["Galeri Kolaborasi UMKM Juara di blibli.com"]["documents"][0]
+    assert (naskah["media_type"], naskah["public"]) == ("application/pdf", True)
+    got = await agreements_client.get(f"/documents/{naskah['id']}")
+    assert got.content.startswith(b"%PDF-") and b"blibli" in got.content.lower()
     planned_2021 = [a for a in listing if a.get("plan_year") == 2021]
     assert len(planned_2021) == 13
