@@ -30,6 +30,7 @@ from services.cli import (
     kpis,
     migrate,
     parked,
+    report,
     reporting,
     verify,
 )
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     agreements.add_parsers(sub)
     kpis.add_parsers(sub)
     reporting.add_parsers(sub)
+    report.add_parsers(sub)
     dlq.add_parsers(sub)
     parked.add_parsers(sub)
     verify.add_parsers(sub)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
-import reportlab  # type: ignore[import-untyped]
-from reportlab.lib import colors  # type: ignore[import-untyped]
-from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-from reportlab.platypus import (  # type: ignore[import-untyped]
+import reportlab
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
     Flowable,
     PageBreak,
     Paragraph,
@@ -57,7 +57,8 @@ INK, RULE, SHADE = colors.HexColor("#1f2933"), colors.HexColor("#9aa5b1"), \
     colors.HexColor("#e4e7eb")
 
 
-def _style(size: float, *, bold: bool = False, align: int = 0, **more: Any) -> Any:
+def _style(size: float, *, bold: bool = False, align: Literal[0, 1, 2] = 0,
+           **more: Any) -> ParagraphStyle:
     more.setdefault("fontName", "Vera-Bold" if bold else "Vera")
     return ParagraphStyle(f"s{size}{bold}{align}", fontSize=size, leading=size * 1.3,
                           alignment=align, textColor=INK, **more)
@@ -99,12 +100,13 @@ def _table(section: Section, w: Words) -> list[Flowable]:
         return [Paragraph(escape(w("none")), BODY)]
     total = sum(c.width for c in section.columns)
     widths = [WIDTH * c.width / total for c in section.columns]
-    look = [("FONT", (0, 0), (-1, -1), "Vera", 7.5), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            *(("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(section.columns)
-              if c.kind in ("count", "percent"))]
+    look: list[Any] = [
+        ("FONT", (0, 0), (-1, -1), "Vera", 7.5), ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *(("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(section.columns)
+          if c.kind in ("count", "percent"))]
     heading = [Paragraph(escape(c.heading), HEAD_RIGHT if c.kind in ("count", "percent")
                          else HEAD) for c in section.columns]
     found: list[Flowable] = []
@@ -136,8 +138,8 @@ def _cover(report: Report, w: Words) -> list[Flowable]:
             Paragraph(escape(verify_command(report)), CODE), PageBreak()]
 
 
-def _canvas(footer: str, w: Words, stamp: str) -> type:
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
+def _canvas(footer: str, w: Words, stamp: str) -> type[Canvas]:
+    class NumberedCanvas(Canvas):
         """Draws "Halaman X dari Y" once the number of pages is known."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -147,7 +149,7 @@ def _canvas(footer: str, w: Words, stamp: str) -> type:
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]
 
         def save(self) -> None:
             for number, state in enumerate(self._pages, start=1):
