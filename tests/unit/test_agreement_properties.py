@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from contracts.commands import (
     AgreementCommand,
     ApproveAgreement,
+    AttachDocument,
     CompleteMilestone,
     DiscussAgreement,
     DraftAgreement,
@@ -33,6 +35,7 @@ from contracts.commands import (
     SignAgreement,
     StartReview,
     TerminateAgreement,
+    UnpublishDocument,
     WithdrawAgreement,
 )
 from contracts.common import (
@@ -48,6 +51,7 @@ from contracts.common import (
     SignatoryRole,
     Stage,
 )
+from contracts.documents import DocumentKind
 from contracts.events import AgreementEventData
 from services.agreements.domain import (
     AgreementAlreadyExists,
@@ -94,6 +98,7 @@ ALLOWED: dict[tuple[Stage | None, str], set[Stage]] = {
         ("AGREED", {S.AWAITING_APPROVAL, S.READY_TO_SIGN}))},
     **{(s, a): {s} for s in (S.SIGNED, S.TERMINATED, S.EXPIRED)
        for a in ("follow-up", "complete-milestone", "evaluate")},
+    **{(s, a): {s} for s in Stage for a in ("attach-document", "unpublish-document")},
 }
 ACTION: dict[type[Any], str] = {
     ProposeAgreement: "propose", StartReview: "review", RequestRevision: "request-revision",
@@ -102,11 +107,13 @@ ACTION: dict[type[Any], str] = {
     SetFollowUpPlan: "plan", RecordFollowUp: "follow-up",
     CompleteMilestone: "complete-milestone", EvaluateAgreement: "evaluate",
     TerminateAgreement: "terminate", ExpireAgreement: "expire", WithdrawAgreement: "withdraw",
+    AttachDocument: "attach-document", UnpublishDocument: "unpublish-document",
 }
 PARENTS = [None, agreement_in(S.SIGNED, agreement_id=PARENT_ID, document_type=DocumentType.MOU),
            agreement_in(S.DRAFTING, agreement_id=PARENT_ID, document_type=DocumentType.MOU)]
 IDS = st.sampled_from(["m1", "m1", "m2", "m3", "m4"])
 TEXT = st.just("Catatan")
+DOCUMENT_IDS = st.sampled_from([UUID(int=n) for n in range(1, 6)])
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,13 @@ COMMANDS: dict[str, st.SearchStrategy[Spec]] = {
     "terminate": _spec(TerminateAgreement, on=DAY, reason=TEXT),
     "expire": _spec(ExpireAgreement, on=st.none() | DAY),
     "withdraw": _spec(WithdrawAgreement),
+    "attach-document": _spec(
+        AttachDocument, document_id=DOCUMENT_IDS, kind=st.sampled_from(DocumentKind),
+        sha256=st.sampled_from(["a" * 64, "b" * 64]), size=st.integers(1, 10**7),
+        media_type=st.just("application/pdf"), filename=st.just("naskah.pdf"),
+        public=st.booleans(), supersedes=st.none() | DOCUMENT_IDS),
+    "unpublish-document": _spec(UnpublishDocument, document_id=DOCUMENT_IDS,
+                                reason=st.none() | TEXT),
 }
 # actions the table allows from each stage (None: no agreement yet)
 LIKELY: dict[Stage | None, list[str]] = {}
@@ -233,6 +247,23 @@ def _check_forbidden(state: AgreementState | None, ctx: DecisionContext) -> None
                 decide(command, state, ctx)
 
 
+def _check_archive(state: AgreementState, before: AgreementState | None) -> None:
+    """Documents are unique; a version chain links documents of one kind both ways; a
+    document is published only if public; the signed text of a signed agreement is never
+    added to without superseding."""
+    by_id = {d.id: d for d in state.documents}
+    assert len(by_id) == len(state.documents)
+    for document in state.documents:
+        if document.superseded_by is not None:
+            newer = by_id[document.superseded_by]
+            assert (newer.supersedes, newer.kind) == (document.id, document.kind)
+        assert not document.published or document.public
+    if before is not None and before.stage in {S.SIGNED, S.TERMINATED, S.EXPIRED}:
+        def current_signed(s: AgreementState) -> int:
+            return sum(d.current and d.kind is DocumentKind.SIGNED for d in s.documents)
+        assert current_signed(state) <= max(current_signed(before), 1)
+
+
 def _check_invariants(state: AgreementState) -> None:
     assert state.granted_approvals <= state.required_approvals
     ids = [m.id for m in state.milestones]
@@ -273,7 +304,8 @@ def test_random_commands_follow_the_lifecycle_and_replay_to_the_same_state(
             _check_refused(state, command, error)
             continue
         assert decide(command, state, ctx) == events  # pure
-        state = _check_accepted(state, command, events)
+        before, state = state, _check_accepted(state, command, events)
         _check_invariants(state)
+        _check_archive(state, before)
         accepted.extend(events)
     assert replay(accepted) == state

@@ -11,6 +11,7 @@ from contracts.documents import DocumentKind
 from contracts.events import AgreementDocumentAttached, AgreementDocumentUnpublished
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import (
+    DocumentAlreadyAttached,
     DocumentAlreadySuperseded,
     DocumentNotFound,
     DocumentNotPublic,
@@ -43,6 +44,9 @@ def attach(command: AttachDocument, state: AgreementState,
     """Attach a document. A signed agreement's signed text is never replaced: a further
     signed text must supersede the current one (which is kept)."""
     del ctx
+    if state.document(command.document_id) is not None:
+        raise DocumentAlreadyAttached(f"agreement {state.id} already holds document "
+                                      f"{command.document_id}")
     _superseded(command, state)
     current = state.signed_text
     if (command.kind is DocumentKind.SIGNED and command.supersedes is None

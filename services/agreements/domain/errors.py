@@ -171,6 +171,14 @@ class SignedTextExists(DomainError):
     problem_type = "signed-text-exists"
 
 
+class DocumentAlreadyAttached(DomainError):
+    """Raised when a document id is attached that the archive already holds."""
+
+    status = 409
+    title = "Document already attached"
+    problem_type = "document-already-attached"
+
+
 class DocumentAlreadySuperseded(DomainError):
     """Raised when a new version supersedes a document that a later one already superseded."""
 
