@@ -28,7 +28,7 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kerj
        /var/lib/kerjasama/credentials/operator \
        /var/lib/kerjasama/credentials/agreements /var/lib/kerjasama/credentials/notifications \
        /var/lib/kerjasama/credentials/reporting /var/lib/kerjasama/credentials/portal \
-       /var/lib/kerjasama/credentials/agreements-migrate \
+       /var/lib/kerjasama/credentials/agreements-migrate /var/lib/kerjasama/documents \
     && install -d -o kerjasama -g kerjasama -m 0755 /var/lib/kerjasama/credentials/rabbitmq \
        /var/lib/kerjasama/credentials/postgres-init /var/lib/kerjasama/credentials/postgres \
        /var/lib/kerjasama/credentials/grafana

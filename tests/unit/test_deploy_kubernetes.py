@@ -94,6 +94,10 @@ def container_environment(objects: list[dict[str, Any]],
                for name, o in by_kind(objects, "Secret").items()}
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
+        if "secretRef" in source:  # an optional Secret the operator may add
+            assert source["secretRef"].get("optional") is True, source
+            env.update(secrets.get(source["secretRef"]["name"], {}))
+            continue
         name = source["configMapRef"]["name"]
         assert name in maps, f"envFrom names a missing ConfigMap {name}"
         env.update(maps[name])
