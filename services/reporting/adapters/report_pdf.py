@@ -23,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     PageBreak,
     Paragraph,
@@ -65,9 +66,12 @@ def _style(size: float, *, bold: bool = False, align: Literal[0, 1, 2] = 0,
 
 
 BODY, CELL, HEAD = _style(9.5, spaceAfter=4), _style(7.5), _style(7.5, bold=True)
-NOTE, HEAD_RIGHT = _style(9.5, spaceAfter=4, keepWithNext=1), _style(7.5, bold=True, align=2)
+HEAD_RIGHT = _style(7.5, bold=True, align=2)
 H1 = _style(24, bold=True, align=1, spaceAfter=10)
-H2 = _style(13, bold=True, spaceBefore=10, spaceAfter=6, keepWithNext=1)
+H2 = _style(13, bold=True, spaceBefore=10, spaceAfter=6)
+ROOM = 45 * mm
+"""A section starts on a new page unless this much of the page is left (its heading, notes
+and first rows together)."""
 CENTRED, YEAR = _style(14, align=1, spaceAfter=6), _style(18, bold=True, align=1, spaceAfter=8)
 CODE = _style(8.5, fontName="Courier", spaceAfter=4)
 
@@ -174,8 +178,8 @@ def render_pdf(report: Report, w: Words) -> bytes:
                             lang=w("lang"), invariant=True)
     story = _cover(report, w)
     for section in sections(report, w)[1:]:
-        story += [Paragraph(escape(section.heading), H2),
-                  *(Paragraph(escape(n), NOTE) for n in section.notes), *_table(section, w)]
+        story += [CondPageBreak(ROOM), Paragraph(escape(section.heading), H2),
+                  *(Paragraph(escape(n), BODY) for n in section.notes), *_table(section, w)]
     at = report.generated_at
     stamp = f"D:{at:%Y%m%d%H%M%S}+07'00'"
     footer = f"{title} · {w('position')} {report.position}"

@@ -80,9 +80,9 @@ def sections(report: Report, w: Words) -> list[Section]:
                f.achievement) for f in report.indicators))
     signed = Section(
         w("s_signed", year=year), w("sheet_signed"), (),
-        (c(w("number"), "text", 26), title, c(w("partners"), "text", 34),
-         c(w("kind"), "code", 16), c(w("document_type"), "code", 16), opd,
-         c(w("signed_on"), "date", 24), c(w("effective_until"), "date", 24)),
+        (c(w("number"), "text", 32), title, c(w("partners"), "text", 38),
+         c(w("kind"), "code", 15), c(w("document_type"), "code", 15), opd,
+         c(w("signed_on"), "date", 25), c(w("effective_until"), "date", 25)),
         tuple((s.facts.number, s.facts.title, ", ".join(s.partners), s.facts.kind.value,
                s.facts.document_type.value, s.facts.lead_opd, s.facts.signed_on,
                s.facts.in_force_until) for s in report.signed))

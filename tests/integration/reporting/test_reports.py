@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,17 +16,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import openpyxl
-import pypdfium2
+import pypdfium2  # type: ignore[import-untyped]
 import pytest
 
 from contracts.events import AgreementProposed
 from plumbing.http import serve
+from plumbing.ledger import CheckpointSigner
+from plumbing.service_client import ServiceClient
+from plumbing.settings import load_settings
+from services.agreements.adapters.checkpoints import make_checkpoint
+from services.agreements.app import create_app as create_agreements_app
+from services.agreements.settings import AgreementsSettings
 from services.cli import main
+from services.demo.loader import load
+from services.demo.plan import load_data
+from services.reporting.adapters import checkpoints
 from services.reporting.app import Reporting, create_app
 from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
+from tests.database_roles import migrated_as_runtime
 from tests.integration.reporting.support import (
     AgreementsService,
     FeedRelay,
@@ -33,6 +45,10 @@ from tests.integration.reporting.support import (
     wait_applied,
 )
 from tests.private_rabbitmq import free_port
+
+SCREENSHOTS = "KERJASAMA_SCREENSHOTS_DIR"
+"""When set, the first page of the 2021 demo report is kept there too (how the one in
+docs/screenshots was made)."""
 
 FORMULA_TITLE = '=HYPERLINK("http://evil.example","klik")'
 MARKUP_TITLE = ("Pelatihan <b>& Magang bagi lulusan SMK di kawasan industri Karawang, Bekasi "
@@ -284,3 +300,53 @@ async def test_a_report_of_a_record_not_caught_up_answers_as_kpis_as_of_does(
     assert report.json()["type"] == as_of.json()["type"] == \
         "urn:kerjasama:problem:not-applied-yet"
     assert report.json()["applied_position"] == (held.envelope.position or 0) - 1
+
+
+async def test_the_2021_demo_report_states_the_published_figures_on_its_first_page(
+        business_day: object, database_url_factory: DatabaseUrlFactory, fresh_topology: str,
+        tmp_path: Path) -> None:
+    url = await migrated_as_runtime(await database_url_factory("agreements"))
+    agreements_app = create_agreements_app(load_settings(
+        AgreementsSettings, agreements_database_url=url, messaging=False,
+        documents_store=str(tmp_path / "documents")))
+    async with agreements_app.router.lifespan_context(agreements_app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=agreements_app), base_url="http://agreements",
+            headers=auth_headers()) as agreements_http:
+        async with ServiceClient("agreements", "http://agreements", "demo",
+                                 transport=agreements_http._transport) as client:
+            summary = await load(load_data(), client)
+        agreements = AgreementsService(agreements_http)
+        agreements.versions["demo"] = summary.new_commands  # one event per command
+        connection = await asyncpg.connect(url)
+        try:  # the ledger's head signed, as the relay's checkpointer would
+            assert await make_checkpoint(connection, CheckpointSigner.generate())
+        finally:
+            await connection.close()
+        app = create_app(reporting_settings(await database_url_factory("reports_demo"),
+                                            fresh_topology), agreements.client)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://reporting",
+                headers=auth_headers()) as http:
+            published = await FeedRelay(agreements, fresh_topology).relay()
+            await wait_applied(app.state.reporting, len(published), seconds=60)
+            await checkpoints.follow(app.state.reporting.pool, agreements.client)  # now
+            figures = await kpis(http, 2021)
+            pdf = (await http.get("/reports/2021.pdf")).content
+    first = pdf_pages(pdf)[0]
+    for indicator in ("realization", "effectiveness"):
+        for field in ("value", "target", "achievement"):
+            shown = f"{figures[indicator][field]:.2f}".replace(".", ",")
+            assert shown in first, (indicator, field, shown)
+    position = figures["realization"]["as_of_position"]
+    assert f"--as-of-position {position}" in first
+    assert figures["realization"]["checkpoint"]["position"] == position
+    assert figures["realization"]["checkpoint"]["head"] in first
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=1.6).to_pil()
+    finally:
+        document.close()
+    (tmp_path / "report-2021.pdf").write_bytes(pdf)
+    image.save(tmp_path / "report-2021-page1.png")
+    if keep := os.environ.get(SCREENSHOTS):
+        image.save(Path(keep) / "report-2021-page1.png", optimize=True)
