@@ -36,6 +36,18 @@ FORM_OVERHEAD = 64 * 1024
 """What a multipart body may hold beyond the file: boundaries, headers, the fields."""
 
 
+UPLOAD_FORM: dict[str, Any] = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "kind"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "The document: PDF, "
+                 "ODF or OOXML, PNG or JPEG (recognised by content)."},
+        "kind": {"type": "string", "enum": [k.value for k in DocumentKind]},
+        "public": {"type": "boolean", "default": False,
+                   "description": "Shown on the public register."},
+        "supersedes": {"type": "string", "format": "uuid",
+                       "description": "The document this one is a new version of."}}}}}}
+"""The upload's form as the OpenAPI document describes it (the route reads it streaming)."""
+
+
 def document_json(document: ArchivedDocument) -> dict[str, Any]:
     """A document as the archive lists it."""
     return {"document_id": str(document.id), "kind": document.kind.value,
@@ -92,7 +104,8 @@ def build_document_router(archive: Archive, *, staging: Path, max_bytes: int) ->
     router = APIRouter(tags=["documents"])
 
     @router.post("/agreements/{agreement_id}/documents", status_code=201,
-                 summary="Attach a document (multipart: file, kind, public, supersedes)")
+                 summary="Attach a document (multipart: file, kind, public, supersedes)",
+                 openapi_extra={"requestBody": UPLOAD_FORM})
     async def upload(caller: Caller, agreement_id: str, request: Request,
                      idempotency_key: IdempotencyKey = None,
                      if_match: IfMatch = None) -> JSONResponse:
