@@ -26,6 +26,7 @@ from services.cli import (
     agreements,
     credentials,
     dlq,
+    documents,
     keys,
     kpis,
     migrate,
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format of queries")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     agreements.add_parsers(sub)
+    documents.add_parsers(sub)
     kpis.add_parsers(sub)
     reporting.add_parsers(sub)
     report.add_parsers(sub)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aio_pika
 import httpx
@@ -124,3 +126,38 @@ async def test_dead_letters_are_listed_with_their_reason_and_requeued(
         await stays.ack()
         status, out, _ = await kerjasama(capsys, "dlq", "list", "reporting.events")
         assert out.strip() == "no dead letters"
+
+
+async def test_an_operator_attaches_lists_fetches_and_takes_down_a_document(
+        served: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tests import documents
+
+    status, out, _ = await kerjasama(capsys, "propose", *PROPOSAL)
+    aid = out.split()[0]
+    source = tmp_path / "kajian pra.pdf"
+    source.write_bytes(documents.pdf("Kajian pra kerja sama"))
+    status, out, err = await kerjasama(capsys, "document", "attach", aid, str(source),
+                                       "--kind", "STUDY_PRE", "--public")
+    assert status == 0, err
+    document_id, digest = out.split()[0], out.split()[-1]
+    assert digest == hashlib.sha256(source.read_bytes()).hexdigest()
+    status, out, _ = await kerjasama(capsys, "document", "list", aid)
+    assert status == 0 and document_id in out and "kajian pra.pdf" in out
+    target = tmp_path / "copy.pdf"
+    status, out, _ = await kerjasama(capsys, "document", "get", document_id, "-o", str(target))
+    assert status == 0 and "(verified)" in out
+    assert target.read_bytes() == source.read_bytes()
+    status, out, _ = await kerjasama(capsys, "document", "unpublish", document_id,
+                                     "--reason", "Diunggah keliru")
+    assert status == 0 and "taken down" in out
+    status, _, err = await kerjasama(capsys, "document", "unpublish", document_id)
+    assert status == 1 and "409" in err
+    status, out, _ = await kerjasama(capsys, "document", "downloads", document_id)
+    assert status == 0 and "served" in out
+    (tmp_path / "notes.txt").write_text("not a document")
+    status, _, err = await kerjasama(capsys, "document", "attach", aid,
+                                     str(tmp_path / "notes.txt"), "--kind", "OTHER")
+    assert status == 1 and "415" in err
+    status, _, err = await kerjasama(capsys, "document", "attach", aid,
+                                     str(tmp_path / "missing.pdf"), "--kind", "OTHER")
+    assert status == 1 and "cannot read" in err
