@@ -35,13 +35,14 @@ class Summary:
     new_commands: int = 0
     work_programs: int = 0
     contacts: int = 0
+    documents: int = 0
     last_agreement_id: str = ""
 
     def line(self) -> str:
         """One line for people."""
         return (f"demo: {self.agreements} agreements, {self.work_programs} work programs, "
                 f"{self.commands} commands ({self.new_commands} new), "
-                f"{self.contacts} agency contacts")
+                f"{self.documents} signed texts attached, {self.contacts} agency contacts")
 
 
 async def load(data: dict[str, Any], agreements: ServiceClient,
@@ -94,6 +95,7 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
                 files={"file": (name, content, "application/pdf")},
                 data={"kind": body["kind"], "public": str(body["public"]).lower()},
                 roles=roles)
+            summary.documents += 1
         else:
             response = await agreements.request(
                 "POST", f"/agreements/{ids[step.key]}/{step.action}", json=step.body,
