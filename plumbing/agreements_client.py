@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from typing import Any
+from uuid import UUID
 
 import httpx
 
@@ -32,10 +33,16 @@ from plumbing.tokens import (
 
 NDJSON = "application/x-ndjson"
 CHECKPOINTS_PATH = "/checkpoints"
+DOCUMENT_CHUNK = 64 * 1024
 
 
 class AgreementsUnavailable(httpx.TransportError):
     """Raised when the agreements service answers 5xx: transient, worth a retry."""
+
+
+class DocumentNotReadable(LookupError):
+    """Raised when the agreements service does not hand out a document to this caller: it
+    is unknown (404) or not readable by it (403), e.g. taken off the public register."""
 
 
 def inbox_event(decoded: Decoded, *, body: bytes | None = None,
@@ -156,3 +163,27 @@ class AgreementsClient:
         if not isinstance(body, list):
             raise ValueError(f"GET /events: expected a JSON list, got {type(body).__name__}")
         return [decode(item, unknown_events=True) for item in body]
+
+    async def download(self, document_id: UUID, write: Callable[[bytes], object]) -> None:
+        """Stream the bytes of ``GET /documents/{document_id}`` to ``write``, chunk by
+        chunk (``write`` may raise to stop).
+
+        Raises AgreementsUnavailable on a 5xx answer (and httpx.TransportError when the
+        service cannot be reached), DocumentNotReadable on 403, 404 or 410, and
+        httpx.HTTPStatusError on any other answer than 200. The caller checks the bytes
+        against the digest it knows: this method trusts nothing it receives.
+        """
+        path = f"/documents/{document_id}"
+        async with self._client.stream("GET", path) as response:
+            if response.status_code >= 500:
+                raise AgreementsUnavailable(f"GET {path}: {response.status_code} from the "
+                                            "agreements service")
+            if response.status_code in (403, 404, 410):
+                raise DocumentNotReadable(f"GET {path}: {response.status_code} from the "
+                                          "agreements service")
+            if response.status_code != 200:
+                raise httpx.HTTPStatusError(f"GET {path}: {response.status_code} from the "
+                                            "agreements service", request=response.request,
+                                            response=response)
+            async for chunk in response.aiter_bytes(DOCUMENT_CHUNK):
+                write(chunk)

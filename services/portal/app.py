@@ -15,8 +15,11 @@ from plumbing.parking import Parking, in_transaction
 from plumbing.runtime import Runtime, service_app
 from plumbing.topology import uses_queue
 from services.portal.adapters.database import open_database
+from services.portal.adapters.document_cache import DocumentCache
 from services.portal.adapters.reporting import ReportingReader
+from services.portal.application.documents import Documents
 from services.portal.application.service import seed_figures
+from services.portal.entrypoints.documents import build_documents_router
 from services.portal.entrypoints.i18n import language_of
 from services.portal.entrypoints.pages import Pages, build_router
 from services.portal.entrypoints.subscriber import subscribe
@@ -59,6 +62,13 @@ def create_app(settings: PortalSettings, agreements: AgreementsClient | None = N
         pages = Pages(pool, page_size=settings.page_size)
         app.state.pages = pages
         app.include_router(build_router(pages))
+        documents = Documents(pool, DocumentCache(settings.documents_cache_dir,
+                                                  settings.documents_cache_max_bytes), source)
+        runtime.background.add("documents-cache-sweep", every(
+            documents.sweep, interval=settings.documents_cache_sweep_seconds,
+            name="documents-cache-sweep"))
+        app.state.documents = documents
+        app.include_router(build_documents_router(documents, pages))
 
     app = service_app(title="kerjasama portal",
                       description="The public register of regional cooperation agreements "

@@ -13,8 +13,10 @@ import orjson
 from plumbing.db import Conn, Pool
 from services.portal.domain.register import (
     PublicAgreement,
+    PublicDocument,
     Status,
     activity_dates,
+    document_from_json,
     from_json,
     to_json,
 )
@@ -36,8 +38,9 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
     await conn.execute(
         "INSERT INTO agreements (id, public, view, search, kind, category, lead_opd, opds,"
         " stage, signed_on, effective_from, effective_until, terminated_on, recorded_at,"
-        " version, last_activity_on, parent_id, document_type) VALUES ($1, $2, $3::json, $4,"
-        " $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), $15, $16, $17, $18)"
+        " version, last_activity_on, parent_id, document_type, document_hashes) VALUES ($1, $2,"
+        " $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), $15,"
+        " $16, $17, $18, $19)"
         " ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, view = EXCLUDED.view,"
         " search = EXCLUDED.search, kind = EXCLUDED.kind, category = EXCLUDED.category,"
         " lead_opd = EXCLUDED.lead_opd, opds = EXCLUDED.opds, stage = EXCLUDED.stage,"
@@ -46,12 +49,14 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
         " recorded_at = CASE WHEN agreements.signed_on IS NULL AND EXCLUDED.signed_on IS NOT"
         " NULL THEN EXCLUDED.recorded_at ELSE agreements.recorded_at END,"
         " version = EXCLUDED.version, last_activity_on = EXCLUDED.last_activity_on,"
-        " parent_id = EXCLUDED.parent_id, document_type = EXCLUDED.document_type",
+        " parent_id = EXCLUDED.parent_id, document_type = EXCLUDED.document_type,"
+        " document_hashes = EXCLUDED.document_hashes",
         view.id, view.public, orjson.dumps(to_json(view)).decode(), _search(view), view.kind,
         view.partners[0].category, view.lead_opd, [view.lead_opd, *view.supporting_opds],
         view.stage, view.signed_on, view.effective_from, view.effective_until,
         view.terminated_on, recorded_at, view.version,
-        max(activity_dates(view), default=None), view.parent_id, view.document_type)
+        max(activity_dates(view), default=None), view.parent_id, view.document_type,
+        sorted({d.sha256 for d in view.documents}))
 
 
 def _status(of: str = "") -> str:
@@ -130,6 +135,26 @@ async def public_one(pool: Pool, agreement_id: UUID,
         f"SELECT view::text, {_STATUS_SQL} AS status FROM agreements"
         " WHERE id = $2 AND public", today, agreement_id)
     return None if row is None else (from_json(orjson.loads(row[0])), row[1])
+
+
+async def listed_document(pool: Pool, agreement_id: UUID,
+                          document_id: UUID) -> PublicDocument | None:
+    """A document on the public register of a public agreement; None otherwise."""
+    text = await pool.fetchval(
+        "SELECT d::text FROM agreements, json_array_elements(view->'documents') d"
+        " WHERE id = $1 AND public AND d->>'id' = $2", agreement_id, str(document_id))
+    if text is None:
+        return None
+    return document_from_json(orjson.loads(text))
+
+
+async def listed_hashes(pool: Pool, hashes: Sequence[str]) -> set[str]:
+    """Those of ``hashes`` that some document on the public register still has."""
+    rows = await pool.fetch(
+        "SELECT DISTINCT h FROM agreements, unnest(document_hashes) h"
+        " WHERE public AND document_hashes && $1::text[] AND h = ANY($1::text[])",
+        list(hashes))
+    return {r[0] for r in rows}
 
 
 async def all_public(pool: Pool, today: date) -> list[tuple[PublicAgreement, Status]]:

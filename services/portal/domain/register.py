@@ -3,7 +3,8 @@
 Only an agreement that was signed is public (a proposal, a rejected or a withdrawn one is
 not). The view holds no personal contact data: the parties, the document, its dates, the
 office and name of the signatory (a public act), the agencies and the timeline of what
-was done under it.
+was done under it, and the documents on the public register (the current version of
+each public document that was not taken down).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, Literal
 from uuid import UUID
 
 from contracts.events import (
+    AgreementDocumentAttached,
+    AgreementDocumentUnpublished,
     AgreementEvaluated,
     AgreementEventData,
     AgreementExpired,
@@ -54,6 +57,18 @@ class Step:
 
 
 @dataclass(frozen=True)
+class PublicDocument:
+    """A document on the public register: what a reader needs to fetch and check it."""
+
+    id: UUID
+    kind: str
+    sha256: str
+    size: int
+    media_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
 class PublicAgreement:
     """What the register shows of one agreement."""
 
@@ -81,6 +96,8 @@ class PublicAgreement:
     milestones: tuple[tuple[str, str, date], ...] = ()
     """(id, title, due date) of the plan's milestones."""
     timeline: tuple[Step, ...] = ()
+    documents: tuple[PublicDocument, ...] = ()
+    """The documents on the public register, in the order they were attached."""
 
     @property
     def public(self) -> bool:
@@ -139,8 +156,38 @@ def evolve(view: PublicAgreement | None, event: AgreementEventData) -> PublicAgr
         case AgreementExpired():
             return replace(now, timeline=(*now.timeline, Step(event.effective_until,
                                                               "expired")))
+        case AgreementDocumentAttached():
+            return replace(now, documents=_attached(now.documents, event))
+        case AgreementDocumentUnpublished():
+            return replace(now, documents=tuple(d for d in now.documents
+                                                if d.id != event.document_id))
         case _:
             return now
+
+
+def _attached(documents: tuple[PublicDocument, ...],
+              event: AgreementDocumentAttached) -> tuple[PublicDocument, ...]:
+    """The register's documents after an attachment: the version it supersedes leaves the
+    register whether or not the new one is public (a superseded text is not the one in
+    force); the new one joins it if public. A document not public is never kept."""
+    kept = tuple(d for d in documents if d.id != event.supersedes)
+    if not event.public:
+        return kept
+    return (*kept, PublicDocument(event.document_id, event.kind.value, event.sha256,
+                                  event.size, event.media_type, event.filename))
+
+
+def document_to_json(document: PublicDocument) -> dict[str, Any]:
+    """A document of the register as stored (and as the open data carries it)."""
+    return {"id": str(document.id), "kind": document.kind, "sha256": document.sha256,
+            "size": document.size, "media_type": document.media_type,
+            "filename": document.filename}
+
+
+def document_from_json(v: dict[str, Any]) -> PublicDocument:
+    """The document stored by :func:`document_to_json`."""
+    return PublicDocument(UUID(v["id"]), v["kind"], v["sha256"], int(v["size"]),
+                          v["media_type"], v["filename"])
 
 
 def to_json(view: PublicAgreement) -> dict[str, Any]:
@@ -161,7 +208,8 @@ def to_json(view: PublicAgreement) -> dict[str, Any]:
         "signatory_role": view.signatory_role, "effective_from": day(view.effective_from),
         "effective_until": day(view.effective_until), "terminated_on": day(view.terminated_on),
         "milestones": [[i, t, d.isoformat()] for i, t, d in view.milestones],
-        "timeline": [[s.on.isoformat(), s.what, s.text, s.detail] for s in view.timeline]}
+        "timeline": [[s.on.isoformat(), s.what, s.text, s.detail] for s in view.timeline],
+        "documents": [document_to_json(d) for d in view.documents]}
 
 
 def from_json(v: dict[str, Any]) -> PublicAgreement:
@@ -180,7 +228,9 @@ def from_json(v: dict[str, Any]) -> PublicAgreement:
         signatory_role=v["signatory_role"], effective_from=day("effective_from"),
         effective_until=day("effective_until"), terminated_on=day("terminated_on"),
         milestones=tuple((i, t, date.fromisoformat(d)) for i, t, d in v["milestones"]),
-        timeline=tuple(Step(date.fromisoformat(o), w, t, d) for o, w, t, d in v["timeline"]))
+        timeline=tuple(Step(date.fromisoformat(o), w, t, d) for o, w, t, d in v["timeline"]),
+        documents=tuple(document_from_json(d)  # absent from views stored before documents
+                        for d in v.get("documents", ())))
 
 
 def activity_dates(view: PublicAgreement) -> list[date]:

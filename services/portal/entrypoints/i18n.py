@@ -40,6 +40,18 @@ TEXT: dict[str, dict[str, str]] = {
         "listed": "Ditampilkan {n} dari {total} (yang paling lama atau paling dekat).",
         "agreements_csv": "Daftar kerja sama (CSV)", "agreements_json": "Daftar kerja sama "
         "(JSON)", "kpis_csv": "Angka kinerja (CSV)", "country": "Negara",
+        "documents": "Dokumen", "no_documents": "Belum ada dokumen yang dibuka untuk umum.",
+        "document_kind": "Jenis dokumen", "file": "Berkas", "size": "Ukuran",
+        "file_type": "Jenis berkas", "bytes": "bita",
+        "sha256_note": "Sidik jari SHA-256 memastikan berkas yang diunduh utuh dan sama "
+        "dengan arsip: hitung sidik jari berkas itu (misalnya dengan sha256sum) dan "
+        "bandingkan.",
+        "document_unavailable": "Dokumen belum dapat diunduh",
+        "document_unavailable_text": "Arsip dokumen sedang tidak dapat dihubungi. Coba lagi "
+        "beberapa saat lagi.",
+        "document_refused": "Dokumen tidak diberikan",
+        "document_refused_text": "Berkas yang diterima dari arsip tidak sesuai dengan sidik "
+        "jarinya, sehingga tidak diberikan. Coba lagi nanti.",
     },
     "en": {
         "site": "Regional Cooperation of West Java Province",
@@ -79,6 +91,18 @@ TEXT: dict[str, dict[str, str]] = {
         "agreements_csv": "Register of agreements (CSV)",
         "agreements_json": "Register of agreements (JSON)",
         "kpis_csv": "Performance figures (CSV)", "country": "Country",
+        "documents": "Documents", "no_documents": "No document has been made public yet.",
+        "document_kind": "Kind of document", "file": "File", "size": "Size",
+        "file_type": "File type", "bytes": "bytes",
+        "sha256_note": "The SHA-256 fingerprint lets you check that a downloaded file is "
+        "whole and the same as the archive's: compute the file's fingerprint (for example "
+        "with sha256sum) and compare.",
+        "document_unavailable": "Document not available now",
+        "document_unavailable_text": "The document archive cannot be reached at the moment. "
+        "Please try again shortly.",
+        "document_refused": "Document withheld",
+        "document_refused_text": "The file received from the archive did not match its "
+        "fingerprint, so it is not served. Please try again later.",
     },
 }
 
@@ -92,6 +116,10 @@ WORDS: dict[str, dict[str, str]] = {
         "HEAD_OF_AGENCY": "Kepala Perangkat Daerah",
         "LOI": "Surat pernyataan kehendak (LoI)", "MOU": "Kesepakatan bersama (MoU)",
         "PKS": "Perjanjian kerja sama (PKS)", "ADDENDUM": "Adendum",
+        "DRAFT": "Rancangan naskah", "SIGNED": "Naskah yang ditandatangani",
+        "MINUTES": "Berita acara atau notulen", "STUDY_PRE": "Kajian pra kerja sama",
+        "STUDY_POST": "Kajian pasca kerja sama", "EVALUATION": "Laporan evaluasi",
+        "OTHER": "Dokumen lain",
     },
     "en": {
         "REGIONAL_GOVERNMENT": "Regional government", "FOREIGN_REGIONAL_GOVERNMENT":
@@ -102,6 +130,9 @@ WORDS: dict[str, dict[str, str]] = {
         "HEAD_OF_AGENCY": "Head of agency",
         "LOI": "Letter of intent (LoI)", "MOU": "Memorandum of understanding (MoU)",
         "PKS": "Implementation agreement (PKS)", "ADDENDUM": "Addendum",
+        "DRAFT": "Draft text", "SIGNED": "Signed text", "MINUTES": "Minutes",
+        "STUDY_PRE": "Study before the cooperation", "STUDY_POST": "Study after the "
+        "cooperation", "EVALUATION": "Evaluation report", "OTHER": "Other document",
     },
 }
 """Codes of the contract as people read them."""

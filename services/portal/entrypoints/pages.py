@@ -26,12 +26,18 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from contracts.common import Kind, PartnerCategory, one_line
+from contracts.documents import MEDIA_TYPES
 from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
 from plumbing.tables import spreadsheet_cell
 from services.portal.adapters import store
-from services.portal.domain.register import STATUSES, PublicAgreement, Status
+from services.portal.domain.register import (
+    STATUSES,
+    PublicAgreement,
+    Status,
+    document_to_json,
+)
 from services.portal.entrypoints.charts import Bar, bars
 from services.portal.entrypoints.i18n import MONTHS, TEXT, WORDS, language_of
 
@@ -68,6 +74,25 @@ def long_date(value: date | None, lang: str) -> str:
     return f"{value.day} {MONTHS[lang][value.month - 1]} {value.year}"
 
 
+def human_size(size: int, lang: str) -> str:
+    """A size as people read it (SI units): ``482,1 kB`` / ``482.1 kB``, ``900 bita``."""
+    if size < 1000:
+        return f"{size} {TEXT[lang]['bytes']}"
+    value, units = size / 1000, ["kB", "MB", "GB"]
+    while value >= 999.95 and len(units) > 1:
+        value /= 1000
+        units.pop(0)
+    unit = units[0]
+    text = f"{value:.1f}".removesuffix(".0")
+    return f"{text.replace('.', ',') if lang == 'id' else text} {unit}"
+
+
+def file_type(media_type: str) -> str:
+    """What a file is, by its usual extension (``PDF``, ``DOCX``), else its media type."""
+    extension = MEDIA_TYPES.get(media_type)
+    return extension.lstrip(".").upper() if extension else media_type
+
+
 def _cached(request: Request, body: bytes, media_type: str,
             headers: Mapping[str, str] | None = None, status: int = 200) -> Response:
     tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -102,6 +127,7 @@ class Pages:
         words = WORDS[lang]
         text = self._env.get_template(name).render(
             t=t, lang=lang, date=lambda d: long_date(d, lang),
+            size=lambda n: human_size(n, lang), file_type=file_type,
             word=lambda code: words.get(code, code) if code else "-", **context)
         return text.encode()
 
@@ -109,6 +135,13 @@ class Pages:
         """The 404 page."""
         return _cached(request, self.render("not_found.html", lang, path=request.url.path),
                        "text/html; charset=utf-8", status=404)
+
+    def problem(self, lang: str, key: str, status: int,
+                headers: Mapping[str, str] | None = None) -> Response:
+        """A page that says why an answer cannot be given now (never cached)."""
+        return Response(self.render("problem.html", lang, key=key), status_code=status,
+                        media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store", **(headers or {})})
 
     # --- the dashboard --------------------------------------------------------------
 
@@ -190,8 +223,11 @@ class Pages:
 
     async def agreements_json(self, request: Request) -> Response:
         rows = await store.all_public(self._pool, self._today())
+        base = str(request.base_url).rstrip("/")
         body = orjson.dumps({"licence": LICENCE, "source": "TKKSD Provinsi Jawa Barat",
-                             "agreements": [_open_record(v, s) for v, s in rows]})
+                             "agreements": [{**_open_record(v, s),
+                                             "documents": _open_documents(v, base)}
+                                            for v, s in rows]})
         return _cached(request, body, "application/json")
 
     async def agreements_csv(self, request: Request) -> Response:
@@ -252,6 +288,12 @@ def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
             "effective_until": (view.effective_until.isoformat()
                                 if view.effective_until else None),
             "status": status, "signatory_role": view.signatory_role}
+
+
+def _open_documents(view: PublicAgreement, base: str) -> list[dict[str, Any]]:
+    """The agreement's documents on the register, each with the address of its bytes."""
+    return [{**document_to_json(d), "url": f"{base}/register/{view.id}/documents/{d.id}"}
+            for d in view.documents]
 
 
 def _csv(request: Request, columns: list[str], rows: Any, name: str) -> Response:

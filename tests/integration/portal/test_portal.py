@@ -21,8 +21,9 @@ from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.amqp import connect, publish_persistent
 from services.portal.application.service import seed_figures
-from tests.integration.portal.conftest import Reporting, figure
-from tests.integration.reporting.support import AgreementsService, FeedRelay
+from tests import documents
+from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure
+from tests.integration.reporting.support import FeedRelay
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
 
@@ -37,8 +38,10 @@ async def until_listed(client: httpx.AsyncClient, count: int, seconds: float = 2
         await asyncio.sleep(0.1)
 
 
-async def history(agreements: AgreementsService) -> dict[str, str]:
-    """Signed, followed up, in force; signed and expired; a proposal; a rejected one."""
+async def history(agreements: ArchiveAgreements) -> dict[str, str]:
+    """Signed, followed up, in force, with documents (its signed text public, a draft not,
+    a study in a second version, minutes taken down); signed and expired; a proposal; a
+    rejected one."""
     ids = {
         "shopee": await agreements.sign(
             "2021-06-08", "2024-06-07", plan_year=2021, lead_opd="DISKUK",
@@ -52,6 +55,19 @@ async def history(agreements: AgreementsService) -> dict[str, str]:
         "proposal": await agreements.propose(title="Usulan rahasia", lead_opd="DISKUK"),
     }
     await agreements.follow_up(ids["shopee"], "2021-08-01")
+    shopee = ids["shopee"]
+    signed = await agreements.attach(shopee, documents.pdf("PKS Shopee"),
+                                     filename="PKS Shopee 2021.pdf")
+    ids["signed_text"] = signed["document_id"]
+    await agreements.attach(shopee, documents.pdf("Draf"), kind="DRAFT", public=False,
+                            filename="draf-internal.pdf")
+    study = await agreements.attach(shopee, documents.pdf("Kajian 1"), kind="STUDY_PRE",
+                                    filename="kajian-v1.pdf")
+    await agreements.attach(shopee, documents.pdf("Kajian 2"), kind="STUDY_PRE",
+                            filename="kajian-v2.pdf", supersedes=study["document_id"])
+    minutes = await agreements.attach(shopee, documents.png(), kind="MINUTES",
+                                      filename="notulen.png")
+    await agreements.unpublish(minutes["document_id"])
     rejected = await agreements.propose(title="Usulan ditolak", lead_opd="DISTANHORTI")
     await agreements.post(f"/agreements/{rejected}/review")
     await agreements.post(f"/agreements/{rejected}/reject", {"reason": "Tidak sesuai RPJMD"})
@@ -60,7 +76,7 @@ async def history(agreements: AgreementsService) -> dict[str, str]:
 
 
 async def test_the_register_shows_signed_agreements_only_and_filters_them(
-        portal: Portal, agreements: AgreementsService, feed: FeedRelay) -> None:
+        portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
     _, client = portal
     ids = await history(agreements)
     await feed.relay()
@@ -107,7 +123,7 @@ async def test_the_register_shows_signed_agreements_only_and_filters_them(
 
 
 async def test_open_data_and_the_feed_carry_the_register_under_cc_by(
-        portal: Portal, agreements: AgreementsService, feed: FeedRelay) -> None:
+        portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
     _, client = portal
     await history(agreements)
     await feed.relay()
@@ -165,7 +181,7 @@ async def test_figures_come_from_reporting_then_from_kpi_updated_dropping_stale_
 
 
 async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_register(
-        portal: Portal, agreements: AgreementsService, feed: FeedRelay,
+        portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay,
         reporting: Reporting) -> None:
     from plumbing.settings import load_settings
     from services.portal.entrypoints.cli import rebuild_portal
@@ -181,7 +197,14 @@ async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_re
         rows = await pool.fetch("SELECT id::text, view::text FROM agreements ORDER BY id")
         return [(r[0], r[1]) for r in rows]
 
+    deadline = asyncio.get_running_loop().time() + 10
+    while await pool.fetchval("SELECT count(*) FROM inbox_events") < len(events):
+        assert asyncio.get_running_loop().time() < deadline  # every event applied first
+        await asyncio.sleep(0.05)
     before = await snapshot()
+    shown = [(d["filename"], d["kind"]) for _, view in before
+             for d in json.loads(view).get("documents", [])]
+    assert shown == [("PKS Shopee 2021.pdf", "SIGNED"), ("kajian-v2.pdf", "STUDY_PRE")]
     await feed.publish(list(reversed(events)))  # every event again, in the wrong order
     deadline = asyncio.get_running_loop().time() + 10
     while await pool.fetchval("SELECT count(*) FROM inbox_events") < len(events):

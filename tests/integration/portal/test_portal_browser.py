@@ -1,13 +1,15 @@
 """The portal in a real browser: Debian's Chromium driven by Playwright (its executable
 path set; Playwright's browser downloads are never used, and a missing browser fails the
-test). Open the dashboard, choose a year, filter the register, open an agreement, download
-the CSV, switch language, move by keyboard, and check each page with axe-core: no serious
-or critical violation. Screenshots go to the test's temporary directory (and, with
+test). Open the dashboard, choose a year, filter the register, open an agreement (its
+documents listed, one fetched and checked against the SHA-256 shown), download the CSV,
+switch language, move by keyboard, and check each page with axe-core: no serious or
+critical violation. Screenshots go to the test's temporary directory (and, with
 KERJASAMA_SCREENSHOTS_DIR set, there too: how the ones in docs/ were made)."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import socket
@@ -26,9 +28,9 @@ from services.portal.app import create_app
 from services.portal.application.service import seed_figures
 from services.portal.settings import PortalSettings
 from tests.conftest import DatabaseUrlFactory
-from tests.integration.portal.conftest import Reporting, figure
+from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure
 from tests.integration.portal.test_portal import history, until_listed
-from tests.integration.reporting.support import AgreementsService, FeedRelay
+from tests.integration.reporting.support import FeedRelay
 
 
 def _free_port() -> int:
@@ -45,14 +47,15 @@ def chromium() -> str:
 
 
 @pytest.fixture
-async def site(agreements: AgreementsService, feed: FeedRelay, reporting: Reporting,
-               fresh_topology: str, database_url_factory: DatabaseUrlFactory
-               ) -> AsyncIterator[tuple[str, dict[str, str]]]:
+async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Reporting,
+               fresh_topology: str, database_url_factory: DatabaseUrlFactory,
+               tmp_path: Path) -> AsyncIterator[tuple[str, dict[str, str]]]:
     """The portal served on a port of its own, with the history of test_portal and the
     2021 figures; (its base URL, the agreements' ids)."""
     settings = load_settings(PortalSettings,
                              portal_database_url=await database_url_factory("portal"),
-                             amqp_url=fresh_topology, transient_retry_seconds=5)
+                             amqp_url=fresh_topology, transient_retry_seconds=5,
+                             documents_cache_dir=tmp_path / "portal-cache")
     app = create_app(settings, agreements.client, reporting.reader)
     port, stop = _free_port(), asyncio.Event()
     server = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop,
@@ -146,6 +149,12 @@ async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str
             await page.wait_for_url(f"**/register/{ids['shopee']}")
             assert await page.locator("h1").inner_text() == "Pemasaran produk UMKM di Shopee"
             assert "Tindak lanjut" in await page.locator("main").inner_text()
+            listed = page.get_by_role("table", name="Dokumen")
+            assert await listed.is_visible()
+            link = listed.get_by_role("link", name="PKS Shopee 2021.pdf")
+            fetched = await page.request.get(f"{base}{await link.get_attribute('href')}")
+            digest = hashlib.sha256(await fetched.body()).hexdigest()
+            assert fetched.ok and digest in await listed.inner_text()
             await accessible(page)
             await shot(page, tmp_path, "agreement-id")
 
