@@ -33,12 +33,15 @@ from services.agreements.settings import AgreementsSettings
 from services.cli import main
 from services.demo.loader import load
 from services.demo.plan import load_data
-from services.reporting.adapters import checkpoints
+from services.reporting.adapters import checkpoints, generations
 from services.reporting.app import Reporting, create_app
+from services.reporting.application.projection import Projection
+from services.reporting.application.rebuild import Rebuilder
 from tests.auth import auth_headers
 from tests.conftest import DatabaseUrlFactory
 from tests.database_roles import migrated_as_runtime
 from tests.integration.reporting.support import (
+    TODAY,
     AgreementsService,
     FeedRelay,
     reporting_settings,
@@ -250,6 +253,24 @@ async def test_a_year_with_nothing_recorded_gives_a_valid_report_saying_so(
     rows = list(book["Indikator"].iter_rows(min_row=2, values_only=True))
     assert [r[1:] for r in rows] == [(0, 0, None, None, None)] * 2
     assert book["Ditandatangani"].max_row == 1
+
+
+async def test_a_projection_older_than_the_report_answers_409_until_rebuilt_then_the_same(
+        served: Served) -> None:
+    before = [(await served.http.get(f"/reports/2021.{form}")).content
+              for form in ("pdf", "xlsx")]
+    async with generations.enter(served.reporting.pool, "write") as conn:
+        # as a generation made before partners and evaluations were kept
+        await conn.execute("UPDATE report_details_coverage SET after = 3")
+    refused = await served.http.get("/reports/2021.pdf")
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:kerjasama:problem:history-incomplete"
+    assert served.reporting.agreements is not None
+    await Rebuilder(served.reporting.pool, served.reporting.agreements, Projection(),
+                    today=lambda: TODAY).run()
+    after = [(await served.http.get(f"/reports/2021.{form}")).content
+             for form in ("pdf", "xlsx")]
+    assert after == before
 
 
 @pytest.mark.parametrize("path", ["/reports/1979.pdf", "/reports/2100.xlsx",
