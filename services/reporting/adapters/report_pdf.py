@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from xml.sax.saxutils import escape
 
-import reportlab
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
@@ -33,6 +26,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from services.reporting.adapters.report_page import (
+    INK,
+    MARGIN,
+    PAGE,
+    RULE,
+    SHADE,
+    WIDTH,
+    numbered_canvas,
+    style,
+)
 from services.reporting.adapters.report_tables import (
     Column,
     Section,
@@ -45,35 +48,18 @@ from services.reporting.adapters.report_tables import (
 from services.reporting.adapters.report_words import Words
 from services.reporting.domain.report import Report
 
-_FONTS = Path(reportlab.__file__).parent / "fonts"  # Bitstream Vera, shipped with ReportLab
-for _name, _file in (("Vera", "Vera.ttf"), ("Vera-Bold", "VeraBd.ttf")):
-    pdfmetrics.registerFont(TTFont(_name, str(_FONTS / _file)))
-PAGE = landscape(A4)
-MARGIN = 15 * mm
-WIDTH = PAGE[0] - 2 * MARGIN
 CHUNK = 200
-PADDING = 12  # points: a table cell's left and right padding
 """Rows per table: a long table is cut in blocks, each split across pages cheaply."""
-INK, RULE, SHADE = colors.HexColor("#1f2933"), colors.HexColor("#9aa5b1"), \
-    colors.HexColor("#e4e7eb")
-
-
-def _style(size: float, *, bold: bool = False, align: Literal[0, 1, 2] = 0,
-           **more: Any) -> ParagraphStyle:
-    more.setdefault("fontName", "Vera-Bold" if bold else "Vera")
-    return ParagraphStyle(f"s{size}{bold}{align}", fontSize=size, leading=size * 1.3,
-                          alignment=align, textColor=INK, **more)
-
-
-BODY, CELL, HEAD = _style(9.5, spaceAfter=4), _style(7.5), _style(7.5, bold=True)
-HEAD_RIGHT = _style(7.5, bold=True, align=2)
-H1 = _style(24, bold=True, align=1, spaceAfter=10)
-H2 = _style(13, bold=True, spaceBefore=10, spaceAfter=6)
+PADDING = 12  # points: a table cell's left and right padding
+BODY, CELL, HEAD = style(9.5, spaceAfter=4), style(7.5), style(7.5, bold=True)
+HEAD_RIGHT = style(7.5, bold=True, align=2)
+H1 = style(24, bold=True, align=1, spaceAfter=10)
+H2 = style(13, bold=True, spaceBefore=10, spaceAfter=6)
 ROOM = 45 * mm
 """A section starts on a new page unless this much of the page is left (its heading, notes
 and first rows together)."""
-CENTRED, YEAR = _style(14, align=1, spaceAfter=6), _style(18, bold=True, align=1, spaceAfter=8)
-CODE = _style(8.5, fontName="Courier", spaceAfter=4)
+CENTRED, YEAR = style(14, align=1, spaceAfter=6), style(18, bold=True, align=1, spaceAfter=8)
+CODE = style(8.5, fontName="Courier", spaceAfter=4)
 
 
 def _cell(value: Value, column: Column, width: float, w: Words) -> Any:
@@ -130,42 +116,16 @@ def _cover(report: Report, w: Words) -> list[Flowable]:
     return [Spacer(1, 10 * mm), Paragraph(escape(w("title")), H1),
             Paragraph(escape(w("province")), CENTRED),
             Paragraph(escape(w("year_line", year=report.year)), YEAR),
-            *(Paragraph(escape(r), _style(10, bold=True, spaceAfter=6))
+            *(Paragraph(escape(r), style(10, bold=True, spaceAfter=6))
               for r in remarks(report, w)),
             Paragraph(escape(indicators.heading), H2), *_table(indicators, w),
-            *(Paragraph(escape(n), _style(8, spaceBefore=2)) for n in indicators.notes),
+            *(Paragraph(escape(n), style(8, spaceBefore=2)) for n in indicators.notes),
             Spacer(1, 6 * mm),
             Table(lines, colWidths=[70 * mm, WIDTH - 70 * mm], style=TableStyle(
                 [("VALIGN", (0, 0), (-1, -1), "TOP"),
                  ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE)])),
             Spacer(1, 4 * mm), Paragraph(escape(w("verify", position=report.position)), BODY),
             Paragraph(escape(verify_command(report)), CODE), PageBreak()]
-
-
-def _canvas(footer: str, w: Words, stamp: str) -> type[Canvas]:
-    class NumberedCanvas(Canvas):
-        """Draws "Halaman X dari Y" once the number of pages is known."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.setDateFormatter(lambda *_: stamp)
-            self._pages: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()  # type: ignore[attr-defined]
-
-        def save(self) -> None:
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self.setFont("Vera", 7.5)
-                self.setFillColor(RULE)
-                self.drawString(MARGIN, 9 * mm, footer)
-                self.drawRightString(PAGE[0] - MARGIN, 9 * mm,
-                                     w("page", page=number, pages=len(self._pages)))
-                super().showPage()
-            super().save()
-    return NumberedCanvas
 
 
 def render_pdf(report: Report, w: Words) -> bytes:
@@ -183,5 +143,6 @@ def render_pdf(report: Report, w: Words) -> bytes:
     at = report.generated_at
     stamp = f"D:{at:%Y%m%d%H%M%S}+07'00'"
     footer = f"{title} · {w('position')} {report.position}"
-    doc.build(story, canvasmaker=_canvas(footer, w, stamp))
+    doc.build(story, canvasmaker=numbered_canvas(
+        footer, lambda page, pages: w("page", page=page, pages=pages), stamp))
     return out.getvalue()
