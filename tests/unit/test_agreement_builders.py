@@ -25,7 +25,14 @@ from contracts.commands import (
 from contracts.common import Authority, DiscussionOutcome, Partner, PartnerCategory, Stage
 from contracts.events import AgreementEventData
 from contracts.examples import example_of
-from services.agreements.domain import AgreementState, DecisionContext, decide, evolve, replay
+from services.agreements.domain import (
+    AgreementState,
+    DecisionContext,
+    DomainError,
+    decide,
+    evolve,
+    replay,
+)
 
 C = TypeVar("C", bound=AgreementCommand)
 
@@ -131,3 +138,21 @@ def agreement_in(stage: Stage, **propose_overrides: Any) -> AgreementState:
 def approve(authority: Authority, **overrides: Any) -> ApproveAgreement:
     """An approval by ``authority``."""
     return cmd(ApproveAgreement, authority=authority, **overrides)
+
+
+def with_commands(stage: Stage, commands: Any) -> tuple[list[AgreementEventData],
+                                                       AgreementState]:
+    """The history of the example agreement in ``stage`` followed by the events of each of
+    ``commands`` that the decider accepts (refused ones are skipped), and the state."""
+    events = history(stage)
+    state = replay(events)
+    assert state is not None
+    for command in commands:
+        try:
+            new = decide(command, state, CTX)
+        except DomainError:
+            continue
+        events.extend(new)
+        for event in new:
+            state = evolve(state, event)
+    return events, state

@@ -17,11 +17,10 @@ from contracts.common import Stage
 from contracts.documents import MEDIA_TYPES, DocumentKind, FileName
 from contracts.events import AgreementEventData, AgreementProposed
 from services.agreements.adapters.content import safe_filename
-from services.agreements.domain import DomainError, decide, evolve
 from services.notifications.domain import evolve as notifications_evolve
 from services.portal.domain.register import evolve as portal_evolve
 from services.reporting.domain.facts import evolve as reporting_evolve
-from tests.unit.test_agreement_builders import CTX, cmd, history
+from tests.unit.test_agreement_builders import cmd, with_commands
 
 FILE_NAME = TypeAdapter(FileName)
 IDS = [UUID(int=n) for n in range(1, 5)]
@@ -62,18 +61,7 @@ COMMANDS = st.lists(st.one_of(
                               Stage.TERMINATED]), commands=COMMANDS)
 def test_every_consumer_folds_the_document_events(
         stage: Stage, commands: list[AttachDocument | UnpublishDocument]) -> None:
-    events = history(stage)
-    state = None
-    for event in events:
-        state = evolve(state, event)
-    assert state is not None
-    for command in commands:
-        try:
-            [event] = decide(command, state, CTX)
-        except DomainError:
-            continue
-        state = evolve(state, event)
-        events.append(event)
+    events, state = with_commands(stage, commands)
     stream = str(state.id)
     wired = [_wire(e, stream) for e in events]
     assert isinstance(wired[0], AgreementProposed)

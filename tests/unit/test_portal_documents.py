@@ -18,11 +18,9 @@ from contracts.events import (
     AgreementSigned,
 )
 from contracts.examples import example_of
-from services.agreements.domain import DomainError, decide
-from services.agreements.domain import evolve as archive_evolve
 from services.portal.domain.register import PublicAgreement, evolve, from_json, to_json
 from services.portal.entrypoints.pages import file_type, human_size
-from tests.unit.test_agreement_builders import CTX, history
+from tests.unit.test_agreement_builders import with_commands
 from tests.unit.test_archive_boundaries import COMMANDS
 
 PROPOSED = example_of(AgreementProposed)
@@ -73,18 +71,7 @@ def test_a_new_version_replaces_the_old_one_and_a_private_one_hides_it() -> None
 @given(commands=COMMANDS)
 def test_the_register_lists_what_the_archive_holds_published_and_current(
         commands: list[AttachDocument | UnpublishDocument]) -> None:
-    events = history(Stage.SIGNED)
-    state = None
-    for event in events:
-        state = archive_evolve(state, event)
-    assert state is not None
-    for command in commands:
-        try:
-            [event] = decide(command, state, CTX)
-        except DomainError:
-            continue
-        state = archive_evolve(state, event)
-        events.append(event)
+    events, state = with_commands(Stage.SIGNED, commands)
     view = None
     for event in events:
         view = evolve(view, event)
