@@ -1,10 +1,14 @@
 """A model-based test of the whole system: random command sequences against an oracle.
 
 A Hypothesis state machine sends commands to the agreements service over HTTP — valid
-and invalid proposals of every kind and partner category, every action in every stage,
-inputs at and beyond the contract's edges, repeated Idempotency-Keys (same and other
-body, other caller), stale If-Match, work programs — and checks each answer against a
-model of the rules (tests/model/expect.py). At the end of each example it waits until
+and invalid proposals of every kind and partner category, every action in every stage
+(mostly as the TKKSD, now and then as an agency or the regional secretary), inputs at
+and beyond the contract's edges, repeated Idempotency-Keys (same and other body, other
+caller), stale If-Match, work programs, documents attached to the archive (every kind,
+public or not, new versions of earlier ones, files of every type and of none, too
+large, malformed forms, a second signed text, by every kind of caller), taken down and
+read — and checks each answer against a model of the rules (tests/model/expect.py,
+tests/model/archive.py, tests/model/callers.py). At the end of each example it waits until
 reporting and notifications have consumed the feed and compares them, the published
 ``kpi.updated`` and ``GET /agreements/{id}`` with an oracle computed from the public feed
 alone (tests/model/oracle.py), and looks for dead letters and parked streams
@@ -21,6 +25,7 @@ slowed to once a day so that only the test expires agreements. Profiles:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import random
 from collections.abc import AsyncIterator
@@ -50,14 +55,31 @@ from services.agreements.adapters import event_store
 from services.agreements.adapters.event_store import CommandWrite, NewEvent
 from services.agreements.application.streams import state_json
 from services.agreements.domain import DecisionContext, decide, evolve
-from tests.auth import auth_headers
 from tests.broker_users import KPI_READER, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
 from tests.e2e.conftest import running_system
+from tests.model.archive import (
+    FILENAMES,
+    MAX_BYTES,
+    PlannedUpload,
+    Upload,
+    attach,
+    plan_unpublish,
+    plan_upload,
+)
+from tests.model.callers import (
+    TESTER,
+    Caller,
+    caller,
+    may_act,
+    may_archive,
+    may_read_archive,
+)
 from tests.model.checks import World
 from tests.model.expect import (
     ACTIONS,
     ALL_CATEGORIES,
+    RECORDING,
     Choices,
     Local,
     Planned,
@@ -68,7 +90,10 @@ from tests.model.expect import (
 from tests.model.inputs import LONG_TEXTS, SHORT_TEXTS, Text, year_in_domain
 from tests.model.published import KpiSubscriber
 from tests.model.strategies import (
+    ACT_CALLERS,
+    ARCHIVE_CALLERS,
     CHOICES,
+    DOCUMENT_KINDS,
     DOCUMENT_TYPES,
     KEYS,
     KINDS,
@@ -76,12 +101,16 @@ from tests.model.strategies import (
     OK_SHORT,
     PROPOSED_ON,
     PROPOSED_ON_EDGES,
+    SUPERSEDING,
+    UPLOAD_TARGETS,
+    UPLOADS,
     YEAR_EDGES,
     YEARS,
     Sent,
     changed,
     guarded,
     mostly,
+    next_document,
     next_step,
 )
 from tests.system import System
@@ -104,6 +133,8 @@ class Model(RuleBasedStateMachine):
         self.world.examples += 1
         self.opds = tuple(f"M{self.world.examples}{x}" for x in "ABC")
         self.locals: dict[str, Local] = {}
+        self.holders: dict[str, str] = {}
+        """The agreement of each document attached, by document id."""
         self.other_caller: dict[str | None, str] = {}
         """Agreements the other caller made, by the Idempotency-Key it sent."""
         self.sent: list[Sent] = []
@@ -118,33 +149,47 @@ class Model(RuleBasedStateMachine):
         return None if how == "none" else str(uuid4())
 
     def _send(self, path: str, body: dict[str, Any] | None, key: str | None, expected: int,
-              if_match: str | None = None, caller: str = "tester") -> tuple[int, dict[str, Any]]:
-        """POST; the answer must have the status the model expects (never a 5xx)."""
+              if_match: str | None = None, caller: Caller = TESTER,
+              upload: Upload | None = None) -> tuple[int, dict[str, Any]]:
+        """POST (``upload``: a multipart upload instead of ``body``); the answer must have
+        the status the model expects (never a 5xx)."""
         headers = {k: v for k, v in (("Idempotency-Key", key), ("If-Match", if_match)) if v}
-        headers |= auth_headers(subject=caller)
-        response = self.world.http["agreements"].post(path, json=body, headers=headers)
+        headers |= caller.headers()
+        request = {"json": body} if upload is None else upload.request()
+        response = self.world.http["agreements"].post(path, headers=headers, **request)
         status = response.status_code
         self.world.record(path, status, response.headers.get("Idempotent-Replayed") == "true")
-        assert status == expected, f"POST {path} {body!r} {headers}: expected {expected}, " \
-                                   f"got {status} {response.text[:500]}"
+        sent = body if upload is None else upload
+        assert status == expected, f"POST {path} {sent!r} as {caller}, key {key}, If-Match " \
+                                   f"{if_match}: expected {expected}, got {status} " \
+                                   f"{response.text[:500]}"
         answer = response.json() if response.content else {}
         if status >= 400:  # RFC 9457 problem details
             assert response.headers["content-type"].startswith("application/problem+json")
             assert answer["status"] == status, answer
         elif status == 201 and path == "/agreements":
             assert response.headers["Location"] == f"/agreements/{answer['id']}"
+        elif status == 201 and upload is not None:
+            assert response.headers["Location"] == f"/documents/{answer['document_id']}"
+            assert response.headers["ETag"] == f'"{answer["version"]}"', response.headers
         if key and status < 300 and key not in {s.key for s in self.sent}:
-            self.sent.append(Sent(path, body, key, status, answer))
+            self.sent.append(Sent(path, body, key, status, answer, caller=caller,
+                                  upload=upload))
         elif key and status >= 400 and key not in {s.key for s in self.sent}:
             self.refused.append(key)
         return status, answer
 
-    def _act(self, a: Local, action: str, c: Choices, if_match: str | None, key: str) -> None:
+    @staticmethod
+    def _if_match(version: int | None) -> str | None:
+        return None if version is None else (f'"{version}"' if version % 2 else str(version))
+
+    def _act(self, a: Local, action: str, c: Choices, if_match: str | None, key: str,
+             who: Caller = TESTER) -> None:
         version = {"current": a.version, "stale": a.version + 1}.get(if_match or "")
-        planned: Planned = plan_action(action, a, c, TODAY, self.locals, version)
-        header = None if version is None else (f'"{version}"' if version % 2 else str(version))
+        planned: Planned = plan_action(action, a, c, TODAY, self.locals, version,
+                                       may_act(action, who, a))
         status, answer = self._send(planned.path, planned.body, self._key(key),
-                                    planned.status, header)
+                                    planned.status, self._if_match(version), who)
         if status == 200:
             assert (answer["stage"], answer["version"]) == (planned.stage, a.version + 1), \
                 f"{planned.path}: {answer}, expected stage {planned.stage}"
@@ -222,7 +267,7 @@ class Model(RuleBasedStateMachine):
             kind, None, True, None, "MOU", None, burdens_budget, plan_year, proposed_on,
             SHORT_TEXTS[1], SHORT_TEXTS[2], LONG_TEXTS[1], self.opds[lead],
             [self.opds[i] for i in supporting], self.locals, TODAY)
-        assert planned.status == 201, planned
+        assert planned.status == 201 and planned.body is not None, planned
         aid = asyncio.run_coroutine_threadsafe(
             store_earlier_proposal(self.world.system.databases["agreements"], planned.body,
                                    TODAY), self.world.loop).result(30)
@@ -251,14 +296,137 @@ class Model(RuleBasedStateMachine):
                 continue
             action, choices = step
             self._act(a, action, choices, None, "fresh")
+            filed = next_document(a, rng)
+            if filed is not None:
+                kind, public, supersedes, how, who = filed
+                self._attach(a, kind, public, supersedes, 0, how, rng.randrange(4),
+                             FILENAMES[0], caller(who, a, self.opds), False, None, "fresh")
 
     @rule(agreement=agreements, action=st.sampled_from(ACTIONS), choices=CHOICES,
-          if_match=st.sampled_from([None, "current", "stale"]), key=st.sampled_from(KEYS))
+          if_match=st.sampled_from([None, "current", "stale"]), key=st.sampled_from(KEYS),
+          who=ACT_CALLERS)
     @guarded
     def act(self, agreement: str, action: str, choices: Choices, if_match: str | None,
-            key: str) -> None:
-        """Any action in any stage, with inputs at and beyond the contract's edges."""
-        self._act(self.locals[agreement], action, choices, if_match, key)
+            key: str, who: str) -> None:
+        """Any action in any stage, with inputs at and beyond the contract's edges, by
+        any caller."""
+        a = self.locals[agreement]
+        self._act(a, action, choices, if_match, key, caller(who, a, self.opds))
+
+    def _superseded(self, a: Local, how: str | None, kind: str, index: int) -> str | None:
+        """The document an upload to ``a`` names in ``supersedes`` (see archive.SUPERSEDES;
+        ``current``, ``old`` and ``any`` fall back to none when ``a`` has no such
+        document)."""
+        mine = list(a.documents.values())
+        if how in ("current", "old"):
+            found = [d.id for d in mine if d.kind == kind
+                     and (d.superseded_by is None) == (how == "current")]
+            return found[-1] if found else None
+        if how == "any":
+            return mine[index % len(mine)].id if mine else None
+        if how == "foreign":
+            theirs = [d for d, aid in self.holders.items() if aid != a.id]
+            return theirs[index % len(theirs)] if theirs else str(uuid4())
+        return str(uuid4()) if how == "unknown" else how
+
+    def _attach(self, a: Local, kind: str, public: bool, supersedes: str | None, index: int,
+                how: str, n: int, filename: tuple[str, str], who: Caller, unknown: bool,
+                if_match: str | None, key: str) -> None:
+        """Upload a document to ``a`` (``unknown``: to no agreement) as the model says."""
+        version = {"current": a.version, "stale": a.version + 1}.get(if_match or "")
+        planned: PlannedUpload = plan_upload(
+            None if unknown else a, str(uuid4()) if unknown else a.id, kind, public,
+            self._superseded(a, supersedes, kind, index), how, n, filename,
+            may_archive(who, a), version)
+        status, answer = self._send(planned.path, None, self._key(key), planned.status,
+                                    self._if_match(version), who, planned.upload)
+        if status != 201:
+            return
+        doc = planned.doc
+        assert doc is not None
+        sent = {k: answer.get(k) for k in ("sha256", "size", "media_type", "kind", "filename",
+                                           "version")}
+        assert sent == {"sha256": doc.sha256, "size": doc.size, "media_type": doc.media_type,
+                        "kind": doc.kind, "filename": doc.filename,
+                        "version": a.version + 1}, f"{planned.path}: {answer}, expected {doc}"
+        assert answer["document_id"] not in self.holders, answer
+        self.holders[attach(a, doc, answer).id] = a.id
+
+    @rule(agreement=agreements, kind=DOCUMENT_KINDS, public=st.booleans(),
+          supersedes=SUPERSEDING, index=st.integers(0, 99), how=UPLOADS,
+          n=st.integers(0, 3), filename=st.sampled_from(FILENAMES), who=ARCHIVE_CALLERS,
+          to=UPLOAD_TARGETS, if_match=st.sampled_from([None, None, None, "current", "stale"]),
+          key=st.sampled_from(KEYS))
+    @guarded
+    def attach_document(self, agreement: str, kind: str, public: bool, supersedes: str | None,
+                        index: int, how: str, n: int, filename: tuple[str, str], who: str,
+                        to: str, if_match: str | None, key: str) -> None:
+        """A document uploaded to an agreement's archive (or to no agreement) by any caller,
+        of any kind, public or not, maybe a new version of an earlier one or a further
+        signed text of a signed agreement; the file of any type or of none, at and beyond
+        the size limit; the form malformed now and then."""
+        a = self.locals[agreement]
+        if to == "signed":
+            signed = [s for s in self.locals.values() if s.stage in RECORDING
+                      and any(d.kind == "SIGNED" for d in s.documents.values())]
+            a, kind = (signed[index % len(signed)], "SIGNED") if signed else (a, kind)
+        self._attach(a, kind, public, supersedes, index, how, n, filename,
+                     caller(who, a, self.opds), to == "unknown", if_match, key)
+
+    @precondition(lambda self: self.holders)
+    @rule(index=st.integers(0, 99),
+          which=mostly(["published", "published", "any"], ["any", "unknown", "malformed"]),
+          reason=st.one_of(st.none(), OK_SHORT), who=ARCHIVE_CALLERS,
+          if_match=st.sampled_from([None, None, None, "current", "stale"]),
+          key=st.sampled_from(KEYS))
+    @guarded
+    def unpublish_document(self, index: int, which: str, reason: Text | None, who: str,
+                           if_match: str | None, key: str) -> None:
+        """One of the example's documents taken off the public register (mostly one that
+        is on it; else any, public or not, taken down already or not; or a document nobody
+        holds), by any caller."""
+        docs = [d for d, aid in self.holders.items() if which != "published"
+                or self.locals[aid].documents[d].published] or list(self.holders)
+        document = docs[index % len(docs)]
+        a = self.locals[self.holders[document]]
+        document_id = {"unknown": str(uuid4()), "malformed": "bukan-id"}.get(which, document)
+        version = {"current": a.version, "stale": a.version + 1}.get(if_match or "")
+        sender = caller(who, a, self.opds)
+        holder = None if which in ("unknown", "malformed") else a
+        planned = plan_unpublish(document_id, holder, reason, may_archive(sender, a), version)
+        status, answer = self._send(planned.path, planned.body, self._key(key),
+                                    planned.status, self._if_match(version), sender)
+        if status == 200:
+            assert (answer["id"], answer["stage"], answer["version"]) == (
+                a.id, planned.stage, a.version + 1), f"{planned.path}: {answer}"
+            a.documents[document].unpublished = True
+            a.version = answer["version"]
+
+    @rule(agreement=agreements, index=st.integers(0, 99), who=ARCHIVE_CALLERS)
+    @guarded
+    def read_archive(self, agreement: str, index: int, who: str) -> None:
+        """An agreement's documents listed, and one of them downloaded, by any caller: the
+        list and the bytes for those who may read them, 403 for the others."""
+        a = self.locals[agreement]
+        reader = caller(who, a, self.opds)
+        http = self.world.http["agreements"]
+        listed = http.get(f"/agreements/{a.id}/documents", headers=reader.headers())
+        may = may_read_archive(reader, a)
+        assert listed.status_code == (200 if may else 403), \
+            f"GET /agreements/{a.id}/documents as {reader}: {listed.status_code} {listed.text}"
+        if may:
+            want = [d.listed() for d in a.documents.values()]
+            assert listed.json() == want, f"{listed.json()} != {want}"
+        if not a.documents:
+            return
+        doc = list(a.documents.values())[index % len(a.documents)]
+        got = http.get(f"/documents/{doc.id}", headers=reader.headers())
+        assert got.status_code == (200 if may or doc.published else 403), \
+            f"GET /documents/{doc.id} ({doc}) as {reader}: {got.status_code} {got.text[:300]}"
+        if got.status_code == 200:
+            assert (hashlib.sha256(got.content).hexdigest(), got.headers["ETag"],
+                    got.headers["content-type"]) == (doc.sha256, f'"{doc.sha256}"',
+                                                     doc.media_type), doc
 
     @precondition(lambda self: self.asides < 4)
     @rule(action=st.sampled_from(ACTIONS), choices=CHOICES)
@@ -289,7 +457,8 @@ class Model(RuleBasedStateMachine):
     def repeat_a_request(self, index: int) -> None:
         """The same key and body again: the first answer, and nothing stored."""
         first = self.sent[index % len(self.sent)]
-        _, answer = self._send(first.path, first.body, first.key, first.status)
+        _, answer = self._send(first.path, first.body, first.key, first.status,
+                               caller=first.caller, upload=first.upload)
         assert answer == first.answer, f"{first.path}: {answer} != {first.answer}"
 
     @precondition(lambda self: self.sent)
@@ -298,7 +467,12 @@ class Model(RuleBasedStateMachine):
     def reuse_a_key_with_another_body(self, index: int) -> None:
         """The same key with another body: 422, and nothing stored."""
         first = self.sent[index % len(self.sent)]
-        self._send(first.path, changed(first.body, first.path, TODAY), first.key, 422)
+        if first.upload is not None:  # the same form with another file
+            self._send(first.path, None, first.key, 422, caller=first.caller,
+                       upload=first.upload.changed())
+            return
+        self._send(first.path, changed(first.body, first.path, TODAY), first.key, 422,
+                   caller=first.caller)
 
     @precondition(lambda self: any(s.made for s in self.sent))
     @rule(target=agreements, index=st.integers(0, 99))
@@ -308,7 +482,8 @@ class Model(RuleBasedStateMachine):
         scoped to the caller (docs/domain.md#boundaries), so it is a new agreement of its own."""
         first = [s for s in self.sent if s.made][index % sum(1 for s in self.sent if s.made)]
         assert first.made is not None
-        _, answer = self._send(first.path, first.body, first.key, 201, caller="another")
+        _, answer = self._send(first.path, first.body, first.key, 201,
+                               caller=Caller("another", TESTER.roles))
         assert answer["id"] != first.answer["id"], \
             f"another caller's proposal answered with the first caller's agreement {answer}"
         if first.key in self.other_caller:  # the other caller's own repeat: a replay
@@ -333,7 +508,7 @@ async def store_earlier_proposal(database_url: str, body: dict[str, Any],
     data = event.model_dump(mode="json")
     del data["partner_id"]
     row = state_json(evolve(None, event))
-    del row["partner_id"]
+    del row["partner_id"], row["documents"]  # that release had neither
     conn = await asyncpg.connect(database_url)
     try:
         await event_store.append_command(
@@ -353,7 +528,8 @@ async def system(broker: LoadedDefinitions, database_url_factory: DatabaseUrlFac
                  tmp_path: Path) -> AsyncIterator[System]:
     async with running_system(broker, database_url_factory, tmp_path, TODAY,
                               KERJASAMA_EXPIRY_INTERVAL_SECONDS="86400",
-                              KERJASAMA_REFRESH_AFTER_EVENTS_SECONDS="0.1") as running:
+                              KERJASAMA_REFRESH_AFTER_EVENTS_SECONDS="0.1",
+                              KERJASAMA_MAX_DOCUMENT_BYTES=str(MAX_BYTES)) as running:
         yield running
 
 

@@ -273,7 +273,8 @@ class World:
                 for aid in agreements if found[aid] != expected[aid]]
 
     def check_views(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
-        """``GET /agreements/{id}`` against the fold of its stream, and the test's model."""
+        """``GET /agreements/{id}`` against the fold of its stream (its documents
+        included), and the test's model."""
         problems = []
         for opd in {a.shown["lead_opd"] for a in agreements.values()}:
             listed = self.http["agreements"].get("/agreements", params={
@@ -297,7 +298,21 @@ class World:
                 if view.get(name) != value:
                     problems.append(f"agreement {aid} {name}: GET says {view.get(name)!r}, "
                                     f"expected {value!r}")
+            problems += self.check_archive(local, expected.get("documents", []))
         return problems
+
+    def check_archive(self, local: Local, folded: list[dict[str, Any]]) -> list[str]:
+        """The documents the feed holds are the ones the model attached, and
+        ``GET /agreements/{id}/documents`` lists them."""
+        mine = [d.view() for d in local.documents.values()]
+        if folded != mine:
+            return [f"agreement {local.id}: the feed's documents {folded}, the model's {mine}"]
+        if not mine:
+            return []
+        listed = self.http["agreements"].get(f"/agreements/{local.id}/documents").json()
+        want = [d.listed() for d in local.documents.values()]
+        return [] if listed == want else [
+            f"GET /agreements/{local.id}/documents: {listed}, expected {want}"]
 
     def check_dead_letters(self) -> list[str]:
         """No new dead letter in any ``.dlq`` of the vhost (read without taking them)."""

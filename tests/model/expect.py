@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tests.model.inputs import (
@@ -22,6 +22,9 @@ from tests.model.inputs import (
     resolve_until,
     year_in_domain,
 )
+
+if TYPE_CHECKING:
+    from tests.model.archive import Doc
 
 CATEGORIES = {"KSDD": ("REGIONAL_GOVERNMENT",), "KSDPK": ("THIRD_PARTY", "OTHER_INSTITUTION"),
               "KSDPL": ("FOREIGN_REGIONAL_GOVERNMENT",), "KSDLL": ("FOREIGN_INSTITUTION",),
@@ -76,6 +79,7 @@ class Local:
     required: frozenset[str]
     shown: dict[str, str]
     """Fields ``GET /agreements/{id}`` must show as they were sent (texts normalised)."""
+    supporting: tuple[str, ...] = ()
     stage: str = "PROPOSED"
     version: int = 1
     granted: set[str] = field(default_factory=set)
@@ -84,6 +88,8 @@ class Local:
     effective_until: date | None = None
     terminated_on: date | None = None
     milestones: dict[str, date | None] = field(default_factory=dict)
+    documents: dict[str, Doc] = field(default_factory=dict)
+    """The archive, by document id, in the order the documents were attached."""
 
     @property
     def last_day(self) -> date | None:
@@ -94,7 +100,8 @@ class Local:
     def made_as(self, agreement_id: str) -> Local:
         """A new agreement as this one was proposed (nothing shared with it)."""
         return Local(agreement_id, self.kind, self.document_type, self.categories,
-                     self.proposed_on, self.parent_id, self.required, dict(self.shown))
+                     self.proposed_on, self.parent_id, self.required, dict(self.shown),
+                     self.supporting)
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
     made = Local("", kind, document_type, categories, day, parent_id,
                  required_approvals(kind, burdens_budget),
                  {"title": title.expected, "objective": objective.expected,
-                  "lead_opd": lead_opd})
+                  "lead_opd": lead_opd}, tuple(supporting))
     planned = Planned("/agreements", body, 201 if rules and not refused else 422)
     planned.names = f"body.{refused[0]}" if len(refused) == 1 else None
     return planned, made
@@ -165,8 +172,10 @@ def _date_rules(on: date, low: date, today: date) -> bool:
 
 
 def plan_action(action: str, a: Local, c: Choices, today: date,
-                agreements: dict[str, Local], if_match: int | None = None) -> Planned:
-    """The request of ``action`` on ``a`` made from ``c``, and the expected answer."""
+                agreements: dict[str, Local], if_match: int | None = None,
+                allowed: bool = True) -> Planned:
+    """The request of ``action`` on ``a`` made from ``c``, and the expected answer
+    (``allowed``: whether the caller may ask for it, checked after the body)."""
     body, ok, rules, effects, conflict = _body(action, a, c, today, agreements)
     path = f"/agreements/{a.id}/" + (
         f"milestones/{quote(MILESTONE_PATHS[c.variant % 4], safe='')}/complete"
@@ -174,6 +183,8 @@ def plan_action(action: str, a: Local, c: Choices, today: date,
     planned = Planned(path, body, 200, effects=effects)
     if not ok:
         planned.status = 422
+    elif not allowed:
+        planned.status = 403
     elif if_match is not None and if_match != a.version:
         planned.status = 412
     elif a.stage not in STAGES[action] or conflict:

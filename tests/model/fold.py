@@ -1,6 +1,6 @@
 """(c) of the oracle: one agreement's events folded into what ``GET /agreements/{id}``
 shows, for the fields that come straight from the events (docs/domain.md#lifecycle,
-#http-interface)."""
+#http-interface, #documents: the archive's documents in the order they were attached)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def _later(current: str | None, new: str) -> str:
     return new if current is None else max(current, new)  # ISO dates sort as text
 
 
+def _attached(documents: list[dict[str, Any]], data: Mapping[str, Any]) -> None:
+    """A document added to the archive; the one it supersedes marked so (and kept)."""
+    supersedes = data.get("supersedes")
+    for d in documents:
+        if d["id"] == supersedes:
+            d["superseded_by"] = data["document_id"]
+    documents.append({k: data[k] for k in (
+        "kind", "sha256", "size", "media_type", "filename", "public")} | {
+        "id": data["document_id"], "supersedes": supersedes, "superseded_by": None,
+        "unpublished": False})
+
+
 def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """The state of one agreement from its events, as ``GET /agreements/{id}`` shows it."""
     state: dict[str, Any] = {}
@@ -46,7 +58,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 effective_from=None, effective_until=None, terminated_on=None,
                 expired_on=None, milestones=[], follow_ups=0, last_follow_up_on=None,
                 last_milestone_completed_on=None, evaluations=[], last_evaluated_on=None,
-                last_discussed_on=None, last_reason=None)
+                last_discussed_on=None, last_reason=None, documents=[])
         elif name in ("revision_requested", "rejected", "withdrawn"):
             state["last_reason"] = data.get("reason")
         elif name == "discussed":
@@ -79,5 +91,11 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             state.update(terminated_on=data["on"], last_reason=data["reason"])
         elif name == "expired":
             state["expired_on"] = data["on"]
+        elif name == "document_attached":
+            _attached(state["documents"], data)
+        elif name == "document_unpublished":
+            for d in state["documents"]:
+                if d["id"] == data["document_id"]:
+                    d["unpublished"] = True
         state.update(stage=data["stage"], version=data["version"])
     return state

@@ -13,6 +13,8 @@ conventions are those reporting documents in its domain package:
 - ``sleeping`` and ``expiring_90_days`` are taken as of 31 December of the year, or of
   ``today`` for the current year, for every year up to ``today``; only what is dated on
   or before that day counts.
+- the archive's events (a document attached or taken down) move no figure and give no
+  notice: they are neither follow-up activity nor a signing, and leave the stage as it is.
 
 A figure absent from either side is its zero (:meth:`Oracle.figure`), so a figure the
 system keeps at zero and one it never made compare equal.

@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
+from tests.model.archive import CONTENTS, FLAWS, SUPERSEDES, Upload
+from tests.model.archive import KINDS as DOCUMENT_KIND_NAMES
+from tests.model.callers import CALLERS, TESTER, Caller
 from tests.model.expect import (
     AUTHORITIES,
     BEFORE_SIGNING,
@@ -61,7 +64,7 @@ CHOICES = st.builds(Choices, when=mostly(WHEN[:3] * 3 + WHEN[3:5], WHEN),
 def changed(body: dict[str, Any] | None, path: str, today: date) -> dict[str, Any]:
     """Another request body on the same path."""
     if body is None:
-        return {"reason": "lain"} if path.endswith("/withdraw") else (
+        return {"reason": "lain"} if path.endswith(("/withdraw", "/unpublish")) else (
             {"on": today.isoformat()} if path.endswith("/expire") else {"note": "lain"})
     for name in ("title", "reason", "note", "summary", "number"):
         if isinstance(body.get(name), str):
@@ -121,6 +124,25 @@ def next_step(a: Local, rng: random.Random, agreements: dict[str, Local],
     return action, replace(c, variant=rng.choice((0, 1, 4)) if action == "plan" else 0)
 
 
+def next_document(a: Local, rng: random.Random) -> tuple[str, bool, str | None, str, str] | None:
+    """Now and then, the document a lifecycle that goes well files at its stage: drafts,
+    minutes and the study before cooperation until the signing; from the signing on, the
+    signed text (soon after the signing; later, now and then a new version of it),
+    evaluations, the study after cooperation and others. (kind, public, supersedes,
+    content, caller); filed by the TKKSD or the lead agency."""
+    signed_text = any(d.kind == "SIGNED" for d in a.documents.values())
+    if a.stage in RECORDING and not signed_text and rng.random() < 0.5:
+        kind = "SIGNED"
+    elif rng.random() < 0.1 and a.stage not in ("REJECTED", "WITHDRAWN"):
+        kind = rng.choice(("SIGNED", "EVALUATION", "STUDY_POST", "OTHER") if a.stage
+                          in RECORDING else ("DRAFT", "MINUTES", "STUDY_PRE"))
+    else:
+        return None
+    supersedes = "current" if kind == "SIGNED" or rng.random() < 0.5 else None
+    return (kind, rng.random() < 0.5, supersedes, rng.choice(CONTENTS),
+            rng.choice(("tkksd", "lead")))
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -148,3 +170,24 @@ class Sent:
     answer: dict[str, Any]
     made: Local | None = None
     """The agreement a proposal made, as proposed."""
+    caller: Caller = TESTER
+    upload: Upload | None = None
+    """The form and file of an upload (``body`` is None then)."""
+
+
+DOCUMENT_KINDS = st.sampled_from(("SIGNED", "SIGNED", *DOCUMENT_KIND_NAMES))
+"""Kinds of document, the signed text more often (a second one on a signed agreement)."""
+UPLOADS = st.one_of(*[st.sampled_from(CONTENTS)] * 5, st.sampled_from(FLAWS)) if EDGES \
+    else st.sampled_from(CONTENTS)
+"""Files of the archive's types five times in six, else one at or beyond an edge."""
+SUPERSEDING = mostly([None, None, "current", "old"], (None, *SUPERSEDES))
+UPLOAD_TARGETS = mostly(("drawn", "drawn", "signed"), ("drawn", "signed", "unknown"))
+"""To which agreement a document is uploaded: the one drawn; a signed one that has its
+signed text (the upload then a signed text too); or none that exists."""
+ARCHIVE_CALLERS = st.sampled_from(("tkksd",) * 3 + ("lead",) * 3 + ("supporting", "other",
+                                                                    "sekda"))
+"""Callers of the archive: every one of its permissions (lead, supporting, other agency,
+regional secretary, TKKSD) is tried."""
+ACT_CALLERS = st.sampled_from(("tkksd",) * 6 + tuple(c for c in CALLERS if c != "tkksd"))
+"""Callers of the lifecycle's actions: mostly the TKKSD, now and then an agency or the
+regional secretary (who may only do some actions, on some agreements)."""
