@@ -45,6 +45,7 @@ def capped_protocol(max_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> type[asyncio.P
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._in_head, self._head_bytes, self._too_large = True, 0, False
+            self._heads_completed = 0
             self._draining: int | None = None
 
         def data_received(self, data: bytes) -> None:
@@ -53,9 +54,13 @@ def capped_protocol(max_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> type[asyncio.P
                 if self._draining <= 0:
                     self.transport.close()
                 return
-            started_in_head = self._in_head
+            started_in_head, heads = self._in_head, self._heads_completed
             super().data_received(data)
-            if started_in_head and self._in_head and not self.transport.is_closing():
+            # Count a read only while it leaves the head incomplete: a read in which a head
+            # completed was measured exactly there, and holds body bytes (perhaps a whole
+            # request, already handed to the application) that are no head at all.
+            if (started_in_head and self._in_head and heads == self._heads_completed
+                    and not self.transport.is_closing()):
                 self._head_bytes += len(data)  # the head so far; the parser buffers it
                 if self._head_bytes > max_bytes:
                     self._refuse()
@@ -66,6 +71,7 @@ def capped_protocol(max_bytes: int = DEFAULT_MAX_HEADER_BYTES) -> type[asyncio.P
 
         def on_headers_complete(self) -> None:
             self._in_head = False
+            self._heads_completed += 1
             size = len(self.url) + sum(len(n) + len(v) + 4 for n, v in self.headers)
             if size > max_bytes:
                 self._too_large = True

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from plumbing.http import serve
 from plumbing.limits import LimitsSettings
@@ -17,14 +17,25 @@ from tests.integration.test_plumbing_http_serve import free_port, wait_until_up
 MiB = 1024 * 1024
 
 
+CALLS: list[int] = []
+"""The sizes of the bodies /echo received, in order."""
+
+
 @pytest.fixture
 async def server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[int]:
     monkeypatch.delenv("KERJASAMA_MAX_HEADER_BYTES", raising=False)
     app = FastAPI()
+    CALLS.clear()
 
     @app.get("/who")
     async def who() -> dict[str, str]:
         return {"ok": "yes"}
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        size = len(await request.body())
+        CALLS.append(size)
+        return {"size": size}
 
     port, stop = free_port(), asyncio.Event()
     task = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="critical"))
@@ -84,6 +95,25 @@ async def test_a_head_over_the_cap_in_one_piece_is_a_431_and_one_under_it_is_ser
     writer.write(b"GET /who HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 17000 + b"\r\n\r\n")
     status, headers, _ = await answer_of(reader)
     assert (status, headers["connection"]) == (431, "close")
+    writer.close()
+
+
+async def test_a_small_head_with_a_large_body_in_one_read_is_served_once(server: int) -> None:
+    """The body is no part of the head, even when the whole request (or two) arrives in
+    one read: such a request is answered, not refused after it was carried out."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server)
+    for size in (17_000, 40_000):
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+                     + f"Content-Length: {size}\r\n\r\n".encode() + b"b" * size)
+        await writer.drain()
+        status, _, body = await answer_of(reader)
+        assert (status, json.loads(body)) == (200, {"size": size})
+    two = b"".join(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n"
+                   + b"c" * 20_000 for _ in range(2))
+    writer.write(two)  # pipelined, in one write
+    await writer.drain()
+    assert [(await answer_of(reader))[0] for _ in range(2)] == [200, 200]
+    assert CALLS == [17_000, 40_000, 20_000, 20_000]
     writer.close()
 
 

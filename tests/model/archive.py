@@ -1,8 +1,8 @@
 """What the archive should answer (docs/domain.md#documents): uploads and takedowns, checked
 in the order the archive checks them — the form (422, 413 while it is received) → the
 type by content (415) → unknown agreement (404) → the caller (403) → version mismatch
-(412) → the document superseded (404 unknown, 422 of another kind, 409 superseded
-already) → the signed text of a signed agreement kept (409)."""
+(412) → the document superseded (404 unknown, 409 superseded already, 422 of another
+kind) → the signed text of a signed agreement kept (409)."""
 
 from __future__ import annotations
 
@@ -173,10 +173,10 @@ def plan_upload(a: Local | None, agreement_id: str, kind: str, public: bool,
         planned.status = 412
     elif supersedes is not None and old is None:
         planned.status = 404
-    elif old is not None and old.kind != kind:
-        planned.status = 422
     elif old is not None and old.superseded_by is not None:
         planned.status = 409
+    elif old is not None and old.kind != kind:
+        planned.status = 422
     elif old is None and kind == "SIGNED" and a.stage in RECORDING and signed_text:
         planned.status = 409
     else:

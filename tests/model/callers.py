@@ -86,6 +86,6 @@ def may_archive(who: Caller, a: Local) -> bool:
 
 
 def may_read_archive(who: Caller, a: Local) -> bool:
-    """Whether ``who`` may list ``a``'s documents and read every one of them."""
+    """Whether ``who`` may read every one of ``a``'s documents (anyone lists them)."""
     return (who.secretariat or REGIONAL_SECRETARY in who.roles
             or not who.agencies.isdisjoint({a.shown["lead_opd"], *a.supporting}))

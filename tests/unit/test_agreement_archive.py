@@ -52,10 +52,10 @@ class Model:
         if c.supersedes is not None:
             if old is None:
                 return DocumentNotFound
-            if old.kind is not c.kind:
-                return SupersededKindMismatch
             if old.superseded:
                 return DocumentAlreadySuperseded
+            if old.kind is not c.kind:
+                return SupersededKindMismatch
         signed_now = any(d.kind is DocumentKind.SIGNED and not d.superseded
                          for d in self.docs.values())
         if (c.kind is DocumentKind.SIGNED and c.supersedes is None

@@ -61,12 +61,15 @@ def state_json(state: AgreementState) -> dict[str, Any]:
 
 
 def stored_state(data: dict[str, Any]) -> dict[str, Any]:
-    """A read-model row's state as today's state: a row last written before
-    ``agreement.proposed.v2`` has no ``partner_id``, which is derived as the upcaster
-    derives it for the stored proposal (the row is rewritten on the agreement's next
-    command)."""
+    """A read-model row's state as today's state. A row last written by an earlier release
+    lacks what that release did not know, filled in as today's fold would have it (the row
+    is rewritten on the agreement's next command): ``partner_id`` (before
+    ``agreement.proposed.v2``), derived as the upcaster derives it for the stored proposal,
+    and ``documents`` (before the archive), none."""
     partner = data.get("partner")
-    if "partner_id" in data or not isinstance(partner, dict):
-        return data
-    return {**data, "partner_id": str(partner_id_of(str(partner["name"]),
-                                                    str(partner["country"])))}
+    if "partner_id" not in data and isinstance(partner, dict):
+        data = {**data, "partner_id": str(partner_id_of(str(partner["name"]),
+                                                        str(partner["country"])))}
+    if "documents" not in data:
+        data = {**data, "documents": []}
+    return data

@@ -31,12 +31,12 @@ def _superseded(command: AttachDocument, state: AgreementState) -> None:
     if old is None:
         raise DocumentNotFound(f"supersedes names document {command.supersedes}, which "
                                f"agreement {state.id} does not hold")
+    if not old.current:  # a conflict (409) before a broken rule (422), as for every action
+        raise DocumentAlreadySuperseded(f"document {old.id} was already superseded by "
+                                        f"{old.superseded_by}; supersede that one instead")
     if old.kind is not command.kind:
         raise SupersededKindMismatch(f"document {old.id} is a {old.kind}; a new version of "
                                      f"it must be a {old.kind} too, not a {command.kind}")
-    if not old.current:
-        raise DocumentAlreadySuperseded(f"document {old.id} was already superseded by "
-                                        f"{old.superseded_by}; supersede that one instead")
 
 
 def attach(command: AttachDocument, state: AgreementState,

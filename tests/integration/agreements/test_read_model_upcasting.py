@@ -28,3 +28,13 @@ async def test_a_row_written_before_partner_ids_reads_with_the_derived_id(
     assert (await agreements_client.post(f"/agreements/{aid}/review")).status_code == 200
     stored = await db_pool.fetchval("SELECT state->>'partner_id' FROM agreements")
     assert stored == derived
+
+
+async def test_a_row_written_before_the_archive_reads_with_no_documents(
+        agreements_client: httpx.AsyncClient, db_pool: Pool) -> None:
+    aid = (await agreements_client.post("/agreements", json=propose_body())).json()["id"]
+    await db_pool.execute("UPDATE agreements SET state = state - 'documents'")  # as before
+    one = await agreements_client.get(f"/agreements/{aid}")
+    listed = await agreements_client.get("/agreements")
+    assert one.status_code == 200 and one.json()["documents"] == []
+    assert [a["documents"] for a in listed.json()] == [[]]
