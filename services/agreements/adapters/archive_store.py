@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 from services.agreements.adapters.blobs import BlobStore, DirectoryBlobStore
-from services.agreements.adapters.s3_blobs import S3BlobStore
 from services.agreements.settings import AgreementsSettings
 
 
@@ -15,6 +14,9 @@ def blob_store_from(settings: AgreementsSettings) -> tuple[BlobStore, Path]:
     where = settings.documents_store
     store: BlobStore
     if where.startswith("s3://"):
+        # boto3 (about 9 MB) is loaded only by a service configured for S3
+        from services.agreements.adapters.s3_blobs import S3BlobStore
+
         bucket, _, prefix = where.removeprefix("s3://").partition("/")
         endpoint = settings.documents_s3_endpoint_url
         store = S3BlobStore(bucket, prefix=prefix.strip("/") + "/" if prefix.strip("/")

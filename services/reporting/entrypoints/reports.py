@@ -12,9 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from contracts.common import BUSINESS_YEAR_MAX, BUSINESS_YEAR_MIN
-from services.reporting.adapters.report_pdf import render_pdf
 from services.reporting.adapters.report_words import Words
-from services.reporting.adapters.report_xlsx import render_xlsx
 from services.reporting.application.record import (
     FeedUnavailable,
     HistoryIncomplete,
@@ -29,6 +27,19 @@ ReportYear = Annotated[int, Path(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
                                  description="Year of the report.")]
 Lang = Annotated[Language, Query(description="id (Bahasa Indonesia, default) or en.")]
 POSITION_HEADER = "Kerjasama-As-Of-Position"
+def render_pdf(report: Report, words: Words) -> bytes:
+    """The report as PDF. ReportLab is loaded on the first report, not at start: a
+    service that is never asked for one does not carry it (about 6 MB)."""
+    from services.reporting.adapters.report_pdf import render_pdf as render
+    return render(report, words)
+
+
+def render_xlsx(report: Report, words: Words) -> bytes:
+    """The report as XLSX (openpyxl, about 5 MB, loaded on the first report)."""
+    from services.reporting.adapters.report_xlsx import render_xlsx as render
+    return render(report, words)
+
+
 FORMATS: dict[str, tuple[str, Callable[[Report, Words], bytes]]] = {
     "pdf": ("application/pdf", render_pdf),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
