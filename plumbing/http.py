@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -28,6 +29,7 @@ __all__ = [
     "Action",
     "ProblemException",
     "ReadyCheck",
+    "content_disposition",
     "health_router",
     "install_problem_handlers",
     "problem",
@@ -96,6 +98,15 @@ def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = None)
     """
     add_problem_handlers(app)
     install_body_limit(app, max_body_bytes)
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """``Content-Disposition`` of a file handed out: ``attachment`` (or ``inline``) with an
+    ASCII fallback name (quotes, backslashes and anything outside printable ASCII as
+    ``_``) and the UTF-8 name percent-encoded (RFC 6266, RFC 8187)."""
+    fallback = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_" for c in filename)
+    how = "inline" if inline else "attachment"
+    return f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class _Server(uvicorn.Server):

@@ -164,3 +164,13 @@ def test_problem_defaults_title_to_the_status_phrase() -> None:
     assert response.media_type == "application/problem+json"
     assert response.body == (b'{"type":"/problems/version-mismatch","title":"Precondition '
                              b'Failed","status":412,"detail":"version is 4","current_version":4}')
+
+
+def test_a_file_name_is_offered_safely_in_both_forms() -> None:
+    from plumbing.http import content_disposition
+
+    header = content_disposition('Naskah "final" \\ Jawa Barat \u2013 2021.pdf')
+    assert header == ("attachment; filename=\"Naskah _final_ _ Jawa Barat _ 2021.pdf\"; "
+                      "filename*=UTF-8''Naskah%20%22final%22%20%5C%20Jawa%20Barat%20"
+                      "%E2%80%93%202021.pdf")
+    assert content_disposition("foto.png", inline=True).startswith("inline; ")

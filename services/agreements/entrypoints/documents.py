@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Request
@@ -15,6 +14,7 @@ from starlette.background import BackgroundTask
 
 from contracts.commands import OptionalReasonBody
 from contracts.documents import DocumentKind
+from plumbing.http import content_disposition
 from services.agreements.adapters.blobs import CHUNK
 from services.agreements.application.archive import Archive
 from services.agreements.application.errors import DocumentTooLarge, InvalidUpload
@@ -91,12 +91,6 @@ def _form(fields: dict[str, str]) -> tuple[DocumentKind, bool, UUID | None]:
 def repr_digest(sha256: str) -> str:
     """The ``Repr-Digest`` field of the bytes (RFC 9530)."""
     return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode('ascii')}:"
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 8187)."""
-    fallback = filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def build_document_router(archive: Archive, *, staging: Path, max_bytes: int) -> APIRouter:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import BinaryIO
-from urllib.parse import quote
 from uuid import UUID
 
 import httpx
@@ -22,9 +21,9 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from plumbing.agreements_client import DocumentNotReadable
+from plumbing.http import content_disposition
 from services.portal.adapters.document_cache import WrongBytes
 from services.portal.application.documents import Documents
-from services.portal.domain.register import PublicDocument
 from services.portal.entrypoints.i18n import language_of
 from services.portal.entrypoints.pages import Lang, Pages
 
@@ -35,15 +34,6 @@ RETRY_AFTER_SECONDS = 30
 CHUNK = 64 * 1024
 INLINE = ("application/pdf", "image/png", "image/jpeg")
 """Shown in the browser; office files are downloaded."""
-
-
-def content_disposition(document: PublicDocument) -> str:
-    """``inline`` for a PDF or an image, ``attachment`` otherwise, with an ASCII fallback
-    and the UTF-8 name (RFC 6266, RFC 8187)."""
-    how = "inline" if document.media_type in INLINE else "attachment"
-    fallback = "".join(c if " " <= c < "\x7f" and c not in '"\\' else "_"
-                       for c in document.filename)
-    return f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(document.filename)}"
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
@@ -99,6 +89,7 @@ def build_documents_router(documents: Documents, pages: Pages) -> APIRouter:
             _chunks(content), media_type=listed.media_type,
             background=BackgroundTask(content.close),
             headers={**headers, "Content-Length": str(listed.size),
-                     "Content-Disposition": content_disposition(listed)})
+                     "Content-Disposition": content_disposition(
+                         listed.filename, inline=listed.media_type in INLINE)})
 
     return router
