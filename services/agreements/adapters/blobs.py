@@ -3,7 +3,8 @@
 :class:`BlobStore` is the port; :class:`DirectoryBlobStore` keeps them in a directory
 (``<root>/<2 hex>/<2 hex>/<sha256>``), :class:`MemoryBlobStore` is the twin for use-case
 tests, and :mod:`.s3_blobs` keeps them in any S3-compatible store. A blob is written once
-(storing the same bytes again is a no-op) and read back verified: :func:`read_verified`
+(storing the same bytes again is a no-op, unless the copy kept was damaged: then it is
+replaced, so attaching the file again repairs it) and read back verified: :func:`read_verified`
 copies it into a spooled file while hashing, and a digest that differs from its name is
 an :class:`IntegrityFailure`, never a wrong file handed out.
 """
@@ -71,7 +72,7 @@ async def read_verified(store: BlobStore, sha256: str) -> IO[bytes]:
     try:
         async for chunk in store.chunks(sha256):
             digest.update(chunk)
-            spool.write(chunk)
+            await asyncio.to_thread(spool.write, chunk)  # to disk past SPOOL_BYTES
     except BaseException:
         spool.close()
         raise
@@ -80,6 +81,15 @@ async def read_verified(store: BlobStore, sha256: str) -> IO[bytes]:
         raise IntegrityFailure(f"the blob stored as {sha256} hashes to {digest.hexdigest()}")
     spool.seek(0)
     return spool
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (blocking: for a worker thread)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class DirectoryBlobStore:
@@ -94,18 +104,22 @@ class DirectoryBlobStore:
 
     def _put(self, staged: Staged) -> None:
         target = self.path_of(staged.sha256)
-        if target.exists():
-            return
+        if target.exists() and file_sha256(target) == staged.sha256:
+            return  # kept already; a damaged copy is replaced (a second upload repairs it)
         target.parent.mkdir(parents=True, exist_ok=True)
         # same filesystem as the target: copy into a sibling, then rename into place
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as copy, \
-                staged.path.open("rb") as source:
-            while chunk := source.read(CHUNK):
-                copy.write(chunk)
-            copy.flush()
-            os.fsync(copy.fileno())
-        os.chmod(copy.name, 0o440)
-        os.replace(copy.name, target)
+        copy = tempfile.NamedTemporaryFile(dir=target.parent, delete=False)
+        try:
+            with copy, staged.path.open("rb") as source:
+                while chunk := source.read(CHUNK):
+                    copy.write(chunk)
+                copy.flush()
+                os.fsync(copy.fileno())
+            os.chmod(copy.name, 0o440)
+            os.replace(copy.name, target)
+        except BaseException:
+            Path(copy.name).unlink(missing_ok=True)
+            raise
 
     async def put(self, staged: Staged, media_type: str) -> None:
         del media_type
@@ -136,7 +150,9 @@ class MemoryBlobStore:
 
     async def put(self, staged: Staged, media_type: str) -> None:
         del media_type
-        self.blobs.setdefault(staged.sha256, staged.path.read_bytes())
+        kept = self.blobs.get(staged.sha256)
+        if kept is None or hashlib.sha256(kept).hexdigest() != staged.sha256:
+            self.blobs[staged.sha256] = staged.path.read_bytes()
 
     async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
         if sha256 not in self.blobs:

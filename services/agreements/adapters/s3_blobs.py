@@ -1,16 +1,18 @@
 """The archive's bytes in an S3-compatible object store (AWS S3, MinIO, Ceph RGW, …).
 
-Objects are named ``<prefix><sha256>`` and written once: an object already there is left
-alone. Uploads ask the store to check a SHA-256 checksum of what it received. boto3 is
-synchronous, so each call runs in a worker thread. Credentials come from boto3's usual
-chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a shared credentials file, an
-instance role); the endpoint and bucket from the service's settings.
+Objects are named ``<prefix><sha256>`` and written once: an object already there with the
+right bytes is left alone (one whose bytes were damaged is written again). Uploads ask
+the store to check a SHA-256 checksum of what it received. boto3 is synchronous, so each
+call runs in a worker thread. Credentials come from boto3's usual chain
+(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a shared credentials file, an instance
+role); the endpoint and bucket from the service's settings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -47,19 +49,26 @@ class S3BlobStore:
         """The object key of a blob."""
         return f"{self.prefix}{sha256}"
 
-    def _exists(self, key: str) -> bool:
+    def _kept(self, key: str, sha256: str) -> bool:
+        """Whether the object is there with the right bytes (a damaged one is not)."""
         try:
-            self._client.head_object(Bucket=self.bucket, Key=key)
+            body = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
         except ClientError as error:
             if _missing(error):
                 return False
             raise
-        return True
+        digest = hashlib.sha256()
+        try:
+            while chunk := body.read(CHUNK):
+                digest.update(chunk)
+        finally:
+            body.close()
+        return digest.hexdigest() == sha256
 
     def _put(self, staged: Staged, media_type: str) -> None:
         key = self.key_of(staged.sha256)
-        if self._exists(key):
-            return
+        if self._kept(key, staged.sha256):
+            return  # a damaged object is written again: a second upload repairs it
         checksum = base64.b64encode(bytes.fromhex(staged.sha256)).decode("ascii")
         with staged.path.open("rb") as body:
             self._client.put_object(Bucket=self.bucket, Key=key, Body=body,

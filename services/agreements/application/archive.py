@@ -9,6 +9,7 @@ handled like any other: its event names the bytes by their SHA-256.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Set
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from services.agreements.application.service import Accepted, AgreementService, 
 from services.agreements.application.streams import load
 from services.agreements.domain import AGREEMENTS, AgreementState, ArchivedDocument
 from services.agreements.domain.errors import DocumentNotFound
-from services.agreements.domain.permissions import authorize_reading
+from services.agreements.domain.permissions import authorize_attaching, authorize_reading
 
 log = logging.getLogger("kerjasama.agreements.archive")
 DOCUMENT_IDS = UUID("5d0c7c1e-6f7a-4f2e-9a51-6b2c1d0e4a37")
@@ -72,7 +73,7 @@ class Archive:
                      actor: str, roles: Set[str], idempotency_key: str | None,
                      expected_version: int | None = None) -> Attached:
         """Attach the staged upload; raises UnsupportedDocument (415) or a refusal."""
-        media_type = media_type_of(staged.path)
+        media_type = await asyncio.to_thread(media_type_of, staged.path)  # opens zips
         if media_type is None:
             raise UnsupportedDocument(
                 "the file is none of the archive's types (PDF, ODF or OOXML office "
@@ -92,6 +93,11 @@ class Archive:
         document = ArchivedDocument(command.document_id, kind, staged.sha256, staged.size,
                                     media_type, command.filename, public, supersedes)
         return Attached(document, accepted)
+
+    async def ensure_may_attach(self, agreement_id: UUID, roles: Set[str]) -> None:
+        """Refuse (404, 403) before an upload's body is read, when the agreement does not
+        exist or the caller may not attach to it; the command is decided again after."""
+        authorize_attaching(roles, await self._agreement(agreement_id))
 
     async def _agreement(self, agreement_id: UUID) -> AgreementState:
         loaded = await load(self._store, str(agreement_id), AGREEMENTS, AgreementEventData)

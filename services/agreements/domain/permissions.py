@@ -72,6 +72,17 @@ def authorize(command: Command, roles: Set[str], state: AgreementState | None) -
                         f"TKKSD secretariat; the caller acts for {_list(mine)}")
 
 
+def authorize_attaching(roles: Set[str], state: AgreementState) -> None:
+    """Raise Forbidden unless ``roles`` may attach documents to the agreement in ``state``:
+    what :func:`authorize` decides for ``agreement.attach_document``, asked before an
+    upload's body is read."""
+    if SECRETARIAT in roles or state.lead_opd in _agencies(roles):
+        return
+    raise Forbidden(f"agreement.attach_document on this agreement is for the proposing (lead) "
+                    f"agency ({state.lead_opd}) or the TKKSD secretariat; the caller acts for "
+                    f"{_list(_agencies(roles))}")
+
+
 def authorize_reading(roles: Set[str], state: AgreementState,
                       document: ArchivedDocument | None = None) -> None:
     """Raise Forbidden unless ``roles`` may read the agreement's archive (``document``:

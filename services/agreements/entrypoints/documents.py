@@ -103,8 +103,13 @@ def build_document_router(archive: Archive, *, staging: Path, max_bytes: int) ->
     async def upload(caller: Caller, agreement_id: str, request: Request,
                      idempotency_key: IdempotencyKey = None,
                      if_match: IfMatch = None) -> JSONResponse:
-        agreement = parse_id(agreement_id)
-        expected = parse_if_match(if_match)
+        try:
+            agreement = parse_id(agreement_id)
+            expected = parse_if_match(if_match)
+            await archive.ensure_may_attach(agreement, caller.roles)
+        except Exception:
+            await drained(request.receive)  # the client sees the answer, not a reset
+            raise
         try:
             received = await receive_upload(
                 request.stream(), request.headers.get("content-type"), staging=staging,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import tempfile
 from collections.abc import AsyncIterator, Set
 from dataclasses import dataclass, field
@@ -60,6 +59,7 @@ class _Receiver:
         self.digest = hashlib.sha256()
         self.size = 0
         self.filename: str | None = None
+        self.file_ended = self.body_ended = False
 
     def header_field(self, data: bytes, start: int, end: int) -> None:
         self.header[0].extend(data[start:end])
@@ -108,15 +108,17 @@ class _Receiver:
 
     def part_end(self) -> None:
         if self.part.name == self.file_field and self.file is not None:
-            self.file.flush()
-            os.fsync(self.file.fileno())
-            self.file.close()
+            self.file.close()  # the store makes its own copy durable
+            self.file_ended = True
         elif self.part.name:
             try:
                 self.fields[self.part.name] = self.part.value.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidUpload(f"the form field {self.part.name!r} is not UTF-8") from None
         self.part = _Part()
+
+    def end(self) -> None:
+        self.body_ended = True
 
     def discard(self) -> None:
         if self.file is not None:
@@ -144,7 +146,8 @@ async def receive_upload(chunks: AsyncIterator[bytes], content_type: str | None,
     parser = MultipartParser(boundary_of(content_type), callbacks={
         "on_header_field": receiver.header_field, "on_header_value": receiver.header_value,
         "on_header_end": receiver.header_end, "on_headers_finished": receiver.headers_finished,
-        "on_part_data": receiver.part_data, "on_part_end": receiver.part_end})
+        "on_part_data": receiver.part_data, "on_part_end": receiver.part_end,
+        "on_end": receiver.end})
     try:
         async for chunk in chunks:
             parser.write(chunk)
@@ -155,6 +158,10 @@ async def receive_upload(chunks: AsyncIterator[bytes], content_type: str | None,
     except BaseException:
         receiver.discard()
         raise
+    if not (receiver.body_ended and (receiver.path is None or receiver.file_ended)):
+        receiver.discard()
+        raise InvalidUpload("the multipart body ended before its closing boundary: the "
+                            "upload was cut short; nothing was stored")
     if receiver.path is None or receiver.size == 0:
         receiver.discard()
         raise InvalidUpload(f"the form has no {file_field!r} part, or it is empty")

@@ -29,7 +29,9 @@ from services.portal.entrypoints.pages import Lang, Pages
 
 log = logging.getLogger(__name__)
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, no-cache"
+"""Caches keep a document but ask again each time (a 304 by its ETag): a takedown then
+reaches every browser and shared cache at once."""
 RETRY_AFTER_SECONDS = 30
 CHUNK = 64 * 1024
 INLINE = ("application/pdf", "image/png", "image/jpeg")
@@ -68,7 +70,7 @@ def build_documents_router(documents: Documents, pages: Pages) -> APIRouter:
         if listed is None:
             return await pages.not_found(request, language)
         etag = f'"{listed.sha256}"'
-        headers = {"ETag": etag, "Cache-Control": IMMUTABLE,
+        headers = {"ETag": etag, "Cache-Control": REVALIDATE,
                    "X-Content-Type-Options": "nosniff"}
         if matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)

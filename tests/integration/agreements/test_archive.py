@@ -280,3 +280,53 @@ async def test_signing_can_require_the_signed_text(
         assert (await upload(client, aid, documents.pdf("naskah"))).status_code == 201
         signed = await client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)
         assert signed.status_code == 200, signed.text
+
+
+async def test_a_caller_who_may_not_attach_is_refused_before_the_body_is_read(
+        runtime_database_url: str, tmp_path: Path) -> None:
+    async with archive_client(runtime_database_url, documents_store=str(tmp_path),
+                              max_document_bytes=4096) as client:
+        aid = await signed_agreement(client)
+        big = documents.pdf() + bytes(20_000)  # over the limit: only read by a reader
+        assert (await upload(client, aid, big, headers=DISHUB)).status_code == 403
+        unknown = await upload(client, "0b6f3c1e-8a47-4c55-9b2f-1d2e3f4a5b6c", big)
+        assert unknown.status_code == 404
+        assert (await upload(client, aid, big)).status_code == 413
+
+
+async def test_an_upload_cut_short_is_refused_and_nothing_is_kept(
+        runtime_database_url: str, tmp_path: Path) -> None:
+    content = documents.pdf() + bytes(50_000)
+    form = httpx.Request("POST", "http://x", files={"file": ("naskah.pdf", content)},
+                         data={"kind": "SIGNED"})
+    body = form.read()
+    async with archive_client(runtime_database_url, documents_store=str(tmp_path)) as client:
+        aid = await signed_agreement(client)
+        for cut in (20, 300):
+            answer = await client.post(f"/agreements/{aid}/documents", content=body[:-cut],
+                                       headers={"content-type": form.headers["content-type"]})
+            assert answer.status_code == 422, answer.text
+            assert "cut short" in answer.json()["detail"]
+        whole = await client.post(f"/agreements/{aid}/documents", content=body,
+                                  headers={"content-type": form.headers["content-type"]})
+        assert whole.status_code == 201 and whole.json()["size"] == len(content)
+        assert len(await events_of(client, aid, "document_attached")) == 1
+    assert len(blobs_in(tmp_path)) == 1
+
+
+async def test_attaching_the_same_file_again_repairs_damaged_bytes(
+        runtime_database_url: str, tmp_path: Path) -> None:
+    content = documents.pdf("asli")
+    async with archive_client(runtime_database_url, documents_store=str(tmp_path)) as client:
+        aid = await signed_agreement(client)
+        first = (await upload(client, aid, content)).json()
+        path = DirectoryBlobStore(tmp_path).path_of(first["sha256"])
+        path.chmod(0o600)
+        path.write_bytes(documents.pdf("rusak"))
+        assert (await client.get(f"/documents/{first['document_id']}")).status_code == 500
+        again = await upload(client, aid, content, kind="OTHER")
+        assert again.status_code == 201 and again.json()["sha256"] == first["sha256"]
+        for document_id in (first["document_id"], again.json()["document_id"]):
+            got = await client.get(f"/documents/{document_id}")
+            assert got.status_code == 200 and got.content == content
+    assert not [p for p in path.parent.iterdir() if p.name != path.name]  # no temporary left

@@ -61,6 +61,9 @@ async def test_documents_round_trip_through_an_s3_store(
         tampered = await client.get(f"/documents/{sent.json()['document_id']}")
         assert tampered.status_code == 500
         assert tampered.json()["type"] == "urn:kerjasama:problem:document-integrity-failure"
+        repaired = await upload(client, aid, content, kind="MINUTES")  # the same file again
+        assert repaired.status_code == 201
+        assert (await client.get(f"/documents/{sent.json()['document_id']}")).content == content
         s3.delete_object(Bucket=BUCKET, Key=f"naskah/{digest}")
         assert (await client.get(f"/documents/{sent.json()['document_id']}")).status_code == 500
         refused = await upload(client, aid, b"plain text")

@@ -89,7 +89,7 @@ async def test_a_public_document_is_listed_in_both_languages_and_downloads_with_
     assert got.headers["etag"] == f'"{sha}"'
     assert got.headers["content-length"] == str(len(content))
     assert got.headers["x-content-type-options"] == "nosniff"
-    assert {"public", "max-age=31536000", "immutable"} <= {
+    assert {"public", "no-cache"} == {  # kept, but asked again: a takedown reaches caches
         p.strip() for p in got.headers["cache-control"].split(",")}
     assert got.headers["content-disposition"] == (
         "inline; filename=\"MoU Jawa Barat ___ 2021.pdf\"; "
