@@ -1,8 +1,8 @@
 """What the archive should answer (docs/domain.md#documents): uploads and takedowns, checked
-in the order the archive checks them — the form (422, 413 while it is received) → the
-type by content (415) → unknown agreement (404) → the caller (403) → version mismatch
-(412) → the document superseded (404 unknown, 409 superseded already, 422 of another
-kind) → the signed text of a signed agreement kept (409)."""
+in the order the archive checks them — unknown agreement (404) → the caller (403), both
+before the body is read → the form (422, 413 while it is received) → the type by content
+(415) → version mismatch (412) → the document superseded (404 unknown, 409 superseded
+already, 422 of another kind) → the signed text of a signed agreement kept (409)."""
 
 from __future__ import annotations
 
@@ -157,7 +157,11 @@ def plan_upload(a: Local | None, agreement_id: str, kind: str, public: bool,
     old = None if a is None or supersedes is None else a.documents.get(supersedes)
     signed_text = a is not None and any(d.kind == "SIGNED" and d.superseded_by is None
                                         for d in a.documents.values())
-    if how in ("json", "empty", "extra field", "bad kind", "no kind", "bad public"):
+    if a is None:
+        planned.status = 404
+    elif not allowed:
+        planned.status = 403
+    elif how in ("json", "empty", "extra field", "bad kind", "no kind", "bad public"):
         planned.status = 422
     elif how == "over limit":
         planned.status = 413
@@ -165,10 +169,6 @@ def plan_upload(a: Local | None, agreement_id: str, kind: str, public: bool,
         planned.status = 422
     elif media_type is None:
         planned.status = 415
-    elif a is None:
-        planned.status = 404
-    elif not allowed:
-        planned.status = 403
     elif if_match is not None and if_match != a.version:
         planned.status = 412
     elif supersedes is not None and old is None:
