@@ -361,11 +361,6 @@ COMMAND_MODELS: tuple[type[Command], ...] = (
 )
 
 
-ARCHIVE_COMMAND_MODELS: tuple[type[AgreementCommand], ...] = (AttachDocument, UnpublishDocument)
-"""Commands of the archive: sent over HTTP only (an attachment carries its bytes there), so
-they have no AMQP routing and no published command schema."""
-
-
 def command_type(model: type[Command]) -> str:
     """CloudEvent type of a command: ``kerjasama.<routing key>.v1``."""
     return f"kerjasama.{model.routing_key}.v1"

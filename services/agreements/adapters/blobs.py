@@ -1,8 +1,8 @@
 """Where the archive keeps documents' bytes: content-addressed, by SHA-256.
 
 :class:`BlobStore` is the port; :class:`DirectoryBlobStore` keeps them in a directory
-(``<root>/<2 hex>/<2 hex>/<sha256>``), :class:`MemoryBlobStore` is the twin for use-case
-tests, and :mod:`.s3_blobs` keeps them in any S3-compatible store. A blob is written once
+(``<root>/<2 hex>/<2 hex>/<sha256>``) and :mod:`.s3_blobs` keeps them in any S3-compatible
+store. A blob is written once
 (storing the same bytes again is a no-op, unless the copy kept was damaged: then it is
 replaced, so attaching the file again repairs it) and read back verified: :func:`read_verified`
 copies it into a spooled file while hashing, and a digest that differs from its name is
@@ -57,10 +57,6 @@ class BlobStore(Protocol):
 
     def chunks(self, sha256: str) -> AsyncIterator[bytes]:
         """The bytes kept under ``sha256``, in chunks; raises BlobMissing."""
-        ...
-
-    async def ready(self) -> bool:
-        """Whether the store can be used."""
         ...
 
 
@@ -136,30 +132,3 @@ class DirectoryBlobStore:
         with contextlib.closing(source):
             while chunk := await asyncio.to_thread(source.read, CHUNK):
                 yield chunk
-
-    async def ready(self) -> bool:
-        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
-        return os.access(self.root, os.W_OK)
-
-
-class MemoryBlobStore:
-    """The in-memory twin of the blob store."""
-
-    def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-
-    async def put(self, staged: Staged, media_type: str) -> None:
-        del media_type
-        kept = self.blobs.get(staged.sha256)
-        if kept is None or hashlib.sha256(kept).hexdigest() != staged.sha256:
-            self.blobs[staged.sha256] = staged.path.read_bytes()
-
-    async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
-        if sha256 not in self.blobs:
-            raise BlobMissing(f"no blob {sha256}")
-        data = self.blobs[sha256]
-        for start in range(0, len(data), CHUNK):
-            yield data[start:start + CHUNK]
-
-    async def ready(self) -> bool:
-        return True

@@ -66,20 +66,3 @@ class PostgresDocumentRecords:
             "FROM document_downloads WHERE document_id = $1 ORDER BY at DESC, id DESC "
             "LIMIT $2", document_id, limit)
         return [Download(**dict(r)) for r in rows]
-
-
-class MemoryDocumentRecords:
-    """The in-memory twin: documents registered by the test, downloads kept in a list."""
-
-    def __init__(self) -> None:
-        self.holders: dict[UUID, UUID] = {}
-        self.log: list[Download] = []
-
-    async def agreement_of(self, document_id: UUID) -> UUID | None:
-        return self.holders.get(document_id)
-
-    async def record_download(self, download: Download) -> None:
-        self.log.append(download)
-
-    async def downloads(self, document_id: UUID, limit: int) -> list[Download]:
-        return [d for d in reversed(self.log) if d.document_id == document_id][:limit]

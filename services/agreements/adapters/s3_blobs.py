@@ -105,10 +105,3 @@ class S3BlobStore:
             raise self._unavailable(error) from error
         finally:
             body.close()
-
-    async def ready(self) -> bool:
-        try:
-            await asyncio.to_thread(self._client.head_bucket, Bucket=self.bucket)
-        except (ClientError, BotoCoreError):
-            return False
-        return True
