@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
@@ -36,6 +36,14 @@ from contracts.common import (
     Signatory,
 )
 from contracts.documents import DocumentKind, FileName, MediaType, Sha256
+from contracts.planning import (
+    MAX_PRIORITIES,
+    Amount,
+    MappingItemBody,
+    Priority,
+    PriorityCode,
+    unique_priorities,
+)
 
 CommandId = Field(min_length=1, max_length=200, pattern=NO_CONTROL, description="Client-chosen id "
                   "that makes the command idempotent (the HTTP Idempotency-Key).",
@@ -89,6 +97,19 @@ class ProposeAgreementBody(ContractModel):
     supporting_opds: list[OpdCode] = Field(default_factory=list, max_length=50,
                                            description="Supporting agencies.",
                                            examples=[["DISKOMINFO"]])
+    priority: PriorityCode | None = Field(default=None, description="Policy priority of "
+                                          "the year's work program it serves (the year: "
+                                          "plan_year, else the year of proposed_on); when "
+                                          "absent, the priority of the mapping item named.",
+                                          examples=["PEMULIHAN_EKONOMI"])
+    mapping_item_id: UUID | None = Field(default=None, description="The item of the lead "
+                                         "agency's cooperation mapping this proposal "
+                                         "realises.", examples=[None])
+    value_cash: Amount | None = Field(default=None, description="Value of the cooperation "
+                                      "in cash, whole rupiah.", examples=[250000000])
+    value_in_kind: Amount | None = Field(default=None, description="Value of the "
+                                         "cooperation in kind (goods, services, staff), "
+                                         "whole rupiah.", examples=[None])
 
 
 class NoteBody(ContractModel):
@@ -159,6 +180,9 @@ class FollowUpBody(ContractModel):
     summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
     milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
                                             examples=["m1"])
+    revenue: Amount | None = Field(default=None, description="Regional revenue (pendapatan "
+                                   "daerah) the activity brought, whole rupiah; it counts "
+                                   "in the year of ``on``.", examples=[None])
 
 
 class CompleteMilestoneBody(ContractModel):
@@ -198,6 +222,19 @@ class WorkProgramBody(ContractModel):
                                       examples=[80])
     effectiveness_target: float = Field(ge=0, le=100, description="Target of effectiveness, %.",
                                         examples=[60])
+    priorities: list[Priority] = Field(
+        default_factory=list, max_length=MAX_PRIORITIES,
+        description="The year's policy priorities (codes unique). The body is the whole "
+        "program: adopting again replaces the priorities too.",
+        examples=[[{"code": "PEMULIHAN_EKONOMI", "name": "Pemulihan ekonomi daerah"}]])
+    mapping_due_on: BusinessDate | None = Field(
+        default=None, description="Agencies map their cooperation for the year by this "
+        "date; those that have not are reminded.", examples=["2021-03-31"])
+
+    @field_validator("priorities")
+    @classmethod
+    def _unique_codes(cls, priorities: list[Priority]) -> list[Priority]:
+        return unique_priorities(priorities)
 
 
 # --- commands -------------------------------------------------------------------------
@@ -340,6 +377,38 @@ class UnpublishDocument(OptionalReasonBody, AgreementCommand):
                               examples=["0b6f3c1e-8a47-4c55-9b2f-1d2e3f4a5b6c"])
 
 
+class MappingCommand(Command):
+    """Base of the commands that act on an existing mapping item."""
+
+    item_id: UUID = Field(description="The mapping item acted on.",
+                          examples=["7d2e4c1a-5b6f-4a3e-9c8d-1e2f3a4b5c6d"])
+    expected_version: int | None = Field(default=None, ge=0, description="Refuse unless the "
+                                         "item is at this version (HTTP If-Match).",
+                                         examples=[1])
+
+
+class AddMappingItem(MappingItemBody, Command):
+    """Add an item of potential cooperation to an agency's mapping of a year."""
+
+    routing_key: ClassVar[str] = "mapping.add_item"
+    year: BusinessYear = Field(description="Year of the mapping.", examples=[2021])
+    opd: OpdCode = Field(description="The agency whose mapping it is.", examples=["DISPARBUD"])
+    item_id: UUID | None = Field(default=None, description="Id for the new item; chosen by "
+                                 "the service when absent.", examples=[None])
+
+
+class ReviseMappingItem(MappingItemBody, MappingCommand):
+    """Replace what a mapping item says."""
+
+    routing_key: ClassVar[str] = "mapping.revise_item"
+
+
+class WithdrawMappingItem(OptionalReasonBody, MappingCommand):
+    """Withdraw an item from the mapping."""
+
+    routing_key: ClassVar[str] = "mapping.withdraw_item"
+
+
 COMMAND_MODELS: tuple[type[Command], ...] = (
     ProposeAgreement,
     StartReview,
@@ -358,6 +427,9 @@ COMMAND_MODELS: tuple[type[Command], ...] = (
     ExpireAgreement,
     WithdrawAgreement,
     AdoptWorkProgram,
+    AddMappingItem,
+    ReviseMappingItem,
+    WithdrawMappingItem,
 )
 
 

@@ -39,6 +39,13 @@ from contracts.common import (
     Stage,
 )
 from contracts.documents import DocumentKind, FileName, MediaType, Sha256
+from contracts.planning import (
+    Amount,
+    MappingItemFields,
+    MappingStage,
+    PriorityCode,
+    PriorityRecord,
+)
 
 _AGREEMENT_ID = Field(description="Id of the agreement (its stream).",
                       examples=["3f1c6a52-8f4e-4f55-9d1e-3f4a2b1c0d9e"])
@@ -103,6 +110,17 @@ class AgreementProposed(_ProposalData):
                              "and country (contracts.partners.partner_id_of); the partner "
                              "field stays the snapshot as proposed.",
                              examples=["67ff4846-50bd-5f24-908f-71a2d23e8174"])
+    priority: PriorityCode | None = Field(default=None, description="Policy priority of the "
+                                          "year's work program it serves, if any.",
+                                          examples=["PEMULIHAN_EKONOMI"])
+    mapping_item_id: UUID | None = Field(default=None, description="The mapping item it "
+                                         "realises, if any.", examples=[None])
+    value_cash: Amount | None = Field(default=None, description="Value in cash, whole "
+                                      "rupiah; counts in the year of signing.",
+                                      examples=[250000000])
+    value_in_kind: Amount | None = Field(default=None, description="Value in kind, whole "
+                                         "rupiah; counts in the year of signing.",
+                                         examples=[None])
 
 
 class AgreementProposedV1(_ProposalData):
@@ -212,6 +230,9 @@ class AgreementFollowUpRecorded(AgreementEventData):
     summary: LongText = Field(description="What was done.", examples=["Rapat koordinasi"])
     milestone_id: Identifier | None = Field(default=None, description="Milestone it serves.",
                                             examples=["m1"])
+    revenue: Amount | None = Field(default=None, description="Regional revenue the activity "
+                                   "brought, whole rupiah; counts in the year of on.",
+                                   examples=[None])
 
 
 class AgreementMilestoneCompleted(AgreementEventData):
@@ -300,6 +321,48 @@ class WorkProgramAdopted(EventData):
     stage: str = Field(default="ADOPTED", pattern="^ADOPTED$",
                        description="Stage of the work-program stream: always ADOPTED.",
                        examples=["ADOPTED"])
+    priorities: list[PriorityRecord] = Field(
+        default_factory=list, description="The year's policy priorities (all of them: an "
+        "adoption replaces the earlier one's).",
+        examples=[[{"code": "PEMULIHAN_EKONOMI", "name": "Pemulihan ekonomi daerah"}]])
+    mapping_due_on: BusinessDate | None = Field(default=None, description="Agencies map "
+                                                "their cooperation for the year by this date.",
+                                                examples=["2021-03-31"])
+
+
+_ITEM_ID = Field(description="Id of the mapping item (its stream is mapping-item-<id>).",
+                 examples=["7d2e4c1a-5b6f-4a3e-9c8d-1e2f3a4b5c6d"])
+
+
+class MappingEventData(EventData):
+    """Base of the mapping items' events: each names its item, year and agency, and the
+    item's stage after it."""
+
+    item_id: UUID = _ITEM_ID
+    year: BusinessYear = Field(description="Year of the mapping.", examples=[2021])
+    opd: OpdCode = Field(description="The agency whose mapping it is.", examples=["DISPARBUD"])
+    stage: MappingStage = Field(description="Stage of the item after this event.",
+                                examples=[MappingStage.ACTIVE])
+
+
+class MappingItemAdded(MappingItemFields, MappingEventData):
+    """An item of potential cooperation was added to an agency's mapping of a year."""
+
+    event_type: ClassVar[str] = "kerjasama.mapping.item_added.v1"
+
+
+class MappingItemRevised(MappingItemFields, MappingEventData):
+    """What a mapping item says was replaced (every field, as it now stands)."""
+
+    event_type: ClassVar[str] = "kerjasama.mapping.item_revised.v1"
+
+
+class MappingItemWithdrawn(MappingEventData):
+    """A mapping item was withdrawn: it no longer counts in the year's mapping."""
+
+    event_type: ClassVar[str] = "kerjasama.mapping.item_withdrawn.v1"
+    reason: ReasonText | None = Field(default=None, description="Why, if given.",
+                                      examples=["Digabung dengan butir lain"])
 
 
 class UnknownEvent(RecordModel):
@@ -327,6 +390,9 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     AgreementDocumentAttached,
     AgreementDocumentUnpublished,
     WorkProgramAdopted,
+    MappingItemAdded,
+    MappingItemRevised,
+    MappingItemWithdrawn,
 )
 """The current version of every event: what is written today and what readers get."""
 

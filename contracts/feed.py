@@ -1,10 +1,13 @@
 """Streams and where the agreements service serves them (docs/domain.md#the-public-feed):
 the stream ids, and the paths every consumer and verifier reads and the service routes.
 
-An agreement's stream id is its UUID; a year's work program is ``work-program-<year>``.
+An agreement's stream id is its UUID; a year's work program is ``work-program-<year>``; a
+mapping item is ``mapping-item-<uuid>`` (contracts.planning).
 """
 
 from __future__ import annotations
+
+from contracts.planning import MAPPING_ITEM_PREFIX
 
 WORK_PROGRAM_PREFIX = "work-program-"
 
@@ -13,6 +16,7 @@ FEED_PATH = "/events"
 ``Accept: application/x-ndjson``)."""
 AGREEMENT_EVENTS_PATH = "/agreements/{agreement_id}/events"
 WORK_PROGRAM_EVENTS_PATH = "/work-programs/{year}/events"
+MAPPING_ITEM_EVENTS_PATH = "/mapping-items/{item_id}/events"
 CHECKPOINTS_PATH = "/checkpoints"
 
 
@@ -25,4 +29,7 @@ def stream_path(stream_id: str) -> str:
     """The path of one stream's events, for its stream id."""
     if stream_id.startswith(WORK_PROGRAM_PREFIX):
         return WORK_PROGRAM_EVENTS_PATH.format(year=stream_id.removeprefix(WORK_PROGRAM_PREFIX))
+    if stream_id.startswith(MAPPING_ITEM_PREFIX):
+        return MAPPING_ITEM_EVENTS_PATH.format(
+            item_id=stream_id.removeprefix(MAPPING_ITEM_PREFIX))
     return AGREEMENT_EVENTS_PATH.format(agreement_id=stream_id)

@@ -21,11 +21,23 @@ class Indicator(StrEnum):
     AGREEMENTS = "agreements"
     SIGNING_DAYS_MEDIAN = "signing_days_median"
     SIGNING_DAYS_P90 = "signing_days_p90"
+    ITEMS_MAPPED = "items_mapped"
+    ITEMS_MAPPED_REALISED = "items_mapped_realised"
+    VALUE_CASH = "value_cash"
+    VALUE_IN_KIND = "value_in_kind"
+    REVENUE = "revenue"
+
+
+AMOUNT_INDICATORS = frozenset({Indicator.VALUE_CASH, Indicator.VALUE_IN_KIND,
+                               Indicator.REVENUE})
+"""Figures that are sums of whole rupiah (numerator; denominator null)."""
+MAPPING_INDICATORS = frozenset({Indicator.ITEMS_MAPPED, Indicator.ITEMS_MAPPED_REALISED})
+"""Figures that count the items of the year's cooperation mapping."""
 
 
 SCOPE_PATTERN = (
     r"^(province|opd:[A-Z0-9_-]+|kind:(KSDD|KSDPK|KSDPL|KSDLL|SINERGI)"
-    r"|type:(LOI|MOU|PKS|ADDENDUM)|stage:[A-Z_]+)$"
+    r"|type:(LOI|MOU|PKS|ADDENDUM)|stage:[A-Z_]+|priority:[A-Z0-9_-]+)$"
 )
 
 
@@ -46,8 +58,9 @@ class KpiUpdated(RecordModel):
     indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
     year: BusinessYear = Field(description="Year of the figure.", examples=[2021])
     scope: str = Field(pattern=SCOPE_PATTERN, description="province, opd:<code>, kind:<KIND>, "
-                       "type:<DOCTYPE> or stage:<STAGE>.", examples=["province"])
-    numerator: int | float = Field(description="Numerator (or the count / the days).",
+                       "type:<DOCTYPE>, stage:<STAGE> or priority:<code>.", examples=["province"])
+    numerator: int | float = Field(description="Numerator (or the count, the days, "
+                                   "the whole rupiah).",
                                    examples=[53])
     denominator: int | None = Field(description="Denominator; null for counts.",
                                     examples=[63])

@@ -29,12 +29,12 @@ for _type in MESSAGE_TYPES:
     _name, _version = split_type(_type)
     KNOWN_VERSIONS.setdefault(_name, set()).add(_version)
 
-STREAM_FAMILIES = ("agreement", "work_program", "ledger")
+STREAM_FAMILIES = ("agreement", "work_program", "mapping", "ledger")
 """Families of the event streams: a reader steps over a type of these it does not know."""
 
 
 def in_stream_family(message_type: str) -> bool:
-    """Whether a type belongs to a known stream family (``kerjasama.agreement.*``, …)."""
+    """Whether a type belongs to a known stream family (``kerjasama.agreement.*``, ``kerjasama.mapping.*``, …)."""
     try:
         name, _ = split_type(message_type)
     except ValueError:

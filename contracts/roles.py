@@ -54,3 +54,8 @@ def type_scope(document_type: str) -> str:
 def stage_scope(stage: str) -> str:
     """``stage:<STAGE>`` (the agreements count only)."""
     return f"stage:{stage}"
+
+
+def priority_scope(code: str) -> str:
+    """``priority:<code>``: the figures of one policy priority of the year."""
+    return f"priority:{code}"

@@ -86,6 +86,9 @@ COMMAND_ROUTING_KEYS: tuple[str, ...] = (
     "agreement.expire",
     "agreement.withdraw",
     "work_program.adopt",
+    "mapping.add_item",
+    "mapping.revise_item",
+    "mapping.withdraw_item",
 )
 
 
@@ -128,8 +131,10 @@ AGREEMENTS_COMMANDS = "agreements.commands"
 CONSUMER_QUEUES: tuple[Queue, ...] = (
     _consumer_queue(
         NOTIFICATIONS_EVENTS,
-        "Agreement events for the notifications service.",
-        (Binding(EVENTS_EXCHANGE, "agreement.*"),),
+        "Agreement, work-program and mapping events for the notifications service (the "
+        "work program's mapping due date, and who has mapped).",
+        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*"),
+         Binding(EVENTS_EXCHANGE, "mapping.*")),
     ),
     _consumer_queue(
         NOTIFICATIONS_KPI,
@@ -140,8 +145,9 @@ CONSUMER_QUEUES: tuple[Queue, ...] = (
     ),
     _consumer_queue(
         REPORTING_EVENTS,
-        "Agreement and work-program events for the reporting service.",
-        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*")),
+        "Agreement, work-program and mapping events for the reporting service.",
+        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*"),
+         Binding(EVENTS_EXCHANGE, "mapping.*")),
     ),
     _consumer_queue(
         PORTAL_EVENTS,

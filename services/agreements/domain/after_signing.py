@@ -131,7 +131,8 @@ def record_follow_up(command: RecordFollowUp, state: AgreementState,
     check_record_date("follow-up date", command.on, state, ctx)
     return AgreementFollowUpRecorded(
         agreement_id=state.id, version=state.version + 1, stage=state.stage,
-        on=command.on, summary=command.summary, milestone_id=command.milestone_id)
+        on=command.on, summary=command.summary, milestone_id=command.milestone_id,
+        revenue=command.revenue)
 
 
 def evaluate(command: EvaluateAgreement, state: AgreementState,

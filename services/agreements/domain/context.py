@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.agreements.domain.mapping_item import MappingItemState
 from services.agreements.domain.state import AgreementState
 
 
 @dataclass(frozen=True)
 class DecisionContext:
-    """Today's business date (WIB) and, for a PKS or ADDENDUM, the parent agreement.
+    """Today's business date (WIB), for a PKS or ADDENDUM the parent agreement, and what a
+    proposal or mapping item names on other streams (the year's priorities, a mapping item).
 
     The service layer loads the parent named by the command's or the state's
     ``parent_id`` before deciding; ``None`` means it does not exist (or none is named).
@@ -20,3 +22,8 @@ class DecisionContext:
     parent: AgreementState | None = None
     require_signed_text: bool = False
     """Whether signing needs the signed text attached first (KERJASAMA_REQUIRE_SIGNED_TEXT)."""
+    priorities: frozenset[str] | None = None
+    """The priority codes of the year a proposal or mapping item belongs to, loaded when
+    the command names a priority; None when that year has no work program."""
+    mapping_item: MappingItemState | None = None
+    """The mapping item a proposal names, loaded by the service layer (None: no such item)."""

@@ -210,6 +210,45 @@ class SignedTextMissing(DomainError):
     problem_type = "signed-text-missing"
 
 
+class MappingItemNotFound(DomainError):
+    """Raised when a command acts on a mapping item that does not exist."""
+
+    status = 404
+    title = "Mapping item not found"
+    problem_type = "mapping-item-not-found"
+
+
+class MappingItemWithdrawn(DomainError):
+    """Raised when a withdrawn mapping item is revised or withdrawn again."""
+
+    status = 409
+    title = "Mapping item withdrawn"
+    problem_type = "mapping-item-withdrawn"
+
+
+class MappingItemAlreadyExists(DomainError):
+    """Raised when an item is added under the id of a mapping item that already exists."""
+
+    status = 409
+    title = "Mapping item already exists"
+    problem_type = "mapping-item-already-exists"
+
+
+class UnknownPriority(DomainError):
+    """Raised when a priority is named that the year's work program does not set."""
+
+    title = "Unknown priority"
+    problem_type = "unknown-priority"
+
+
+class MappingItemNotUsable(DomainError):
+    """Raised when a proposal names a mapping item that does not exist, was withdrawn, or
+    belongs to another agency than the proposal's lead agency."""
+
+    title = "Mapping item not usable"
+    problem_type = "mapping-item-not-usable"
+
+
 class Forbidden(DomainError):
     """Raised when the caller's roles do not allow the command on this agreement."""
 

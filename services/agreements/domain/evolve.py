@@ -43,6 +43,8 @@ def _created(event: AgreementProposed) -> AgreementState:
         burdens_budget=event.burdens_budget, plan_year=event.plan_year,
         proposed_on=event.proposed_on, parent_id=event.parent_id, renews_id=event.renews_id,
         required_approvals=frozenset(event.required_approvals),
+        priority=event.priority, mapping_item_id=event.mapping_item_id,
+        value_cash=event.value_cash, value_in_kind=event.value_in_kind,
     )
 
 
@@ -69,7 +71,8 @@ def _applied(state: AgreementState, event: AgreementEventData) -> AgreementState
             return replace(state, milestones=plan)
         case AgreementFollowUpRecorded():
             return replace(state, follow_ups=state.follow_ups + 1,
-                           last_follow_up_on=_latest(state.last_follow_up_on, event.on))
+                           last_follow_up_on=_latest(state.last_follow_up_on, event.on),
+                           revenue=state.revenue + (event.revenue or 0))
         case AgreementMilestoneCompleted():
             plan = tuple(replace(m, completed_on=event.on) if m.id == event.milestone_id else m
                          for m in state.milestones)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from contracts.commands import ProposeAgreement
 from contracts.common import Authority, DocumentType, Stage
 from contracts.events import AgreementProposed
@@ -9,18 +11,47 @@ from contracts.partners import partner_id_of
 from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.errors import (
     AgreementAlreadyExists,
+    MappingItemNotUsable,
     ParentNotAllowed,
     ParentNotFound,
     ParentRequired,
 )
 from services.agreements.domain.rules import (
     DOCUMENTS_WITH_PARENT,
+    check_priority,
     check_partners,
     not_in_future,
     one_of,
     required_approvals,
 )
 from services.agreements.domain.state import AgreementState
+
+
+def proposal_year(command: ProposeAgreement, today: date) -> int:
+    """The year whose work program a proposal's priority belongs to: its plan year, else
+    the year it was proposed in."""
+    if command.plan_year is not None:
+        return command.plan_year
+    return (command.proposed_on or today).year
+
+
+def _mapped_priority(command: ProposeAgreement, ctx: DecisionContext) -> str | None:
+    """Check the mapping item a proposal names (422 unless it is an active item of the
+    lead agency); the proposal's priority, else the item's."""
+    if command.mapping_item_id is None:
+        return command.priority
+    item = ctx.mapping_item
+    if item is None:
+        raise MappingItemNotUsable(f"mapping item {command.mapping_item_id} does not exist")
+    if item.id != command.mapping_item_id:
+        raise ValueError(f"context holds mapping item {item.id}, not "
+                         f"{command.mapping_item_id}")
+    if not item.active:
+        raise MappingItemNotUsable(f"mapping item {item.id} was withdrawn")
+    if item.opd != command.lead_opd:
+        raise MappingItemNotUsable(f"mapping item {item.id} is in the mapping of {item.opd}, "
+                                   f"not of the lead agency {command.lead_opd}")
+    return command.priority or item.priority
 
 
 def _check_parent(command: ProposeAgreement, ctx: DecisionContext) -> None:
@@ -54,6 +85,9 @@ def propose(
     proposed_on = command.proposed_on or ctx.today
     not_in_future("proposed_on", proposed_on, ctx.today)
     _check_parent(command, ctx)
+    priority = _mapped_priority(command, ctx)
+    if command.priority is not None:
+        check_priority(command.priority, proposal_year(command, ctx.today), ctx.priorities)
     supporting = [c for c in dict.fromkeys(command.supporting_opds) if c != command.lead_opd]
     required = required_approvals(command.kind, command.burdens_budget)
     return [AgreementProposed(
@@ -67,4 +101,6 @@ def propose(
         burdens_budget=command.burdens_budget, plan_year=command.plan_year,
         proposed_on=proposed_on, parent_id=command.parent_id, renews_id=command.renews_id,
         required_approvals=[a for a in Authority if a in required],
+        priority=priority, mapping_item_id=command.mapping_item_id,
+        value_cash=command.value_cash, value_in_kind=command.value_in_kind,
     )]

@@ -14,6 +14,7 @@ from contracts.common import (
     SignatoryRole,
 )
 from services.agreements.domain.errors import (
+    UnknownPriority,
     CountryMismatch,
     InvalidDates,
     KindCategoryMismatch,
@@ -125,3 +126,17 @@ def not_before(name: str, value: date, other_name: str, other: date) -> None:
     """``value`` cannot be before ``other``."""
     if value < other:
         raise InvalidDates(f"{name} {value} is before {other_name} {other}")
+
+
+def check_priority(priority: str | None, year: int, priorities: frozenset[str] | None) -> None:
+    """Refuse (422) a priority that the year's work program (its ``priorities``; None when
+    the year has none) does not set."""
+    if priority is None:
+        return
+    if priorities is None:
+        raise UnknownPriority(f"priority {priority} names no priority of {year}: no work "
+                              f"program is adopted for {year}")
+    if priority not in priorities:
+        known = ", ".join(sorted(priorities)) or "none"
+        raise UnknownPriority(f"priority {priority} is not one of the priorities of the "
+                              f"{year} work program ({known})")

@@ -117,6 +117,14 @@ class AgreementState:
     """Reason given with the latest revision request, rejection, withdrawal or termination."""
     documents: tuple[ArchivedDocument, ...] = ()
     """The archive, in the order the documents were attached."""
+    priority: str | None = None
+    """Policy priority of the year's work program it serves."""
+    mapping_item_id: UUID | None = None
+    """The mapping item it realises."""
+    value_cash: int | None = None
+    value_in_kind: int | None = None
+    revenue: int = 0
+    """Regional revenue its follow-up activities brought, whole rupiah, in all."""
 
     @property
     def partners(self) -> tuple[PartnerRecord, ...]:
