@@ -34,7 +34,8 @@ STREAM_FAMILIES = ("agreement", "work_program", "mapping", "ledger")
 
 
 def in_stream_family(message_type: str) -> bool:
-    """Whether a type belongs to a known stream family (``kerjasama.agreement.*``, ``kerjasama.mapping.*``, …)."""
+    """Whether a type belongs to a known stream family (``kerjasama.agreement.*``,
+    ``kerjasama.mapping.*``, …)."""
     try:
         name, _ = split_type(message_type)
     except ValueError:

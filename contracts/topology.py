@@ -151,9 +151,10 @@ CONSUMER_QUEUES: tuple[Queue, ...] = (
     ),
     _consumer_queue(
         PORTAL_EVENTS,
-        "Agreement events and KPI updates for the portal (the public register and "
-        "dashboard).",
-        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(KPI_EXCHANGE, "kpi.#")),
+        "Agreement and work-program events and KPI updates for the portal (the public "
+        "register and dashboard; the work program names the year's priorities).",
+        (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*"),
+         Binding(KPI_EXCHANGE, "kpi.#")),
     ),
     _consumer_queue(
         AGREEMENTS_COMMANDS,

@@ -218,7 +218,7 @@ class MappingItemNotFound(DomainError):
     problem_type = "mapping-item-not-found"
 
 
-class MappingItemWithdrawn(DomainError):
+class MappingItemAlreadyWithdrawn(DomainError):
     """Raised when a withdrawn mapping item is revised or withdrawn again."""
 
     status = 409

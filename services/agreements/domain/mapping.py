@@ -25,8 +25,8 @@ from services.agreements.domain.context import DecisionContext
 from services.agreements.domain.decider import Decider
 from services.agreements.domain.errors import (
     MappingItemAlreadyExists,
+    MappingItemAlreadyWithdrawn,
     MappingItemNotFound,
-    MappingItemWithdrawn,
 )
 from services.agreements.domain.mapping_item import MappingItemState
 from services.agreements.domain.rules import check_priority
@@ -46,7 +46,7 @@ def _existing(command: MappingCommand, state: MappingItemState | None) -> Mappin
     if state.id != command.item_id:
         raise ValueError(f"command for mapping item {command.item_id} decided on {state.id}")
     if not state.active:
-        raise MappingItemWithdrawn(f"mapping item {state.id} was withdrawn")
+        raise MappingItemAlreadyWithdrawn(f"mapping item {state.id} was withdrawn")
     return state
 
 

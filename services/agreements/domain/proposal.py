@@ -18,8 +18,8 @@ from services.agreements.domain.errors import (
 )
 from services.agreements.domain.rules import (
     DOCUMENTS_WITH_PARENT,
-    check_priority,
     check_partners,
+    check_priority,
     not_in_future,
     one_of,
     required_approvals,

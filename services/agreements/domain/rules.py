@@ -14,11 +14,11 @@ from contracts.common import (
     SignatoryRole,
 )
 from services.agreements.domain.errors import (
-    UnknownPriority,
     CountryMismatch,
     InvalidDates,
     KindCategoryMismatch,
     SignatoryNotAllowed,
+    UnknownPriority,
     ValidityTooLong,
 )
 
