@@ -101,7 +101,7 @@ class ProposeAgreementBody(ContractModel):
                                           "the year's work program it serves (the year: "
                                           "plan_year, else the year of proposed_on); when "
                                           "absent, the priority of the mapping item named.",
-                                          examples=["PEMULIHAN_EKONOMI"])
+                                          examples=[None, "PEMULIHAN_EKONOMI"])
     mapping_item_id: UUID | None = Field(default=None, description="The item of the lead "
                                          "agency's cooperation mapping this proposal "
                                          "realises.", examples=[None])

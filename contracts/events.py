@@ -112,12 +112,12 @@ class AgreementProposed(_ProposalData):
                              examples=["67ff4846-50bd-5f24-908f-71a2d23e8174"])
     priority: PriorityCode | None = Field(default=None, description="Policy priority of the "
                                           "year's work program it serves, if any.",
-                                          examples=["PEMULIHAN_EKONOMI"])
+                                          examples=[None, "PEMULIHAN_EKONOMI"])
     mapping_item_id: UUID | None = Field(default=None, description="The mapping item it "
                                          "realises, if any.", examples=[None])
     value_cash: Amount | None = Field(default=None, description="Value in cash, whole "
                                       "rupiah; counts in the year of signing.",
-                                      examples=[250000000])
+                                      examples=[None, 250000000])
     value_in_kind: Amount | None = Field(default=None, description="Value in kind, whole "
                                          "rupiah; counts in the year of signing.",
                                          examples=[None])

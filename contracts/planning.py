@@ -82,7 +82,7 @@ class MappingItemFields(RecordModel):
                                     examples=["Meningkatnya kunjungan wisatawan mancanegara"])
     priority: PriorityCode | None = Field(default=None, description="Priority of the "
                                           "year's work program it serves, if any.",
-                                          examples=["PEMULIHAN_EKONOMI"])
+                                          examples=[None, "PEMULIHAN_EKONOMI"])
 
 
 class MappingItemBody(MappingItemFields):

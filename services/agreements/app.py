@@ -34,6 +34,7 @@ from services.agreements.entrypoints.documents import (
 )
 from services.agreements.entrypoints.expiry import expiry_loop
 from services.agreements.entrypoints.http import build_router
+from services.agreements.entrypoints.planning import build_planning_router
 from services.agreements.settings import AgreementsSettings
 
 DATABASE_DOWN = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
@@ -93,8 +94,9 @@ def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
         archive = Archive(service, store, blobs, PostgresDocumentRecords(pool))
         app.include_router(build_document_router(archive, staging=staging,
                                                  max_bytes=settings.max_document_bytes))
-        app.include_router(build_router(
-            service, AgreementQueries(pool, settings.sleeping_after_days)))
+        queries = AgreementQueries(pool, settings.sleeping_after_days)
+        app.include_router(build_router(service, queries))
+        app.include_router(build_planning_router(service, queries))
         app.include_router(build_checkpoint_router(pool, signer.public))
         if not settings.messaging:
             return

@@ -170,8 +170,10 @@ def test_both_versions_are_known_and_keep_their_own_schema_model() -> None:
     assert codec.model_for(V1) is AgreementProposedV1
     assert codec.model_for(V2) is AgreementProposed
     assert "partner_id" not in AgreementProposedV1.model_fields
-    assert set(AgreementProposed.model_fields) == {*AgreementProposedV1.model_fields,
-                                                   "partner_id"}
+    # v2 added partner_id; the planning fields came later, additive within v2
+    assert set(AgreementProposed.model_fields) == {
+        *AgreementProposedV1.model_fields, "partner_id", "priority", "mapping_item_id",
+        "value_cash", "value_in_kind"}
 
 
 def test_a_next_step_is_one_entry_and_a_v1_runs_through_both(

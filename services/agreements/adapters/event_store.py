@@ -71,6 +71,8 @@ class CommandWrite:
     agreement: dict[str, Any] | None = None
     child_of: UUID | None = None
     child_signed_on: date | None = None
+    mapping_item: dict[str, Any] | None = None
+    """A mapping item's state, for the mapping's read model (never with ``agreement``)."""
 
 
 class EventStore(Protocol):
@@ -197,12 +199,34 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
     """
     hashes = chain_hashes(stream_id, expected_version, prev_hash, events)
     args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
+    if write.mapping_item is not None:
+        return await _append_mapping(pool, stream_id, expected_version, prev_hash, events,
+                                     write, hashes, args)
     try:
         positions = await pool.fetchval(
             "SELECT append_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8, $9, $10,"
             " $11, $12, $13::jsonb, $14, $15)", *args, write.command_id, write.request_hash,
             write.stage, None if write.agreement is None else canonical(write.agreement),
             write.child_of, write.child_signed_on)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "commands_pkey":
+            raise DuplicateCommand(write.command_id) from None
+        raise _conflict(exc, stream_id, expected_version) from None
+    return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
+
+
+async def _append_mapping(pool: Pool, stream_id: str, expected_version: int,
+                          prev_hash: str | None, events: Sequence[NewEvent],
+                          write: CommandWrite, hashes: list[str],
+                          args: Sequence[Any]) -> list[StoredEvent]:
+    """:func:`append_command` of a mapping item: the mapping's read model instead of the
+    agreements'."""
+    assert write.mapping_item is not None and write.agreement is None
+    try:
+        positions = await pool.fetchval(
+            "SELECT append_mapping_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8,"
+            " $9, $10, $11, $12, $13::jsonb)", *args, write.command_id, write.request_hash,
+            write.stage, canonical(write.mapping_item))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "commands_pkey":
             raise DuplicateCommand(write.command_id) from None

@@ -38,6 +38,8 @@ class InMemoryEventStore:
         self._commands: dict[str, CommandRecord] = {}
         self.agreements: dict[UUID, dict[str, Any]] = {}
         """The read model: each agreement's state as of its last command."""
+        self.mapping_items: dict[UUID, dict[str, Any]] = {}
+        """The mapping's read model: each item's state as of its last command."""
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         return list(self._streams.get(stream_id, ()))
@@ -72,6 +74,9 @@ class InMemoryEventStore:
             expected_version == 0)
         if write.agreement is not None:
             self.agreements[UUID(str(write.agreement["id"]))] = _as_stored(write.agreement)
+        if write.mapping_item is not None:
+            self.mapping_items[UUID(str(write.mapping_item["id"]))] = _as_stored(
+                write.mapping_item)
         self._streams[stream_id] = [*stream, *stored]
         self._events.extend(stored)
         self._event_ids.update(e.event_id for e in stored)

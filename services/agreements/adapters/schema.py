@@ -28,6 +28,7 @@ RUNTIME_BASE = "SELECT, INSERT"
 RUNTIME_EXTRA: dict[str, str] = {
     "outbox": "DELETE",        # the relay deletes what it published
     "agreements": "UPDATE",    # the read model is kept current in the command's transaction
+    "mapping_items": "UPDATE",  # so is the mapping's
 }
 """Privileges beyond :data:`RUNTIME_BASE`, by table; never on an event table."""
 RUNTIME_READ_ONLY = (MIGRATIONS_TABLE,)

@@ -15,14 +15,19 @@ from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from contracts.commands import (
+    AddMappingItem,
     AdoptWorkProgram,
     AgreementCommand,
     Command,
+    MappingCommand,
     ProposeAgreement,
+    ReviseMappingItem,
     SignAgreement,
+    WithdrawMappingItem,
 )
 from contracts.events import AgreementEventData, AgreementSigned, WorkProgramAdopted
 from contracts.feed import work_program_stream_id
+from contracts.planning import mapping_item_id_of
 from plumbing import clock
 from services.agreements.adapters.event_store import (
     CommandWrite,
@@ -34,6 +39,11 @@ from services.agreements.adapters.event_store import (
 from services.agreements.adapters.records import CommandRecord
 from services.agreements.application.errors import IdempotencyKeyReused, NotFound, VersionMismatch
 from services.agreements.application.metrics import APPEND_SECONDS, COMMANDS
+from services.agreements.application.planning import (
+    decide_mapping,
+    mapping_json,
+    proposal_context,
+)
 from services.agreements.application.streams import Loaded, fresh, load, state_json
 from services.agreements.domain import (
     AGREEMENTS,
@@ -134,9 +144,11 @@ class AgreementService:
         """
         fingerprint = request_hash(command)
         remembered = record_key(actor, command.command_id)
-        fresh_stream = isinstance(command, ProposeAgreement) and command.agreement_id is None
+        fresh_stream = ((isinstance(command, ProposeAgreement) and command.agreement_id is None)
+                        or (isinstance(command, AddMappingItem) and command.item_id is None))
         if fresh_stream:  # a new stream: nothing to load
-            command = command.model_copy(update={"agreement_id": uuid4()})
+            field = "item_id" if isinstance(command, AddMappingItem) else "agreement_id"
+            command = command.model_copy(update={field: uuid4()})
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 return await self._attempt(command, actor, roles, fingerprint, fresh_stream,
@@ -148,13 +160,13 @@ class AgreementService:
                     return replayed
                 raise
             except ConcurrencyConflict:
-                if isinstance(command, AgreementCommand) and command.expected_version is not None:
+                pinned = getattr(command, "expected_version", None)
+                if pinned is not None:
                     if replayed := await self._replayed(remembered, command, fingerprint):
                         return replayed
                     raise VersionMismatch(
-                        f"agreement {command.agreement_id} changed while the command was "
-                        f"handled; it is no longer at version {command.expected_version}"
-                    ) from None
+                        f"{_what(command)} changed while the command was handled; it is no "
+                        f"longer at version {pinned}") from None
             except DuplicateCommand:
                 if replayed := await self._replayed(remembered, command, fingerprint):
                     return replayed
@@ -178,6 +190,14 @@ class AgreementService:
             adopted = WORK_PROGRAMS.decide(command, program.state, ctx)
             return await self._append(command, actor, record, stream_id, program, adopted,
                                       None)
+        if isinstance(command, AddMappingItem | ReviseMappingItem | WithdrawMappingItem):
+            decision = await decide_mapping(self._store, command, roles, ctx,
+                                            fresh_stream=fresh_stream)
+            write = CommandWrite(remembered, fingerprint, decision.state.stage.value,
+                                 mapping_item=mapping_json(decision.state))
+            return await self._append(command, actor, record, decision.stream_id,
+                                      decision.loaded, decision.events, write,
+                                      answer_id=str(decision.state.id))
         if not isinstance(command, ProposeAgreement | AgreementCommand):
             raise TypeError(f"{type(command).__name__} is not a command of this service")
         agreement_id, loaded, events, state = await self._decision(command, roles,
@@ -206,6 +226,8 @@ class AgreementService:
             _check_version(command, loaded.version)
         ctx = DecisionContext(today=clock.today(), parent=await self._parent(command, loaded),
                               require_signed_text=self._require_signed_text)
+        if isinstance(command, ProposeAgreement):
+            ctx = await proposal_context(self._store, command, ctx)
         events = AGREEMENTS.decide(command, loaded.state, ctx)
         state = AGREEMENTS.fold(events, loaded.state)
         assert state is not None  # a decision always leaves an agreement
@@ -226,7 +248,7 @@ class AgreementService:
 
     async def _append(self, command: Command, actor: str, record: tuple[str, str],
                       stream_id: str, loaded: Loaded[Any], events: Sequence[Answered],
-                      view: CommandWrite | None) -> Accepted:
+                      view: CommandWrite | None, *, answer_id: str | None = None) -> Accepted:
         remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
@@ -239,7 +261,14 @@ class AgreementService:
         await self._store.append_command(stream_id, loaded.version, loaded.last_hash, new,
                                          write)
         APPEND_SECONDS.observe(time.perf_counter() - started)
-        return Accepted(stream_id, last.version, str(last.stage), loaded.version == 0)
+        return Accepted(answer_id or stream_id, last.version, str(last.stage),
+                        loaded.version == 0)
+
+
+def _what(command: Command) -> str:
+    if isinstance(command, MappingCommand):
+        return f"mapping item {command.item_id}"
+    return f"agreement {getattr(command, 'agreement_id', '')}"
 
 
 def _agreement_id(command: Command) -> UUID:
@@ -260,5 +289,6 @@ def _replay(previous: CommandRecord, command: Command, fingerprint: str) -> Acce
         raise IdempotencyKeyReused(
             f"Idempotency-Key {command.command_id!r} was already used for a different "
             "request")
-    return Accepted(previous.stream_id, previous.version, previous.stage, previous.created,
-                    replayed=True)
+    item_id = mapping_item_id_of(previous.stream_id)
+    return Accepted(previous.stream_id if item_id is None else str(item_id), previous.version,
+                    previous.stage, previous.created, replayed=True)

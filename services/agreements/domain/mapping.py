@@ -62,15 +62,15 @@ def decide_mapping(command: MappingCommands, state: MappingItemState | None,
         check_priority(command.priority, command.year, ctx.priorities)
         return [MappingItemAdded(item_id=command.item_id, version=1, year=command.year,
                                  opd=command.opd, stage=MappingStage.ACTIVE,
-                                 **_fields(command))]  # type: ignore[arg-type]
+                                 **_fields(command))]
     current = _existing(command, state)
     where = {"item_id": current.id, "version": current.version + 1, "year": current.year,
              "opd": current.opd}
     if isinstance(command, ReviseMappingItem):
         check_priority(command.priority, current.year, ctx.priorities)
-        return [MappingItemRevised(**where, stage=MappingStage.ACTIVE,  # type: ignore[arg-type]
+        return [MappingItemRevised(**where, stage=MappingStage.ACTIVE,
                                    **_fields(command))]
-    return [MappingItemWithdrawn(**where, stage=MappingStage.WITHDRAWN,  # type: ignore[arg-type]
+    return [MappingItemWithdrawn(**where, stage=MappingStage.WITHDRAWN,
                                  reason=command.reason)]
 
 

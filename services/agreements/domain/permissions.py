@@ -9,6 +9,8 @@
 - The lead agency (and the TKKSD) attach documents to the archive and take public ones
   down; the TKKSD, the regional secretary and the lead and supporting agencies read the
   archive; a document on the public register is read by anyone authenticated.
+- An agency maps its own cooperation (adds, revises and withdraws the items of its mapping);
+  the TKKSD maps for every agency.
 - The expiry job (``system:expiry``) expires agreements past their end date.
 - Everyone authenticated may read; nobody else may write.
 """
@@ -18,11 +20,13 @@ from __future__ import annotations
 from collections.abc import Set
 
 from contracts.commands import (
+    AddMappingItem,
     AdoptWorkProgram,
     AttachDocument,
     Command,
     CompleteMilestone,
     ExpireAgreement,
+    MappingCommand,
     ProposeAgreement,
     RecordFollowUp,
     ResubmitAgreement,
@@ -32,6 +36,7 @@ from contracts.commands import (
 )
 from contracts.roles import AGENCY_PREFIX, EXPIRY_JOB, REGIONAL_SECRETARY, SECRETARIAT
 from services.agreements.domain.errors import Forbidden
+from services.agreements.domain.mapping_item import MappingItemState
 from services.agreements.domain.state import AgreementState, ArchivedDocument
 
 
@@ -70,6 +75,22 @@ def authorize(command: Command, roles: Set[str], state: AgreementState | None) -
     if mine.isdisjoint(allowed):
         raise Forbidden(f"{name} on this agreement is for {who} ({_list(allowed)}) or the "
                         f"TKKSD secretariat; the caller acts for {_list(mine)}")
+
+
+def authorize_mapping(command: AddMappingItem | MappingCommand, roles: Set[str],
+                      item: MappingItemState | None) -> None:
+    """Raise Forbidden unless ``roles`` may change the mapping ``command`` acts on: the
+    agency whose mapping it is, or the TKKSD secretariat (``item``: the item now, for a
+    revision or a withdrawal)."""
+    if SECRETARIAT in roles:
+        return
+    opd = command.opd if isinstance(command, AddMappingItem) else (
+        item.opd if item is not None else None)
+    if opd is None or opd not in _agencies(roles):
+        whose = f"{opd}'s" if opd else "an agency's"
+        raise Forbidden(f"{command.routing_key}: {whose} mapping is changed by that agency "
+                        f"or the TKKSD secretariat; the caller acts for "
+                        f"{_list(_agencies(roles))}")
 
 
 def authorize_attaching(roles: Set[str], state: AgreementState) -> None:
