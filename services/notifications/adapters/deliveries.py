@@ -127,15 +127,17 @@ _LOG_COLUMNS = (
 
 
 async def log(pool: Pool, agreement_id: UUID | None, status: str | None, limit: int,
-              recipients: frozenset[str] | None = None) -> list[dict[str, Any]]:
-    """The delivery log, newest first, optionally of one agreement and one status, and of
-    these recipients only (None: of every recipient)."""
+              recipients: frozenset[str] | None = None,
+              rule: str | None = None) -> list[dict[str, Any]]:
+    """The delivery log, newest first, optionally of one agreement, one status and one
+    rule, and of these recipients only (None: of every recipient)."""
     codes = None if recipients is None else sorted(recipients)
     rows = await pool.fetch(
         f"SELECT {_LOG_COLUMNS} FROM deliveries"
         " WHERE ($1::uuid IS NULL OR agreement_id = $1) AND ($2::text IS NULL OR status = $2)"
         "   AND ($4::text[] IS NULL OR recipient = ANY($4::text[]))"
-        " ORDER BY id DESC LIMIT $3", agreement_id, status, limit, codes)
+        "   AND ($5::text IS NULL OR rule = $5)"
+        " ORDER BY id DESC LIMIT $3", agreement_id, status, limit, codes, rule)
     return [_log_item(dict(r)) for r in rows]
 
 

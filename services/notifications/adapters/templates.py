@@ -2,7 +2,8 @@
 
 Templates live in ``templates/<language>/<template>.txt.j2``: the first line is the
 subject, the rest (after one blank line) the plain-text body. The context names the
-agreement, its partner and agency, what is due and by when.
+agreement, its partner and agency (or the figure, or the year's mapping), what is due
+and by when.
 """
 
 from __future__ import annotations
@@ -114,10 +115,12 @@ class Renderer:
 
         common = {"recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
                   "facts": notice.facts, "date": fmt}
-        if view is None:  # a notice about a figure
-            indicator = str(notice.facts.get("indicator"))
+        if view is None and "indicator" in notice.facts:  # a notice about a figure
+            indicator = str(notice.facts["indicator"])
             return {**common, "facts": {**notice.facts, "indicator_label": INDICATORS[
                 language].get(indicator, indicator)}}
+        if view is None:  # a notice about a year's mapping
+            return common
         return {
             **common, "a": view, "kind_label": KINDS[language].get(view.kind, view.kind),
             "document_label": DOCUMENTS[language].get(view.document_type, view.document_type),

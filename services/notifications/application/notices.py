@@ -49,6 +49,11 @@ class NoticeRecorder:
         self._renderer = renderer
         self._directory = directory
 
+    @property
+    def directory(self) -> Directory:
+        """Who notices go to."""
+        return self._directory
+
     def _deliveries(self, notice: Notice, view: AgreementView | None,
                     contact: Contact) -> list[NewDelivery]:
         language = contact.language
@@ -68,15 +73,16 @@ class NoticeRecorder:
 
     async def record(self, conn: Conn, view: AgreementView | None, notice: Notice,
                      today: date, source: str) -> int:
-        """Record ``notice`` about an agreement, or about a figure when ``view`` is None,
-        unless it fired before; return the deliveries recorded."""
+        """Record ``notice`` about an agreement, or about no agreement (a figure, a year's
+        mapping) when ``view`` is None, unless it fired before; return the deliveries
+        recorded."""
         agreement_id = None if view is None else view.id
         notice_id = await deliveries.insert_notice(
             conn, agreement_id, notice.rule.value, notice.occasion, notice.due_on, today)
         if notice_id is None:
             return 0
         RECORDED.labels(notice.rule.value, source).inc()
-        codes = self._directory.codes(view, notice.audiences)
+        codes = self._directory.codes(view, notice.audiences, notice.agencies)
         contacts = await self._directory.contacts(conn, codes)
         recorded = 0
         for code in codes:

@@ -19,12 +19,21 @@ class Directory:
         self.regional_secretary = regional_secretary
         self._configured = {c.code: c for c in (secretariat, regional_secretary)}
 
-    def codes(self, view: AgreementView | None, audiences: Iterable[Audience]) -> list[str]:
+    @property
+    def offices(self) -> frozenset[str]:
+        """The codes of the configured offices (never an agency's)."""
+        return frozenset(self._configured)
+
+    def codes(self, view: AgreementView | None, audiences: Iterable[Audience],
+              agencies: Iterable[str] = ()) -> list[str]:
         """The contact codes of ``audiences`` for an agreement (None: a notice about no
-        agreement, which has no agencies), each once, in order."""
+        agreement, which has no lead or supporting agencies), each once, in order;
+        ``agencies`` are those of :attr:`Audience.NAMED_AGENCIES`."""
         codes: list[str] = []
         for audience in audiences:
-            if audience in (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES):
+            if audience == Audience.NAMED_AGENCIES:
+                codes.extend(agencies)
+            elif audience in (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES):
                 if view is None:
                     raise ValueError(f"{audience.value}: a notice about no agreement has no "
                                      "agency")

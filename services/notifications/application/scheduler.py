@@ -4,7 +4,9 @@ Each run looks at every signed agreement not yet looked at on today's business d
 (or changed since), in batches locked with ``FOR UPDATE SKIP LOCKED``: replicas share
 the work, and an event being applied to an agreement waits for (or is waited for by)
 its evaluation. Notices fire once per (agreement, rule, occasion) whatever the number
-of runs, restarts or replicas, because the notices table is keyed so.
+of runs, restarts or replicas, because the notices table is keyed so. Then the years
+whose mapping due date has come are looked at the same way
+(:class:`~services.notifications.application.mapping.MappingReminders`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import logging
 from plumbing import clock
 from plumbing.db import Pool
 from services.notifications.adapters import projection
+from services.notifications.application.mapping import MappingReminders
 from services.notifications.application.notices import NoticeRecorder
 from services.notifications.domain import Policy, due_reminders
 
@@ -29,6 +32,7 @@ class Scheduler:
         self._recorder = recorder
         self._policy = policy
         self._batch = batch
+        self._mapping = MappingReminders(pool, recorder)
 
     async def run_once(self) -> int:
         """Evaluate what is due today; return the deliveries recorded."""
@@ -43,4 +47,4 @@ class Scheduler:
                                                                 "schedule")
                 await projection.mark_evaluated(conn, [v.id for v in views], today)
             if len(views) < self._batch:
-                return recorded
+                return recorded + await self._mapping.run_once(today)

@@ -1,4 +1,5 @@
-"""Pure rules of the notifications service: the agreement view, event and time rules."""
+"""Pure rules of the notifications service: the agreement view, event and time rules, the
+mapping reminder."""
 
 from services.notifications.domain.agreement import (
     AgreementView,
@@ -6,6 +7,7 @@ from services.notifications.domain.agreement import (
     UnknownAgreement,
     evolve,
 )
+from services.notifications.domain.mapping import MappingDue, adopted, mapping_reminders
 from services.notifications.domain.rules import (
     Audience,
     Notice,
@@ -17,7 +19,7 @@ from services.notifications.domain.rules import (
 from services.notifications.domain.schedule import due_reminders, semester_of
 
 __all__ = [
-    "AgreementView", "Audience", "Notice", "PlannedMilestone", "Policy", "Rule",
-    "UnknownAgreement", "due_reminders", "event_notices", "evolve", "plan_due_on",
-    "semester_of",
+    "AgreementView", "Audience", "MappingDue", "Notice", "PlannedMilestone", "Policy", "Rule",
+    "UnknownAgreement", "adopted", "due_reminders", "event_notices", "evolve",
+    "mapping_reminders", "plan_due_on", "semester_of",
 ]

@@ -45,6 +45,8 @@ class Rule(enum.StrEnum):
     EXPIRY_TODAY = "expiry_0_days"
     EVALUATION_DUE = "evaluation_due"
     FIGURE_RESTATED = "figure_restated"
+    MAPPING_DUE = "mapping_due"
+    MAPPING_MISSING = "mapping_missing"
 
 
 EXPIRY_RULES: Mapping[int, Rule] = {
@@ -60,6 +62,8 @@ class Audience(enum.StrEnum):
     SUPPORTING_AGENCIES = "supporting_agencies"
     SECRETARIAT = "secretariat"
     REGIONAL_SECRETARY = "regional_secretary"
+    NAMED_AGENCIES = "named_agencies"
+    """The agencies the notice names itself (:attr:`Notice.agencies`)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class Notice:
-    """One thing to tell about an agreement, once per (rule, occasion)."""
+    """One thing to tell about an agreement (or a figure, or a year's mapping), once per
+    (rule, occasion)."""
 
     rule: Rule
     occasion: str
@@ -92,6 +97,8 @@ class Notice:
     due_on: date | None = None
     """What the notice asks for is due by this date (None: nothing has a deadline)."""
     facts: Mapping[str, str | int | None] = field(default_factory=dict)
+    agencies: tuple[str, ...] = ()
+    """The agency codes of :attr:`Audience.NAMED_AGENCIES` (a notice about no agreement)."""
 
 
 def plan_due_on(view: AgreementView, policy: Policy) -> date | None:

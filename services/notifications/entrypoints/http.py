@@ -20,6 +20,7 @@ from services.notifications.adapters.secret_box import SecretBox
 from services.notifications.adapters.webhook_address import Destinations, WebhookRefused
 from services.notifications.application.queries import Readers
 from services.notifications.application.recipients import Directory
+from services.notifications.domain import Rule
 from services.notifications.domain.contacts import Contact, Webhook
 
 CODE = r"^[A-Z0-9_-]+$"
@@ -92,9 +93,10 @@ def build_router(pool: Pool, directory: Directory, destinations: Destinations,
     @router.get("/deliveries")
     async def list_deliveries(
         caller: Caller, agreement_id: UUID | None = None, status: Status | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        rule: Rule | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
-        items = await deliveries.log(pool, agreement_id, status, limit, readers.codes(caller))
+        items = await deliveries.log(pool, agreement_id, status, limit, readers.codes(caller),
+                                     None if rule is None else rule.value)
         return [delivery_json(item, readers.sees_errors(caller)) for item in items]
 
     @router.put("/contacts/{code}")
