@@ -38,9 +38,9 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
     await conn.execute(
         "INSERT INTO agreements (id, public, view, search, kind, category, lead_opd, opds,"
         " stage, signed_on, effective_from, effective_until, terminated_on, recorded_at,"
-        " version, last_activity_on, parent_id, document_type, document_hashes) VALUES ($1, $2,"
-        " $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, coalesce($14, now()), $15,"
-        " $16, $17, $18, $19)"
+        " version, last_activity_on, parent_id, document_type, document_hashes, priority)"
+        " VALUES ($1, $2, $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+        " coalesce($14, now()), $15, $16, $17, $18, $19, $20)"
         " ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, view = EXCLUDED.view,"
         " search = EXCLUDED.search, kind = EXCLUDED.kind, category = EXCLUDED.category,"
         " lead_opd = EXCLUDED.lead_opd, opds = EXCLUDED.opds, stage = EXCLUDED.stage,"
@@ -50,13 +50,13 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
         " NULL THEN EXCLUDED.recorded_at ELSE agreements.recorded_at END,"
         " version = EXCLUDED.version, last_activity_on = EXCLUDED.last_activity_on,"
         " parent_id = EXCLUDED.parent_id, document_type = EXCLUDED.document_type,"
-        " document_hashes = EXCLUDED.document_hashes",
+        " document_hashes = EXCLUDED.document_hashes, priority = EXCLUDED.priority",
         view.id, view.public, orjson.dumps(to_json(view)).decode(), _search(view), view.kind,
         view.partners[0].category, view.lead_opd, [view.lead_opd, *view.supporting_opds],
         view.stage, view.signed_on, view.effective_from, view.effective_until,
         view.terminated_on, recorded_at, view.version,
         max(activity_dates(view), default=None), view.parent_id, view.document_type,
-        sorted({d.sha256 for d in view.documents}))
+        sorted({d.sha256 for d in view.documents}), view.priority)
 
 
 def _status(of: str = "") -> str:
@@ -81,6 +81,7 @@ class Filters:
     opd: str | None = None
     year: int | None = None
     status: Status | None = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def _where(filters: Filters, today: date) -> tuple[str, list[Any]]:
             "_", "\\_")
         args.append(f"%{escaped}%")
         clauses.append(f"search LIKE ${len(args)}")
-    for column, value in (("kind", filters.kind), ("category", filters.category)):
+    for column, value in (("kind", filters.kind), ("category", filters.category),
+                          ("priority", filters.priority)):
         if value:
             args.append(value)
             clauses.append(f"{column} = ${len(args)}")
@@ -201,10 +203,12 @@ async def choices(pool: Pool) -> dict[str, list[Any]]:
         " array(SELECT DISTINCT category FROM agreements WHERE public ORDER BY 1),"
         " array(SELECT DISTINCT unnest(opds) FROM agreements WHERE public ORDER BY 1),"
         " array(SELECT DISTINCT extract(year FROM signed_on)::int FROM agreements"
-        "       WHERE public ORDER BY 1 DESC)")
+        "       WHERE public ORDER BY 1 DESC),"
+        " array(SELECT DISTINCT priority FROM agreements WHERE public"
+        "       AND priority IS NOT NULL ORDER BY 1)")
     assert row is not None
     return {"kind": list(row[0]), "category": list(row[1]), "opd": list(row[2]),
-            "year": list(row[3])}
+            "year": list(row[3]), "priority": list(row[4])}
 
 
 async def save_figures(conn: Conn | Pool, items: Sequence[dict[str, Any]]) -> int:

@@ -3,8 +3,9 @@
 Only an agreement that was signed is public (a proposal, a rejected or a withdrawn one is
 not). The view holds no personal contact data: the parties, the document, its dates, the
 office and name of the signatory (a public act), the agencies and the timeline of what
-was done under it, and the documents on the public register (the current version of
-each public document that was not taken down).
+was done under it, the documents on the public register (the current version of each
+public document that was not taken down), the priority it serves, its value and the
+regional revenue its follow-ups brought.
 """
 
 from __future__ import annotations
@@ -98,6 +99,12 @@ class PublicAgreement:
     timeline: tuple[Step, ...] = ()
     documents: tuple[PublicDocument, ...] = ()
     """The documents on the public register, in the order they were attached."""
+    priority: str | None = None
+    """Code of the year's policy priority it serves."""
+    value_cash: int | None = None
+    value_in_kind: int | None = None
+    revenue: int | None = None
+    """Regional revenue of its follow-ups (whole rupiah); None when none recorded any."""
 
     @property
     def public(self) -> bool:
@@ -120,7 +127,8 @@ def evolve(view: PublicAgreement | None, event: AgreementEventData) -> PublicAgr
             lead_opd=event.lead_opd, supporting_opds=tuple(event.supporting_opds),
             objective=event.objective, sector=event.sector, stage=event.stage.value,
             version=event.version, plan_year=event.plan_year, proposed_on=event.proposed_on,
-            parent_id=event.parent_id)
+            parent_id=event.parent_id, priority=event.priority, value_cash=event.value_cash,
+            value_in_kind=event.value_in_kind)
     if view is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")
@@ -142,6 +150,8 @@ def evolve(view: PublicAgreement | None, event: AgreementEventData) -> PublicAgr
                 day, "plan", "; ".join(f"{t} ({d.isoformat()})" for _, t, d in milestones))))
         case AgreementFollowUpRecorded():
             detail = now.milestone_title(event.milestone_id) if event.milestone_id else ""
+            if event.revenue is not None:
+                now = replace(now, revenue=(now.revenue or 0) + event.revenue)
             return replace(now, timeline=(*now.timeline, Step(event.on, "follow_up",
                                                               event.summary, detail)))
         case AgreementMilestoneCompleted():
@@ -209,7 +219,9 @@ def to_json(view: PublicAgreement) -> dict[str, Any]:
         "effective_until": day(view.effective_until), "terminated_on": day(view.terminated_on),
         "milestones": [[i, t, d.isoformat()] for i, t, d in view.milestones],
         "timeline": [[s.on.isoformat(), s.what, s.text, s.detail] for s in view.timeline],
-        "documents": [document_to_json(d) for d in view.documents]}
+        "documents": [document_to_json(d) for d in view.documents],
+        "priority": view.priority, "value_cash": view.value_cash,
+        "value_in_kind": view.value_in_kind, "revenue": view.revenue}
 
 
 def from_json(v: dict[str, Any]) -> PublicAgreement:
@@ -230,7 +242,10 @@ def from_json(v: dict[str, Any]) -> PublicAgreement:
         milestones=tuple((i, t, date.fromisoformat(d)) for i, t, d in v["milestones"]),
         timeline=tuple(Step(date.fromisoformat(o), w, t, d) for o, w, t, d in v["timeline"]),
         documents=tuple(document_from_json(d)  # absent from views stored before documents
-                        for d in v.get("documents", ())))
+                        for d in v.get("documents", ())),
+        # absent from views stored before the planning side
+        priority=v.get("priority"), value_cash=v.get("value_cash"),
+        value_in_kind=v.get("value_in_kind"), revenue=v.get("revenue"))
 
 
 def activity_dates(view: PublicAgreement) -> list[date]:

@@ -52,6 +52,18 @@ TEXT: dict[str, dict[str, str]] = {
         "document_refused": "Dokumen tidak diberikan",
         "document_refused_text": "Berkas yang diterima dari arsip tidak sesuai dengan sidik "
         "jarinya, sehingga tidak diberikan. Coba lagi nanti.",
+        "planning": "Perencanaan {year}: pemetaan, prioritas dan nilai kerja sama",
+        "planning_note": "Butir pemetaan kerja sama perangkat daerah, prioritas kebijakan "
+        "tahun ini, nilai kerja sama yang ditandatangani tahun ini dan pendapatan daerah dari "
+        "tindak lanjutnya.",
+        "no_mapping": "Belum ada pemetaan untuk tahun ini.",
+        "priorities": "Prioritas {year}", "planning_per_agency": "Pemetaan dan nilai per "
+        "perangkat daerah {year}", "priority": "Prioritas",
+        "items_mapped": "Butir dipetakan", "items_mapped_realised": "Butir terealisasi",
+        "value_cash": "Nilai uang", "value_in_kind": "Nilai barang dan jasa",
+        "revenue": "Pendapatan daerah", "revenue_recorded": "Pendapatan daerah tercatat",
+        "realization_short": "Realisasi (ditandatangani / direncanakan)",
+        "whole_province": "Seluruh provinsi",
     },
     "en": {
         "site": "Regional Cooperation of West Java Province",
@@ -103,6 +115,18 @@ TEXT: dict[str, dict[str, str]] = {
         "document_refused": "Document withheld",
         "document_refused_text": "The file received from the archive did not match its "
         "fingerprint, so it is not served. Please try again later.",
+        "planning": "Planning {year}: mapping, priorities and value of cooperation",
+        "planning_note": "The agencies' mapping of potential cooperation, the year's policy "
+        "priorities, the value of the agreements signed this year and the regional revenue "
+        "their follow-ups brought.",
+        "no_mapping": "No mapping for this year yet.",
+        "priorities": "Priorities {year}", "planning_per_agency": "Mapping and value per "
+        "agency {year}", "priority": "Priority",
+        "items_mapped": "Items mapped", "items_mapped_realised": "Items realised",
+        "value_cash": "Value in cash", "value_in_kind": "Value in kind",
+        "revenue": "Regional revenue", "revenue_recorded": "Regional revenue recorded",
+        "realization_short": "Realization (signed / planned)",
+        "whole_province": "Whole province",
     },
 }
 

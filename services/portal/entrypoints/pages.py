@@ -31,7 +31,7 @@ from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
 from plumbing.tables import spreadsheet_cell
-from services.portal.adapters import store
+from services.portal.adapters import priorities, store
 from services.portal.domain.register import (
     STATUSES,
     PublicAgreement,
@@ -40,6 +40,7 @@ from services.portal.domain.register import (
 )
 from services.portal.entrypoints.charts import Bar, bars
 from services.portal.entrypoints.i18n import MONTHS, TEXT, WORDS, language_of
+from services.portal.entrypoints.planning import AMOUNTS, planning, rupiah
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
@@ -128,6 +129,7 @@ class Pages:
         text = self._env.get_template(name).render(
             t=t, lang=lang, date=lambda d: long_date(d, lang),
             size=lambda n: human_size(n, lang), file_type=file_type,
+            money=lambda n: rupiah(n, lang), amounts=AMOUNTS,
             word=lambda code: words.get(code, code) if code else "-", **context)
         return text.encode()
 
@@ -177,6 +179,7 @@ class Pages:
                            if v.effective_until is not None), key=lambda e: (e[1], e[0].title))
         body = self.render(
             "dashboard.html", lang, year=chosen, years=years or [chosen], charts=charts,
+            plan=planning(chosen, items, await priorities.of_year(self._pool, chosen)),
             headline=[i for i in headline if i is not None],
             sleeping=sleeping, expiring=expiring, sleeping_total=quiet_total,
             expiring_total=ending_total,
@@ -204,9 +207,11 @@ class Pages:
         query = {k: v for k, v in (("q", filters.q), ("kind", filters.kind),
                                    ("category", filters.category), ("opd", filters.opd),
                                    ("year", filters.year), ("status", filters.status),
+                                   ("priority", filters.priority),
                                    ("lang", lang if lang != "id" else None)) if v}
         body = self.render("register.html", lang, found=found, page=page, pages=pages,
                            filters=filters, choices=choices, statuses=STATUSES, query=query,
+                           priority_names=await priorities.names(self._pool),
                            kinds=[k.value for k in Kind],
                            categories=[c.value for c in PartnerCategory])
         return _cached(request, body, "text/html; charset=utf-8")
@@ -216,7 +221,9 @@ class Pages:
         if found is None:
             return await self.not_found(request, lang)
         view, status = found
-        body = self.render("agreement.html", lang, a=view, status=status)
+        year = view.plan_year or (view.signed_on.year if view.signed_on else None)
+        body = self.render("agreement.html", lang, a=view, status=status,
+                           priority=await priorities.name(self._pool, view.priority, year))
         return _cached(request, body, "text/html; charset=utf-8")
 
     # --- open data ------------------------------------------------------------------
@@ -325,12 +332,14 @@ def build_router(pages: Pages) -> APIRouter:
                        opd: Annotated[str | None, Query(max_length=40)] = None,
                        year: Annotated[str | None, Query(max_length=4)] = None,
                        status: Annotated[str | None, Query(max_length=20)] = None,
+                       priority: Annotated[str | None, Query(max_length=40)] = None,
                        page: Annotated[str | None, Query(max_length=6)] = None) -> Response:
         filters = store.Filters(
             q=q.strip() or None if q else None, kind=kind or None,
             category=category or None, opd=opd or None,
             year=int(year) if year and year.isdigit() else None,
-            status=status if status in STATUSES else None)  # type: ignore[arg-type,unused-ignore]
+            status=status if status in STATUSES else None,  # type: ignore[arg-type,unused-ignore]
+            priority=priority or None)
         number = int(page) if page and page.isdigit() and int(page) >= 1 else 1
         return await pages.register(request, language_of(lang), filters, number)
 

@@ -2,7 +2,8 @@
 path set; Playwright's browser downloads are never used, and a missing browser fails the
 test). Open the dashboard, choose a year, filter the register, open an agreement (its
 documents listed, one fetched and checked against the SHA-256 shown), download the CSV,
-switch language, move by keyboard, and check each page with axe-core: no serious or
+switch language, move by keyboard, read the planning section (priorities by name, mapping
+and value in rupiah, also on a phone), and check each page with axe-core: no serious or
 critical violation. Screenshots go to the test's temporary directory (and, with
 KERJASAMA_SCREENSHOTS_DIR set, there too: how the ones in docs/ were made)."""
 
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Locator, Page, async_playwright
 
 from plumbing.http import serve
 from plumbing.settings import load_settings
@@ -30,6 +31,12 @@ from services.portal.settings import PortalSettings
 from tests.conftest import DatabaseUrlFactory
 from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure
 from tests.integration.portal.test_portal import history, until_listed
+from tests.integration.portal.test_portal_planning import (
+    PLANNING_FIGURES,
+    PRIORITIES_2021,
+    adopt,
+    until_shown,
+)
 from tests.integration.reporting.support import FeedRelay
 
 
@@ -70,6 +77,7 @@ async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Report
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
+            await adopt(agreements, PRIORITIES_2021)
             ids = await history(agreements)
             await feed.relay()
             await until_listed(client, 2)
@@ -79,8 +87,11 @@ async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Report
                    complete=False),
             figure("realization", 2021, "opd:DISKUK", 2, 3, revision=2, target=80),
             figure("realization", 2021, "kind:KSDPK", 5, 7, revision=2, target=80),
-            figure("realization", 2020, "province", 4, 8, revision=2, target=75)]
+            figure("realization", 2020, "province", 4, 8, revision=2, target=75),
+            *PLANNING_FIGURES]
         await seed_figures(app.state.runtime.pool, reporting.reader, always=True)
+        async with httpx.AsyncClient(base_url=base, trust_env=False) as client:
+            await until_shown(client, "/?year=2021", PRIORITIES_2021[0]["name"])
         yield base, ids
     finally:
         stop.set()
@@ -92,6 +103,14 @@ async def shot(page: Page, tmp_path: Path, name: str) -> None:
     keep = os.environ.get("KERJASAMA_SCREENSHOTS_DIR")
     if keep:
         await page.screenshot(path=str(Path(keep) / f"{name}.png"), full_page=False)
+
+
+async def shot_of(locator: Locator, tmp_path: Path, name: str) -> None:
+    """A screenshot of one part of a page (kept like :func:`shot`)."""
+    await locator.screenshot(path=str(tmp_path / f"{name}.png"))
+    keep = os.environ.get("KERJASAMA_SCREENSHOTS_DIR")
+    if keep:
+        await locator.screenshot(path=str(Path(keep) / f"{name}.png"))
 
 
 async def accessible(page: Page) -> None:
@@ -175,6 +194,15 @@ async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str
             await page.goto(f"{base}/?year=2021&lang=en")
             assert await page.locator("h1").inner_text() == "Dashboard 2021"
             await shot(page, tmp_path, "dashboard-en")
+            planning = page.locator("section#planning")
+            text = await planning.inner_text()
+            for shown in ("Planning 2021", "Pemulihan ekonomi daerah", "IDR 1,250,000,000",
+                          "IDR 75,000,000", "Items mapped", "DISPARBUD"):
+                assert shown in text, shown
+            assert await planning.get_by_role(
+                "table", name="Priorities 2021").locator("tbody tr").count() == 4
+            await accessible(page)
+            await shot_of(planning, tmp_path, "dashboard-planning-en")
             await page.goto(f"{base}/register?lang=en")
             await accessible(page)
             await shot(page, tmp_path, "register-en")
@@ -189,5 +217,10 @@ async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str
             width = await phone.evaluate("document.documentElement.scrollWidth")
             assert width <= 390 + 1, f"the register is {width}px wide on a phone"
             await shot(phone, tmp_path, "register-phone")
+            await phone.goto(f"{base}/?year=2021")
+            assert "Rp 1.250.000.000" in await phone.locator("section#planning").inner_text()
+            width = await phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390 + 1, f"the dashboard is {width}px wide on a phone"
+            await shot_of(phone.locator("section#planning"), tmp_path, "dashboard-planning-id")
         finally:
             await browser.close()
