@@ -18,6 +18,8 @@ E = TypeVar("E")
 S = TypeVar("S")
 
 STATE = TypeAdapter(AgreementState)
+PLANNING_DEFAULTS = {"priority": None, "mapping_item_id": None, "value_cash": None,
+                     "value_in_kind": None, "revenue": 0}
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,14 @@ def stored_state(data: dict[str, Any]) -> dict[str, Any]:
     lacks what that release did not know, filled in as today's fold would have it (the row
     is rewritten on the agreement's next command): ``partner_id`` (before
     ``agreement.proposed.v2``), derived as the upcaster derives it for the stored proposal,
-    and ``documents`` (before the archive), none."""
+    ``documents`` (before the archive), none; and the planning side's fields (priority,
+    mapping item, values, revenue), none."""
     partner = data.get("partner")
     if "partner_id" not in data and isinstance(partner, dict):
         data = {**data, "partner_id": str(partner_id_of(str(partner["name"]),
                                                         str(partner["country"])))}
     if "documents" not in data:
         data = {**data, "documents": []}
+    if "revenue" not in data:  # before the planning side: none of it was recorded
+        data = {**data, **PLANNING_DEFAULTS}
     return data

@@ -244,3 +244,28 @@ async def test_direct_reply_to_gets_the_reply(
     data = json.loads(reply.body)["data"]
     assert reply.correlation_id == "direct"
     assert data["accepted"] is True and data["command_id"] == "direct-1"
+
+
+async def test_an_outside_system_maps_its_cooperation_over_amqp(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    adopted = await http.post("/work-programs/2021", json={
+        "realization_target": 80, "effectiveness_target": 60,
+        "priorities": [{"code": "COVID19", "name": "Penanganan Covid-19"}]})
+    assert adopted.status_code == 201
+    item = {"affair": "Kesehatan", "description": "Vaksinasi bersama kota mitra",
+            "prospective_partners": ["Kota Bekasi"], "rpjmd_target": "Cakupan vaksinasi",
+            "priority": "COVID19"}
+    added = await outsider.answer(await outsider.send("mapping.add_item", {
+        "command_id": "map-1", "year": 2021, "opd": "DINKES", **item}))
+    outcome = added["data"]["outcome"]
+    assert added["data"]["accepted"] is True and outcome["stage"] == "ACTIVE", added
+    assert (await http.get(f"/mapping-items/{outcome['id']}")).json()["opd"] == "DINKES"
+
+    refused = await outsider.answer(await outsider.send("mapping.revise_item", {
+        "command_id": "map-2", "item_id": outcome["id"], **item, "priority": "ASET"}))
+    assert refused["data"]["problem"]["status"] == 422
+    withdrawn = await outsider.answer(await outsider.send("mapping.withdraw_item", {
+        "command_id": "map-3", "item_id": outcome["id"], "reason": "Digabung"}))
+    assert withdrawn["data"]["outcome"] == {"id": outcome["id"], "version": 2,
+                                            "stage": "WITHDRAWN"}
