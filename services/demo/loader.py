@@ -2,8 +2,10 @@
 
 Every command carries a stable ``Idempotency-Key`` (``demo-<agreement>-<step>``), so a
 second run is answered from the first and stores nothing; the summary says how many
-commands were new. Agencies become notification contacts when the notifications
-service runs.
+commands were new. The order: work programs (with the year's priorities), the agencies'
+cooperation mapping (services/demo/mapping.py), then the agreements, whose proposals may
+name a mapping item by its key. Agencies become notification contacts when the
+notifications service runs.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from plumbing.service_client import CliError, ServiceClient
+from services.demo.mapping import load_mapping
 from services.demo.naskah import signed_text
-from services.demo.plan import agreement_steps, parent_key
+from services.demo.plan import DemoDataError, agreement_steps, mapping_item_key, parent_key
 
 AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups", "documents")
 """Steps the agency itself takes (milestone completions too); the TKKSD the rest."""
@@ -34,6 +37,7 @@ class Summary:
     commands: int = 0
     new_commands: int = 0
     work_programs: int = 0
+    mapping_items: int = 0
     contacts: int = 0
     documents: int = 0
     last_agreement_id: str = ""
@@ -41,6 +45,7 @@ class Summary:
     def line(self) -> str:
         """One line for people."""
         return (f"demo: {self.agreements} agreements, {self.work_programs} work programs, "
+                f"{self.mapping_items} mapping items, "
                 f"{self.commands} commands ({self.new_commands} new), "
                 f"{self.documents} signed texts attached, {self.contacts} agency contacts")
 
@@ -64,14 +69,19 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
         summary.work_programs += 1
         summary.commands += 1
         summary.new_commands += "Idempotent-Replayed" not in response.headers
+    mapping = await load_mapping(data, agreements)
+    summary.mapping_items = mapping.items
+    summary.commands += mapping.commands
+    summary.new_commands += mapping.new_commands
     ids: dict[str, str] = {}
     for entry in data["agreements"]:
-        await _load_agreement(data, entry, ids, agreements, summary)
+        await _load_agreement(data, entry, ids, mapping.ids, agreements, summary)
     return summary
 
 
 async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict[str, str],
-                          agreements: ServiceClient, summary: Summary) -> None:
+                          items: dict[str, str], agreements: ServiceClient,
+                          summary: Summary) -> None:
     lead = entry["proposal"]["lead_opd"]
     for step in agreement_steps(data, entry):
         headers = {"Idempotency-Key": step.idempotency_key}
@@ -83,6 +93,10 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
                     raise CliError(f"demo agreement {entry['key']}: parent {parent} must "
                                    "come before it in the data file")
                 body["parent_id"] = ids[parent]
+            if item := mapping_item_key(entry):
+                if item not in items:
+                    raise DemoDataError(f"demo agreement {entry['key']}: no mapping item {item}")
+                body["mapping_item_id"] = items[item]
             response = await agreements.request("POST", "/agreements", json=body,
                                                 headers=headers, roles=roles)
             ids[step.key] = response.json()["id"]

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 DATA_FILE = Path(__file__).with_name("west_java_2021.json")
+LOCAL_KEYS = ("parent", "mapping_item")
+"""Proposal fields naming another entry of the data file by its key; the loader sends the id."""
 STOPS = ("PROPOSED", "IN_REVIEW", "DRAFTING", "IN_DISCUSSION", "AWAITING_APPROVAL",
          "READY_TO_SIGN", "SIGNED")
 
@@ -67,7 +69,7 @@ def agreement_steps(data: dict[str, Any], entry: dict[str, Any]) -> list[Step]:
     def add(action: str, body: dict[str, Any] | None = None, suffix: str = "") -> None:
         steps.append(Step(key, action, body, f"demo-{key}-{action}{suffix}"))
 
-    proposal = {k: v for k, v in entry["proposal"].items() if k != "parent"}
+    proposal = {k: v for k, v in entry["proposal"].items() if k not in LOCAL_KEYS}
     add("propose", proposal)
     if until == "PROPOSED":
         return steps
@@ -123,3 +125,9 @@ def parent_key(entry: dict[str, Any]) -> str | None:
     """The key of the agreement an entry's proposal names as parent, if any."""
     parent = entry["proposal"].get("parent")
     return parent if isinstance(parent, str) else None
+
+
+def mapping_item_key(entry: dict[str, Any]) -> str | None:
+    """The key of the mapping item an entry's proposal realises, if any."""
+    item = entry["proposal"].get("mapping_item")
+    return item if isinstance(item, str) else None

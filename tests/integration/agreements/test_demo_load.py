@@ -1,8 +1,10 @@
-"""The West Java demo loads through the public HTTP interface, and a second load adds nothing."""
+"""The West Java demo loads through the public HTTP interface, and a second load adds nothing;
+it holds the 2021 plenary's priorities, the agencies' mapping, values and revenue."""
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import httpx
 
@@ -10,13 +12,21 @@ from plumbing.service_client import ServiceClient
 from services.demo.loader import load
 from services.demo.plan import load_data
 
+PRIORITIES_2021 = ["PEMULIHAN_EKONOMI", "COVID19", "OPTIMALISASI_ASET", "PELAYANAN_PUBLIK"]
+
 
 async def _count_events(agreements: ServiceClient) -> int:
     """Events in every stream (the feed may lag behind transactions elsewhere)."""
     ids = [a["id"] for a in await agreements.get_json("/agreements", limit=500)]
     streams = [f"/agreements/{i}/events" for i in ids]
+    items = await agreements.get_json("/mappings/2021")
+    streams += [f"/mapping-items/{item['id']}/events" for item in items]
     streams += [f"/work-programs/{year}/events" for year in (2021, 2022)]
     return sum([len(await agreements.get_json(path)) for path in streams])
+
+
+def _sum(agreements: list[dict[str, Any]], field: str) -> int:
+    return sum(a[field] or 0 for a in agreements)
 
 
 async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
@@ -26,14 +36,16 @@ async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
     async with ServiceClient("agreements", "http://agreements", "demo",
                              transport=transport) as agreements:
         first = await load(data, agreements)
-        events_after_first = len(await agreements.get_json("/events", limit=1000))
+        events_after_first = await _count_events(agreements)
         second = await load(data, agreements)
-        events_after_second = len(await agreements.get_json("/events", limit=1000))
+        events_after_second = await _count_events(agreements)
 
     assert first.agreements == second.agreements == len(data["agreements"]) == 28
+    assert first.mapping_items == second.mapping_items == 15
     assert first.new_commands == first.commands > 150
-    assert second.new_commands == 0
+    assert second.new_commands == 0 and second.commands == first.commands
     assert events_after_first == events_after_second == first.commands
+    assert f"15 mapping items, {first.commands} commands ({first.commands} new)" in first.line()
 
     listing = (await agreements_client.get("/agreements", params={"limit": 500})).json()
     stages = Counter(a["stage"] for a in listing)
@@ -52,3 +64,52 @@ async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
     assert got.content.startswith(b"%PDF-") and b"blibli" in got.content.lower()
     planned_2021 = [a for a in listing if a.get("plan_year") == 2021]
     assert len(planned_2021) == 13
+
+
+async def test_the_demo_maps_2021_under_the_plenarys_priorities_with_values_and_revenue(
+        agreements_client: httpx.AsyncClient) -> None:
+    client = agreements_client
+    async with ServiceClient("agreements", "http://agreements", "demo",
+                             transport=client._transport) as agreements:
+        await load(load_data(), agreements)
+
+    program = (await client.get("/work-programs/2021")).json()
+    assert [p["code"] for p in program["priorities"]] == PRIORITIES_2021
+    assert program["mapping_due_on"] == "2021-03-31"
+    assert (await client.get("/work-programs/2022")).json()["priorities"] == []
+
+    items = (await client.get("/mappings/2021")).json()
+    assert Counter(i["opd"] for i in items) == {"DISKUK": 4, "DINKES": 3, "DISNAKERTRANS": 2,
+                                                "DISTANHORTI": 2, "DISHUB": 2, "DISPUSIPDA": 2}
+    assert len((await client.get("/mappings/2021/DISKUK")).json()) == 4
+    withdrawn = [i for i in items if i["stage"] == "WITHDRAWN"]
+    assert [i["opd"] for i in withdrawn] == ["DINKES"] and withdrawn[0]["withdrawn_reason"]
+    revised = [i for i in items if i["version"] == 2 and i["stage"] == "ACTIVE"]
+    assert len(revised) == 1 and len(revised[0]["prospective_partners"]) == 2
+    assert {i["priority"] for i in items} == set(PRIORITIES_2021)
+
+    listing = (await client.get("/agreements", params={"limit": 500})).json()
+    signed = [a for a in listing if a["signed_on"] is not None]
+    realised = {a["mapping_item_id"] for a in signed if a["mapping_item_id"]}
+    active = {i["id"]: i for i in items if i["stage"] == "ACTIVE"}
+    assert realised <= set(active) and len(realised) == 7
+    unrealised = set(active) - realised
+    assert Counter(active[i]["opd"] for i in unrealised) == {
+        "DISKUK": 1, "DISNAKERTRANS": 1, "DINKES": 1, "DISTANHORTI": 2, "DISHUB": 1,
+        "DISPUSIPDA": 1}
+    rejected = next(a for a in listing if a["stage"] == "REJECTED")
+    assert rejected["mapping_item_id"] in unrealised  # its item led to no signed agreement
+    shopee = next(a for a in signed if a["title"].endswith("di Shopee"))
+    assert shopee["priority"] == "PEMULIHAN_EKONOMI"  # the item's, named by none
+
+    planned_2021 = [a for a in listing if a.get("plan_year") == 2021]
+    assert all(a["priority"] in PRIORITIES_2021 for a in planned_2021)
+    signed_2021 = [a for a in signed if a["signed_on"].startswith("2021")]
+    assert (_sum(signed_2021, "value_cash"), _sum(signed_2021, "value_in_kind")) == (
+        1_850_000_000, 1_450_000_000)
+    assert _sum(listing, "revenue") == 5_790_000_000
+    djp = next(a for a in listing if a["lead_opd"] == "BAPENDA")
+    events = (await client.get(f"/agreements/{djp['id']}/events")).json()
+    assert [(e["data"]["on"], e["data"]["revenue"]) for e in events
+            if e["data"].get("revenue")] == [("2021-04-12", 3_450_000_000),
+                                             ("2022-02-15", 2_100_000_000)]
