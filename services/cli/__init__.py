@@ -31,6 +31,7 @@ from services.cli import (
     kpis,
     migrate,
     parked,
+    planning,
     report,
     reporting,
     verify,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output format of queries")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     agreements.add_parsers(sub)
+    planning.add_parsers(sub)
     documents.add_parsers(sub)
     kpis.add_parsers(sub)
     reporting.add_parsers(sub)

@@ -1,4 +1,4 @@
-"""CLI commands on agreements: propose, advance, work programs, show, list, tail."""
+"""CLI commands on agreements: propose, advance, show, list, tail."""
 
 from __future__ import annotations
 
@@ -43,15 +43,6 @@ async def advance(args: argparse.Namespace, agreements: ServiceClient) -> str:
         "POST", f"/agreements/{args.id}/{args.action}",
         json=body_of(args.fields, args.json), headers=_headers(args))
     return _answer(response)
-
-
-async def work_program(args: argparse.Namespace, agreements: ServiceClient) -> str:
-    """POST /work-programs/{year}."""
-    response = await agreements.request(
-        "POST", f"/work-programs/{args.year}", headers=_headers(args),
-        json={"realization_target": args.realization, "effectiveness_target": args.effectiveness})
-    verb = "adopted" if response.status_code == 201 else "replaced"
-    return f"work program {args.year} {verb}: version {response.json()['version']}"
 
 
 async def show(args: argparse.Namespace, agreements: ServiceClient) -> str:
@@ -123,12 +114,6 @@ def add_parsers(sub: Any) -> None:
     writes(p)
     p.add_argument("--if-match", type=int, help="refuse unless the agreement is at this version")
     p.set_defaults(run=advance, service="agreements")
-    p = sub.add_parser("work-program", help="adopt or replace a year's targets")
-    p.add_argument("year", type=int)
-    p.add_argument("--realization", type=float, required=True, help="realization target, %%")
-    p.add_argument("--effectiveness", type=float, required=True, help="effectiveness target, %%")
-    p.add_argument("--idempotency-key")
-    p.set_defaults(run=work_program, service="agreements")
     p = sub.add_parser("show", help="one agreement with its history")
     p.add_argument("id")
     p.set_defaults(run=show, service="agreements")

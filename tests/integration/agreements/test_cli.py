@@ -161,3 +161,42 @@ async def test_an_operator_attaches_lists_fetches_and_takes_down_a_document(
     status, _, err = await kerjasama(capsys, "document", "attach", aid,
                                      str(tmp_path / "missing.pdf"), "--kind", "OTHER")
     assert status == 1 and "cannot read" in err
+
+
+async def test_an_operator_adopts_priorities_and_keeps_the_mapping(
+        served: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = await kerjasama(
+        capsys, "work-program", "2021", "--realization", "80", "--effectiveness", "60",
+        "--priority", "PEMULIHAN_EKONOMI=Pemulihan ekonomi daerah", "--priority",
+        "COVID19=Penanganan Covid-19", "--mapping-due", "2021-03-31")
+    assert status == 0 and "priorities PEMULIHAN_EKONOMI, COVID19" in out, out
+    # new targets only: the priorities and the due date stay as adopted
+    status, out, _ = await kerjasama(capsys, "work-program", "2021", "--realization", "85",
+                                     "--effectiveness", "60")
+    assert status == 0 and "replaced: version 2" in out and "mapping due 2021-03-31" in out
+    async with httpx.AsyncClient(base_url=served, headers=auth_headers()) as http:
+        program = (await http.get("/work-programs/2021")).json()
+    assert [p["code"] for p in program["priorities"]] == ["PEMULIHAN_EKONOMI", "COVID19"]
+
+    with pytest.raises(SystemExit) as usage:
+        await kerjasama(capsys, "work-program", "2021", "--realization", "80",
+                        "--effectiveness", "60", "--priority", "COVID19")
+    assert usage.value.code == 2 and "CODE=Name" in capsys.readouterr().err
+
+    status, out, _ = await kerjasama(
+        capsys, "mapping", "add", "2021", "DISPARBUD", "affair=Pariwisata",
+        "description=Promosi bersama", "rpjmd_target=Kunjungan wisata",
+        "priority=COVID19", "prospective_partners+=Gyeongsangbuk-do")
+    assert status == 0 and "ACTIVE" in out, out
+    item_id = out.split()[0]
+    status, out, _ = await kerjasama(capsys, "mapping", "list", "2021")
+    assert status == 0 and item_id in out and "Pariwisata" in out
+    status, out, err = await kerjasama(capsys, "mapping", "revise", item_id, "priority=ASET")
+    assert status == 1 and "ASET" in out + err
+    status, out, _ = await kerjasama(capsys, "mapping", "revise", item_id, "priority=null")
+    assert status == 0 and "version 2" in out, out
+    status, out, _ = await kerjasama(capsys, "mapping", "withdraw", item_id,
+                                     "--reason", "Digabung")
+    assert status == 0 and "WITHDRAWN" in out
+    status, out, _ = await kerjasama(capsys, "mapping", "list", "2021", "--stage", "ACTIVE")
+    assert status == 0 and "no mapping items for 2021" in out
