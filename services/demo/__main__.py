@@ -64,12 +64,22 @@ async def main_async() -> int:
     return 0
 
 
+EARLIER_DEMO = (
+    "demo: these databases hold the demo as an earlier release loaded it, with other "
+    "contents under the same keys; the demo loads into empty databases. To start over: stop "
+    "the system, then\n  for db in agreements notifications reporting portal; do "
+    "dropdb -h 127.0.0.1 -U postgres --if-exists kerjasama_$db; done\n"
+    "and run ./scripts/run again (README: Starting over).")
+
+
 def main() -> int:
     """Entry point; errors are one line and exit status 1."""
     try:
         return asyncio.run(main_async())
     except (CliError, DemoDataError) as exc:
         print(f"demo: {exc}", file=sys.stderr)
+        if "already used for a different request" in str(exc):
+            print(EARLIER_DEMO, file=sys.stderr)
         return 1
 
 
