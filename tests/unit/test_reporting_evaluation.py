@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from contracts.common import DocumentType
 from contracts.events import EventData
-from contracts.kpi import Indicator
+from contracts.kpi import AMOUNT_INDICATORS, MAPPING_INDICATORS, Indicator
 from services.reporting.domain import FigureKey
 from services.reporting.domain.evaluation import (
     KpiRules,
@@ -28,7 +28,8 @@ from tests.unit.test_reporting_batch import _one_by_one
 
 YEARS = (2020, 2021, 2022)
 TODAY = date(2023, 1, 10)
-SUMS = (Indicator.REALIZATION, Indicator.EFFECTIVENESS, Indicator.AGREEMENTS)
+SUMS = (Indicator.REALIZATION, Indicator.EFFECTIVENESS, Indicator.AGREEMENTS,
+        *AMOUNT_INDICATORS, *MAPPING_INDICATORS)
 
 
 def _named(history: object) -> list[tuple[EventData, EventRef]]:
@@ -38,10 +39,10 @@ def _named(history: object) -> list[tuple[EventData, EventRef]]:
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0, 1))
-def test_figures_of_a_record_are_the_sums_the_live_projection_keeps(seed: int,
-                                                                    cut: float) -> None:
-    named = _named(generate(seed, agreements=25))
+@given(seed=st.integers(0, 2**32 - 1), cut=st.floats(0, 1), planning=st.booleans())
+def test_figures_of_a_record_are_the_sums_the_live_projection_keeps(
+        seed: int, cut: float, planning: bool) -> None:
+    named = _named(generate(seed, agreements=25, planning=planning, items=12))
     named = named[:round(len(named) * cut)]
     totals, _ = _one_by_one([data for data, _ in named])  # what the live projection sums
     record = record_of(named)
@@ -58,14 +59,15 @@ def test_figures_of_a_record_are_the_sums_the_live_projection_keeps(seed: int,
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
-def test_evidence_lists_exactly_the_agreements_behind_each_figure(seed: int) -> None:
-    record = record_of(_named(generate(seed, agreements=25)))
+@given(seed=st.integers(0, 2**32 - 1), planning=st.booleans())
+def test_evidence_lists_exactly_the_agreements_behind_each_figure(seed: int,
+                                                                  planning: bool) -> None:
+    record = record_of(_named(generate(seed, agreements=25, planning=planning, items=12)))
     for year in YEARS:
         found = figures(record, year, TODAY)
         for key, figure in found.items():
             proof = evidence(record, key, TODAY)
-            ids = [i.facts.id for i in proof.counted + proof.excluded]
+            ids = [i.ident for i in proof.counted + proof.excluded]
             assert len(ids) == len(set(ids))
             if key.indicator in (Indicator.REALIZATION, Indicator.EFFECTIVENESS):
                 assert (len(proof.counted), len(proof.counted) + len(proof.excluded)) == (
@@ -75,8 +77,12 @@ def test_evidence_lists_exactly_the_agreements_behind_each_figure(seed: int) -> 
                 assert not {i.reason for i in proof.excluded} & {
                     Reason.SIGNED_IN_YEAR, Reason.FOLLOWED_UP_IN_YEAR}
             elif key.indicator in (Indicator.AGREEMENTS, Indicator.SLEEPING,
-                                   Indicator.EXPIRING_90_DAYS):
+                                   Indicator.EXPIRING_90_DAYS, *MAPPING_INDICATORS):
                 assert (len(proof.counted), proof.excluded) == (figure.numerator, [])
+            elif key.indicator in AMOUNT_INDICATORS:
+                assert proof.excluded == [] and all(i.amount for i in proof.counted)
+                assert sum(i.amount or 0 for i in proof.counted) == figure.numerator \
+                    == proof.numerator
             else:  # the signing days, taken over the agreements it lists
                 assert (proof.numerator, proof.excluded) == (figure.numerator, [])
             for item in proof.counted:

@@ -117,7 +117,7 @@ def sections(report: Report, w: Words) -> list[Section]:
 
 
 def _evidence(heading: str, sheet: str, proof: Evidence, w: Words) -> Section:
-    rows = tuple((w(status), i.facts.title, i.facts.lead_opd, w(i.reason.value),
+    rows = tuple((w(status), i.title, i.lead_opd, w(i.reason.value),
                   None if i.event is None else w.event(i.event.type),
                   None if i.event is None else i.event.date,
                   None if i.event is None else i.event.position)

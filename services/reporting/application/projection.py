@@ -14,14 +14,19 @@ from datetime import date
 
 from contracts.codec import Decoded
 from contracts.common import BUSINESS_YEAR_MIN, in_business_years
-from contracts.events import AgreementEventData, UnknownEvent, WorkProgramAdopted
+from contracts.events import (
+    AgreementEventData,
+    MappingEventData,
+    UnknownEvent,
+    WorkProgramAdopted,
+)
 from contracts.kpi import Indicator
-from contracts.roles import PROVINCE, agency_scope, kind_scope, type_scope
+from contracts.roles import PROVINCE, agency_scope, kind_scope, priority_scope, type_scope
 from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
-from services.reporting.adapters import outbox, report_details, store
+from services.reporting.adapters import outbox, planning_rows, report_details, store
 from services.reporting.domain import (
     RATIO_INDICATORS,
     Figure,
@@ -30,7 +35,7 @@ from services.reporting.domain import (
     timely_figures,
     zero,
 )
-from services.reporting.domain.batch import Folded, fold, related
+from services.reporting.domain.batch import Folded, fold, related, related_items
 from services.reporting.domain.completeness import incomplete
 from services.reporting.domain.facts import EventBeforeProposal, EventRef
 from services.reporting.domain.figures import Revision, restates, target_of
@@ -107,18 +112,24 @@ class Projection:
         if parents - facts.keys():
             facts.update(await store.load_facts(conn, parents - facts.keys()))
         children = await store.child_signings(conn, own | parents)
+        items = related_items(datas, facts)
+        mapped = await planning_rows.load_items(conn, items)
+        realisations = await planning_rows.realisations(conn, items)
         try:
-            folded = fold(datas, facts, children, per_event=per_event, refs=refs)
+            folded = fold(datas, facts, children, per_event=per_event, refs=refs,
+                          items=mapped, realisations=realisations)
         except EventBeforeProposal as exc:
             raise Poison("event-before-proposal", str(exc)) from exc
         await store.save_facts(conn, list(folded.facts.values()))
+        await planning_rows.save_items(conn, list(folded.items.values()))
+        await planning_rows.add_realisations(conn, folded.realisations)
         await store.save_history(conn, folded.steps, {
             event.position: event.payload.envelope.time for _, event in named
             if event.position is not None}, fresh=not per_event)
         await report_details.save(conn, ((data, event.event_id, event.position)
                                          for data, event in named))
         await store.add_child_signings(conn, folded.child_signings)
-        await store.save_work_programs(conn, folded.work_programs)
+        await store.save_work_programs(conn, folded.work_programs, folded.priorities)
         return await self._figures(conn, folded, publish=publish)
 
     async def _figures(self, conn: Conn, folded: Folded, *, publish: bool) -> list[Figure]:
@@ -126,8 +137,9 @@ class Projection:
         values: dict[FigureKey, float] = {}
         for year, where in folded.signings.items():
             per_scope: dict[str, list[int]] = {scope: [] for scope in where}
-            for d, opd, kind, doc in days.get(year, ()):
-                for scope in (PROVINCE, agency_scope(opd), kind_scope(kind), type_scope(doc)):
+            for d, opd, kind, doc, priority in days.get(year, ()):
+                for scope in (PROVINCE, agency_scope(opd), kind_scope(kind), type_scope(doc),
+                              *(() if priority is None else (priority_scope(priority),))):
                     if scope in per_scope:
                         per_scope[scope].append(d)
             for scope, found in per_scope.items():
@@ -189,7 +201,8 @@ def _ref(event: InboxEvent) -> EventRef | None:
                     clock.to_wib(envelope.time).date())
 
 
-def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted | None:
+def _data(event: InboxEvent
+          ) -> AgreementEventData | WorkProgramAdopted | MappingEventData | None:
     """The event's data; None for an event type this reader does not know (stepped
     over: the inbox advances its stream)."""
     decoded = event.payload
@@ -197,7 +210,7 @@ def _data(event: InboxEvent) -> AgreementEventData | WorkProgramAdopted | None:
         raise TypeError(f"inbox payload is {type(decoded).__name__}, not Decoded")
     if isinstance(decoded.data, UnknownEvent):
         return None
-    if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData):
+    if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData | MappingEventData):
         return decoded.data
     raise Poison("not-applicable", f"{decoded.type} is not an agreement event")
 

@@ -13,39 +13,22 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from uuid import UUID
 
 import httpx
 
 from contracts.codec import Decoded
-from contracts.kpi import Indicator, KpiUpdated
+from contracts.kpi import KpiUpdated
 from plumbing import clock
 from plumbing.db import Conn, Pool
 from services.reporting.adapters import generations, store
 from services.reporting.adapters.outbox import kpi_updated
+from services.reporting.application.figure_history import HistoryEntry, history_entries
 from services.reporting.domain.completeness import incomplete
-from services.reporting.domain.contributions import (
-    FOLLOWING_UP_TYPES,
-    Term,
-    contributions,
-    scopes,
-)
 from services.reporting.domain.evaluation import Evidence, KpiRules, Record, evidence, figures
-from services.reporting.domain.facts import AgreementFacts
-from services.reporting.domain.figures import (
-    RATIO_INDICATORS,
-    Figure,
-    FigureKey,
-    Revision,
-    restates,
-    target_of,
-)
-from services.reporting.domain.signing import (
-    SIGNING_DAYS_INDICATORS,
-    signing_days,
-    signing_figures,
-)
-from services.reporting.domain.timely import as_of, expiring, sleeping
+from services.reporting.domain.figures import Figure, FigureKey
+
+__all__ = ["AsOf", "FeedUnavailable", "HistoryEntry", "HistoryIncomplete", "NotApplied",
+           "Point", "RecordQueries"]
 
 FeedReader = Callable[[int, int], Awaitable[list[Decoded]]]
 FEED_PAGE = 1000
@@ -201,44 +184,7 @@ class RecordQueries:
                 raise HistoryIncomplete(history_after)
             rows = await store.history_rows(conn)
             revisions = await store.revisions_of(conn, key)
-        tracker = _Tracker(key, self._today(), self.rules)
-        facts_of: dict[UUID, AgreementFacts] = {}
-        children: dict[UUID, dict[UUID, date]] = {}
-        targets: tuple[float, float] | None = None
-        entries: list[HistoryEntry] = []
-        last = tracker.figure(None)
-        moved: list[tuple[UUID, int]] = []
-        for row in rows:
-            touched: list[UUID] = []
-            if row.facts is not None:
-                facts = row.facts
-                facts_of[facts.id] = facts
-                touched.append(facts.id)
-                if (facts.parent_id is not None and facts.signed_on is not None
-                        and facts.document_type in FOLLOWING_UP_TYPES
-                        and facts.id not in children.setdefault(facts.parent_id, {})):
-                    children[facts.parent_id][facts.id] = facts.signed_on
-                    if facts.parent_id in facts_of:
-                        touched.append(facts.parent_id)
-            elif row.year == key.year:
-                targets = row.targets
-            changed = False
-            for agreement in touched:
-                part = tracker.part(facts_of[agreement],
-                                    list(children.get(agreement, {}).values()))
-                changed = tracker.update(agreement, part) or changed
-            if changed:
-                moved.append((row.event_id, row.position))
-            figure = tracker.figure(targets)
-            if figure.same_as(last):
-                continue
-            entries.append(HistoryEntry(
-                figure, row.position, row.time, moved or [(row.event_id, row.position)],
-                _revision_at(revisions, row.position, figure),
-                restates(key, clock.to_wib(row.time).date(), bool(entries)),
-                entries[-1].figure.value if entries else None))
-            last, moved = figure, []
-        return entries
+        return history_entries(key, rows, revisions, self._today(), self.rules)
 
     async def what_if(self, year: int, rules: KpiRules) -> tuple[Point, dict[FigureKey, Figure],
                                                                    Record]:
@@ -247,100 +193,3 @@ class RecordQueries:
             point = await self._point(conn, None, None)
             record = await self._record(conn, point, refs=True)
         return point, figures(record, year, point.day, rules), record
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """A figure at a feed position where its (numerator, denominator, target) changed."""
-
-    figure: Figure
-    position: int
-    time: datetime
-    events: list[tuple[UUID, int]]
-    revision: int | None
-    restated: bool
-    previous_value: float | None
-
-
-class _Tracker:
-    """One figure followed through the history of the record: each agreement's part in
-    it, summed (or, for the signing days, collected)."""
-
-    def __init__(self, key: FigureKey, day: date, rules: KpiRules) -> None:
-        self.key = key
-        self.day = as_of(key.year, day)
-        self.rules = rules
-        self.parts: dict[UUID, tuple[int, int] | int | None] = {}
-        self.numerator = 0
-        self.denominator = 0
-        self.days: dict[UUID, int] = {}
-        self.empty: tuple[int, int] | None = (
-            None if key.indicator in SIGNING_DAYS_INDICATORS else (0, 0))
-
-    def part(self, facts: AgreementFacts, child_dates: list[date]
-             ) -> tuple[int, int] | int | None:
-        key = self.key
-        if key.indicator in SIGNING_DAYS_INDICATORS:
-            if (facts.signed_on is not None and facts.signed_on.year == key.year
-                    and key.scope in scopes(facts)):
-                return signing_days(facts) or 0
-            return None
-        if key.indicator in (Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS):
-            if (facts.signed_on is None or key.scope not in scopes(facts)
-                    or date(key.year, 1, 1) > self.day):
-                return (0, 0)
-            if key.indicator == Indicator.SLEEPING:
-                member = sleeping(facts, child_dates, self.day,
-                                  self.rules.sleeping_after_days) is not None
-            else:
-                member = expiring(facts, self.day, self.rules.expiring_within_days)
-            return (int(member), 0)
-        if not _may_count(facts, key):
-            return (0, 0)
-        terms = contributions(facts, child_dates,
-                              effectiveness_types=self.rules.effectiveness_document_types)
-        return (terms[Term(key, "numerator")], terms[Term(key, "denominator")])
-
-    def update(self, agreement: UUID, part: tuple[int, int] | int | None) -> bool:
-        """Take an agreement's new part; whether it differs from its last."""
-        before = self.parts.get(agreement, self.empty)
-        if before == part:
-            return False
-        self.parts[agreement] = part
-        if isinstance(before, tuple):
-            self.numerator -= before[0]
-            self.denominator -= before[1]
-        if isinstance(part, tuple):
-            self.numerator += part[0]
-            self.denominator += part[1]
-        self.days.pop(agreement, None)
-        if isinstance(part, int):
-            self.days[agreement] = part
-        return True
-
-    def figure(self, targets: tuple[float, float] | None) -> Figure:
-        key = self.key
-        if key.indicator in SIGNING_DAYS_INDICATORS:
-            value = signing_figures(key.year, key.scope, list(self.days.values())).get(key)
-            return Figure(key, 0 if value is None else value, None, None)
-        ratio = key.indicator in RATIO_INDICATORS
-        return Figure(key, self.numerator, self.denominator if ratio else None,
-                      target_of(key.indicator, targets))
-
-
-def _revision_at(revisions: list[Revision], position: int, figure: Figure) -> int | None:
-    """The revision that carried the figure as it stood at ``position``: the first one
-    published from a prefix that includes the position with these values (None when none
-    did: a later change applied in the same group was published instead)."""
-    return next((r.figure.revision for r in revisions if r.as_of_position >= position
-                 and r.figure.same_as(replace(figure, complete=r.figure.complete))), None)
-
-
-def _may_count(facts: AgreementFacts, key: FigureKey) -> bool:
-    """Whether an agreement can count in a sum figure of that year at all (a quick
-    rejection before its contributions are computed)."""
-    if key.indicator == Indicator.REALIZATION:
-        return facts.plan_year == key.year
-    if key.indicator == Indicator.EFFECTIVENESS:
-        return facts.signed_on is not None and key.year in facts.in_force_years()
-    return facts.proposed_on.year == key.year

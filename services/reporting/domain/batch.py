@@ -19,13 +19,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from contracts.events import AgreementEventData, AgreementSigned, EventData, WorkProgramAdopted
+from contracts.events import (
+    AgreementEventData,
+    AgreementProposed,
+    AgreementSigned,
+    EventData,
+    MappingEventData,
+    WorkProgramAdopted,
+)
 from services.reporting.domain.contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
 from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import FigureKey
+from services.reporting.domain.mapping import MappingItem, evolve_item, item_contributions
 
 Children = dict[UUID, dict[UUID, date]]
 """Per parent: its PKS and ADDENDUM children's ids and signing dates."""
+Realisations = dict[UUID, dict[UUID, date]]
+"""Per mapping item: the signed agreements that name it, and their signing dates."""
+Priorities = tuple[tuple[str, str], ...]
+"""A year's policy priorities: (code, name), as adopted."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,26 @@ class ChildSigning:
     signed_on: date
 
 
+@dataclass(frozen=True)
+class Realisation:
+    """An agreement that names a mapping item was signed: the item is realised."""
+
+    agreement_id: UUID
+    item_id: UUID
+    signed_on: date
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named event in the history of the record: what it left behind (an agreement's
+    facts, a work program's year, targets and priorities, or a mapping item)."""
+
+    ref: EventRef
+    facts: AgreementFacts | None = None
+    work_program: tuple[int, tuple[float, float], Priorities] | None = None
+    item: MappingItem | None = None
+
+
 @dataclass
 class Folded:
     """What a batch of events changes."""
@@ -46,14 +78,17 @@ class Folded:
     child_signings: list[ChildSigning] = field(default_factory=list)
     work_programs: dict[int, tuple[float, float]] = field(default_factory=dict)
     """(realization, effectiveness) targets adopted, per year (the last one wins)."""
+    priorities: dict[int, Priorities] = field(default_factory=dict)
+    """The policy priorities adopted, per year (the last adoption wins)."""
+    items: dict[UUID, MappingItem] = field(default_factory=dict)
+    """Every mapping item an event changed, after the batch."""
+    realisations: list[Realisation] = field(default_factory=list)
     signings: dict[int, set[str]] = field(default_factory=dict)
     """Per year, the scopes of the agreements signed in it (their signing days move)."""
     deltas: dict[FigureKey, tuple[int, int]] = field(default_factory=dict)
     """Per touched figure, the change of (numerator, denominator); may be (0, 0)."""
-    steps: list[tuple[EventRef, AgreementFacts | None, tuple[int, tuple[float, float]] | None]]\
-        = field(default_factory=list)
-    """Per named event: its ref, the agreement's facts after it, or the work program's
-    (year, targets) it adopted."""
+    steps: list[Step] = field(default_factory=list)
+    """Per named event, what it left behind."""
 
 
 def related(events: Iterable[EventData],
@@ -72,6 +107,23 @@ def related(events: Iterable[EventData],
     return found
 
 
+def related_items(events: Iterable[EventData],
+                  facts: Mapping[UUID, AgreementFacts]) -> set[UUID]:
+    """Mapping items whose facts and realisations a batch may need: its own, and those
+    named by its agreements' proposals and known facts."""
+    found: set[UUID] = set()
+    for data in events:
+        if isinstance(data, MappingEventData):
+            found.add(data.item_id)
+        elif isinstance(data, AgreementEventData):
+            known = facts.get(data.agreement_id)
+            named = data.mapping_item_id if isinstance(data, AgreementProposed) \
+                else known.mapping_item_id if known is not None else None
+            if named is not None:
+                found.add(named)
+    return found
+
+
 def _accumulate(deltas: dict[FigureKey, list[int]], before: Counter[Term],
                 after: Counter[Term]) -> None:
     for term in before.keys() | after.keys():
@@ -81,59 +133,94 @@ def _accumulate(deltas: dict[FigureKey, list[int]], before: Counter[Term],
             slot[0 if term.part == "numerator" else 1] += change
 
 
+Key = tuple[bool, UUID]
+"""Whose contribution: (True, a mapping item) or (False, an agreement)."""
+
+
 def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
          children: Mapping[UUID, Mapping[UUID, date]], *, per_event: bool,
-         refs: Sequence[EventRef | None] | None = None) -> Folded:
+         refs: Sequence[EventRef | None] | None = None,
+         items: Mapping[UUID, MappingItem] | None = None,
+         realisations: Mapping[UUID, Mapping[UUID, date]] | None = None) -> Folded:
     """Fold ``events`` (each stream's in version order) into the facts known before them
     (``facts`` and ``children`` must hold those of the batch's agreements and of
-    :func:`related`); ``refs`` name the events as recorded, for the history of facts
+    :func:`related`, ``items`` and ``realisations`` those of :func:`related_items`);
+    ``refs`` name the events as recorded, for the history of facts
     (:attr:`Folded.steps`). Raises EventBeforeProposal like :func:`evolve`."""
     state = dict(facts)
     kids: Children = {parent: dict(c) for parent, c in children.items()}
+    mapped = dict(items or {})
+    realised: Realisations = {item: dict(r) for item, r in (realisations or {}).items()}
     folded = Folded()
-    current: dict[UUID, Counter[Term]] = {}
+    current: dict[Key, Counter[Term]] = {}
     deltas: dict[FigureKey, list[int]] = {}
 
-    def contribution(agreement: UUID) -> Counter[Term]:
-        return contributions(state.get(agreement), kids.get(agreement, {}).values())
+    def contribution(key: Key) -> Counter[Term]:
+        is_item, uid = key
+        if is_item:
+            return item_contributions(mapped.get(uid), bool(realised.get(uid)))
+        return contributions(state.get(uid), kids.get(uid, {}).values())
+
+    def moved(keys: list[Key]) -> None:
+        if per_event:
+            for key in keys:
+                now = contribution(key)
+                _accumulate(deltas, current[key], now)
+                current[key] = now
 
     named = refs if refs is not None else [None] * len(events)
     for data, ref in zip(events, named, strict=True):
         if isinstance(data, WorkProgramAdopted):
             targets = (data.realization_target, data.effectiveness_target)
+            priorities = tuple((p.code, p.name) for p in data.priorities)
             folded.work_programs[data.year] = targets
+            folded.priorities[data.year] = priorities
             if ref is not None:
-                folded.steps.append((ref, None, (data.year, targets)))
+                folded.steps.append(Step(ref, work_program=(data.year, targets, priorities)))
+            continue
+        if isinstance(data, MappingEventData):
+            key: Key = (True, data.item_id)
+            current.setdefault(key, contribution(key))
+            item = mapped[data.item_id] = folded.items[data.item_id] = evolve_item(
+                mapped.get(data.item_id), data, ref)
+            if ref is not None:
+                folded.steps.append(Step(ref, item=item))
+            moved([key])
             continue
         if not isinstance(data, AgreementEventData):
             raise TypeError(f"{type(data).__name__} is not an agreement event")
         own = data.agreement_id
         after = evolve(state.get(own), data, ref)
         if ref is not None:
-            folded.steps.append((ref, after, None))
-        ids = [own]
+            folded.steps.append(Step(ref, facts=after))
+        keys: list[Key] = [(False, own)]
         signed = isinstance(data, AgreementSigned) and after.signed_on is not None
-        if (signed and after.parent_id is not None
-                and after.document_type in FOLLOWING_UP_TYPES):
-            ids.append(after.parent_id)
-        for agreement in ids:
-            if agreement not in current:
-                current[agreement] = contribution(agreement)
+        parent = after.parent_id if (signed and after.document_type in FOLLOWING_UP_TYPES) \
+            else None
+        if parent is not None:
+            keys.append((False, parent))
+        if signed and after.mapping_item_id is not None:
+            keys.append((True, after.mapping_item_id))
+        for key in keys:
+            if key not in current:
+                current[key] = contribution(key)
         state[own] = folded.facts[own] = after
-        if len(ids) == 2 and after.signed_on is not None:
-            siblings = kids.setdefault(ids[1], {})
+        if parent is not None and after.signed_on is not None:
+            siblings = kids.setdefault(parent, {})
             if own not in siblings:
                 siblings[own] = after.signed_on
-                folded.child_signings.append(ChildSigning(own, ids[1], after.signed_on))
+                folded.child_signings.append(ChildSigning(own, parent, after.signed_on))
+        if signed and after.mapping_item_id is not None and after.signed_on is not None:
+            realising = realised.setdefault(after.mapping_item_id, {})
+            if own not in realising:
+                realising[own] = after.signed_on
+                folded.realisations.append(
+                    Realisation(own, after.mapping_item_id, after.signed_on))
         if signed and after.signed_on is not None:
             folded.signings.setdefault(after.signed_on.year, set()).update(scopes(after))
-        if per_event:
-            for agreement in ids:
-                now = contribution(agreement)
-                _accumulate(deltas, current[agreement], now)
-                current[agreement] = now
+        moved(keys)
     if not per_event:
-        for agreement, before in current.items():
-            _accumulate(deltas, before, contribution(agreement))
+        for key, before in current.items():
+            _accumulate(deltas, before, contribution(key))
     folded.deltas = {key: (d[0], d[1]) for key, d in deltas.items()}
     return folded

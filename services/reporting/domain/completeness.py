@@ -4,7 +4,9 @@ A parked agreement leaves every figure of the scopes its last applied state coun
 (province, its agency, kind, type and stage) possibly short, in every year: its later
 events could move it anywhere in time. A parked stream whose agreement is not known yet
 (its proposal is what failed) could count anywhere: the province figures of every year. A
-parked work program leaves every figure of its year without a sure target.
+parked work program leaves every figure of its year without a sure target. A parked mapping
+item leaves the figures of its scopes (province, agency, priority) possibly short; one not
+known yet, the province's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from contracts.roles import PROVINCE, stage_scope
 from services.reporting.domain.contributions import scopes
 from services.reporting.domain.facts import AgreementFacts
 from services.reporting.domain.figures import FigureKey
+from services.reporting.domain.mapping import MappingItem, item_scopes
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,10 @@ class Incomplete:
 COMPLETE = Incomplete()
 
 
-def incomplete(parked: Iterable[tuple[str, AgreementFacts | None]]) -> Incomplete:
-    """What the parked streams, each with its agreement's last applied facts, leave
-    incomplete."""
+def incomplete(parked: Iterable[tuple[str, AgreementFacts | MappingItem | None]]
+               ) -> Incomplete:
+    """What the parked streams, each with its agreement's (or mapping item's) last applied
+    facts, leave incomplete."""
     found: set[str] = set()
     years: set[int] = set()
     for stream_id, facts in parked:
@@ -45,6 +49,8 @@ def incomplete(parked: Iterable[tuple[str, AgreementFacts | None]]) -> Incomplet
             years.add(int(year))
         elif facts is None:
             found.add(PROVINCE)
+        elif isinstance(facts, MappingItem):
+            found.update(item_scopes(facts))
         else:
             found.update((*scopes(facts), stage_scope(facts.stage.value)))
     return Incomplete(frozenset(found), frozenset(years))

@@ -1,7 +1,8 @@
 """What one agreement adds to the event-driven figures (docs/domain.md#kpi-formulas counting rules).
 
-The figures of ``realization``, ``effectiveness`` and ``agreements`` are sums over the
-agreements, so each agreement *contributes* to numerators and denominators, and an
+The figures of ``realization``, ``effectiveness``, ``agreements`` and the amounts
+(``value_cash``, ``value_in_kind`` by the signing year, ``revenue`` by the follow-up's date)
+are sums over the agreements, so each agreement *contributes* to numerators and denominators, and an
 event changes the figures by ``contributions(after) - contributions(before)``. A
 contribution depends only on the agreement's facts and the dates its children were
 signed, so the sums do not depend on the order in which streams are delivered.
@@ -16,7 +17,14 @@ from typing import Literal, NamedTuple
 
 from contracts.common import DocumentType
 from contracts.kpi import Indicator
-from contracts.roles import PROVINCE, agency_scope, kind_scope, stage_scope, type_scope
+from contracts.roles import (
+    PROVINCE,
+    agency_scope,
+    kind_scope,
+    priority_scope,
+    stage_scope,
+    type_scope,
+)
 from services.reporting.domain.facts import AgreementFacts
 from services.reporting.domain.figures import FigureKey
 
@@ -36,9 +44,27 @@ class Term(NamedTuple):
 
 
 def scopes(facts: AgreementFacts) -> tuple[str, ...]:
-    """The scopes an agreement counts in: the province, its lead agency, kind and type."""
-    return (PROVINCE, agency_scope(facts.lead_opd), kind_scope(facts.kind.value),
-            type_scope(facts.document_type.value))
+    """The scopes an agreement counts in: the province, its lead agency, kind and type,
+    and the priority it serves, if any."""
+    where = (PROVINCE, agency_scope(facts.lead_opd), kind_scope(facts.kind.value),
+             type_scope(facts.document_type.value))
+    return where if facts.priority is None else (*where, priority_scope(facts.priority))
+
+
+def amounts(facts: AgreementFacts) -> Counter[tuple[Indicator, int]]:
+    """The rupiah the agreement adds per amount figure and year: its values in the year it
+    was signed, each follow-up's revenue in the year of its date (nothing for an amount
+    of 0 or none)."""
+    found: Counter[tuple[Indicator, int]] = Counter()
+    if facts.signed_on is not None:
+        for indicator, value in ((Indicator.VALUE_CASH, facts.value_cash),
+                                 (Indicator.VALUE_IN_KIND, facts.value_in_kind)):
+            if value:
+                found[indicator, facts.signed_on.year] += value
+    for revenue in facts.revenues:
+        if revenue.amount:
+            found[Indicator.REVENUE, revenue.on.year] += revenue.amount
+    return found
 
 
 def followed_up_years(facts: AgreementFacts, child_signings: Iterable[date]) -> set[int]:
@@ -74,6 +100,9 @@ def contributions(facts: AgreementFacts | None, child_signings: Iterable[date] =
     year = facts.proposed_on.year
     for scope in (*where, stage_scope(facts.stage.value)):
         terms[Term(FigureKey(Indicator.AGREEMENTS, year, scope), "numerator")] += 1
+    for (indicator, year), amount in amounts(facts).items():
+        for scope in where:
+            terms[Term(FigureKey(indicator, year, scope), "numerator")] += amount
     return terms
 
 

@@ -16,12 +16,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from enum import StrEnum
 from uuid import UUID
 
 from contracts.common import DocumentType, Stage
-from contracts.events import AgreementEventData, WorkProgramAdopted
-from contracts.kpi import Indicator
+from contracts.events import AgreementEventData, MappingEventData, WorkProgramAdopted
+from contracts.kpi import AMOUNT_INDICATORS, Indicator
 from contracts.roles import PROVINCE, stage_scope
 from contracts.sleeping import SLEEPING_AFTER_DAYS
 from services.reporting.domain.contributions import (
@@ -32,6 +31,9 @@ from services.reporting.domain.contributions import (
 )
 from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import RATIO_INDICATORS, Figure, FigureKey, target_of
+from services.reporting.domain.mapping import MappingItem, evolve_item, item_contributions
+from services.reporting.domain.planning_evidence import amount_items, mapping_items
+from services.reporting.domain.proof import Evidence, Item, Reason, reading_order
 from services.reporting.domain.signing import signing_days, signing_figures
 from services.reporting.domain.timely import (
     EXPIRING_WITHIN_DAYS,
@@ -40,6 +42,9 @@ from services.reporting.domain.timely import (
     sleeping,
     timely_figures,
 )
+
+__all__ = ["Evidence", "Item", "KpiRules", "Reason", "Record", "add_years", "capped",
+           "evidence", "figures", "record_of"]
 
 
 @dataclass(frozen=True)
@@ -52,38 +57,6 @@ class KpiRules:
     validity_cap_years: int | None = None
     """When set, an agreement's in-force period ends at the latest at ``effective_from``
     plus this many years minus one day."""
-
-
-class Reason(StrEnum):
-    """Why an agreement counts in a figure, or does not."""
-
-    SIGNED_IN_YEAR = "SIGNED_IN_YEAR"
-    FOLLOWED_UP_IN_YEAR = "FOLLOWED_UP_IN_YEAR"
-    NOT_SIGNED = "NOT_SIGNED"
-    SIGNED_OTHER_YEAR = "SIGNED_OTHER_YEAR"
-    REJECTED = "REJECTED"
-    WITHDRAWN = "WITHDRAWN"
-    NO_FOLLOW_UP_IN_YEAR = "NO_FOLLOW_UP_IN_YEAR"
-
-
-@dataclass(frozen=True)
-class Item:
-    """One agreement in the evidence of a figure."""
-
-    facts: AgreementFacts
-    reason: Reason
-    event: EventRef | None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A figure and the agreements behind it."""
-
-    key: FigureKey
-    numerator: int | float
-    denominator: int | None
-    counted: list[Item] = field(default_factory=list)
-    excluded: list[Item] = field(default_factory=list)
 
 
 def add_years(day: date, years: int) -> date:
@@ -102,20 +75,33 @@ def capped(facts: AgreementFacts, years: int | None) -> AgreementFacts:
     return facts if facts.effective_until <= end else replace(facts, effective_until=end)
 
 
+Priorities = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Record:
-    """The facts of every agreement and the work programs' targets at one point of the
-    record."""
+    """The facts of every agreement and mapping item, and the work programs' targets and
+    priorities, at one point of the record."""
 
     agreements: Mapping[UUID, AgreementFacts]
     targets: Mapping[int, tuple[float, float]]
+    items: Mapping[UUID, MappingItem] = field(default_factory=dict)
+    priorities: Mapping[int, Priorities] = field(default_factory=dict)
 
     def under(self, rules: KpiRules) -> Record:
         """The record as ``rules`` read it (the validity cap applied)."""
         if rules.validity_cap_years is None:
             return self
-        return Record({k: capped(f, rules.validity_cap_years)
-                       for k, f in self.agreements.items()}, self.targets)
+        return replace(self, agreements={k: capped(f, rules.validity_cap_years)
+                                         for k, f in self.agreements.items()})
+
+    def realising(self) -> dict[UUID, list[AgreementFacts]]:
+        """Per mapping item, the signed agreements that name it."""
+        found: dict[UUID, list[AgreementFacts]] = defaultdict(list)
+        for facts in self.agreements.values():
+            if facts.mapping_item_id is not None and facts.signed_on is not None:
+                found[facts.mapping_item_id].append(facts)
+        return found
 
     def child_signings(self) -> dict[UUID, list[tuple[date, EventRef | None]]]:
         """Per parent, the signing day (and event) of every PKS or ADDENDUM child."""
@@ -148,6 +134,11 @@ def figures(record: Record, year: int, day: date,
             taken = signing_days(facts) or 0
             for scope in scopes(facts):
                 days[scope].append(taken)
+    realising = record.realising()
+    for item in record.items.values():
+        if item.year == year:
+            for term, count in item_contributions(item, item.id in realising).items():
+                terms[term.key, term.part] += count
     targets = record.targets.get(year)
     found: dict[FigureKey, Figure] = {}
     keys = {key for key, _ in terms}
@@ -174,7 +165,8 @@ def _touches(facts: AgreementFacts, year: int) -> bool:
     planned, proposed or signed in it, or in force during it."""
     return (facts.plan_year == year or facts.proposed_on.year == year
             or (facts.signed_on is not None
-                and (facts.signed_on.year == year or year in facts.in_force_years())))
+                and (facts.signed_on.year == year or year in facts.in_force_years()))
+            or any(r.on.year == year for r in facts.revenues))
 
 
 def _by_signing(facts: AgreementFacts, year: int) -> tuple[Reason, EventRef | None]:
@@ -262,9 +254,12 @@ def evidence(record: Record, key: FigureKey, day: date,
         case Indicator.SIGNING_DAYS_MEDIAN | Indicator.SIGNING_DAYS_P90:
             counted = [Item(f, Reason.SIGNED_IN_YEAR, f.signed_by) for f in members
                        if f.signed_on is not None and f.signed_on.year == year]
-    order = _reading_order
-    counted.sort(key=order)
-    excluded.sort(key=order)
+        case Indicator.VALUE_CASH | Indicator.VALUE_IN_KIND | Indicator.REVENUE:
+            counted = amount_items(members, key)
+        case Indicator.ITEMS_MAPPED | Indicator.ITEMS_MAPPED_REALISED:
+            counted = mapping_items(record.items.values(), record.realising(), key)
+    counted.sort(key=reading_order)
+    excluded.sort(key=reading_order)
     return Evidence(key, *_numbers(key, counted, excluded), counted, excluded)
 
 
@@ -276,25 +271,29 @@ def _numbers(key: FigureKey, counted: list[Item],
     if key.indicator in RATIO_INDICATORS:
         return len(counted), len(counted) + len(excluded)
     if key.indicator in (Indicator.SIGNING_DAYS_MEDIAN, Indicator.SIGNING_DAYS_P90):
-        days = [signing_days(i.facts) or 0 for i in counted]
+        days = [signing_days(i.agreement) or 0 for i in counted]
         return signing_figures(key.year, key.scope, days).get(key, 0), None
+    if key.indicator in AMOUNT_INDICATORS:
+        return sum(i.amount or 0 for i in counted), None
     return len(counted), None
-
-
-def _reading_order(item: Item) -> tuple[str, str, str]:
-    return (item.facts.lead_opd, item.facts.title, str(item.facts.id))
 
 
 def record_of(events: Iterable[tuple[object, EventRef]]) -> Record:
     """The record folded from events' data in feed order (the independent check's own
-    fold of the public feed): each agreement's facts, each year's last adopted targets;
-    other data (an event type this reader does not know) is stepped over."""
+    fold of the public feed): each agreement's and mapping item's facts, each year's last
+    adopted targets and priorities; other data (an event type this reader does not know)
+    is stepped over."""
     agreements: dict[UUID, AgreementFacts] = {}
+    items: dict[UUID, MappingItem] = {}
     targets: dict[int, tuple[float, float]] = {}
+    priorities: dict[int, Priorities] = {}
     for data, ref in events:
         if isinstance(data, WorkProgramAdopted):
             targets[data.year] = (data.realization_target, data.effectiveness_target)
+            priorities[data.year] = tuple((p.code, p.name) for p in data.priorities)
         elif isinstance(data, AgreementEventData):
             agreements[data.agreement_id] = evolve(agreements.get(data.agreement_id), data,
                                                    ref)
-    return Record(agreements, targets)
+        elif isinstance(data, MappingEventData):
+            items[data.item_id] = evolve_item(items.get(data.item_id), data, ref)
+    return Record(agreements, targets, items, priorities)

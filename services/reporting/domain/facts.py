@@ -34,6 +34,16 @@ class EventRef:
 
 
 @dataclass(frozen=True)
+class Revenue:
+    """Regional revenue a follow-up brought: its date, whole rupiah, and the follow-up
+    (None when the events behind the facts are not read)."""
+
+    on: date
+    amount: int
+    event: EventRef | None = None
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The facts of one agreement the indicators are computed from.
 
@@ -66,6 +76,14 @@ class AgreementFacts:
     last_event: EventRef | None = None
     """The event that set the current stage (a rejection, a withdrawal, …), dated by
     the business date it carries, if any."""
+    priority: str | None = None
+    """The policy priority of the year's work program it serves (docs/domain.md#planning)."""
+    mapping_item_id: UUID | None = None
+    """The mapping item it realises once signed."""
+    value_cash: int | None = None
+    value_in_kind: int | None = None
+    revenues: tuple[Revenue, ...] = ()
+    """Every follow-up that recorded a revenue, in the order recorded."""
 
     @property
     def in_force_until(self) -> date | None:
@@ -104,7 +122,9 @@ def evolve(facts: AgreementFacts | None, event: AgreementEventData,
             document_type=event.document_type, lead_opd=event.lead_opd,
             plan_year=event.plan_year, proposed_on=event.proposed_on, stage=event.stage,
             version=event.version, parent_id=event.parent_id,
-            last_event=ref and replace(ref, date=event.proposed_on))
+            last_event=ref and replace(ref, date=event.proposed_on),
+            priority=event.priority, mapping_item_id=event.mapping_item_id,
+            value_cash=event.value_cash, value_in_kind=event.value_in_kind)
     if facts is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")
@@ -120,11 +140,14 @@ def evolve(facts: AgreementFacts | None, event: AgreementEventData,
                            signed_by=signed, last_event=signed or staged)
         case AgreementFollowUpRecorded() | AgreementMilestoneCompleted():
             done = ref and replace(ref, date=event.on)
+            revenue = getattr(event, "revenue", None)
             return replace(facts, stage=event.stage, version=event.version,
                            activity_dates=_with_activity(facts, event.on),
                            activities=facts.activities if done is None
                            else (*facts.activities, done),
-                           last_event=done if staged is ref and done else staged)
+                           last_event=done if staged is ref and done else staged,
+                           revenues=facts.revenues if revenue is None
+                           else (*facts.revenues, Revenue(event.on, revenue, done)))
         case AgreementTerminated():
             return replace(facts, stage=event.stage, version=event.version,
                            terminated_on=event.on,

@@ -146,7 +146,7 @@ def _follow_up(effectiveness: Evidence,
     counts: dict[str, list[int]] = {}
     for items, column in ((effectiveness.counted, 1), (effectiveness.excluded, 0)):
         for item in items:
-            row = counts.setdefault(item.facts.lead_opd, [0, 0, 0])
+            row = counts.setdefault(item.lead_opd, [0, 0, 0])
             row[0] += 1
             row[1] += column
     for document in asleep:

@@ -14,6 +14,7 @@ from plumbing import clock
 from plumbing.tables import spreadsheet_cell
 from services.reporting.application.record import HistoryEntry
 from services.reporting.domain.evaluation import Evidence, Item, KpiRules
+from services.reporting.domain.facts import EventRef
 
 
 class DraftRules(BaseModel):
@@ -61,13 +62,27 @@ class WhatIf(BaseModel):
     rules: DraftRules = Field(default_factory=DraftRules)
 
 
+def _event(event: EventRef) -> dict[str, Any]:
+    return {"id": str(event.id), "position": event.position, "type": event.type,
+            "date": event.date.isoformat()}
+
+
 def _item(item: Item) -> dict[str, Any]:
-    event = item.event
-    return {"agreement_id": str(item.facts.id), "title": item.facts.title,
-            "lead_opd": item.facts.lead_opd, "reason": item.reason.value,
-            "event": None if event is None else {
-                "id": str(event.id), "position": event.position, "type": event.type,
-                "date": event.date.isoformat()}}
+    """One item: the agreement (``agreement_id`` null for a mapping item no agreement
+    realised), with ``mapping_item_id`` for a mapping item, ``amount`` (whole rupiah) for
+    an amount figure and ``events`` when several events add up to it."""
+    agreement, event = item.agreement_id, item.event
+    body: dict[str, Any] = {
+        "agreement_id": None if agreement is None else str(agreement), "title": item.title,
+        "lead_opd": item.lead_opd, "reason": item.reason.value,
+        "event": None if event is None else _event(event)}
+    if item.mapping is not None:
+        body["mapping_item_id"] = str(item.mapping.id)
+    if item.amount is not None:
+        body["amount"] = item.amount
+    if item.events:
+        body["events"] = [_event(e) for e in item.events]
+    return body
 
 
 def evidence_json(proof: Evidence, position: int) -> dict[str, Any]:
@@ -82,22 +97,27 @@ def evidence_json(proof: Evidence, position: int) -> dict[str, Any]:
 
 
 CSV_COLUMNS = ("status", "agreement_id", "title", "lead_opd", "reason", "event_id",
-               "event_position", "event_type", "event_date")
+               "event_position", "event_type", "event_date", "mapping_item_id", "amount")
 
 
 def evidence_csv(proof: Evidence) -> str:
-    """The evidence of a figure as CSV: one row per agreement, counted or excluded."""
+    """The evidence of a figure as CSV: one row per agreement (or mapping item), counted or
+    excluded; ``amount`` in whole rupiah for an amount figure."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for status, items in (("counted", proof.counted), ("excluded", proof.excluded)):
         for item in items:
             event = item.event
+            agreement = item.agreement_id
             writer.writerow([
-                status, str(item.facts.id), spreadsheet_cell(item.facts.title), item.facts.lead_opd,
+                status, "" if agreement is None else str(agreement),
+                spreadsheet_cell(item.title), item.lead_opd,
                 item.reason.value, "" if event is None else str(event.id),
                 "" if event is None else event.position, "" if event is None else event.type,
-                "" if event is None else event.date.isoformat()])
+                "" if event is None else event.date.isoformat(),
+                "" if item.mapping is None else str(item.mapping.id),
+                "" if item.amount is None else item.amount])
     return out.getvalue()
 
 

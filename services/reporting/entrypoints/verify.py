@@ -130,10 +130,11 @@ async def _compare(reporting: ServiceClient, record: Record, mine: dict[FigureKe
         line = f"{key.indicator.value} {key.year} {key.scope}: reporting says {got}, " \
                f"the feed gives {expected}"
         proof = evidence(record, key, today)
-        wanted = {str(i.facts.id): i.reason.value for i in proof.counted}
+        wanted = {str(i.ident): i.reason.value for i in proof.counted}
         answer = await reporting.get_json(f"/kpis/{key.indicator.value}/evidence",
                                           year=year, scope=key.scope, as_of_position=last)
-        said = {i["agreement_id"]: i["reason"] for i in answer["counted"]}
+        said = {i.get("mapping_item_id") or i["agreement_id"]: i["reason"]
+                for i in answer["counted"]}
         differing = sorted(set(wanted.items()) ^ set(said.items()))
         if differing:
             aid = differing[0][0]
@@ -153,7 +154,8 @@ def _zero(values: tuple[Any, ...] | None, key: Any) -> tuple[Any, ...]:
     if values is None:
         ratio = key.indicator in (Indicator.REALIZATION, Indicator.EFFECTIVENESS)
         return (0, 0 if ratio else None, None)
-    numerator, denominator, target = values
-    return (float(numerator), denominator, target if numerator or denominator else None)
+    numerator, denominator, target = values  # compared as numbers: 53 == 53.0, and whole
+    return (numerator, denominator, target if numerator or denominator else None)  # rupiah
+    # past 2^53 stay exact
 
 

@@ -5,7 +5,10 @@ release before v2 wrote them (the feed serves them so; readers upcast them), lat
 v2. Each agreement follows the lifecycle of docs/domain.md#lifecycle (proposal, review, maybe a
 revision, rejection or withdrawal, drafting, discussion, signing, plan, follow-ups, milestones,
 evaluation, termination or expiry); PKS and ADDENDUM documents may name a signed parent and are
-signed after it. Work programs are adopted (and sometimes replaced). Events get stream versions and
+signed after it. Work programs are adopted (and sometimes replaced). With ``planning``, the work
+programs carry the year's priorities, agencies map items of potential cooperation on their own
+streams (some revised, some withdrawn), and proposals (all v2) name a priority, a mapping item
+and values, follow-ups a revenue. Events get stream versions and
 global positions in the order their dates fall, as the service would have stored them; everything is
 dated before ``today``.
 """
@@ -40,8 +43,12 @@ from contracts.events import (
     AgreementTerminated,
     AgreementWithdrawn,
     EventData,
+    MappingItemAdded,
+    MappingItemRevised,
+    MappingItemWithdrawn,
     WorkProgramAdopted,
 )
+from contracts.planning import MappingStage, PriorityRecord, mapping_item_stream_id
 from contracts.partners import partner_id_of
 from plumbing.clock import WIB
 from plumbing.inbox import InboxEvent
@@ -59,6 +66,12 @@ PARTNERS = {
 SIGNATORY = Signatory(name="Setiawan Wangsaatmaja", role="REGIONAL_SECRETARY")
 V2_FROM = date(2021, 7, 1)
 """Proposals before this day were stored as ``agreement.proposed.v1`` (no ``partner_id``)."""
+PRIORITIES = (PriorityRecord(code="PEMULIHAN_EKONOMI", name="Pemulihan ekonomi daerah"),
+              PriorityRecord(code="COVID-19", name="Penanganan Covid-19"),
+              PriorityRecord(code="ASET", name="Optimalisasi aset"),
+              PriorityRecord(code="LAYANAN_PUBLIK", name="Peningkatan pelayanan publik"))
+AMOUNTS = (0, 1, 25_000_000, 250_000_000, 7_500_000_000, 10**15 - 1, 10**15)
+"""Values and revenues the planning histories draw from: the largest ones sum past 2^53."""
 
 
 @dataclass
@@ -89,11 +102,48 @@ class History:
 
 
 class _Writer:
-    def __init__(self, rng: random.Random, today: date) -> None:
+    def __init__(self, rng: random.Random, today: date, planning: bool = False) -> None:
         self.rng = rng
         self.today = today
+        self.planning = planning
         self.streams: list[_Stream] = []
         self.signed: list[tuple[UUID, DocumentType, date, date]] = []
+        self.items: list[UUID] = []
+
+    def amount(self) -> int | None:
+        return self.rng.choice((None, None, *AMOUNTS))
+
+    def priority(self) -> str | None:
+        return self.rng.choice((None, *(p.code for p in PRIORITIES)))
+
+    def mapping_item(self, uid: UUID, year: int) -> None:
+        """An item of an agency's mapping of ``year``: added, maybe revised, maybe
+        withdrawn (all within the year before it or the year itself)."""
+        rng = self.rng
+        stream = _Stream(mapping_item_stream_id(uid))
+        on = self.day_between(date(year - 1, 10, 1), min(self.today, date(year, 6, 30)))
+        opd = rng.choice(OPDS)
+        fields = {"item_id": uid, "year": year, "opd": opd, "stage": MappingStage.ACTIVE}
+        stream.dated.append((on, MappingItemAdded(
+            version=1, **fields, affair="Pariwisata", description=f"Butir {uid.hex[:6]}",
+            prospective_partners=["Gyeongsangbuk-do"], rpjmd_target="Wisatawan",
+            priority=self.priority())))
+        version = 1
+        if rng.random() < 0.3:
+            version += 1
+            on = self.day_between(on, min(self.today, on + timedelta(days=60)))
+            stream.dated.append((on, MappingItemRevised(
+                version=version, **fields, affair="Ekonomi",
+                description=f"Butir {uid.hex[:6]} (revisi)", rpjmd_target="Pertumbuhan",
+                priority=self.priority())))
+        if rng.random() < 0.15:
+            version += 1
+            on = self.day_between(on, min(self.today, on + timedelta(days=90)))
+            stream.dated.append((on, MappingItemWithdrawn(
+                version=version, **{**fields, "stage": MappingStage.WITHDRAWN},
+                reason="Digabung")))
+        self.streams.append(stream)
+        self.items.append(uid)
 
     def day_between(self, start: date, end: date) -> date:
         if end <= start:
@@ -104,9 +154,11 @@ class _Writer:
         stream = _Stream(f"work-program-{year}")
         adopted = date(year - 1, 12, self.rng.randint(1, 28))
         for version in range(1, self.rng.choice((1, 1, 2)) + 1):
+            planned: dict[str, Any] = {} if not self.planning else {
+                "priorities": self.rng.sample(PRIORITIES, self.rng.randint(0, 4))}
             stream.dated.append((adopted + timedelta(days=40 * (version - 1)), WorkProgramAdopted(
                 version=version, year=year, realization_target=self.rng.choice((70, 80, 85)),
-                effectiveness_target=self.rng.choice((50, 60, 65.5)))))
+                effectiveness_target=self.rng.choice((50, 60, 65.5)), **planned)))
         self.streams.append(stream)
 
     def agreement(self, uid: UUID) -> None:
@@ -134,9 +186,14 @@ class _Writer:
                                           **fields)))
 
         partner = PARTNERS[kind]
-        proposal: dict[str, Any] = {} if proposed_on < V2_FROM else {
+        v1 = proposed_on < V2_FROM and not self.planning
+        proposal: dict[str, Any] = {} if v1 else {
             "partner_id": partner_id_of(partner.name, partner.country)}
-        add(proposed_on, AgreementProposedV1 if proposed_on < V2_FROM else AgreementProposed,
+        if self.planning:
+            proposal.update(priority=self.priority(), value_cash=self.amount(),
+                            value_in_kind=self.amount(), mapping_item_id=rng.choice(
+                                (None, None, _uuid(rng), *self.items)))
+        add(proposed_on, AgreementProposedV1 if v1 else AgreementProposed,
             **proposal, title=f"Kerja sama {uid.hex[:6]}", kind=kind,
             document_type=doc, partner=partner, lead_opd=rng.choice(OPDS),
             objective="Peningkatan layanan", sector="Ekonomi", burdens_budget=False,
@@ -186,7 +243,8 @@ class _Writer:
                 add(day, AgreementMilestoneCompleted, milestone_id="m1", on=day)
         for _ in range(rng.choice((0, 0, 1, 2, 3))):
             day = self.day_between(signed_on, last)
-            add(day, AgreementFollowUpRecorded, on=day, summary="Rapat koordinasi")
+            earned = {"revenue": self.amount()} if self.planning else {}
+            add(day, AgreementFollowUpRecorded, on=day, summary="Rapat koordinasi", **earned)
         if rng.random() < 0.2:
             day = self.day_between(signed_on, last)
             add(day, AgreementEvaluated, on=day, score=4, recommendation="CONTINUE")
@@ -205,13 +263,18 @@ def _uuid(rng: random.Random) -> UUID:
 
 
 def generate(seed: int, agreements: int, today: date = date(2023, 1, 10),
-             years: tuple[int, ...] = (2020, 2021, 2022)) -> History:
-    """A history of ``agreements`` agreements and the work programs of ``years``."""
+             years: tuple[int, ...] = (2020, 2021, 2022), *, planning: bool = False,
+             items: int = 0) -> History:
+    """A history of ``agreements`` agreements and the work programs of ``years``; with
+    ``planning``, priorities, values, revenues and ``items`` mapping items besides (an
+    agreement may name an item that was never mapped)."""
     rng = random.Random(seed)
-    writer = _Writer(rng, today)
+    writer = _Writer(rng, today, planning)
     for year in years:
         if rng.random() < 0.85:
             writer.work_program(year)
+    for _ in range(items if planning else 0):
+        writer.mapping_item(_uuid(rng), rng.choice(years))
     for _ in range(agreements):
         writer.agreement(_uuid(rng))
     return _feed(writer.streams, rng)

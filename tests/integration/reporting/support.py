@@ -205,6 +205,7 @@ class HistoryFeed:
         self.app.get("/events")(self._feed)
         self.app.get("/agreements/{stream_id}/events")(self._stream)
         self.app.get("/work-programs/{year}/events")(self._work_program)
+        self.app.get("/mapping-items/{item_id}/events")(self._mapping_item)
         self.client = AgreementsClient("http://agreements", client=httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://agreements"))
 
@@ -226,6 +227,9 @@ class HistoryFeed:
 
     async def _work_program(self, year: int) -> list[dict[str, Any]]:
         return self._stored_stream(f"work-program-{year}")
+
+    async def _mapping_item(self, item_id: str) -> list[dict[str, Any]]:
+        return self._stored_stream(f"mapping-item-{item_id}")
 
 
 async def publish_all(amqp_url: str, events: list[Decoded], chunk: int = 200) -> None:
