@@ -247,7 +247,7 @@ async def write_figures(conn: Conn, figures: Sequence[Figure]) -> None:
         return
     await conn.execute(
         f"INSERT INTO figures ({_FIGURE_COLUMNS}) SELECT * FROM unnest($1::text[], $2::int[],"
-        " $3::text[], $4::float8[], $5::int[], $6::float8[], $7::int[], $8::bool[])"
+        " $3::text[], $4::numeric[], $5::int[], $6::float8[], $7::int[], $8::bool[])"
         " ON CONFLICT (indicator, year, scope) DO UPDATE SET numerator = EXCLUDED.numerator,"
         " denominator = EXCLUDED.denominator, target = EXCLUDED.target,"
         " revision = EXCLUDED.revision, complete = EXCLUDED.complete",

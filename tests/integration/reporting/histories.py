@@ -48,8 +48,8 @@ from contracts.events import (
     MappingItemWithdrawn,
     WorkProgramAdopted,
 )
-from contracts.planning import MappingStage, PriorityRecord, mapping_item_stream_id
 from contracts.partners import partner_id_of
+from contracts.planning import MappingStage, PriorityRecord, mapping_item_stream_id
 from plumbing.clock import WIB
 from plumbing.inbox import InboxEvent
 
