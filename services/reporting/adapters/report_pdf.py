@@ -37,6 +37,7 @@ from services.reporting.adapters.report_page import (
     style,
 )
 from services.reporting.adapters.report_tables import (
+    NUMERIC,
     Column,
     Section,
     Value,
@@ -72,6 +73,8 @@ def _cell(value: Value, column: Column, width: float, w: Words) -> Any:
         if pdfmetrics.stringWidth(text, "Vera", 7.5) <= width - PADDING and "\n" not in text:
             return text
         return Paragraph(escape(text), CELL)
+    if column.kind == "rupiah" and isinstance(value, int):
+        return w.rupiah(value)
     return _plain(value, w, short=True)
 
 
@@ -96,8 +99,8 @@ def _table(section: Section, w: Words) -> list[Flowable]:
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         *(("ALIGN", (i, 0), (i, -1), "RIGHT") for i, c in enumerate(section.columns)
-          if c.kind in ("count", "percent"))]
-    heading = [Paragraph(escape(c.heading), HEAD_RIGHT if c.kind in ("count", "percent")
+          if c.kind in NUMERIC)]
+    heading = [Paragraph(escape(c.heading), HEAD_RIGHT if c.kind in NUMERIC
                          else HEAD) for c in section.columns]
     found: list[Flowable] = []
     for start in range(0, len(section.rows), CHUNK):

@@ -12,9 +12,11 @@ from services.reporting.adapters.report_words import Words
 from services.reporting.domain.evaluation import Evidence
 from services.reporting.domain.report import Report
 
-Kind = Literal["code", "text", "count", "percent", "date"]
+Kind = Literal["code", "text", "count", "percent", "date", "rupiah"]
 """``code``: a short trusted word; ``text``: text from the record (titles, partners,
-notes), wrapped and escaped where it is printed."""
+notes), wrapped and escaped where it is printed; ``rupiah``: whole rupiah."""
+NUMERIC: tuple[Kind, ...] = ("count", "percent", "rupiah")
+"""The kinds printed right-aligned."""
 Value = str | int | float | date | datetime | None
 
 
@@ -113,7 +115,35 @@ def sections(report: Report, w: Words) -> list[Section]:
             _evidence(w("s_evidence_realization"), w("sheet_evidence_realization"),
                       report.realization, w),
             _evidence(w("s_evidence_effectiveness"), w("sheet_evidence_effectiveness"),
-                      report.effectiveness, w)]
+                      report.effectiveness, w), *_planning(report, w)]
+
+
+def _planning(report: Report, w: Words) -> list[Section]:
+    """Mapping, priorities and value: per agency (the province first), per priority."""
+    found = report.planning
+    if found is None:
+        return []
+    c = Column
+    amounts = (c(w("value_cash"), "rupiah", 34), c(w("value_in_kind"), "rupiah", 34),
+               c(w("revenue"), "rupiah", 34))
+    mapped = (c(w("items_mapped"), "count", 20), c(w("items_mapped_realised"), "count", 22))
+    agencies = Section(
+        w("s_planning_agencies"), w("sheet_planning_agencies"),
+        (w("planning_note", year=report.year),),
+        (c(w("lead_opd"), "code", 30), *mapped, *amounts),
+        tuple((w("province_row") if r.code == "" else r.code, r.items_mapped,
+               r.items_realised, r.value_cash, r.value_in_kind, r.revenue)
+              for r in (found.province, *found.agencies)))
+    priorities = Section(
+        w("s_planning_priorities"), w("sheet_planning_priorities"),
+        (w("priorities_note", year=report.year),),
+        (c(w("priority"), "code", 26), c(w("priority_name"), "text", 34),
+         c(w("realization_short"), "percent", 20), c(w("effectiveness_short"), "percent", 20),
+         c(w("agreements_count"), "count", 16), *mapped, *amounts),
+        tuple((r.code, r.name, r.realization, r.effectiveness, r.agreements, r.items_mapped,
+               r.items_realised, r.value_cash, r.value_in_kind, r.revenue)
+              for r in found.priorities))
+    return [agencies, priorities]
 
 
 def _evidence(heading: str, sheet: str, proof: Evidence, w: Words) -> Section:

@@ -45,6 +45,10 @@ class Words:
             shown = shown.translate(_SWAP_SEPARATORS)
         return shown
 
+    def rupiah(self, value: int) -> str:
+        """Whole rupiah with the language's thousands separators: ``Rp 1.250.000.000``."""
+        return f"Rp {self.number(value)}"
+
     def event(self, event_type: str) -> str:
         """An event type as words (``Penandatanganan`` for ``…agreement.signed.v1``)."""
         short = event_type.removeprefix(EVENT_PREFIX).rsplit(".v", 1)[0]

@@ -57,6 +57,8 @@ def _cell(sheet: WriteOnlyWorksheet, value: Value, kind: str, w: Words, *,
         cell.number_format = w("date_format")
     elif isinstance(value, float) or kind == "percent":
         cell.number_format = "0.00"
+    elif kind == "rupiah":
+        cell.number_format = '"Rp" #,##0'  # shown with the reader's separators
     cell.alignment = WRAP if kind == "text" else TOP
     if bold:
         cell.font = BOLD

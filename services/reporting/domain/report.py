@@ -12,9 +12,10 @@ from uuid import UUID
 
 from contracts.kpi import CheckpointRef, Indicator
 from contracts.roles import PROVINCE
-from services.reporting.domain.evaluation import Evidence, KpiRules, Record, evidence
+from services.reporting.domain.evaluation import Evidence, KpiRules, Record, evidence, figures
 from services.reporting.domain.facts import AgreementFacts
 from services.reporting.domain.figures import Figure, FigureKey, percent, target_of
+from services.reporting.domain.report_planning import Planning, planning
 from services.reporting.domain.timely import SleepingDocument, as_of, sleeping
 
 
@@ -80,6 +81,8 @@ class Report:
     sleeping_after_days: int = 90
     complete: bool = True
     """False while a parked stream may be missing from the province's figures."""
+    planning: Planning | None = None
+    """Mapping, priorities and value (None only for a report built without them)."""
 
     @property
     def indicators(self) -> tuple[Figure, Figure]:
@@ -94,7 +97,8 @@ class Report:
     def empty(self) -> bool:
         """Whether nothing at all is recorded for the year."""
         return not (self.realization.denominator or self.effectiveness.denominator
-                    or self.signed or self.sleeping or self.evaluations)
+                    or self.signed or self.sleeping or self.evaluations
+                    or (self.planning is not None and self.planning.province.items_mapped))
 
 
 def build(record: Record, year: int, *, position: int, today: date, generated_at: datetime,
@@ -123,7 +127,8 @@ def build(record: Record, year: int, *, position: int, today: date, generated_at
         signed=tuple(SignedAgreement(f, partners.get(f.id, ())) for f in signed),
         follow_up=_follow_up(effectiveness, asleep), sleeping=tuple(asleep),
         evaluations=tuple(evaluated), sleeping_after_days=rules.sleeping_after_days,
-        complete=complete)
+        complete=complete, planning=planning(figures(record, year, today, rules), year,
+                                             record.priorities.get(year, ())))
 
 
 def _sleeping(record: Record, year: int, today: date,

@@ -71,6 +71,23 @@ TEXT: dict[str, dict[str, str]] = {
         "SIGNED_OTHER_YEAR": "Ditandatangani pada tahun lain", "REJECTED": "Ditolak",
         "WITHDRAWN": "Ditarik kembali",
         "NO_FOLLOW_UP_IN_YEAR": "Tanpa tindak lanjut pada tahun ini",
+        "REALISED": "Terealisasi", "NOT_REALISED": "Belum terealisasi",
+        "s_planning_agencies": "8. Pemetaan, prioritas dan nilai kerja sama: per perangkat "
+        "daerah", "sheet_planning_agencies": "Pemetaan dan nilai",
+        "s_planning_priorities": "9. Pemetaan, prioritas dan nilai kerja sama: per prioritas",
+        "sheet_planning_priorities": "Prioritas",
+        "planning_note": "Butir pemetaan kerja sama tahun {year} yang aktif dan yang "
+        "terealisasi (naskah yang menyebutnya telah ditandatangani); nilai uang dan barang "
+        "naskah yang ditandatangani pada tahun {year}; pendapatan daerah dari tindak lanjut "
+        "bertanggal tahun {year}.",
+        "priorities_note": "Prioritas kebijakan program kerja tahun {year}: realisasi, "
+        "efektivitas, jumlah usulan, pemetaan dan nilai per prioritas.",
+        "province_row": "Provinsi", "priority": "Kode prioritas",
+        "priority_name": "Prioritas", "realization_short": "Realisasi (%)",
+        "effectiveness_short": "Efektivitas (%)", "agreements_count": "Usulan",
+        "items_mapped": "Butir dipetakan", "items_mapped_realised": "Butir terealisasi",
+        "value_cash": "Nilai uang", "value_in_kind": "Nilai barang/jasa",
+        "revenue": "Pendapatan daerah",
         "event_signed": "Penandatanganan", "event_follow_up_recorded": "Tindak lanjut",
         "event_milestone_completed": "Tahapan selesai", "event_rejected": "Penolakan",
         "event_withdrawn": "Penarikan", "event_terminated": "Pengakhiran",
@@ -136,6 +153,22 @@ TEXT: dict[str, dict[str, str]] = {
         "NOT_SIGNED": "Not signed", "SIGNED_OTHER_YEAR": "Signed in another year",
         "REJECTED": "Rejected", "WITHDRAWN": "Withdrawn",
         "NO_FOLLOW_UP_IN_YEAR": "No follow-up in the year",
+        "REALISED": "Realised", "NOT_REALISED": "Not realised",
+        "s_planning_agencies": "8. Mapping, priorities and value: per agency",
+        "sheet_planning_agencies": "Mapping and value",
+        "s_planning_priorities": "9. Mapping, priorities and value: per priority",
+        "sheet_planning_priorities": "Priorities",
+        "planning_note": "Active items of the {year} cooperation mapping and those realised "
+        "(an agreement naming them was signed); value in cash and in kind of the agreements "
+        "signed in {year}; regional revenue of the follow-ups dated in {year}.",
+        "priorities_note": "The policy priorities of the {year} work program: realization, "
+        "effectiveness, proposals, mapping and value per priority.",
+        "province_row": "Province", "priority": "Priority code",
+        "priority_name": "Priority", "realization_short": "Realization (%)",
+        "effectiveness_short": "Effectiveness (%)", "agreements_count": "Proposals",
+        "items_mapped": "Items mapped", "items_mapped_realised": "Items realised",
+        "value_cash": "Value in cash", "value_in_kind": "Value in kind",
+        "revenue": "Regional revenue",
         "event_signed": "Signing", "event_follow_up_recorded": "Follow-up",
         "event_milestone_completed": "Milestone completed", "event_rejected": "Rejection",
         "event_withdrawn": "Withdrawal", "event_terminated": "Termination",

@@ -182,7 +182,7 @@ async def test_the_workbook_has_the_figures_of_kpis_as_numbers_and_dates_as_date
     book = workbook(answer.content)
     assert book.sheetnames == ["Ringkasan", "Indikator", "Ditandatangani", "Tindak lanjut",
                                "Dokumen tidur", "Evaluasi", "Bukti realisasi",
-                               "Bukti efektivitas"]
+                               "Bukti efektivitas", "Pemetaan dan nilai", "Prioritas"]
     for sheet in book:
         assert sheet.freeze_panes == "A2", sheet.title
         assert all(cell.font.b for cell in sheet[1]), sheet.title
