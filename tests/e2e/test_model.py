@@ -74,6 +74,7 @@ from tests.model.callers import (
     may_act,
     may_archive,
     may_read_archive,
+    staff_of,
 )
 from tests.model.checks import World
 from tests.model.expect import (
@@ -88,6 +89,28 @@ from tests.model.expect import (
     plan_proposal,
 )
 from tests.model.inputs import LONG_TEXTS, SHORT_TEXTS, Text, year_in_domain
+from tests.model.planning import (
+    AMOUNT_EDGES,
+    AMOUNTS,
+    DUE_DATES,
+    ITEM_EDGES,
+    ITEM_REF_EDGES,
+    ITEM_REFS,
+    PLANNING_YEARS,
+    PRIORITIES,
+    PRIORITY_EDGES,
+    PRIORITY_SET_EDGES,
+    PRIORITY_SETS,
+    Item,
+    Planning,
+    item_body,
+    item_status,
+    may_map,
+    program_body,
+    program_ok,
+    proposal_planning,
+    stored,
+)
 from tests.model.published import KpiSubscriber
 from tests.model.strategies import (
     ACT_CALLERS,
@@ -142,6 +165,9 @@ class Model(RuleBasedStateMachine):
         self.failed = False
         self.asides = 0
         """Work programs and commands on unknown agreements so far (a few an example)."""
+        self.planning = Planning(self.world.priorities)
+        self.programs = 0
+        """Valid work programs with priorities this example adopted (a few at most)."""
 
     def _key(self, how: str) -> str | None:
         if how == "refused" and self.refused:
@@ -150,13 +176,15 @@ class Model(RuleBasedStateMachine):
 
     def _send(self, path: str, body: dict[str, Any] | None, key: str | None, expected: int,
               if_match: str | None = None, caller: Caller = TESTER,
-              upload: Upload | None = None) -> tuple[int, dict[str, Any]]:
-        """POST (``upload``: a multipart upload instead of ``body``); the answer must have
-        the status the model expects (never a 5xx)."""
+              upload: Upload | None = None, method: str = "POST"
+              ) -> tuple[int, dict[str, Any]]:
+        """POST (or ``method``; ``upload``: a multipart upload instead of ``body``); the
+        answer must have the status the model expects (never a 5xx)."""
         headers = {k: v for k, v in (("Idempotency-Key", key), ("If-Match", if_match)) if v}
         headers |= caller.headers()
         request = {"json": body} if upload is None else upload.request()
-        response = self.world.http["agreements"].post(path, headers=headers, **request)
+        response = self.world.http["agreements"].request(method, path, headers=headers,
+                                                         **request)
         status = response.status_code
         self.world.record(path, status, response.headers.get("Idempotent-Replayed") == "true")
         sent = body if upload is None else upload
@@ -169,12 +197,14 @@ class Model(RuleBasedStateMachine):
             assert answer["status"] == status, answer
         elif status == 201 and path == "/agreements":
             assert response.headers["Location"] == f"/agreements/{answer['id']}"
+        elif status == 201 and path.startswith("/mappings/"):
+            assert response.headers["Location"] == f"/mapping-items/{answer['id']}"
         elif status == 201 and upload is not None:
             assert response.headers["Location"] == f"/documents/{answer['document_id']}"
             assert response.headers["ETag"] == f'"{answer["version"]}"', response.headers
         if key and status < 300 and key not in {s.key for s in self.sent}:
             self.sent.append(Sent(path, body, key, status, answer, caller=caller,
-                                  upload=upload))
+                                  upload=upload, method=method))
         elif key and status >= 400 and key not in {s.key for s in self.sent}:
             self.refused.append(key)
         return status, answer
@@ -203,14 +233,18 @@ class Model(RuleBasedStateMachine):
           plan_year=mostly((None, *YEARS), YEAR_EDGES),
           proposed_on=mostly(PROPOSED_ON, PROPOSED_ON_EDGES), title=OK_SHORT,
           partner_name=OK_SHORT, objective=OK_LONG, lead=st.integers(0, 2),
-          supporting=st.lists(st.integers(0, 2), max_size=2), key=st.sampled_from(KEYS))
+          supporting=st.lists(st.integers(0, 2), max_size=2), key=st.sampled_from(KEYS),
+          priority=mostly(PRIORITIES, PRIORITY_EDGES), item=mostly(ITEM_REFS, ITEM_REF_EDGES),
+          cash=mostly(AMOUNTS, AMOUNT_EDGES), in_kind=mostly(AMOUNTS, AMOUNT_EDGES))
     @guarded
     def propose(self, kind: str, category: str | None, country_fits: bool,
                 co_partner: str | None, document_type: str, parent: str,
                 burdens_budget: bool, plan_year: int | None, proposed_on: str | None,
                 title: Text, partner_name: Text, objective: Text, lead: int,
-                supporting: list[int], key: str) -> Any:
-        """A proposal, valid or not, of any kind and partner category, dated anywhere."""
+                supporting: list[int], key: str, priority: str | None = None,
+                item: str = "none", cash: Any = None, in_kind: Any = None) -> Any:
+        """A proposal, valid or not, of any kind and partner category, dated anywhere,
+        with a priority, a mapping item and values or not."""
         ids = list(self.locals)
         if parent == "fit":
             parent = "last" if document_type in ("PKS", "ADDENDUM") else "none"
@@ -219,7 +253,9 @@ class Model(RuleBasedStateMachine):
         planned, made = plan_proposal(
             kind, category, country_fits, co_partner, document_type, parent_id,
             burdens_budget, plan_year, proposed_on, title, partner_name, objective,
-            self.opds[lead], [self.opds[i] for i in supporting], self.locals, TODAY)
+            self.opds[lead], [self.opds[i] for i in supporting], self.locals, TODAY,
+            lambda year: proposal_planning(self.planning, priority, item, cash, in_kind,
+                                           self.opds[lead], year, str(uuid4())))
         status, answer = self._send(planned.path, planned.body, self._key(key),
                                     planned.status)
         if planned.names is not None:
@@ -237,16 +273,30 @@ class Model(RuleBasedStateMachine):
           document_type=st.sampled_from(DOCUMENT_TYPES), burdens_budget=st.booleans(),
           plan_year=st.sampled_from((None, *YEARS)), proposed_on=st.sampled_from(PROPOSED_ON),
           lead=st.integers(0, 2), supporting=st.lists(st.integers(0, 2), max_size=2),
-          steps=st.integers(0, 10), choice=st.integers(0, 999))
+          steps=st.integers(0, 10), choice=st.integers(0, 999), pick=st.integers(0, 3),
+          item=st.sampled_from(ITEM_REFS), cash=st.sampled_from(AMOUNTS),
+          in_kind=st.sampled_from(AMOUNTS))
     @guarded
     def propose_well(self, kind: str, document_type: str, burdens_budget: bool,
                      plan_year: int | None, proposed_on: str | None, lead: int,
-                     supporting: list[int], steps: int, choice: int) -> Any:
-        """A valid proposal (a PKS or ADDENDUM under the last agreement, if any), then
+                     supporting: list[int], steps: int, choice: int, pick: int, item: str,
+                     cash: int | None, in_kind: int | None) -> Any:
+        """A valid proposal (a PKS or ADDENDUM under the last agreement, if any; one of its
+        year's priorities, now and then; the lead's mapping item, now and then), then
         ``steps`` actions of a lifecycle that goes well."""
+        year = plan_year or (TODAY if proposed_on is None else date.fromisoformat(
+            proposed_on)).year
+        lead_opd = self.opds[lead]
+        if item == "mine" and not any(i.opd == lead_opd and i.stage == "ACTIVE"
+                                      for i in self.planning.items.values()):
+            self.map_an_item(year, lead, "own", "adopted", pick, SHORT_TEXTS[1], LONG_TEXTS[1],
+                             SHORT_TEXTS[2], 1, "fresh")  # the lead maps it first
+        codes = sorted(self.planning.priorities.get(year, ()))
         created = self.propose(kind, None, True, None, document_type, "fit", burdens_budget,
                                plan_year, proposed_on, SHORT_TEXTS[1], SHORT_TEXTS[2],
-                               LONG_TEXTS[1], lead, supporting, "fresh")
+                               LONG_TEXTS[1], lead, supporting, "fresh",
+                               codes[pick] if pick < len(codes) else None, item, cash,
+                               in_kind)
         if isinstance(created, str):
             self.advance(created, steps, choice)
         return created
@@ -439,16 +489,139 @@ class Model(RuleBasedStateMachine):
 
     @precondition(lambda self: self.asides < 4)
     @rule(year=mostly(YEARS, YEAR_EDGES), realization=st.sampled_from([80, 62.5, 0, 100, 101]),
-          effectiveness=st.sampled_from([60, 0, 100, 33.33, -1]), key=st.sampled_from(KEYS))
+          effectiveness=st.sampled_from([60, 0, 100, 33.33, -1]), key=st.sampled_from(KEYS),
+          codes=mostly(PRIORITY_SETS, PRIORITY_SET_EDGES), due=st.sampled_from(DUE_DATES))
     @guarded
     def work_program(self, year: int, realization: float, effectiveness: float,
-                     key: str) -> None:
+                     key: str, codes: tuple[str, ...] = (), due: str | None = None) -> None:
+        """A year's work program (the whole of it: targets, priorities, mapping due
+        date), valid or not."""
         self.asides += 1
-        valid = year_in_domain(year) and 0 <= realization <= 100 and 0 <= effectiveness <= 100
+        valid = (year_in_domain(year) and 0 <= realization <= 100 and 0 <= effectiveness <= 100
+                 and program_ok(codes))
         expected = 422 if not valid else 200 if year in self.world.adopted else 201
-        self._send(f"/work-programs/{year}", {"realization_target": realization,
-                                              "effectiveness_target": effectiveness},
-                   self._key(key), expected)
+        status, _ = self._send(f"/work-programs/{year}", program_body(
+            realization, effectiveness, codes, due), self._key(key), expected)
+        if status < 300:
+            self.world.priorities[year] = frozenset(codes)
+
+    def _item_caller(self, who: str, opd: str) -> Caller:
+        other = next(o for o in self.opds if o != opd)
+        return {"tkksd": TESTER, "own": staff_of(opd), "other": staff_of(other),
+                "sekda": Caller("sekda", ("sekda",))}[who]
+
+    @precondition(lambda self: self.programs < 2)
+    @rule(year=st.sampled_from(PLANNING_YEARS), codes=st.sampled_from(PRIORITY_SETS[1:]),
+          due=st.sampled_from(DUE_DATES))
+    @guarded
+    def plan_a_year(self, year: int, codes: tuple[str, ...], due: str | None) -> None:
+        """A valid work program with priorities, for a year the mapping and the proposals
+        use most."""
+        self.programs += 1
+        self.asides -= 1  # not one of the few edge cases an example tries
+        self.work_program(year, 80, 60, "fresh", codes, due)
+
+    @rule(year=st.sampled_from(PLANNING_YEARS), opd=st.integers(0, 2),
+          who=st.sampled_from(("own", "own", "tkksd")), how=st.sampled_from(
+              ("none", "adopted", "adopted")), pick=st.integers(0, 2),
+          partners=st.integers(0, 2), edge=mostly(("none",), ITEM_EDGES),
+          key=st.sampled_from(KEYS))
+    @guarded
+    def map_an_item_or_not(self, year: int, opd: int, who: str, how: str, pick: int,
+                           partners: int, edge: str, key: str) -> None:
+        """An item added to an agency's mapping: valid three times in four, else with one
+        input at or beyond an edge (year, priority, a text, the partners, the caller)."""
+        bad_short = next(t for t in SHORT_TEXTS if not t.ok)
+        bad_long = next(t for t in LONG_TEXTS if not t.ok)
+        texts = {"affair": bad_short, "description": bad_long, "rpjmd": bad_short}
+        self.map_an_item(
+            {"year-low": 1979, "year-high": 2100, "year-edge": 2099}.get(edge, year), opd,
+            {"other": "other", "sekda": "sekda"}.get(edge, who),
+            edge if edge in PRIORITY_EDGES else how, pick,
+            texts.get(edge, SHORT_TEXTS[1]) if edge == "affair" else SHORT_TEXTS[1],
+            texts["description"] if edge == "description" else LONG_TEXTS[1],
+            texts["rpjmd"] if edge == "rpjmd" else SHORT_TEXTS[2],
+            {"partners": 21, "partners-max": 20}.get(edge, partners), key)
+
+    def map_an_item(self, year: int, opd: int, who: str, how: str, pick: int,
+                    affair: Text, description: Text, rpjmd: Text, partners: int,
+                    key: str) -> None:
+        """An item added to an agency's mapping of a year (mostly with one of the year's
+        priorities), valid or not, by any caller."""
+        codes = sorted(self.planning.priorities.get(year, ()))
+        priority = {"none": None, "adopted": codes[pick % len(codes)] if codes else None}.get(
+            how, how)
+        agency = self.opds[opd]
+        sender = self._item_caller(who, agency)
+        body, refused = item_body(affair, description, rpjmd, priority, partners)
+        expected = (422 if refused or not year_in_domain(year) else
+                    403 if not may_map(sender, agency) else
+                    201 if self.planning.priority_rules(priority, year) else 422)
+        status, answer = self._send(f"/mappings/{year}/{agency}/items", body,
+                                    self._key(key), expected, caller=sender)
+        if status == 201:
+            assert (answer["stage"], answer["version"]) == ("ACTIVE", 1), answer
+            self.planning.items[answer["id"]] = Item(
+                answer["id"], year, agency, stored(body, affair, description, rpjmd))
+
+    @precondition(lambda self: self.planning.items)
+    @rule(index=st.integers(0, 99), which=mostly(("known",), ("unknown",)),
+          withdraw=st.booleans(), who=mostly(("own", "tkksd"), ("other", "sekda")),
+          how=mostly(("none", "adopted", "adopted"), PRIORITY_EDGES), pick=st.integers(0, 2),
+          affair=OK_SHORT,
+          if_match=st.sampled_from([None, None, "current", "stale"]),
+          reason=st.one_of(st.none(), OK_SHORT), key=st.sampled_from(KEYS))
+    @guarded
+    def change_an_item(self, index: int, which: str, withdraw: bool, who: str, how: str,
+                       pick: int, affair: Text, if_match: str | None, reason: Text | None,
+                       key: str) -> None:
+        """A mapping item revised (mostly with one of its year's priorities) or withdrawn
+        (or one nobody made), by any caller."""
+        items = list(self.planning.items.values())
+        item = items[index % len(items)]
+        codes = sorted(self.planning.priorities.get(item.year, ()))
+        priority = {"none": None, "adopted": codes[pick % len(codes)] if codes else None}.get(
+            how, how)
+        target = None if which == "unknown" else item
+        sender = self._item_caller(who, item.opd)
+        version = {"current": item.version, "stale": item.version + 1}.get(if_match or "")
+        item_id = item.id if target else str(uuid4())
+        if withdraw:
+            body = None if reason is None else {"reason": reason.sent}
+            refused = [] if reason is None or reason.ok else ["reason"]
+            path, method = f"/mapping-items/{item_id}/withdraw", "POST"
+        else:
+            body, refused = item_body(affair, LONG_TEXTS[1], SHORT_TEXTS[1], priority, 1)
+            path, method = f"/mapping-items/{item_id}", "PUT"
+        expected = item_status(self.planning, target, refused, sender, version, priority,
+                               withdraw)
+        status, answer = self._send(path, body, self._key(key), expected,
+                                    self._if_match(version), sender, method=method)
+        if status == 200:
+            assert target is not None
+            assert (answer["id"], answer["version"]) == (item.id, item.version + 1), answer
+            item.version = answer["version"]
+            item.stage = answer["stage"]
+            if withdraw:
+                assert answer["stage"] == "WITHDRAWN", answer
+                item.reason = None if reason is None else reason.expected
+            else:
+                item.body = stored(body or {}, affair, LONG_TEXTS[1], SHORT_TEXTS[1])
+
+    @precondition(lambda self: self.planning.items)
+    @rule(index=st.integers(0, 99))
+    @guarded
+    def read_the_mapping(self, index: int) -> None:
+        """An agency's mapping of a year and one of its items: as the model has them."""
+        items = list(self.planning.items.values())
+        item = items[index % len(items)]
+        http = self.world.http["agreements"]
+        got = http.get(f"/mapping-items/{item.id}")
+        assert (got.status_code, got.json(), got.headers["ETag"]) == (
+            200, item.shown(), f'"{item.version}"'), got.text
+        listed = http.get(f"/mappings/{item.year}/{item.opd}").json()
+        want = [i.shown() for i in items if (i.year, i.opd) == (item.year, item.opd)]
+        assert listed == want, f"{listed} != {want}"
 
     @precondition(lambda self: self.sent)
     @rule(index=st.integers(0, 99))
@@ -457,7 +630,7 @@ class Model(RuleBasedStateMachine):
         """The same key and body again: the first answer, and nothing stored."""
         first = self.sent[index % len(self.sent)]
         _, answer = self._send(first.path, first.body, first.key, first.status,
-                               caller=first.caller, upload=first.upload)
+                               caller=first.caller, upload=first.upload, method=first.method)
         assert answer == first.answer, f"{first.path}: {answer} != {first.answer}"
 
     @precondition(lambda self: self.sent)
@@ -471,7 +644,7 @@ class Model(RuleBasedStateMachine):
                        upload=first.upload.changed())
             return
         self._send(first.path, changed(first.body, first.path, TODAY), first.key, 422,
-                   caller=first.caller)
+                   caller=first.caller, method=first.method)
 
     @precondition(lambda self: any(s.made for s in self.sent))
     @rule(target=agreements, index=st.integers(0, 99))
@@ -507,7 +680,9 @@ async def store_earlier_proposal(database_url: str, body: dict[str, Any],
     data = event.model_dump(mode="json")
     del data["partner_id"]
     row = state_json(evolve(None, event))
-    del row["partner_id"], row["documents"]  # that release had neither
+    for later in ("partner_id", "documents", "priority", "mapping_item_id", "value_cash",
+                  "value_in_kind", "revenue"):
+        del row[later]  # that release had none of them
     conn = await asyncpg.connect(database_url)
     try:
         await event_store.append_command(

@@ -82,6 +82,8 @@ class World:
         self.appended = 0
         """Events the accepted commands appended: what the feed must hold."""
         self.adopted: set[int] = set()
+        self.priorities: dict[int, frozenset[str]] = {}
+        """The priority codes of each year's work program as last adopted."""
         self.offsets: dict[Key, tuple[Any, ...]] = {}
         self.dead_letters: dict[str, int] = dict.fromkeys(DEAD_LETTER_QUEUES, 0)
         self.parked: set[str] = set()
@@ -369,6 +371,10 @@ def command_of(path: str) -> str:
     """``propose``, ``work-program`` or the action of a request's path."""
     if path.startswith("/work-programs/"):
         return "work-program"
+    if path.startswith("/mappings/"):
+        return "map"
+    if path.startswith("/mapping-items/"):
+        return "withdraw-item" if path.endswith("/withdraw") else "revise-item"
     return "propose" if path == "/agreements" else path.rsplit("/", 1)[-1]
 
 

@@ -5,7 +5,7 @@ docs/domain.md#errors (invalid body 422 → unknown id 404 → version mismatch 
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from tests.model.inputs import (
     resolve_until,
     year_in_domain,
 )
+from tests.model.planning import ProposalPlanning, amount_ok
 
 if TYPE_CHECKING:
     from tests.model.archive import Doc
@@ -58,6 +59,8 @@ FOLLOW_UP_MILESTONES = (None, "m1", "m2", "m3")
 MILESTONE_PATHS = ("m1", "m2", "m3", "bad id")
 SCORES = (4, 1, 5, 3, 2, 0, 6)
 RECOMMENDATIONS = ("CONTINUE", "EXPAND", "STOP")
+REVENUES: tuple[Any, ...] = (None, 2_500_000, None, 125_000_000, -5)
+"""A follow-up's revenue by ``variant % 5`` (the last one refused by the contract)."""
 
 
 def required_approvals(kind: str, burdens_budget: bool) -> frozenset[str]:
@@ -134,9 +137,12 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
                   document_type: str, parent_id: str | None, burdens_budget: bool,
                   plan_year: int | None, proposed_on: str | None, title: Text,
                   partner_name: Text, objective: Text, lead_opd: str, supporting: list[str],
-                  known: Container[str], today: date) -> tuple[Planned, Local]:
+                  known: Container[str], today: date,
+                  planning: Callable[[int], ProposalPlanning] | None = None
+                  ) -> tuple[Planned, Local]:
     """``POST /agreements`` and its expected answer; the model of the agreement made (its
-    id to be set from the answer). ``category`` None: the kind's first category."""
+    id to be set from the answer). ``category`` None: the kind's first category;
+    ``planning`` gives the planning side's fields for the year the proposal belongs to."""
     category = category or CATEGORIES[kind][0]
     country = "MY" if (kind in FOREIGN) == country_fits else "ID"
     partner = {"name": partner_name.sent, "category": category, "country": country}
@@ -149,15 +155,19 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
     body |= {k: v for k, v in (("plan_year", plan_year), ("proposed_on", proposed_on),
                                ("parent_id", parent_id)) if v is not None}
     day = today if proposed_on is None else date.fromisoformat(proposed_on)
+    extra = planning(day.year if plan_year is None else plan_year) if planning else None
+    body |= extra.body if extra else {}
     refused = [name for name, ok in (
         ("title", title.ok), ("partner.name", partner_name.ok), ("objective", objective.ok),
         ("proposed_on", in_domain(day)),
         ("plan_year", plan_year is None or year_in_domain(plan_year))) if not ok]
+    refused += extra.refused if extra else []
     categories = tuple(p["category"] for p in (partner, *co))
     rules = (all(c in CATEGORIES[kind] for c in categories) and country_fits and day <= today
              and (parent_id is None or parent_id in known)
              and (parent_id is None or document_type in ("PKS", "ADDENDUM"))
-             and (parent_id is not None or document_type != "ADDENDUM"))
+             and (parent_id is not None or document_type != "ADDENDUM")
+             and (extra is None or extra.rules))
     made = Local("", kind, document_type, categories, day, parent_id,
                  required_approvals(kind, burdens_budget),
                  {"title": title.expected, "objective": objective.expected,
@@ -257,9 +267,11 @@ def _body(action: str, a: Local, c: Choices, today: date, agreements: dict[str, 
                                                  or on <= last)
         if action == "follow-ups":
             milestone = FOLLOW_UP_MILESTONES[v % 4]
+            revenue = REVENUES[v % len(REVENUES)]
             body = {"on": on.isoformat(), "summary": long.sent}
             body |= {"milestone_id": milestone} if milestone else {}
-            return body, long.ok and in_domain(on), rules and (
+            body |= {"revenue": revenue} if revenue is not None else {}
+            return body, long.ok and in_domain(on) and amount_ok(revenue), rules and (
                 milestone is None or milestone in a.milestones), {}, False
         if action == "complete":
             milestone = MILESTONE_PATHS[v % 4]

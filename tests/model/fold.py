@@ -50,7 +50,8 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             state = {k: data.get(k) for k in (
                 "title", "kind", "document_type", "partner", "co_partners", "lead_opd",
                 "supporting_opds", "objective", "sector", "burdens_budget", "plan_year",
-                "proposed_on", "parent_id", "renews_id")}
+                "proposed_on", "parent_id", "renews_id", "priority", "mapping_item_id",
+                "value_cash", "value_in_kind")}
             state.update(
                 id=data["agreement_id"], partner_id=partner_id(data),
                 required_approvals=sorted(data["required_approvals"]),
@@ -58,7 +59,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 effective_from=None, effective_until=None, terminated_on=None,
                 expired_on=None, milestones=[], follow_ups=0, last_follow_up_on=None,
                 last_milestone_completed_on=None, evaluations=[], last_evaluated_on=None,
-                last_discussed_on=None, last_reason=None, documents=[])
+                last_discussed_on=None, last_reason=None, documents=[], revenue=0)
         elif name in ("revision_requested", "rejected", "withdrawn"):
             state["last_reason"] = data.get("reason")
         elif name == "discussed":
@@ -78,6 +79,7 @@ def fold(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         elif name == "follow_up_recorded":
             state["follow_ups"] += 1
             state["last_follow_up_on"] = _later(state["last_follow_up_on"], data["on"])
+            state["revenue"] += data.get("revenue") or 0
         elif name == "milestone_completed":
             for m in state["milestones"]:
                 if m["id"] == data["milestone_id"]:

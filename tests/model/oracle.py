@@ -15,6 +15,13 @@ conventions are those reporting documents in its domain package:
   or before that day counts.
 - the archive's events (a document attached or taken down) move no figure and give no
   notice: they are neither follow-up activity nor a signing, and leave the stage as it is.
+- an agreement with a ``priority`` also counts in ``priority:<code>``, in every figure;
+- ``value_cash`` and ``value_in_kind`` sum the proposal's values by the year of signing,
+  ``revenue`` the follow-ups' revenue by the year of their date, over the agreement's
+  scopes;
+- ``items_mapped`` counts the active (not withdrawn) mapping items of each year in
+  ``province``, ``opd:<agency>`` and ``priority:<code>``; ``items_mapped_realised`` those
+  of them named by an agreement that was signed (whatever became of it later).
 
 A figure absent from either side is its zero (:meth:`Oracle.figure`), so a figure the
 system keeps at zero and one it never made compare equal.
@@ -38,6 +45,8 @@ FOLLOWING_UP_TYPES = frozenset({"PKS", "ADDENDUM"})
 EVENT_DRIVEN_RULES = frozenset({"proposal_received", "revision_requested",
                                 "proposal_rejected", "follow_up_plan_requested"})
 WORK_PROGRAM_TYPE = "kerjasama.work_program.adopted.v1"
+MAPPING_PREFIX = "kerjasama.mapping."
+AMOUNTS = ("value_cash", "value_in_kind")
 
 Key = tuple[str, int, str]
 """(indicator, year, scope)."""
@@ -92,11 +101,16 @@ class Facts:
     effective_until: date | None = None
     terminated_on: date | None = None
     activities: set[date] = field(default_factory=set)
+    priority: str | None = None
+    mapping_item_id: str | None = None
+    values: dict[str, int] = field(default_factory=dict)
+    revenues: list[tuple[date, int]] = field(default_factory=list)
 
     @property
     def scopes(self) -> tuple[str, ...]:
         return ("province", f"opd:{self.lead_opd}", f"kind:{self.kind}",
-                f"type:{self.document_type}")
+                f"type:{self.document_type}") + (
+            (f"priority:{self.priority}",) if self.priority else ())
 
     @property
     def last_day(self) -> date | None:
@@ -125,6 +139,8 @@ class Oracle:
         self.facts: dict[str, Facts] = {}
         self.targets: dict[int, tuple[float, float]] = {}
         self.children: dict[str, list[date]] = defaultdict(list)
+        self.items: dict[str, dict[str, Any]] = {}
+        """Mapping items by id: year, opd, priority and stage, as their events left them."""
         for event in sorted(feed, key=lambda e: int(e["position"])):
             self._apply(event)
 
@@ -133,6 +149,12 @@ class Oracle:
         if event["type"] == WORK_PROGRAM_TYPE:
             self.targets[int(data["year"])] = (float(data["realization_target"]),
                                                float(data["effectiveness_target"]))
+            return
+        if str(event["type"]).startswith(MAPPING_PREFIX):
+            item = self.items.setdefault(str(data["item_id"]), {})
+            item.update(year=int(data["year"]), opd=data["opd"], stage=data["stage"])
+            if "priority" in data or "affair" in data:  # added or revised: the whole item
+                item["priority"] = data.get("priority")
             return
         if not str(event["type"]).startswith(AGREEMENT_PREFIX):
             return
@@ -144,7 +166,9 @@ class Oracle:
                 id=aid, kind=data["kind"], document_type=data["document_type"],
                 lead_opd=data["lead_opd"], supporting_opds=tuple(data["supporting_opds"]),
                 plan_year=data.get("plan_year"), proposed_on=date.fromisoformat(
-                    data["proposed_on"]), parent_id=data.get("parent_id"), stage=data["stage"])
+                    data["proposed_on"]), parent_id=data.get("parent_id"), stage=data["stage"],
+                priority=data.get("priority"), mapping_item_id=data.get("mapping_item_id"),
+                values={k: int(data.get(k) or 0) for k in AMOUNTS})
             return
         facts = self.facts[aid]
         facts.stage = data["stage"]
@@ -158,6 +182,8 @@ class Oracle:
                 self.children[str(parent)].append(facts.signed_on)
         elif name in ("follow_up_recorded", "milestone_completed"):
             facts.activities.add(date.fromisoformat(data["on"]))
+            if data.get("revenue"):
+                facts.revenues.append((date.fromisoformat(data["on"]), int(data["revenue"])))
         elif name == "terminated":
             facts.terminated_on = _day(data["on"])
 
@@ -188,8 +214,30 @@ class Oracle:
                 for scope in f.scopes:
                     days[("signing_days", f.signed_on.year, scope)].append(
                         max(0, (f.signed_on - f.proposed_on).days))
+            for scope in f.scopes:
+                if f.signed_on is not None:
+                    for name in AMOUNTS:
+                        numerators[name, f.signed_on.year, scope] += f.values[name]
+                for on, amount in f.revenues:
+                    numerators["revenue", on.year, scope] += amount
         numerators.update(self._timely())
+        numerators.update(self._mapping())
         return numerators, denominators, days
+
+    def _mapping(self) -> Counter[Key]:
+        """``items_mapped`` and ``items_mapped_realised`` of every year."""
+        counts: Counter[Key] = Counter()
+        realised = {f.mapping_item_id for f in self.facts.values()
+                    if f.signed_on is not None and f.mapping_item_id}
+        for item_id, item in self.items.items():
+            if item["stage"] != "ACTIVE":
+                continue
+            scopes = ["province", f"opd:{item['opd']}"] + (
+                [f"priority:{item['priority']}"] if item.get("priority") else [])
+            for scope in scopes:
+                counts["items_mapped", item["year"], scope] += 1
+                counts["items_mapped_realised", item["year"], scope] += item_id in realised
+        return counts
 
     def _timely(self) -> Counter[Key]:
         """``sleeping`` and ``expiring_90_days`` per year, as of the year's end or today."""

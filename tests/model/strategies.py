@@ -66,7 +66,7 @@ def changed(body: dict[str, Any] | None, path: str, today: date) -> dict[str, An
     if body is None:
         return {"reason": "lain"} if path.endswith(("/withdraw", "/unpublish")) else (
             {"on": today.isoformat()} if path.endswith("/expire") else {"note": "lain"})
-    for name in ("title", "reason", "note", "summary", "number"):
+    for name in ("title", "reason", "note", "summary", "number", "affair"):
         if isinstance(body.get(name), str):
             return body | {name: body[name] + " (lain)"}
     if "realization_target" in body:
@@ -173,6 +173,7 @@ class Sent:
     caller: Caller = TESTER
     upload: Upload | None = None
     """The form and file of an upload (``body`` is None then)."""
+    method: str = "POST"
 
 
 DOCUMENT_KINDS = st.sampled_from(("SIGNED", "SIGNED", *DOCUMENT_KIND_NAMES))
