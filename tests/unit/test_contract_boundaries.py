@@ -201,6 +201,9 @@ def _email_of(view: AgreementView, rule: Rule, language: str) -> bytes:
             "indicator": view.title, "year": 2021, "previous_value": view.title,
             "value": "70", "numerator": "70", "denominator": 100, "target": None,
             "revision": 2, "as_of_position": 400, "recorded_on": "2023-01-10"}
+    if rule in (Rule.MAPPING_DUE, Rule.MAPPING_MISSING):  # about a year's mapping
+        about, facts = None, {"year": 2021, "due_on": "2021-03-31", "opd": view.title,
+                              "count": 2, "agencies": view.title}
     message = Renderer().render(Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts),
                                 about, view.partner_name, language)
     claimed = Claimed(id=1, agreement_id=view.id, rule=rule.value, recipient="BIRO_PEM",
