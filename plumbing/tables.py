@@ -72,3 +72,13 @@ def spreadsheet_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
     return "" if value is None else value
+
+
+def rupiah(amount: float | None, lang: str) -> str:
+    """Whole rupiah as each language writes them: ``Rp 1.250.000.000`` (Bahasa
+    Indonesia), ``IDR 1,250,000,000`` (English); ``-`` for none. One way for every page,
+    report and table that shows an amount."""
+    if amount is None:
+        return "-"
+    grouped = f"{round(amount):,}"
+    return f"Rp {grouped.replace(',', '.')}" if lang == "id" else f"IDR {grouped}"

@@ -18,9 +18,16 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def from_pairs(pairs: list[str]) -> dict[str, Any]:
-    """``a=1 b.c=x`` → ``{"a": 1, "b": {"c": "x"}}``; ``key+=v`` appends to a list."""
-    body: dict[str, Any] = {}
+TEXT_KEYS = frozenset({"number", "title", "summary", "reason", "note", "objective", "sector",
+                       "name", "affair", "description", "rpjmd_target",
+                       "prospective_partners"})
+"""Keys whose values are text even when they read as JSON (``affair=2021`` is a text)."""
+
+
+def from_pairs(pairs: list[str], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``a=1 b.c=x`` → ``{"a": 1, "b": {"c": "x"}}``; ``key+=v`` appends to a list (the
+    one in ``base``, when given, which the pairs change)."""
+    body: dict[str, Any] = base if base is not None else {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
@@ -33,8 +40,7 @@ def from_pairs(pairs: list[str]) -> dict[str, Any]:
             if not isinstance(child, dict):
                 raise CliError(f"{key}: {part} is already a value, not an object")
             target = child
-        value = raw if path[-1] in ("number", "title", "summary", "reason", "note") \
-            else parse_value(raw)
+        value = raw if path[-1] in TEXT_KEYS else parse_value(raw)
         if append:
             existing = target.setdefault(path[-1], [])
             if not isinstance(existing, list):
@@ -59,10 +65,12 @@ def from_file(path: str) -> dict[str, Any]:
     return body
 
 
-def body_of(pairs: list[str], json_file: str | None) -> dict[str, Any] | None:
-    """The body given by ``--json`` and/or pairs (pairs override); None when neither."""
-    if json_file is None and not pairs:
+def body_of(pairs: list[str], json_file: str | None,
+            base: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The body given by ``--json`` and/or pairs (pairs override), over ``base`` when
+    given; None when there is none of them."""
+    if json_file is None and not pairs and base is None:
         return None
-    body = from_file(json_file) if json_file is not None else {}
-    body.update(from_pairs(pairs))
-    return body
+    body = json.loads(json.dumps(base)) if base is not None else {}  # a deep copy
+    body.update(from_file(json_file) if json_file is not None else {})
+    return from_pairs(pairs, body)

@@ -71,7 +71,7 @@ async def mapping(args: argparse.Namespace, agreements: ServiceClient) -> str:
                                             json=body, headers=headers)
     elif args.action == "revise":  # the fields given, over the item as it stands
         now = await agreements.get_json(f"/mapping-items/{args.id}")
-        body = {k: now.get(k) for k in ITEM_FIELDS} | (body_of(args.fields, args.json) or {})
+        body = body_of(args.fields, args.json, {k: now.get(k) for k in ITEM_FIELDS}) or {}
         headers.setdefault("If-Match", str(now["version"]))  # no change lost in between
         response = await agreements.request("PUT", f"/mapping-items/{args.id}", json=body,
                                             headers=headers)

@@ -593,8 +593,10 @@ class Model(RuleBasedStateMachine):
         else:
             body, refused = item_body(affair, LONG_TEXTS[1], SHORT_TEXTS[1], priority, 1)
             path, method = f"/mapping-items/{item_id}", "PUT"
+        realised = any(a.mapping_item_id == item.id and a.signed_on is not None
+                       for a in self.locals.values())
         expected = item_status(self.planning, target, refused, sender, version, priority,
-                               withdraw)
+                               withdraw, realised)
         status, answer = self._send(path, body, self._key(key), expected,
                                     self._if_match(version), sender, method=method)
         if status == 200:

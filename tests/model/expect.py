@@ -93,6 +93,8 @@ class Local:
     milestones: dict[str, date | None] = field(default_factory=dict)
     documents: dict[str, Doc] = field(default_factory=dict)
     """The archive, by document id, in the order the documents were attached."""
+    mapping_item_id: str | None = None
+    """The mapping item it realises once signed."""
 
     @property
     def last_day(self) -> date | None:
@@ -104,7 +106,7 @@ class Local:
         """A new agreement as this one was proposed (nothing shared with it)."""
         return Local(agreement_id, self.kind, self.document_type, self.categories,
                      self.proposed_on, self.parent_id, self.required, dict(self.shown),
-                     self.supporting)
+                     self.supporting, mapping_item_id=self.mapping_item_id)
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
     made = Local("", kind, document_type, categories, day, parent_id,
                  required_approvals(kind, burdens_budget),
                  {"title": title.expected, "objective": objective.expected,
-                  "lead_opd": lead_opd}, tuple(supporting))
+                  "lead_opd": lead_opd}, tuple(supporting),
+                 mapping_item_id=body.get("mapping_item_id"))
     planned = Planned("/agreements", body, 201 if rules and not refused else 422)
     planned.names = f"body.{refused[0]}" if len(refused) == 1 else None
     return planned, made

@@ -116,8 +116,10 @@ def may_map(who: Caller, opd: str) -> bool:
 
 
 def item_status(planning: Planning, item: Item | None, refused: list[str], who: Caller,
-                version: int | None, priority: str | None, withdrawing: bool) -> int:
-    """The answer to a revision (or ``withdrawing``) of ``item`` (None: unknown)."""
+                version: int | None, priority: str | None, withdrawing: bool,
+                realised: bool = False) -> int:
+    """The answer to a revision (or ``withdrawing``) of ``item`` (None: unknown;
+    ``realised``: a signed agreement names it)."""
     if refused:
         return 422
     if item is None:
@@ -126,7 +128,7 @@ def item_status(planning: Planning, item: Item | None, refused: list[str], who: 
         return 403
     if version is not None and version != item.version:
         return 412
-    if item.stage != "ACTIVE":
+    if item.stage != "ACTIVE" or (withdrawing and realised):
         return 409
     if not withdrawing and not planning.priority_rules(priority, item.year):
         return 422

@@ -163,6 +163,9 @@ class Racing:
     async def read_feed(self, after: int, limit: int) -> list[StoredEvent]:
         return await self.inner.read_feed(after, limit)
 
+    async def item_realised(self, item_id: UUID) -> bool:
+        return await self.inner.item_realised(item_id)
+
 
 async def test_a_lost_race_is_decided_again_on_the_fresh_state(store: EventStore) -> None:
     racing = Racing(store)

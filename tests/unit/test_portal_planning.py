@@ -14,10 +14,11 @@ from contracts.events import (
 )
 from contracts.examples import example_of
 from plumbing.db import Pool
+from plumbing.tables import rupiah
 from services.portal.domain.planning import Priority, YearPriorities, adopted, name_of
 from services.portal.domain.register import PublicAgreement, evolve, from_json, to_json
 from services.portal.entrypoints.pages import Pages
-from services.portal.entrypoints.planning import planning, rupiah
+from services.portal.entrypoints.planning import planning
 
 RECOVERY = {"code": "PEMULIHAN_EKONOMI", "name": "Pemulihan ekonomi daerah"}
 COVID = {"code": "COVID19", "name": "Penanganan Covid-19"}

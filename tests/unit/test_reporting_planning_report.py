@@ -64,7 +64,7 @@ def test_the_section_states_mapping_and_value_per_agency_and_priority() -> None:
 def test_the_pdf_prints_rupiah_with_the_languages_separators() -> None:
     report = _report()
     for language, shown in (("id", "Rp 1.999.999.999.999.998"),
-                            ("en", "Rp 1,999,999,999,999,998")):
+                            ("en", "IDR 1,999,999,999,999,998")):
         words = Words(text_of(language))  # type: ignore[arg-type]
         document = pypdfium2.PdfDocument(render_pdf(report, words))
         try:

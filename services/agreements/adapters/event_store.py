@@ -104,6 +104,10 @@ class EventStore(Protocol):
         """Up to ``limit`` events after a position, in position order."""
         ...
 
+    async def item_realised(self, item_id: UUID) -> bool:
+        """Whether a signed agreement names the mapping item (the read model's view)."""
+        ...
+
 
 def stored_event(record: asyncpg.Record) -> StoredEvent:
     """A stored event from a row of the events table (columns :data:`COLUMNS`)."""
@@ -189,6 +193,23 @@ async def append(conn: Conn, stream_id: str, expected_version: int,
     return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
 
 
+_APPEND_AGREEMENT = ("SELECT append_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8,"
+                     " $9, $10, $11, $12, $13::jsonb, $14, $15)")
+_APPEND_MAPPING = ("SELECT append_mapping_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7,"
+                   " $8, $9, $10, $11, $12, $13::jsonb)")
+
+
+def _write_args(write: CommandWrite) -> tuple[str, tuple[Any, ...]]:
+    """The SQL function of a command's write and its arguments after the events': the
+    agreements' read model, or (for a mapping item) the mapping's."""
+    record = (write.command_id, write.request_hash, write.stage)
+    if write.mapping_item is not None:
+        assert write.agreement is None, "a command writes one read model"
+        return _APPEND_MAPPING, (*record, canonical(write.mapping_item))
+    agreement = None if write.agreement is None else canonical(write.agreement)
+    return _APPEND_AGREEMENT, (*record, agreement, write.child_of, write.child_signed_on)
+
+
 async def append_command(pool: Pool, stream_id: str, expected_version: int,
                          prev_hash: str | None, events: Sequence[NewEvent],
                          write: CommandWrite) -> list[StoredEvent]:
@@ -199,34 +220,9 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
     """
     hashes = chain_hashes(stream_id, expected_version, prev_hash, events)
     args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
-    if write.mapping_item is not None:
-        return await _append_mapping(pool, stream_id, expected_version, prev_hash, events,
-                                     write, hashes, args)
+    sql, more = _write_args(write)
     try:
-        positions = await pool.fetchval(
-            "SELECT append_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8, $9, $10,"
-            " $11, $12, $13::jsonb, $14, $15)", *args, write.command_id, write.request_hash,
-            write.stage, None if write.agreement is None else canonical(write.agreement),
-            write.child_of, write.child_signed_on)
-    except asyncpg.UniqueViolationError as exc:
-        if exc.constraint_name == "commands_pkey":
-            raise DuplicateCommand(write.command_id) from None
-        raise _conflict(exc, stream_id, expected_version) from None
-    return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
-
-
-async def _append_mapping(pool: Pool, stream_id: str, expected_version: int,
-                          prev_hash: str | None, events: Sequence[NewEvent],
-                          write: CommandWrite, hashes: list[str],
-                          args: Sequence[Any]) -> list[StoredEvent]:
-    """:func:`append_command` of a mapping item: the mapping's read model instead of the
-    agreements'."""
-    assert write.mapping_item is not None and write.agreement is None
-    try:
-        positions = await pool.fetchval(
-            "SELECT append_mapping_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7, $8,"
-            " $9, $10, $11, $12, $13::jsonb)", *args, write.command_id, write.request_hash,
-            write.stage, canonical(write.mapping_item))
+        positions = await pool.fetchval(sql, *args, *more)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "commands_pkey":
             raise DuplicateCommand(write.command_id) from None
@@ -254,3 +250,8 @@ class PostgresEventStore:
 
     async def read_feed(self, after: int, limit: int) -> list[StoredEvent]:
         return await read_feed(self.pool, after, limit)
+
+    async def item_realised(self, item_id: UUID) -> bool:
+        return bool(await self.pool.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM agreements WHERE state->>'mapping_item_id' = $1"
+            " AND state->>'signed_on' IS NOT NULL)", str(item_id)))

@@ -89,6 +89,10 @@ class InMemoryEventStore:
         # positions are 1, 2, 3 ... here: the event at position p is at index p - 1
         return self._events[max(after, 0):max(after, 0) + limit]
 
+    async def item_realised(self, item_id: UUID) -> bool:
+        return any(a.get("mapping_item_id") == str(item_id) and a.get("signed_on")
+                   for a in self.agreements.values())
+
 
 def _as_stored(value: dict[str, Any]) -> dict[str, Any]:
     """As the database gives it back: canonical JSON, read again."""

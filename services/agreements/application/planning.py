@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from contracts.commands import MappingCommand, ProposeAgreement
+from contracts.commands import MappingCommand, ProposeAgreement, WithdrawMappingItem
 from contracts.events import MappingEventData, WorkProgramAdopted
 from contracts.feed import work_program_stream_id
 from contracts.planning import mapping_item_stream_id
@@ -65,7 +65,7 @@ async def proposal_context(store: EventStore, command: ProposeAgreement,
                            ctx: DecisionContext) -> DecisionContext:
     """``ctx`` with what the proposal names: its year's priorities, its mapping item."""
     priorities = None
-    if command.priority is not None:
+    if command.priority is not None or command.mapping_item_id is not None:
         priorities = await priorities_of(store, proposal_year(command, ctx.today))
     item = None
     if command.mapping_item_id is not None:
@@ -94,6 +94,8 @@ async def decide_mapping(store: EventStore, command: MappingCommands, roles: Set
         year = command.year
     if getattr(command, "priority", None) is not None:
         ctx = DecisionContext(today=ctx.today, priorities=await priorities_of(store, year))
+    if isinstance(command, WithdrawMappingItem):
+        ctx = DecisionContext(today=ctx.today, item_realised=await store.item_realised(item_id))
     events = MAPPING.decide(command, loaded.state, ctx)
     state = MAPPING.fold(events, loaded.state)
     assert state is not None

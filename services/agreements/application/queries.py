@@ -7,12 +7,15 @@ from typing import Any
 from uuid import UUID
 
 from contracts.envelope import SOURCE_AGREEMENTS
+from contracts.events import WorkProgramAdopted
+from contracts.feed import work_program_stream_id
 from plumbing import clock
 from plumbing.db import Pool
-from services.agreements.adapters import event_store, records
+from services.agreements.adapters import event_store, mapping_records, records
 from services.agreements.adapters.cloudevents import to_json
-from services.agreements.application.streams import STATE, stored_state
-from services.agreements.domain import is_sleeping
+from services.agreements.adapters.event_store import PostgresEventStore
+from services.agreements.application.streams import STATE, load, stored_state
+from services.agreements.domain import WORK_PROGRAMS, is_sleeping
 
 NDJSON = "application/x-ndjson"
 _FEED_NDJSON = """
@@ -77,6 +80,29 @@ class AgreementQueries:
     async def feed(self, after: int, limit: int) -> list[dict[str, Any]]:
         """The global feed after a position, as CloudEvents; never skips a slow writer."""
         return [to_json(e) for e in await event_store.read_feed(self.pool, after, limit)]
+
+    async def work_program(self, year: int) -> dict[str, Any] | None:
+        """The year's work program as it stands (targets, priorities, mapping due date),
+        or None when none was adopted."""
+        loaded = await load(PostgresEventStore(self.pool), work_program_stream_id(year),
+                            WORK_PROGRAMS, WorkProgramAdopted)
+        program = loaded.state
+        if program is None:
+            return None
+        return {"year": program.year, "version": program.version,
+                "realization_target": program.realization_target,
+                "effectiveness_target": program.effectiveness_target,
+                "priorities": [{"code": c, "name": n} for c, n in program.priorities],
+                "mapping_due_on": program.mapping_due_on and program.mapping_due_on.isoformat()}
+
+    async def mapping_item(self, item_id: UUID) -> dict[str, Any] | None:
+        """One mapping item, or None."""
+        return await mapping_records.load_item(self.pool, item_id)
+
+    async def mapping(self, year: int, opd: str | None = None,
+                      stage: str | None = None) -> list[dict[str, Any]]:
+        """A year's mapping (of one agency, in one stage, when given)."""
+        return await mapping_records.list_items(self.pool, year, opd, stage)
 
     async def feed_ndjson(self, after: int, limit: int) -> bytes:
         """:meth:`feed` as newline-delimited JSON, one CloudEvent a line, encoded by the

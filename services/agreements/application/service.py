@@ -89,9 +89,19 @@ def record_key(actor: str, command_id: str) -> str:
     return f"{actor}\x1f{command_id}"
 
 
+ADDED_LATER = frozenset({"priority", "mapping_item_id", "value_cash", "value_in_kind",
+                         "revenue", "priorities", "mapping_due_on"})
+"""Optional fields added to commands after they shipped: left out of the fingerprint while
+they hold their default, so a command accepted by an earlier release keeps its
+fingerprint and its retry still answers the first result."""
+
+
 def request_hash(command: Command) -> str:
     """Fingerprint of what a command asks, without its id: tells a retry from a reuse."""
-    body = command.model_dump_json(exclude={"command_id", "expected_version"})
+    fields = type(command).model_fields
+    unset = {name for name in ADDED_LATER & fields.keys()
+             if getattr(command, name) == fields[name].get_default(call_default_factory=True)}
+    body = command.model_dump_json(exclude={"command_id", "expected_version", *unset})
     return hashlib.sha256(f"{command.routing_key}|{body}".encode()).hexdigest()
 
 

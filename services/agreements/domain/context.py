@@ -27,3 +27,5 @@ class DecisionContext:
     the command names a priority; None when that year has no work program."""
     mapping_item: MappingItemState | None = None
     """The mapping item a proposal names, loaded by the service layer (None: no such item)."""
+    item_realised: bool = False
+    """For a withdrawal of a mapping item: whether a signed agreement names it."""

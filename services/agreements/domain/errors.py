@@ -234,6 +234,14 @@ class MappingItemAlreadyExists(DomainError):
     problem_type = "mapping-item-already-exists"
 
 
+class MappingItemRealised(DomainError):
+    """Raised when a mapping item that a signed agreement realised is withdrawn."""
+
+    status = 409
+    title = "Mapping item realised"
+    problem_type = "mapping-item-realised"
+
+
 class UnknownPriority(DomainError):
     """Raised when a priority is named that the year's work program does not set."""
 

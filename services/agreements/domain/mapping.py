@@ -27,6 +27,7 @@ from services.agreements.domain.errors import (
     MappingItemAlreadyExists,
     MappingItemAlreadyWithdrawn,
     MappingItemNotFound,
+    MappingItemRealised,
 )
 from services.agreements.domain.mapping_item import MappingItemState
 from services.agreements.domain.rules import check_priority
@@ -53,7 +54,7 @@ def _existing(command: MappingCommand, state: MappingItemState | None) -> Mappin
 def decide_mapping(command: MappingCommands, state: MappingItemState | None,
                    ctx: DecisionContext) -> list[MappingEventData]:
     """The event of a mapping command: 404 unknown item, 409 a withdrawn one (or an id
-    taken), 422 a priority the year does not set."""
+    taken, or a realised item withdrawn), 422 a priority the year does not set."""
     if isinstance(command, AddMappingItem):
         if command.item_id is None:
             raise ValueError("the service layer must choose the item id before deciding")
@@ -70,6 +71,9 @@ def decide_mapping(command: MappingCommands, state: MappingItemState | None,
         check_priority(command.priority, current.year, ctx.priorities)
         return [MappingItemRevised(**where, stage=MappingStage.ACTIVE,
                                    **_fields(command))]
+    if ctx.item_realised:
+        raise MappingItemRealised(f"mapping item {current.id} was realised by a signed "
+                                  "agreement; it stays in the year's mapping")
     return [MappingItemWithdrawn(**where, stage=MappingStage.WITHDRAWN,
                                  reason=command.reason)]
 

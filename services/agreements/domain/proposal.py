@@ -37,7 +37,8 @@ def proposal_year(command: ProposeAgreement, today: date) -> int:
 
 def _mapped_priority(command: ProposeAgreement, ctx: DecisionContext) -> str | None:
     """Check the mapping item a proposal names (422 unless it is an active item of the
-    lead agency); the proposal's priority, else the item's."""
+    lead agency); the proposal's priority, else the item's when the proposal's own year
+    sets it too (an item of another year may name a priority this year does not have)."""
     if command.mapping_item_id is None:
         return command.priority
     item = ctx.mapping_item
@@ -51,7 +52,9 @@ def _mapped_priority(command: ProposeAgreement, ctx: DecisionContext) -> str | N
     if item.opd != command.lead_opd:
         raise MappingItemNotUsable(f"mapping item {item.id} is in the mapping of {item.opd}, "
                                    f"not of the lead agency {command.lead_opd}")
-    return command.priority or item.priority
+    if command.priority is not None:
+        return command.priority
+    return item.priority if item.priority in (ctx.priorities or ()) else None
 
 
 def _check_parent(command: ProposeAgreement, ctx: DecisionContext) -> None:

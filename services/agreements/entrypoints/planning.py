@@ -15,17 +15,12 @@ from contracts.commands import (
     ReviseMappingItem,
     WithdrawMappingItem,
 )
-from contracts.events import WorkProgramAdopted
-from contracts.feed import MAPPING_ITEM_EVENTS_PATH, work_program_stream_id
+from contracts.feed import MAPPING_ITEM_EVENTS_PATH
 from contracts.planning import MappingItemBody, MappingStage, mapping_item_stream_id
 from plumbing.auth import Principal
-from services.agreements.adapters import mapping_records
-from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.application.errors import NotFound
 from services.agreements.application.queries import AgreementQueries
 from services.agreements.application.service import AgreementService
-from services.agreements.application.streams import load
-from services.agreements.domain import WORK_PROGRAMS
 from services.agreements.domain.errors import MappingItemNotFound
 from services.agreements.entrypoints.http import (
     Caller,
@@ -51,7 +46,6 @@ def parse_item_id(item_id: str) -> UUID:
 def build_planning_router(service: AgreementService, queries: AgreementQueries) -> APIRouter:
     """The mapping's commands and queries, and ``GET /work-programs/{year}``."""
     router = APIRouter()
-    pool = queries.pool
 
     async def run(command: Any, caller: Principal) -> Any:
         return await service.handle(command, actor=caller.subject, roles=caller.roles)
@@ -89,7 +83,7 @@ def build_planning_router(service: AgreementService, queries: AgreementQueries) 
 
     @router.get("/mapping-items/{item_id}", tags=["planning"], summary="One mapping item")
     async def get(item_id: str) -> JSONResponse:
-        item = await mapping_records.load_item(pool, parse_item_id(item_id))
+        item = await queries.mapping_item(parse_item_id(item_id))
         if item is None:
             raise MappingItemNotFound(f"no mapping item with id {item_id}")
         return JSONResponse(item, headers={"ETag": f'"{item["version"]}"'})
@@ -106,27 +100,20 @@ def build_planning_router(service: AgreementService, queries: AgreementQueries) 
                 summary="The year's cooperation mapping, every agency's")
     async def year_mapping(year: ProgramYear,
                            stage: MappingStage | None = None) -> list[dict[str, Any]]:
-        return await mapping_records.list_items(pool, year, None, stage)
+        return await queries.mapping(year, stage=stage)
 
     @router.get("/mappings/{year}/{opd}", tags=["planning"],
                 summary="One agency's cooperation mapping of a year")
     async def agency_mapping(year: ProgramYear, opd: Opd,
                              stage: MappingStage | None = None) -> list[dict[str, Any]]:
-        return await mapping_records.list_items(pool, year, opd, stage)
+        return await queries.mapping(year, opd, stage)
 
     @router.get("/work-programs/{year}", tags=["queries"],
                 summary="The year's work program: targets, priorities, mapping due date")
     async def work_program(year: ProgramYear) -> JSONResponse:
-        loaded = await load(PostgresEventStore(pool), work_program_stream_id(year),
-                            WORK_PROGRAMS, WorkProgramAdopted)
-        program = loaded.state
-        if program is None:
+        view = await queries.work_program(year)
+        if view is None:
             raise NotFound(f"no work program for {year}")
-        view = {"year": program.year, "version": program.version,
-                "realization_target": program.realization_target,
-                "effectiveness_target": program.effectiveness_target,
-                "priorities": [{"code": c, "name": n} for c, n in program.priorities],
-                "mapping_due_on": program.mapping_due_on and program.mapping_due_on.isoformat()}
-        return JSONResponse(view, headers={"ETag": f'"{program.version}"'})
+        return JSONResponse(view, headers={"ETag": f'"{view["version"]}"'})
 
     return router

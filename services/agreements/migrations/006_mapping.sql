@@ -15,6 +15,10 @@ CREATE TABLE mapping_items (
 
 CREATE INDEX mapping_items_year_opd ON mapping_items (year, opd);
 
+-- Whether a signed agreement realised an item (an item realised is not withdrawn).
+CREATE INDEX agreements_mapping_item ON agreements ((state ->> 'mapping_item_id'))
+    WHERE state ->> 'mapping_item_id' IS NOT NULL;
+
 CREATE FUNCTION append_mapping_command(
     p_stream_id text, p_expected_version integer, p_event_ids uuid[], p_types text[],
     p_data jsonb[], p_metadata jsonb[], p_occurred_at timestamptz, p_prev_hash text,

@@ -30,7 +30,7 @@ from contracts.documents import MEDIA_TYPES
 from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
-from plumbing.tables import spreadsheet_cell
+from plumbing.tables import rupiah, spreadsheet_cell
 from services.portal.adapters import priorities, store
 from services.portal.domain.register import (
     STATUSES,
@@ -40,7 +40,7 @@ from services.portal.domain.register import (
 )
 from services.portal.entrypoints.charts import Bar, bars
 from services.portal.entrypoints.i18n import MONTHS, TEXT, WORDS, language_of
-from services.portal.entrypoints.planning import AMOUNTS, planning, rupiah
+from services.portal.entrypoints.planning import AMOUNTS, planning
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
@@ -221,7 +221,7 @@ class Pages:
         if found is None:
             return await self.not_found(request, lang)
         view, status = found
-        year = view.plan_year or (view.signed_on.year if view.signed_on else None)
+        year = view.plan_year or view.proposed_on.year  # the year its priority belongs to
         body = self.render("agreement.html", lang, a=view, status=status,
                            priority=await priorities.name(self._pool, view.priority, year))
         return _cached(request, body, "text/html; charset=utf-8")

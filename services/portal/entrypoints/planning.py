@@ -22,15 +22,6 @@ AMOUNTS = frozenset(i.value for i in AMOUNT_INDICATORS)
 Item = dict[str, Any]
 
 
-def rupiah(amount: float | None, lang: str) -> str:
-    """Whole rupiah as each language writes them: ``Rp 1.250.000.000`` (Bahasa
-    Indonesia), ``IDR 1,250,000,000`` (English); ``-`` for none."""
-    if amount is None:
-        return "-"
-    grouped = f"{round(amount):,}"
-    return f"Rp {grouped.replace(',', '.')}" if lang == "id" else f"IDR {grouped}"
-
-
 @dataclass(frozen=True)
 class Row:
     """One row of a table: its label (a priority's name, an agency's code), the code it

@@ -14,9 +14,9 @@ import orjson
 
 from contracts.planning import MappingStage
 from plumbing.db import Conn
-from services.reporting.domain.batch import Priorities, Realisation, Realisations
+from services.reporting.domain.batch import Realisation, Realisations
 from services.reporting.domain.facts import EventRef, Revenue
-from services.reporting.domain.mapping import MappingItem
+from services.reporting.domain.mapping import MappingItem, Priorities
 
 
 def ref_json(ref: EventRef | None) -> list[object] | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from plumbing.tables import rupiah
+
 EVENT_PREFIX = "kerjasama.agreement."
 _SWAP_SEPARATORS = str.maketrans(",.", ".,")
 
@@ -46,8 +48,8 @@ class Words:
         return shown
 
     def rupiah(self, value: int) -> str:
-        """Whole rupiah with the language's thousands separators: ``Rp 1.250.000.000``."""
-        return f"Rp {self.number(value)}"
+        """Whole rupiah as the language writes them (plumbing.tables.rupiah)."""
+        return rupiah(value, self.text["lang"])
 
     def event(self, event_type: str) -> str:
         """An event type as words (``Penandatanganan`` for ``…agreement.signed.v1``)."""

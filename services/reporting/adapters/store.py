@@ -16,7 +16,7 @@ import orjson
 
 from contracts.common import DocumentType, Kind, Stage
 from contracts.kpi import Indicator
-from contracts.planning import mapping_item_id_of
+from contracts.planning import mapping_item_id_of, mapping_item_stream_id
 from plumbing.db import Conn
 from services.reporting.adapters import planning_rows
 from services.reporting.adapters.planning_rows import (
@@ -28,10 +28,10 @@ from services.reporting.adapters.planning_rows import (
     revenues_of,
 )
 from services.reporting.domain import AgreementFacts, Figure, FigureKey
-from services.reporting.domain.batch import Children, ChildSigning, Priorities, Step
+from services.reporting.domain.batch import Children, ChildSigning, Step
 from services.reporting.domain.evaluation import Record
 from services.reporting.domain.figures import Revision, number
-from services.reporting.domain.mapping import MappingItem
+from services.reporting.domain.mapping import MappingItem, Priorities
 
 _FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "
@@ -265,17 +265,25 @@ def _exact(numerator: int | float) -> Decimal:
 
 async def parked(conn: Conn) -> list[tuple[str, AgreementFacts | MappingItem | None]]:
     """Every parked stream with its agreement's (or mapping item's) last applied facts
-    (None if unknown)."""
+    (None if unknown); a parked agreement that realises a known mapping item brings that
+    item too, since the item's realised figures may be short as well."""
     rows = await conn.fetch(
         f"SELECT p.stream_id, a.agreement_id IS NOT NULL AS known, "
         f"{', '.join('a.' + c.strip() for c in _FACT_COLUMNS.split(','))}"
         " FROM parked_streams p LEFT JOIN agreements a ON a.agreement_id::text = p.stream_id"
         " ORDER BY p.stream_id")
+    agreements = {row["stream_id"]: _facts(row) for row in rows if row["known"]}
     items = {i for row in rows if (i := mapping_item_id_of(row["stream_id"])) is not None}
+    items |= {f.mapping_item_id for f in agreements.values() if f.mapping_item_id}
     known = await planning_rows.load_items(conn, items) if items else {}
-    return [(row["stream_id"], _facts(row) if row["known"]
-             else known.get(mapping_item_id_of(row["stream_id"]) or UUID(int=0)))
-            for row in rows]
+    found: list[tuple[str, AgreementFacts | MappingItem | None]] = [
+        (row["stream_id"], agreements.get(row["stream_id"])
+         or known.get(mapping_item_id_of(row["stream_id"]) or UUID(int=0)))
+        for row in rows]
+    found += [(mapping_item_stream_id(f.mapping_item_id), known[f.mapping_item_id])
+              for f in agreements.values()
+              if f.mapping_item_id is not None and f.mapping_item_id in known]
+    return found
 
 
 async def as_of_position(conn: Conn) -> int:

@@ -78,10 +78,10 @@ def history_entries(key: FigureKey, rows: Sequence[HistoryRow], revisions: list[
         for agreement in touched:
             part = tracker.part(facts_of[agreement],
                                 list(children.get(agreement, {}).values()))
-            changed = tracker.update(agreement, part) or changed
+            changed = tracker.update(("agreement", agreement), part) or changed
         for item in items:
             part = tracker.item_part(items_of[item], bool(realised.get(item)))
-            changed = tracker.update(item, part) or changed
+            changed = tracker.update(("item", item), part) or changed
         if changed:
             moved.append((row.event_id, row.position))
         figure = tracker.figure(targets)
@@ -109,6 +109,10 @@ class HistoryEntry:
     previous_value: float | None
 
 
+Member = tuple[str, UUID]
+"""``("agreement", id)`` or ``("item", id)``."""
+
+
 class _Tracker:
     """One figure followed through the history of the record: each agreement's part in
     it, summed (or, for the signing days, collected)."""
@@ -117,10 +121,12 @@ class _Tracker:
         self.key = key
         self.day = as_of(key.year, day)
         self.rules = rules
-        self.parts: dict[UUID, tuple[int, int] | int | None] = {}
+        self.parts: dict[Member, tuple[int, int] | int | None] = {}
+        """Each member's part: an agreement's and a mapping item's apart (ids are chosen
+        by clients, so the same id may name one of each)."""
         self.numerator = 0
         self.denominator = 0
-        self.days: dict[UUID, int] = {}
+        self.days: dict[Member, int] = {}
         self.empty: tuple[int, int] | None = (
             None if key.indicator in SIGNING_DAYS_INDICATORS else (0, 0))
 
@@ -154,21 +160,21 @@ class _Tracker:
             return (0, 0)
         return (item_contributions(item, realised)[Term(self.key, "numerator")], 0)
 
-    def update(self, agreement: UUID, part: tuple[int, int] | int | None) -> bool:
-        """Take an agreement's new part; whether it differs from its last."""
-        before = self.parts.get(agreement, self.empty)
+    def update(self, member: Member, part: tuple[int, int] | int | None) -> bool:
+        """Take a member's new part; whether it differs from its last."""
+        before = self.parts.get(member, self.empty)
         if before == part:
             return False
-        self.parts[agreement] = part
+        self.parts[member] = part
         if isinstance(before, tuple):
             self.numerator -= before[0]
             self.denominator -= before[1]
         if isinstance(part, tuple):
             self.numerator += part[0]
             self.denominator += part[1]
-        self.days.pop(agreement, None)
+        self.days.pop(member, None)
         if isinstance(part, int):
-            self.days[agreement] = part
+            self.days[member] = part
         return True
 
     def figure(self, targets: tuple[float, float] | None) -> Figure:

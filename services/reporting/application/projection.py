@@ -21,7 +21,7 @@ from contracts.events import (
     WorkProgramAdopted,
 )
 from contracts.kpi import Indicator
-from contracts.roles import PROVINCE, agency_scope, kind_scope, priority_scope, type_scope
+from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
@@ -37,6 +37,7 @@ from services.reporting.domain import (
 )
 from services.reporting.domain.batch import Folded, fold, related, related_items
 from services.reporting.domain.completeness import incomplete
+from services.reporting.domain.contributions import scopes_of
 from services.reporting.domain.facts import EventBeforeProposal, EventRef
 from services.reporting.domain.figures import Revision, restates, target_of
 
@@ -138,8 +139,7 @@ class Projection:
         for year, where in folded.signings.items():
             per_scope: dict[str, list[int]] = {scope: [] for scope in where}
             for d, opd, kind, doc, priority in days.get(year, ()):
-                for scope in (PROVINCE, agency_scope(opd), kind_scope(kind), type_scope(doc),
-                              *(() if priority is None else (priority_scope(priority),))):
+                for scope in scopes_of(opd, kind, doc, priority):
                     if scope in per_scope:
                         per_scope[scope].append(d)
             for scope, found in per_scope.items():

@@ -30,14 +30,17 @@ from contracts.events import (
 from services.reporting.domain.contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
 from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import FigureKey
-from services.reporting.domain.mapping import MappingItem, evolve_item, item_contributions
+from services.reporting.domain.mapping import (
+    MappingItem,
+    Priorities,
+    evolve_item,
+    item_contributions,
+)
 
 Children = dict[UUID, dict[UUID, date]]
 """Per parent: its PKS and ADDENDUM children's ids and signing dates."""
 Realisations = dict[UUID, dict[UUID, date]]
 """Per mapping item: the signed agreements that name it, and their signing dates."""
-Priorities = tuple[tuple[str, str], ...]
-"""A year's policy priorities: (code, name), as adopted."""
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,15 @@ class Term(NamedTuple):
 def scopes(facts: AgreementFacts) -> tuple[str, ...]:
     """The scopes an agreement counts in: the province, its lead agency, kind and type,
     and the priority it serves, if any."""
-    where = (PROVINCE, agency_scope(facts.lead_opd), kind_scope(facts.kind.value),
-             type_scope(facts.document_type.value))
-    return where if facts.priority is None else (*where, priority_scope(facts.priority))
+    return scopes_of(facts.lead_opd, facts.kind.value, facts.document_type.value,
+                     facts.priority)
+
+
+def scopes_of(lead_opd: str, kind: str, document_type: str,
+              priority: str | None) -> tuple[str, ...]:
+    """:func:`scopes` from the four things they are made of."""
+    where = (PROVINCE, agency_scope(lead_opd), kind_scope(kind), type_scope(document_type))
+    return where if priority is None else (*where, priority_scope(priority))
 
 
 def amounts(facts: AgreementFacts) -> Counter[tuple[Indicator, int]]:

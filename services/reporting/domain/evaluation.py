@@ -31,7 +31,12 @@ from services.reporting.domain.contributions import (
 )
 from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
 from services.reporting.domain.figures import RATIO_INDICATORS, Figure, FigureKey, target_of
-from services.reporting.domain.mapping import MappingItem, evolve_item, item_contributions
+from services.reporting.domain.mapping import (
+    MappingItem,
+    Priorities,
+    evolve_item,
+    item_contributions,
+)
 from services.reporting.domain.planning_evidence import amount_items, mapping_items
 from services.reporting.domain.proof import Evidence, Item, Reason, reading_order
 from services.reporting.domain.signing import signing_days, signing_figures
@@ -73,9 +78,6 @@ def capped(facts: AgreementFacts, years: int | None) -> AgreementFacts:
         return facts
     end = add_years(facts.effective_from, years) - timedelta(days=1)
     return facts if facts.effective_until <= end else replace(facts, effective_until=end)
-
-
-Priorities = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)

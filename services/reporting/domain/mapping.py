@@ -22,6 +22,8 @@ from services.reporting.domain.contributions import Term
 from services.reporting.domain.facts import EventRef
 from services.reporting.domain.figures import FigureKey
 
+Priorities = tuple[tuple[str, str], ...]
+"""A year's policy priorities: (code, name), as adopted."""
 
 @dataclass(frozen=True)
 class MappingItem:

@@ -193,8 +193,14 @@ async def test_an_operator_adopts_priorities_and_keeps_the_mapping(
     assert status == 0 and item_id in out and "Pariwisata" in out
     status, out, err = await kerjasama(capsys, "mapping", "revise", item_id, "priority=ASET")
     assert status == 1 and "ASET" in out + err
-    status, out, _ = await kerjasama(capsys, "mapping", "revise", item_id, "priority=null")
+    status, out, _ = await kerjasama(capsys, "mapping", "revise", item_id, "priority=null",
+                                     "prospective_partners+=Chungcheongnam-do",
+                                     "rpjmd_target=2025")
     assert status == 0 and "version 2" in out, out
+    async with httpx.AsyncClient(base_url=served, headers=auth_headers()) as http:
+        item = (await http.get(f"/mapping-items/{item_id}")).json()
+    assert (item["priority"], item["prospective_partners"], item["rpjmd_target"]) == (
+        None, ["Gyeongsangbuk-do", "Chungcheongnam-do"], "2025")
     status, out, _ = await kerjasama(capsys, "mapping", "withdraw", item_id,
                                      "--reason", "Digabung")
     assert status == 0 and "WITHDRAWN" in out

@@ -213,3 +213,23 @@ async def test_follow_ups_carry_revenue(agreements_client: httpx.AsyncClient) ->
     refused = await client.post(f"/agreements/{aid}/follow-ups", json={
         "on": "2021-07-01", "summary": "x", "revenue": -5})
     assert refused.status_code == 422
+
+
+async def test_an_item_a_signed_agreement_realised_is_not_withdrawn(
+        agreements_client: httpx.AsyncClient) -> None:
+    client = agreements_client
+    await adopt(client)
+    realised = (await add_item(client, "DISKUK", headers=DISKUK)).json()["id"]
+    open_item = (await add_item(client, "DISKUK", headers=DISKUK)).json()["id"]
+    aid = await to_ready_to_sign(client, mapping_item_id=realised)
+    proposed_only = await client.post("/agreements", json=propose_body(
+        mapping_item_id=open_item))
+    assert proposed_only.status_code == 201
+    assert (await client.post(f"/agreements/{aid}/sign", json=SIGN_BODY)).status_code == 200
+
+    refused = await client.post(f"/mapping-items/{realised}/withdraw", headers=DISKUK)
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("mapping-item-realised")
+    # an item only proposed, not signed, may still be withdrawn
+    assert (await client.post(f"/mapping-items/{open_item}/withdraw",
+                              headers=DISKUK)).status_code == 200

@@ -139,3 +139,26 @@ async def test_a_rebuild_from_the_feed_changes_none_of_the_planning_figures(
         after = (await served.http.get("/kpis", params={"year": 2021})).json()
     assert report.changed_figures == 0
     assert _shown(after) == _expected(served.history, 2021)
+
+
+async def test_a_parked_agreement_leaves_its_mapping_items_figures_incomplete(
+        served: Served) -> None:
+    from contracts.events import AgreementProposed, MappingItemAdded, MappingItemRevised
+    from services.reporting.adapters import generations, store
+    from services.reporting.domain.completeness import incomplete
+
+    items = {e.data.item_id: e.data for e in served.history.events
+             if isinstance(e.data, MappingItemAdded | MappingItemRevised)}
+    proposal = next(e.data for e in served.history.events
+                    if isinstance(e.data, AgreementProposed)
+                    and e.data.mapping_item_id in items
+                    and items[e.data.mapping_item_id].priority not in (None, e.data.priority))
+    item = items[proposal.mapping_item_id]
+    async with generations.enter(served.reporting.pool, "write") as conn:
+        await conn.execute("INSERT INTO parked_streams (stream_id, reason) VALUES ($1, 't')",
+                           str(proposal.agreement_id))
+        gaps = incomplete(await store.parked(conn))
+        await conn.execute("DELETE FROM parked_streams")
+    # the item's own priority, which the proposal does not share: its realised count may
+    # be short too
+    assert {f"opd:{item.opd}", f"priority:{item.priority}"} <= gaps.scopes
