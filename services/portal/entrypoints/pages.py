@@ -279,7 +279,8 @@ def _xml(text: str) -> str:
 OPEN_COLUMNS = ("id", "title", "number", "kind", "document_type", "partners",
                 "partner_category", "partner_country", "lead_opd", "supporting_opds",
                 "sector", "objective", "signed_on", "effective_from", "effective_until",
-                "status", "signatory_role")
+                "status", "signatory_role", "priority", "value_cash", "value_in_kind",
+                "revenue")
 
 
 def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
@@ -294,7 +295,9 @@ def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
             "effective_from": view.effective_from.isoformat() if view.effective_from else None,
             "effective_until": (view.effective_until.isoformat()
                                 if view.effective_until else None),
-            "status": status, "signatory_role": view.signatory_role}
+            "status": status, "signatory_role": view.signatory_role,
+            "priority": view.priority, "value_cash": view.value_cash,
+            "value_in_kind": view.value_in_kind, "revenue": view.revenue}
 
 
 def _open_documents(view: PublicAgreement, base: str) -> list[dict[str, Any]]:

@@ -84,6 +84,8 @@ def _item(row: asyncpg.Record) -> MappingItem:
 async def load_items(conn: Conn, ids: Iterable[UUID] | None = None) -> dict[UUID, MappingItem]:
     """These mapping items (those known), or every one when ``ids`` is None."""
     wanted = None if ids is None else list(ids)
+    if wanted == []:
+        return {}  # no round trip for a batch that touches no item
     rows = await conn.fetch(f"SELECT {_ITEM_COLUMNS} FROM mapping_items"
                             " WHERE $1::uuid[] IS NULL OR item_id = ANY($1::uuid[])", wanted)
     return {row["item_id"]: _item(row) for row in rows}

@@ -127,6 +127,13 @@ async def test_the_dashboard_shows_the_years_priorities_mapping_value_and_revenu
         assert shown in one, shown
     one_en = (await client.get(f"/register/{aid}", params={"lang": "en"})).text
     assert "IDR 75,000,000" in one_en and "Regional revenue recorded" in one_en
+    opened = next(a for a in (await client.get("/open-data/agreements.json")).json()[
+        "agreements"] if a["id"] == aid)
+    assert (opened["priority"], opened["value_cash"], opened["revenue"]) == (
+        "PEMULIHAN_EKONOMI", 1_250_000_000, 75_000_000)
+    header = next(line for line in (await client.get("/open-data/agreements.csv")).text
+                  .splitlines() if line.startswith("id,"))
+    assert header.endswith(",priority,value_cash,value_in_kind,revenue"), header
     listed = (await client.get("/register", params={"priority": "PEMULIHAN_EKONOMI"})).text
     assert "1 kerja sama" in listed and "Pemasaran produk UMKM di Shopee" in listed
     assert "Kargo udara Kertajati" not in listed
