@@ -11,7 +11,7 @@ from uuid import UUID
 
 from contracts.kpi import AMOUNT_INDICATORS, MAPPING_INDICATORS, Indicator
 from plumbing import clock
-from services.reporting.adapters.store import HistoryRow
+from services.reporting.adapters.record_history import HistoryRow
 from services.reporting.domain.contributions import (
     FOLLOWING_UP_TYPES,
     Term,

@@ -26,7 +26,7 @@ from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
-from services.reporting.adapters import outbox, planning_rows, report_details, store
+from services.reporting.adapters import outbox, planning_rows, record_history, report_details, store
 from services.reporting.domain import (
     RATIO_INDICATORS,
     Figure,
@@ -85,7 +85,7 @@ async def publish_revisions(conn: Conn, changed: Sequence[Figure],
     position, now = await store.as_of_position(conn), clock.now()
     revisions = [Revision(f, position, now, restates(f.key, now.date(), f.revision > 1),
                           before) for f, before in zip(changed, previous, strict=True)]
-    await store.add_revisions(conn, revisions)
+    await record_history.add_revisions(conn, revisions)
     await outbox.add(conn, revisions)
 
 
@@ -124,7 +124,7 @@ class Projection:
         await store.save_facts(conn, list(folded.facts.values()))
         await planning_rows.save_items(conn, list(folded.items.values()))
         await planning_rows.add_realisations(conn, folded.realisations)
-        await store.save_history(conn, folded.steps, {
+        await record_history.save_history(conn, folded.steps, {
             event.position: event.payload.envelope.time for _, event in named
             if event.position is not None}, fresh=not per_event)
         await report_details.save(conn, ((data, event.event_id, event.position)

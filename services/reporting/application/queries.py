@@ -9,7 +9,7 @@ from datetime import date
 from contracts.kpi import KpiUpdated
 from plumbing import clock
 from plumbing.db import Conn, Pool
-from services.reporting.adapters import generations, outbox, store
+from services.reporting.adapters import generations, outbox, record_history, store
 from services.reporting.adapters.outbox import kpi_updated
 from services.reporting.domain import Figure, FigureKey, SleepingDocument, as_of, sleeping
 
@@ -68,7 +68,7 @@ class ReportingQueries:
 async def _items(conn: Conn, figures: list[Figure]) -> list[KpiUpdated]:
     position = await store.as_of_position(conn)
     checkpoint = await outbox.checkpoint_at(conn, position)
-    said = await store.restatements(conn, figures)
+    said = await record_history.restatements(conn, figures)
     return [kpi_updated(f, position, restated=said.get(f.key, (False, None))[0],
                         previous_value=said.get(f.key, (False, None))[1],
                         checkpoint=checkpoint) for f in figures]

@@ -29,7 +29,7 @@ from plumbing import clock
 from plumbing.agreements_client import AgreementsClient, inbox_event
 from plumbing.db import Conn, Pool, quote_ident
 from plumbing.inbox import InboxEvent, handle_many_in_transaction
-from services.reporting.adapters import generations, store
+from services.reporting.adapters import generations, record_history, store
 from services.reporting.application.projection import Projection, publish_revisions
 from services.reporting.domain import Figure, FigureKey, zero
 from services.reporting.domain.figures import target_of
@@ -161,7 +161,7 @@ class Rebuilder:
             replayed += applied
             await self._projection.refresh(conn, self._today(), publish=False)
             changed = await self._carry_revisions(conn, live)
-            await store.set_covered(conn, position)
+            await record_history.set_covered(conn, position)
             await conn.execute("UPDATE projection_generation SET generation = $1, "
                                "schema_name = $2, switched_at = now() WHERE id = 1",
                                new_generation, schema)

@@ -20,7 +20,7 @@ from contracts.codec import Decoded
 from contracts.kpi import KpiUpdated
 from plumbing import clock
 from plumbing.db import Conn, Pool
-from services.reporting.adapters import generations, store
+from services.reporting.adapters import generations, record_history, store
 from services.reporting.adapters.outbox import kpi_updated
 from services.reporting.application.figure_history import HistoryEntry, history_entries
 from services.reporting.domain.completeness import incomplete
@@ -91,7 +91,7 @@ class RecordQueries:
         """How far every feed event is applied, checked against the feed up to ``wanted``
         at most (remembered per generation)."""
         schema: str = await conn.fetchval("SELECT current_schema()")
-        stored, history_after = await store.coverage(conn)
+        stored, history_after = await record_history.coverage(conn)
         if history_after > 0:
             raise HistoryIncomplete(history_after)
         covered = max(stored, self._covered.get(schema, 0))
@@ -105,7 +105,8 @@ class RecordQueries:
                     f"is applied ({type(exc).__name__}); every event up to {covered} is "
                     "known to be applied: ask again shortly") from None
             positions = [(d.envelope.position or 0, d.envelope.id) for d in page]
-            applied = await store.applied_among(conn, [i for p, i in positions if p <= wanted])
+            applied = await record_history.applied_among(
+                conn, [i for p, i in positions if p <= wanted])
             reached, stop = covered, len(page) < FEED_PAGE
             for position, event_id in positions:
                 if position > wanted:  # the feed served a later event: none comes between
@@ -129,7 +130,7 @@ class RecordQueries:
             if applied < wanted:
                 raise NotApplied(wanted, applied)
             return Point(wanted, today)
-        last, first_after = await store.position_before(conn, time)
+        last, first_after = await record_history.position_before(conn, time)
         wanted = first_after - 1 if first_after is not None \
             else await store.as_of_position(conn)
         applied = await self._applied_through(conn, wanted)
@@ -143,7 +144,7 @@ class RecordQueries:
         return await self._point(conn, position, None)
 
     async def _record(self, conn: Conn, point: Point, *, refs: bool = False) -> Record:
-        return await store.record_at(conn, point.position, refs=refs)
+        return await record_history.record_at(conn, point.position, refs=refs)
 
     async def figures(self, years: int | Sequence[int] | None, *,
                       position: int | None = None, time: datetime | None = None) -> AsOf:
@@ -154,8 +155,9 @@ class RecordQueries:
             point = await self._point(conn, position, time)
             record = await self._record(conn, point)
             wanted = ([years] if isinstance(years, int) else list(years) if years is not None
-                      else await store.figure_years(conn))
-            revisions = {y: await store.revisions_at(conn, y, point.position) for y in wanted}
+                      else await record_history.figure_years(conn))
+            revisions = {y: await record_history.revisions_at(conn, y, point.position)
+                         for y in wanted}
             gaps = incomplete(await store.parked(conn))
         items = []
         for year in wanted:
@@ -179,11 +181,11 @@ class RecordQueries:
         target) changed, from the history of facts; the time-dependent figures taken on
         the day ``GET /kpis?as_of_position=`` takes them (31 December, or today)."""
         async with generations.enter(self._pool, "read") as conn:
-            _, history_after = await store.coverage(conn)
+            _, history_after = await record_history.coverage(conn)
             if history_after > 0:
                 raise HistoryIncomplete(history_after)
-            rows = await store.history_rows(conn)
-            revisions = await store.revisions_of(conn, key)
+            rows = await record_history.history_rows(conn)
+            revisions = await record_history.revisions_of(conn, key)
         return history_entries(key, rows, revisions, self._today(), self.rules)
 
     async def what_if(self, year: int, rules: KpiRules) -> tuple[Point, dict[FigureKey, Figure],

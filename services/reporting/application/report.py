@@ -12,7 +12,7 @@ from contracts.kpi import Indicator
 from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.db import Pool
-from services.reporting.adapters import generations, outbox, report_details, store
+from services.reporting.adapters import generations, outbox, record_history, report_details, store
 from services.reporting.application.record import HistoryIncomplete, RecordQueries
 from services.reporting.domain.completeness import incomplete
 from services.reporting.domain.figures import FigureKey
@@ -37,7 +37,7 @@ class ReportQueries:
             kept_after = await report_details.kept_after(conn)
             if kept_after > 0:
                 raise HistoryIncomplete(kept_after)
-            record = await store.record_at(conn, point.position, refs=True)
+            record = await record_history.record_at(conn, point.position, refs=True)
             signed = [f.id for f in record.agreements.values()
                       if f.signed_on is not None and f.signed_on.year == year]
             partners = await report_details.partners(conn, signed, point.position)
