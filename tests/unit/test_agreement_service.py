@@ -247,3 +247,28 @@ async def test_a_work_program_is_adopted_then_replaced(store: EventStore) -> Non
     with pytest.raises(Forbidden):
         await service.handle(adopt.model_copy(update={"command_id": "wp-3"}), actor="tkksd",
                              roles=TKKSD)
+
+
+async def test_a_command_the_earlier_release_accepted_still_replays_after_fields_were_added(
+        store: EventStore) -> None:
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from services.agreements.application.service import record_key
+    from tests.unit.test_agreement_fingerprint import EARLIER, PROGRAM
+
+    [(_, earlier)] = [(cmd, digest) for cmd, digest in EARLIER if cmd is PROGRAM]
+    # the adoption as the release before the planning side stored it: its event without
+    # priorities, its command record with that release's fingerprint
+    await store.append_command(
+        "work-program-2021", 0, None,
+        [NewEvent(uuid4(), "kerjasama.work_program.adopted.v1",
+                  {"version": 1, "year": 2021, "realization_target": 80.0,
+                   "effectiveness_target": 60.0, "stage": "ADOPTED"},
+                  {"actor": "sekda", "command_id": "k", "command": "work_program.adopt"},
+                  datetime.now(UTC))],
+        CommandWrite(record_key("sekda", "k"), earlier, "ADOPTED"))
+    again = await AgreementService(store).handle(PROGRAM, actor="sekda",
+                                                 roles=frozenset({REGIONAL_SECRETARY}))
+    assert (again.id, again.version, again.replayed) == ("work-program-2021", 1, True)
+    assert len(await store.read_stream("work-program-2021")) == 1

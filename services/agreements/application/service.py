@@ -7,6 +7,7 @@ caller pinned a version (then 412). A repeated command id answers the first resu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Sequence, Set
@@ -96,11 +97,18 @@ they hold their default, so a command accepted by an earlier release keeps its
 fingerprint and its retry still answers the first result."""
 
 
+@functools.cache
+def _later_defaults(model: type[Command]) -> tuple[tuple[str, Any], ...]:
+    """The fields of ``model`` added after it shipped, with their defaults (once a type)."""
+    fields = model.model_fields
+    return tuple((name, fields[name].get_default(call_default_factory=True))
+                 for name in sorted(ADDED_LATER & fields.keys()))
+
+
 def request_hash(command: Command) -> str:
     """Fingerprint of what a command asks, without its id: tells a retry from a reuse."""
-    fields = type(command).model_fields
-    unset = {name for name in ADDED_LATER & fields.keys()
-             if getattr(command, name) == fields[name].get_default(call_default_factory=True)}
+    unset = {name for name, default in _later_defaults(type(command))
+             if getattr(command, name) == default}
     body = command.model_dump_json(exclude={"command_id", "expected_version", *unset})
     return hashlib.sha256(f"{command.routing_key}|{body}".encode()).hexdigest()
 
@@ -206,8 +214,7 @@ class AgreementService:
             write = CommandWrite(remembered, fingerprint, decision.state.stage.value,
                                  mapping_item=mapping_json(decision.state))
             return await self._append(command, actor, record, decision.stream_id,
-                                      decision.loaded, decision.events, write,
-                                      answer_id=str(decision.state.id))
+                                      decision.loaded, decision.events, write)
         if not isinstance(command, ProposeAgreement | AgreementCommand):
             raise TypeError(f"{type(command).__name__} is not a command of this service")
         agreement_id, loaded, events, state = await self._decision(command, roles,
@@ -258,7 +265,7 @@ class AgreementService:
 
     async def _append(self, command: Command, actor: str, record: tuple[str, str],
                       stream_id: str, loaded: Loaded[Any], events: Sequence[Answered],
-                      view: CommandWrite | None, *, answer_id: str | None = None) -> Accepted:
+                      view: CommandWrite | None) -> Accepted:
         remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
@@ -271,7 +278,7 @@ class AgreementService:
         await self._store.append_command(stream_id, loaded.version, loaded.last_hash, new,
                                          write)
         APPEND_SECONDS.observe(time.perf_counter() - started)
-        return Accepted(answer_id or stream_id, last.version, str(last.stage),
+        return Accepted(public_id(stream_id), last.version, str(last.stage),
                         loaded.version == 0)
 
 
@@ -299,6 +306,12 @@ def _replay(previous: CommandRecord, command: Command, fingerprint: str) -> Acce
         raise IdempotencyKeyReused(
             f"Idempotency-Key {command.command_id!r} was already used for a different "
             "request")
-    item_id = mapping_item_id_of(previous.stream_id)
-    return Accepted(previous.stream_id if item_id is None else str(item_id), previous.version,
-                    previous.stage, previous.created, replayed=True)
+    return Accepted(public_id(previous.stream_id), previous.version, previous.stage,
+                    previous.created, replayed=True)
+
+
+def public_id(stream_id: str) -> str:
+    """The id an answer names for a stream: a mapping item's own id (its stream is
+    ``mapping-item-<id>``), else the stream id (an agreement's id, ``work-program-<year>``)."""
+    item_id = mapping_item_id_of(stream_id)
+    return stream_id if item_id is None else str(item_id)

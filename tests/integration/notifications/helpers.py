@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from .conftest import Agreements
+from plumbing import clock
+
+from .conftest import Agreements, Notifications, SmtpServer, subject
+
+
+async def at(day: date, *services: Notifications) -> None:
+    """Move the shared clock to ``day`` and let each service's scheduler and sender run."""
+    clock.set_clock(day)
+    for service in services:
+        await service.settle()
+
+
+def subjects(smtp: SmtpServer, address: str, prefix: str) -> list[str]:
+    """The subjects of the mail ``address`` got that start with ``prefix``."""
+    return [subject(m) for m in smtp.to(address) if subject(m).startswith(prefix)]
 
 KSDPL_PROPOSAL: dict[str, Any] = {
     "title": "Kerja sama pembangunan Provinsi Jawa Barat dan Provinsi Chungcheongnam-do",

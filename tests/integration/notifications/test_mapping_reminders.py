@@ -24,6 +24,7 @@ from .conftest import (
     eventually,
     subject,
 )
+from .helpers import at, subjects
 
 SECRETARIAT = "tkksd@kerjasama.local"
 AGENCIES = {"DISKUK": "umkm@diskuk.jabarprov.go.id",
@@ -97,14 +98,8 @@ async def _items(agreements: Agreements, service: Notifications,
     await eventually(applied, what="mapping items applied")
 
 
-async def _at(day: date, *services: Notifications) -> None:
-    clock.set_clock(day)
-    for service in services:
-        await service.settle()
 
 
-def _subjects(smtp: SmtpServer, address: str, prefix: str) -> list[str]:
-    return [subject(m) for m in smtp.to(address) if subject(m).startswith(prefix)]
 
 
 async def test_agencies_that_have_not_mapped_by_the_due_date_are_asked_once_and_the_tkksd_gets_one_list(  # noqa: E501
@@ -123,12 +118,12 @@ async def test_agencies_that_have_not_mapped_by_the_due_date_are_asked_once_and_
         {str(kept): True, str(withdrawn): False})
     await _adopt(agreements, service, "2021-03-31")
 
-    await _at(date(2021, 3, 30), service)
+    await at(date(2021, 3, 30), service)
     assert smtp.messages() == []
-    await _at(date(2021, 3, 31), service)
-    assert _subjects(smtp, AGENCIES["DISKUK"], ASK) == [
+    await at(date(2021, 3, 31), service)
+    assert subjects(smtp, AGENCIES["DISKUK"], ASK) == [
         f"{ASK} (batas 31 Maret 2021)"]
-    assert len(_subjects(smtp, AGENCIES["DISPARBUD"], ASK)) == 1
+    assert len(subjects(smtp, AGENCIES["DISPARBUD"], ASK)) == 1
     assert smtp.to(AGENCIES["BAPPEDA"]) == []
     [summary] = smtp.to(SECRETARIAT)
     assert subject(summary) == (f"{LIST}: 2 Perangkat Daerah belum menyampaikan "
@@ -141,7 +136,7 @@ async def test_agencies_that_have_not_mapped_by_the_due_date_are_asked_once_and_
         notifications_database_url=service.settings.notifications_database_url)
     await _adopt(agreements, service, "2021-03-31")
     for day in (date(2021, 3, 31), date(2021, 4, 1), date(2021, 6, 30)):
-        await _at(day, service, replica)
+        await at(day, service, replica)
     assert len(smtp.to(SECRETARIAT)) == 1
     assert len(smtp.to(AGENCIES["DISKUK"])) == len(smtp.to(AGENCIES["DISPARBUD"])) == 1
 
@@ -162,7 +157,7 @@ async def test_a_due_date_moved_later_asks_again_on_the_new_date_who_still_has_n
     clock.set_clock(date(2021, 1, 10))
     service = await _service(notifications_factory, smtp)
     await _adopt(agreements, service, "2021-03-31")
-    await _at(date(2021, 3, 31), service)
+    await at(date(2021, 3, 31), service)
     assert len(smtp.to(SECRETARIAT)) == 1
 
     clock.set_clock(date(2021, 4, 5))
@@ -170,13 +165,13 @@ async def test_a_due_date_moved_later_asks_again_on_the_new_date_who_still_has_n
     item = uuid4()
     await _items(agreements, service, [_added(item, "DISKUK", date(2021, 4, 10))],
                  {str(item): True})
-    await _at(date(2021, 4, 29), service)
+    await at(date(2021, 4, 29), service)
     assert len(smtp.to(SECRETARIAT)) == 1
-    await _at(date(2021, 4, 30), service)
-    assert _subjects(smtp, AGENCIES["DISPARBUD"], ASK) == [
+    await at(date(2021, 4, 30), service)
+    assert subjects(smtp, AGENCIES["DISPARBUD"], ASK) == [
         f"{ASK} (batas 31 Maret 2021)", f"{ASK} (batas 30 April 2021)"]
     assert len(smtp.to(AGENCIES["DISKUK"])) == 1  # mapped before the new date
-    assert sorted(_subjects(smtp, SECRETARIAT, LIST)) == [
+    assert sorted(subjects(smtp, SECRETARIAT, LIST)) == [
         f"{LIST}: 2 Perangkat Daerah belum menyampaikan (batas 30 April 2021)",
         f"{LIST}: 3 Perangkat Daerah belum menyampaikan (batas 31 Maret 2021)"]
 
@@ -189,7 +184,7 @@ async def test_a_work_program_adopted_after_its_mapping_due_date_sends_nothing(
     service = await _service(notifications_factory, smtp)
     await _adopt(agreements, service, "2021-03-31")
     for day in (date(2021, 4, 5), date(2021, 4, 6), date(2021, 7, 1)):
-        await _at(day, service)
+        await at(day, service)
     assert smtp.messages() == []
     answer = await service.client.get("/deliveries")
     assert answer.json() == []

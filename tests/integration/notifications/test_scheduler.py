@@ -16,7 +16,7 @@ from .conftest import (
     eventually,
     subject,
 )
-from .helpers import KSDPK_PROPOSAL, signed_ksdpk
+from .helpers import KSDPK_PROPOSAL, at, signed_ksdpk, subjects
 
 AGENCY = "umkm@diskuk.jabarprov.go.id"
 REGIONAL_SECRETARY = "sekda@kerjasama.local"
@@ -31,15 +31,8 @@ async def _service(notifications_factory: NotificationsFactory, smtp: SmtpServer
     return service
 
 
-async def _at(day: date, *services: Notifications) -> None:
-    """Move the shared clock to ``day`` and let each service's scheduler and sender run."""
-    clock.set_clock(day)
-    for service in services:
-        await service.settle()
 
 
-def _subjects(smtp: SmtpServer, address: str, prefix: str) -> list[str]:
-    return [subject(m) for m in smtp.to(address) if subject(m).startswith(prefix)]
 
 
 async def _rules(service: Notifications, aid: str) -> list[str]:
@@ -67,10 +60,10 @@ async def test_ninety_days_without_follow_up_warn_once_and_180_days_tell_the_reg
     aid = await signed_ksdpk(agreements, signed_on="2021-04-20")
     await _relayed(agreements, service, aid)
 
-    await _at(date(2021, 7, 18), service)  # day 89
-    assert _subjects(smtp, AGENCY, "Peringatan dokumen tidur") == []
-    await _at(date(2021, 7, 19), service)  # day 90
-    assert _subjects(smtp, AGENCY, "Peringatan dokumen tidur") == [
+    await at(date(2021, 7, 18), service)  # day 89
+    assert subjects(smtp, AGENCY, "Peringatan dokumen tidur") == []
+    await at(date(2021, 7, 19), service)  # day 90
+    assert subjects(smtp, AGENCY, "Peringatan dokumen tidur") == [
         f"Peringatan dokumen tidur: {TITLE} (90 hari tanpa tindak lanjut)"]
 
     # later days, a restarted service and a second replica on the same database
@@ -78,11 +71,11 @@ async def test_ninety_days_without_follow_up_warn_once_and_180_days_tell_the_reg
         smtp_port=smtp.port,
         notifications_database_url=service.settings.notifications_database_url)
     for day in (date(2021, 7, 20), date(2021, 8, 30), date(2021, 10, 16)):
-        await _at(day, service, replica)
-    assert len(_subjects(smtp, AGENCY, "Peringatan dokumen tidur")) == 1
-    assert _subjects(smtp, REGIONAL_SECRETARY, "Eskalasi dokumen tidur") == []
+        await at(day, service, replica)
+    assert len(subjects(smtp, AGENCY, "Peringatan dokumen tidur")) == 1
+    assert subjects(smtp, REGIONAL_SECRETARY, "Eskalasi dokumen tidur") == []
 
-    await _at(date(2021, 10, 17), replica, service)  # day 180
+    await at(date(2021, 10, 17), replica, service)  # day 180
     [escalation] = smtp.to(REGIONAL_SECRETARY)
     assert subject(escalation) == \
         f"Eskalasi dokumen tidur: {TITLE} (180 hari tanpa tindak lanjut)"
@@ -90,8 +83,8 @@ async def test_ninety_days_without_follow_up_warn_once_and_180_days_tell_the_reg
     assert "Yth. Sekretaris Daerah Provinsi Jawa Barat" in text
     assert "Perangkat Daerah DISKUK" in text and "blibli.com" in text
     assert "kegiatan terakhir: 20 April 2021" in text
-    assert _subjects(smtp, AGENCY, "Eskalasi") == []
-    assert len(_subjects(smtp, AGENCY, "Peringatan dokumen tidur")) == 1
+    assert subjects(smtp, AGENCY, "Eskalasi") == []
+    assert len(subjects(smtp, AGENCY, "Peringatan dokumen tidur")) == 1
     warnings = [d for d in await service.deliveries(aid) if d["rule"] == "sleeping_warning"]
     assert {(d["recipient"], d["status"]) for d in warnings} == {
         ("DISKUK", "sent"), ("TKKSD", "sent")}
@@ -112,10 +105,10 @@ async def test_a_follow_up_before_ninety_days_prevents_the_warning(
     await _relayed(agreements, service, aid)
 
     for day in (date(2021, 7, 19), date(2021, 8, 1), date(2021, 9, 16)):
-        await _at(day, service)
-    assert _subjects(smtp, AGENCY, "Peringatan dokumen tidur") == []
-    await _at(date(2021, 9, 17), service)  # 90 days after the follow-up
-    assert _subjects(smtp, AGENCY, "Peringatan dokumen tidur") == [
+        await at(day, service)
+    assert subjects(smtp, AGENCY, "Peringatan dokumen tidur") == []
+    await at(date(2021, 9, 17), service)  # 90 days after the follow-up
+    assert subjects(smtp, AGENCY, "Peringatan dokumen tidur") == [
         f"Peringatan dokumen tidur: {TITLE} (90 hari tanpa tindak lanjut)"]
 
 
@@ -134,16 +127,16 @@ async def test_an_old_agreement_entered_today_sends_no_backlog_of_reminders(
     await _relayed(agreements, service, aid)
 
     for day in (date(2023, 6, 1), date(2023, 6, 2), date(2023, 6, 15)):
-        await _at(day, service)
+        await at(day, service)
     # only what the events themselves say: the proposal, and the plan request
     assert await _rules(service, aid) == ["follow_up_plan_requested", "proposal_received"]
     assert len(smtp.to(AGENCY)) == 1
 
     # reminders falling due after the agreement was recorded are sent as usual
-    await _at(date(2023, 6, 24), service)
+    await at(date(2023, 6, 24), service)
     assert await _rules(service, aid) == ["evaluation_due", "follow_up_plan_requested",
                                           "milestone_due_soon", "proposal_received"]
-    assert sorted(_subjects(smtp, AGENCY, "")) == sorted([
+    assert sorted(subjects(smtp, AGENCY, "")) == sorted([
         f"Monitoring dan evaluasi semester 1 tahun 2023: {TITLE}",
         "Permintaan rencana tindak lanjut: "
         f"{TITLE} (paling lambat 1 Juli 2023)",
