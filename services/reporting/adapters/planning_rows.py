@@ -14,6 +14,7 @@ import orjson
 
 from contracts.planning import MappingStage
 from plumbing.db import Conn
+from services.reporting.adapters.signings import add_linked_signings, linked_signings
 from services.reporting.domain.batch import Realisation, Realisations
 from services.reporting.domain.facts import EventRef, Revenue
 from services.reporting.domain.mapping import MappingItem, Priorities
@@ -109,26 +110,13 @@ async def save_items(conn: Conn, items: Sequence[MappingItem]) -> None:
 
 async def realisations(conn: Conn, item_ids: Iterable[UUID]) -> Realisations:
     """Per mapping item, the signed agreements that name it and their signing dates."""
-    wanted = list(item_ids)
-    if not wanted:
-        return {}
-    rows = await conn.fetch("SELECT agreement_id, item_id, signed_on FROM item_realisations"
-                            " WHERE item_id = ANY($1::uuid[])", wanted)
-    found: Realisations = {}
-    for row in rows:
-        found.setdefault(row["item_id"], {})[row["agreement_id"]] = row["signed_on"]
-    return found
+    return await linked_signings(conn, "item_realisations", item_ids)
 
 
 async def add_realisations(conn: Conn, done: Sequence[Realisation]) -> None:
     """Record signings that realise mapping items."""
-    if not done:
-        return
-    await conn.execute("INSERT INTO item_realisations (agreement_id, item_id, signed_on)"
-                       " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])"
-                       " ON CONFLICT (agreement_id) DO NOTHING",
-                       [r.agreement_id for r in done], [r.item_id for r in done],
-                       [r.signed_on for r in done])
+    await add_linked_signings(conn, "item_realisations",
+                                    [(r.agreement_id, r.item_id, r.signed_on) for r in done])
 
 
 def priorities_of(value: str | list[Any] | None) -> Priorities:

@@ -25,6 +25,7 @@ from services.reporting.adapters.planning_rows import (
     revenues_json,
     revenues_of,
 )
+from services.reporting.adapters.signings import add_linked_signings, linked_signings
 from services.reporting.domain import AgreementFacts, Figure, FigureKey
 from services.reporting.domain.batch import Children, ChildSigning
 from services.reporting.domain.figures import number
@@ -109,26 +110,13 @@ def _fact_values(facts: AgreementFacts) -> tuple[object, ...]:
 
 async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> Children:
     """Per parent, its PKS and ADDENDUM children's ids and signing dates."""
-    parent_ids = list(parent_ids)
-    if not parent_ids:
-        return {}
-    rows = await conn.fetch("SELECT child_id, parent_id, signed_on FROM child_signings "
-                            "WHERE parent_id = ANY($1::uuid[])", parent_ids)
-    found: Children = {}
-    for row in rows:
-        found.setdefault(row["parent_id"], {})[row["child_id"]] = row["signed_on"]
-    return found
+    return await linked_signings(conn, "child_signings", parent_ids)
 
 
 async def add_child_signings(conn: Conn, signings: Sequence[ChildSigning]) -> None:
     """Record children's signings (each follows up its parent)."""
-    if not signings:
-        return
-    await conn.execute("INSERT INTO child_signings (child_id, parent_id, signed_on)"
-                       " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[])"
-                       " ON CONFLICT (child_id) DO NOTHING",
-                       [s.child_id for s in signings], [s.parent_id for s in signings],
-                       [s.signed_on for s in signings])
+    await add_linked_signings(
+        conn, "child_signings", [(s.child_id, s.parent_id, s.signed_on) for s in signings])
 
 
 async def signed_agreements(conn: Conn) -> list[AgreementFacts]:
