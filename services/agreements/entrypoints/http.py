@@ -3,6 +3,7 @@
 
 import inspect
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -85,12 +86,17 @@ def answer(result: Accepted, status: int, location: str | None = None) -> JSONRe
                         status_code=status, headers=headers)
 
 
+def runner(service: AgreementService) -> Callable[[Command, Principal], Awaitable[Accepted]]:
+    """Handle a command as the caller: its subject the actor, its roles the rights."""
+    async def run(command: Command, caller: Principal) -> Accepted:
+        return await service.handle(command, actor=caller.subject, roles=caller.roles)
+    return run
+
+
 def build_router(service: AgreementService, queries: AgreementQueries) -> APIRouter:
     """Every route of the agreements service."""
     router = APIRouter()
-
-    async def run(command: Command, caller: Principal) -> Accepted:
-        return await service.handle(command, actor=caller.subject, roles=caller.roles)
+    run = runner(service)
 
     @router.post("/agreements", status_code=201, tags=["commands"],
                  summary="Propose an agreement")

@@ -17,7 +17,6 @@ from contracts.commands import (
 )
 from contracts.feed import MAPPING_ITEM_EVENTS_PATH
 from contracts.planning import MappingItemBody, MappingStage, mapping_item_stream_id
-from plumbing.auth import Principal
 from services.agreements.application.errors import NotFound
 from services.agreements.application.queries import AgreementQueries
 from services.agreements.application.service import AgreementService
@@ -29,6 +28,7 @@ from services.agreements.entrypoints.http import (
     ProgramYear,
     answer,
     parse_if_match,
+    runner,
 )
 
 Opd = Annotated[str, Path(pattern=r"^[A-Z0-9_-]+$", max_length=40,
@@ -46,9 +46,7 @@ def parse_item_id(item_id: str) -> UUID:
 def build_planning_router(service: AgreementService, queries: AgreementQueries) -> APIRouter:
     """The mapping's commands and queries, and ``GET /work-programs/{year}``."""
     router = APIRouter()
-
-    async def run(command: Any, caller: Principal) -> Any:
-        return await service.handle(command, actor=caller.subject, roles=caller.roles)
+    run = runner(service)
 
     @router.post("/mappings/{year}/{opd}/items", status_code=201, tags=["planning"],
                  summary="Add an item to an agency's cooperation mapping of a year")
