@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
@@ -36,6 +36,7 @@ from contracts.common import (
     Signatory,
 )
 from contracts.documents import DocumentKind, FileName, MediaType, Sha256
+from contracts.partner_registry import MergeBody, PartnerBody
 from contracts.planning import (
     MAX_PRIORITIES,
     Amount,
@@ -77,7 +78,15 @@ class ProposeAgreementBody(ContractModel):
     kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])
     document_type: DocumentType = Field(description="Type of document.",
                                         examples=[DocumentType.PKS])
-    partner: Partner = Field(description="The partner.", examples=[PARTNER_EXAMPLE])
+    partner: Partner | None = Field(default=None, description="The partner, as the agency "
+                                    "names it: resolved in the partner registry by its "
+                                    "normalised name and country, registered there if new. "
+                                    "Give exactly one of partner and partner_id.",
+                                    examples=[PARTNER_EXAMPLE])
+    partner_id: UUID | None = Field(default=None, description="The partner, by its id in the "
+                                    "partner registry (a merged partner's id stands for the "
+                                    "partner it was merged into). Give exactly one of "
+                                    "partner and partner_id.", examples=[None])
     lead_opd: OpdCode = Field(description="Lead agency.", examples=["DISKUK"])
     objective: LongText = Field(description="What the cooperation is for.",
                                 examples=["Pemasaran produk UMKM secara daring"])
@@ -110,6 +119,14 @@ class ProposeAgreementBody(ContractModel):
     value_in_kind: Amount | None = Field(default=None, description="Value of the "
                                          "cooperation in kind (goods, services, staff), "
                                          "whole rupiah.", examples=[None])
+
+
+    @model_validator(mode="after")
+    def _one_partner(self) -> ProposeAgreementBody:
+        if (self.partner is None) == (self.partner_id is None):
+            raise ValueError("give exactly one of partner (name, category, country) and "
+                             "partner_id, not " + ("both" if self.partner else "neither"))
+        return self
 
 
 class NoteBody(ContractModel):
@@ -409,6 +426,34 @@ class WithdrawMappingItem(OptionalReasonBody, MappingCommand):
     routing_key: ClassVar[str] = "mapping.withdraw_item"
 
 
+class RegisterPartner(PartnerBody, Command):
+    """Register a partner in the registry (its id is derived from its name and country)."""
+
+    routing_key: ClassVar[str] = "partner.register"
+
+
+class PartnerCommand(Command):
+    """Base of the commands that act on a registered partner."""
+
+    partner_id: UUID = Field(description="The partner acted on.",
+                             examples=["67ff4846-50bd-5f24-908f-71a2d23e8174"])
+    expected_version: int | None = Field(default=None, ge=0, description="Refuse unless the "
+                                         "partner is at this version (HTTP If-Match).",
+                                         examples=[1])
+
+
+class RevisePartner(PartnerBody, PartnerCommand):
+    """Replace what the registry knows of a partner."""
+
+    routing_key: ClassVar[str] = "partner.revise"
+
+
+class MergePartner(MergeBody, PartnerCommand):
+    """Merge a duplicate partner into the partner that stays (the TKKSD)."""
+
+    routing_key: ClassVar[str] = "partner.merge"
+
+
 COMMAND_MODELS: tuple[type[Command], ...] = (
     ProposeAgreement,
     StartReview,
@@ -430,6 +475,9 @@ COMMAND_MODELS: tuple[type[Command], ...] = (
     AddMappingItem,
     ReviseMappingItem,
     WithdrawMappingItem,
+    RegisterPartner,
+    RevisePartner,
+    MergePartner,
 )
 
 

@@ -39,6 +39,7 @@ from contracts.common import (
     Stage,
 )
 from contracts.documents import DocumentKind, FileName, MediaType, Sha256
+from contracts.partner_registry import PartnerFields, PartnerStage
 from contracts.planning import (
     Amount,
     MappingItemFields,
@@ -365,6 +366,44 @@ class MappingItemWithdrawn(MappingEventData):
                                       examples=["Digabung dengan butir lain"])
 
 
+_PARTNER_ID = Field(description="Id of the partner (its stream is partner-<id>).",
+                    examples=["67ff4846-50bd-5f24-908f-71a2d23e8174"])
+
+
+class PartnerEventData(EventData):
+    """Base of the partner registry's events: each names its partner and the partner's
+    stage after it."""
+
+    partner_id: UUID = _PARTNER_ID
+    stage: PartnerStage = Field(description="Stage of the partner after this event.",
+                                examples=[PartnerStage.ACTIVE])
+
+
+class PartnerRegistered(PartnerFields, PartnerEventData):
+    """A partner was registered: directly, by the first proposal that named it, or adopted
+    from agreements proposed before the registry existed."""
+
+    event_type: ClassVar[str] = "kerjasama.partner.registered.v1"
+    adopted: bool = Field(default=False, description="Registered under the id that "
+                          "agreements proposed before the registry already carried.",
+                          examples=[False])
+
+
+class PartnerRevised(PartnerFields, PartnerEventData):
+    """What the registry knows of a partner was replaced (every field, as it now stands)."""
+
+    event_type: ClassVar[str] = "kerjasama.partner.revised.v1"
+
+
+class PartnerMerged(PartnerEventData):
+    """A duplicate partner was merged into another: its id now stands for that partner, in
+    commands, pages and figures."""
+
+    event_type: ClassVar[str] = "kerjasama.partner.merged.v1"
+    into: UUID = Field(description="The partner that stays.",
+                       examples=["0c6c6b1e-3a1f-5d7e-9b2c-4d5e6f7a8b9c"])
+
+
 class UnknownEvent(RecordModel):
     """The data of an event whose type the reader does not know, in a stream family it
     knows: stepped over (the stream's version advances), counted, never applied."""
@@ -393,6 +432,9 @@ EVENT_MODELS: tuple[type[EventData], ...] = (
     MappingItemAdded,
     MappingItemRevised,
     MappingItemWithdrawn,
+    PartnerRegistered,
+    PartnerRevised,
+    PartnerMerged,
 )
 """The current version of every event: what is written today and what readers get."""
 

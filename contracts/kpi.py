@@ -31,13 +31,18 @@ class Indicator(StrEnum):
 AMOUNT_INDICATORS = frozenset({Indicator.VALUE_CASH, Indicator.VALUE_IN_KIND,
                                Indicator.REVENUE})
 """Figures that are sums of whole rupiah (numerator; denominator null)."""
+PARTNER_INDICATORS = frozenset({Indicator.AGREEMENTS, Indicator.VALUE_CASH,
+                                Indicator.VALUE_IN_KIND, Indicator.REVENUE})
+"""Figures also kept per partner (scope ``partner:<id>``): counts and sums, which add up
+over a partner's agreements; ratios of one partner's few agreements say little."""
 MAPPING_INDICATORS = frozenset({Indicator.ITEMS_MAPPED, Indicator.ITEMS_MAPPED_REALISED})
 """Figures that count the items of the year's cooperation mapping."""
 
 
 SCOPE_PATTERN = (
     r"^(province|opd:[A-Z0-9_-]+|kind:(KSDD|KSDPK|KSDPL|KSDLL|SINERGI)"
-    r"|type:(LOI|MOU|PKS|ADDENDUM)|stage:[A-Z_]+|priority:[A-Z0-9_-]+)$"
+    r"|type:(LOI|MOU|PKS|ADDENDUM)|stage:[A-Z_]+|priority:[A-Z0-9_-]+"
+    r"|category:[A-Z_]+|partner:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
 )
 
 
@@ -58,7 +63,8 @@ class KpiUpdated(RecordModel):
     indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
     year: BusinessYear = Field(description="Year of the figure.", examples=[2021])
     scope: str = Field(pattern=SCOPE_PATTERN, description="province, opd:<code>, kind:<KIND>, "
-                       "type:<DOCTYPE>, stage:<STAGE> or priority:<code>.", examples=["province"])
+                       "type:<DOCTYPE>, stage:<STAGE>, priority:<code>, category:<PARTNER_CATEGORY> "
+                       "or partner:<id>.", examples=["province"])
     numerator: int | float = Field(description="Numerator (or the count, the days, "
                                    "the whole rupiah).",
                                    examples=[53])

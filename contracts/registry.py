@@ -29,7 +29,7 @@ for _type in MESSAGE_TYPES:
     _name, _version = split_type(_type)
     KNOWN_VERSIONS.setdefault(_name, set()).add(_version)
 
-STREAM_FAMILIES = ("agreement", "work_program", "mapping", "ledger")
+STREAM_FAMILIES = ("agreement", "work_program", "mapping", "partner", "ledger")
 """Families of the event streams: a reader steps over a type of these it does not know."""
 
 

@@ -18,6 +18,9 @@ OPERATOR = "operator"
 """Operations staff: parked streams, dead letters, rebuilds."""
 EXPIRY_JOB = "system:expiry"
 """The actor of the expiry job."""
+PARTNER_ADOPTION_JOB = "system:partners"
+"""The actor of the job that registers the partners of agreements proposed before the
+registry (docs/domain.md#partners)."""
 AGENCY_PREFIX = "opd:"
 """``opd:<CODE>``: staff of one agency (perangkat daerah)."""
 
@@ -59,3 +62,15 @@ def stage_scope(stage: str) -> str:
 def priority_scope(code: str) -> str:
     """``priority:<code>``: the figures of one policy priority of the year."""
     return f"priority:{code}"
+
+
+def category_scope(category: str) -> str:
+    """``category:<PARTNER_CATEGORY>``: the figures of the agreements whose partner (as
+    proposed) is of that category."""
+    return f"category:{category}"
+
+
+def partner_scope(partner_id: object) -> str:
+    """``partner:<id>``: the counts and sums of one registered partner (a merged partner's
+    agreements count for the partner it was merged into)."""
+    return f"partner:{partner_id}"

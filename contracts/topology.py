@@ -89,6 +89,9 @@ COMMAND_ROUTING_KEYS: tuple[str, ...] = (
     "mapping.add_item",
     "mapping.revise_item",
     "mapping.withdraw_item",
+    "partner.register",
+    "partner.revise",
+    "partner.merge",
 )
 
 
@@ -145,16 +148,17 @@ CONSUMER_QUEUES: tuple[Queue, ...] = (
     ),
     _consumer_queue(
         REPORTING_EVENTS,
-        "Agreement, work-program and mapping events for the reporting service.",
+        "Agreement, work-program, mapping and partner events for the reporting service.",
         (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*"),
-         Binding(EVENTS_EXCHANGE, "mapping.*")),
+         Binding(EVENTS_EXCHANGE, "mapping.*"), Binding(EVENTS_EXCHANGE, "partner.*")),
     ),
     _consumer_queue(
         PORTAL_EVENTS,
-        "Agreement and work-program events and KPI updates for the portal (the public "
-        "register and dashboard; the work program names the year's priorities).",
+        "Agreement, work-program and partner events and KPI updates for the portal (the "
+        "public register and dashboard; the work program names the year's priorities, the "
+        "registry the partners).",
         (Binding(EVENTS_EXCHANGE, "agreement.*"), Binding(EVENTS_EXCHANGE, "work_program.*"),
-         Binding(KPI_EXCHANGE, "kpi.#")),
+         Binding(EVENTS_EXCHANGE, "partner.*"), Binding(KPI_EXCHANGE, "kpi.#")),
     ),
     _consumer_queue(
         AGREEMENTS_COMMANDS,
