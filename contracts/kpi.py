@@ -63,7 +63,8 @@ class KpiUpdated(RecordModel):
     indicator: Indicator = Field(description="Which figure.", examples=[Indicator.REALIZATION])
     year: BusinessYear = Field(description="Year of the figure.", examples=[2021])
     scope: str = Field(pattern=SCOPE_PATTERN, description="province, opd:<code>, kind:<KIND>, "
-                       "type:<DOCTYPE>, stage:<STAGE>, priority:<code>, category:<PARTNER_CATEGORY> "
+                       "type:<DOCTYPE>, stage:<STAGE>, priority:<code>, "
+                       "category:<PARTNER_CATEGORY> "
                        "or partner:<id>.", examples=["province"])
     numerator: int | float = Field(description="Numerator (or the count, the days, "
                                    "the whole rupiah).",

@@ -116,7 +116,7 @@ class PartnerBody(PartnerFields):
     codes: list[PartnerCode] = Field(default_factory=list,  # type: ignore[assignment]
                                      max_length=MAX_CODES, description="Registration "
                                      "numbers, one per register.", examples=[[CODE_EXAMPLE]])
-    contact: PartnerContact | None = Field(default=None,  # type: ignore[assignment]
+    contact: PartnerContact | None = Field(default=None,
                                            description="Contact, if known.", examples=[None])
 
     @field_validator("name")

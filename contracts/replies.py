@@ -34,6 +34,9 @@ class Problem(RecordModel):
     errors: list[dict[str, Any]] | None = Field(default=None, description="Field errors, "
                                                 "each with its location and message.",
                                                 examples=[None])
+    existing_id: str | None = Field(default=None, description="For a partner registered "
+                                    "already (partner-exists): the id it is registered "
+                                    "under.", examples=[None])
 
 
 class CommandReply(RecordModel):

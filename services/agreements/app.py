@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -34,6 +36,8 @@ from services.agreements.entrypoints.documents import (
 )
 from services.agreements.entrypoints.expiry import expiry_loop
 from services.agreements.entrypoints.http import build_router
+from services.agreements.entrypoints.partner_adoption import adoption_loop
+from services.agreements.entrypoints.partners import build_partner_router
 from services.agreements.entrypoints.planning import build_planning_router
 from services.agreements.settings import AgreementsSettings
 
@@ -49,8 +53,9 @@ def install_refusal_handlers(app: FastAPI) -> None:
 
     async def on_refusal(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
+        extensions: dict[str, Any] = dict(exc.extensions)
         return problem(exc.status, exc.title, str(exc),
-                       f"urn:kerjasama:problem:{exc.problem_type}")
+                       f"urn:kerjasama:problem:{exc.problem_type}", **extensions)
 
     async def on_database_down(_: Request, exc: Exception) -> JSONResponse:
         return problem(503, "Database unavailable",
@@ -97,11 +102,14 @@ def wiring(settings: AgreementsSettings, signer: CheckpointSigner) -> Wire:
         queries = AgreementQueries(pool, settings.sleeping_after_days)
         app.include_router(build_router(service, queries))
         app.include_router(build_planning_router(service, queries))
+        app.include_router(build_partner_router(service, queries))
         app.include_router(build_checkpoint_router(pool, signer.public))
         if not settings.messaging:
             return
         runtime.background.add("expiry-job", expiry_loop(
             pool, service, settings.expiry_interval_seconds))
+        runtime.background.add("partner-adoption", adoption_loop(
+            pool, service, settings.partner_adoption_interval_seconds))
         runtime.subscribe(
             settings.amqp_url,
             lambda broker: broker.include_router(amqp.build_router(

@@ -32,6 +32,9 @@ class AgreementsSettings(BaseServiceSettings):
     expiry_interval_seconds: float = Field(3600.0, gt=0, le=86400, description="How often "
                                            "the expiry job looks for agreements past their "
                                            "end date.")
+    partner_adoption_interval_seconds: float = Field(
+        60.0, gt=0, le=86400, description="How often the adoption job reads the feed for "
+        "agreements whose partner the registry does not hold yet (proposed before it).")
     transient_retry_seconds: float = Field(300.0, gt=0, le=86400, description="How long an "
                                            "AMQP command is retried on transient errors "
                                            "before it is requeued.")

@@ -101,7 +101,9 @@ async def test_a_repeated_command_id_answers_the_first_result_and_stores_nothing
     again = await service.handle(propose(), actor="ana", roles=DISKUK)
     assert (again.id, again.version, again.created, again.replayed) == (
         first.id, 1, True, True)
-    assert len(await store.read_feed(0, 100)) == 1
+    stored = await store.read_feed(0, 100)  # the partner, registered with it; the proposal
+    assert [e.type for e in stored] == ["kerjasama.partner.registered.v1",
+                                        "kerjasama.agreement.proposed.v2"]
 
 
 async def test_a_command_id_reused_for_another_request_is_refused(store: EventStore) -> None:
@@ -165,6 +167,12 @@ class Racing:
 
     async def item_realised(self, item_id: UUID) -> bool:
         return await self.inner.item_realised(item_id)
+
+    async def partner_holding(self, key: str) -> UUID | None:
+        return await self.inner.partner_holding(key)
+
+    async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
+        return await self.inner.partner_standing_for(partner_id)
 
 
 async def test_a_lost_race_is_decided_again_on_the_fresh_state(store: EventStore) -> None:

@@ -73,6 +73,21 @@ class CommandWrite:
     child_signed_on: date | None = None
     mapping_item: dict[str, Any] | None = None
     """A mapping item's state, for the mapping's read model (never with ``agreement``)."""
+    partner: dict[str, Any] | None = None
+    """A partner's state, for the registry's read model (only alone)."""
+    registering: Registration | None = None
+    """With a proposal (``agreement``): the registration of the partner it names, new to
+    the registry, appended to the partner's new stream in the same transaction."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A partner registered with the proposal that names it: its stream's first events and
+    its read-model row."""
+
+    stream_id: str
+    events: Sequence[NewEvent]
+    partner: dict[str, Any]
 
 
 class EventStore(Protocol):
@@ -106,6 +121,15 @@ class EventStore(Protocol):
 
     async def item_realised(self, item_id: UUID) -> bool:
         """Whether a signed agreement names the mapping item (the read model's view)."""
+        ...
+
+    async def partner_holding(self, key: str) -> UUID | None:
+        """The active partner registered under a normalised name and country, if any."""
+        ...
+
+    async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
+        """The active partner an id stands for: itself, or (a merged partner) the one it
+        was merged into; None when the registry does not hold the id."""
         ...
 
 
@@ -172,6 +196,9 @@ def _event_args(stream_id: str, expected_version: int, prev_hash: str | None,
 def _conflict(exc: asyncpg.UniqueViolationError, stream_id: str, version: int) -> Exception:
     if exc.constraint_name == "events_stream_id_version_key":
         return ConcurrencyConflict(f"stream {stream_id} moved past version {version}")
+    if exc.constraint_name == "partners_active_key":
+        # another partner took the name meanwhile: decide again on the fresh registry
+        return ConcurrencyConflict(f"a partner took the name of {stream_id} meanwhile")
     return exc
 
 
@@ -197,6 +224,11 @@ _APPEND_AGREEMENT = ("SELECT append_command($1, $2, $3, $4, $5::jsonb[], $6::jso
                      " $9, $10, $11, $12, $13::jsonb, $14, $15)")
 _APPEND_MAPPING = ("SELECT append_mapping_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7,"
                    " $8, $9, $10, $11, $12, $13::jsonb)")
+_APPEND_PARTNER = ("SELECT append_partner_command($1, $2, $3, $4, $5::jsonb[], $6::jsonb[], $7,"
+                   " $8, $9, $10, $11, $12, $13::jsonb)")
+_APPEND_REGISTERING = (
+    "SELECT append_proposal_registering($1, $2, $3, $4::jsonb[], $5::jsonb[], $6, $7, $8, $9,"
+    " $10, $11::jsonb, $12, $13, $14, $15::jsonb[], $16::jsonb[], $17, $18::jsonb)")
 
 
 def _write_args(write: CommandWrite) -> tuple[str, tuple[Any, ...]]:
@@ -206,6 +238,9 @@ def _write_args(write: CommandWrite) -> tuple[str, tuple[Any, ...]]:
     if write.mapping_item is not None:
         assert write.agreement is None, "a command writes one read model"
         return _APPEND_MAPPING, (*record, canonical(write.mapping_item))
+    if write.partner is not None:
+        assert write.agreement is None, "a command writes one read model"
+        return _APPEND_PARTNER, (*record, canonical(write.partner))
     agreement = None if write.agreement is None else canonical(write.agreement)
     return _APPEND_AGREEMENT, (*record, agreement, write.child_of, write.child_signed_on)
 
@@ -218,6 +253,8 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
     Raises ConcurrencyConflict when the stream moved on, DuplicateCommand when another
     transaction recorded the same command id first.
     """
+    if write.registering is not None:
+        return await _append_registering(pool, stream_id, expected_version, events, write)
     hashes = chain_hashes(stream_id, expected_version, prev_hash, events)
     args = _event_args(stream_id, expected_version, prev_hash, events, hashes)
     sql, more = _write_args(write)
@@ -228,6 +265,32 @@ async def append_command(pool: Pool, stream_id: str, expected_version: int,
             raise DuplicateCommand(write.command_id) from None
         raise _conflict(exc, stream_id, expected_version) from None
     return stored_events(stream_id, expected_version, prev_hash, events, hashes, list(positions))
+
+
+async def _append_registering(pool: Pool, stream_id: str, expected_version: int,
+                              events: Sequence[NewEvent],
+                              write: CommandWrite) -> list[StoredEvent]:
+    """A proposal (a new stream) with the registration of its new partner: one call."""
+    registering = write.registering
+    assert registering is not None and write.agreement is not None
+    if expected_version != 0:
+        raise ValueError("a proposal starts its stream")
+    hashes = chain_hashes(stream_id, 0, None, events)
+    partner_hashes = chain_hashes(registering.stream_id, 0, None, registering.events)
+    mine = _event_args(stream_id, 0, None, events, hashes)
+    theirs = _event_args(registering.stream_id, 0, None, registering.events, partner_hashes)
+    if mine[6] != theirs[6]:
+        raise ValueError("the events of one append share one occurred_at")
+    args = (stream_id, *mine[2:7], hashes, write.command_id, write.request_hash, write.stage,
+            canonical(write.agreement), registering.stream_id, *theirs[2:6], partner_hashes,
+            canonical(registering.partner))
+    try:
+        positions = await pool.fetchval(_APPEND_REGISTERING, *args)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "commands_pkey":
+            raise DuplicateCommand(write.command_id) from None
+        raise _conflict(exc, registering.stream_id, 0) from None
+    return stored_events(stream_id, 0, None, events, hashes, list(positions))
 
 
 class PostgresEventStore:
@@ -255,3 +318,13 @@ class PostgresEventStore:
         return bool(await self.pool.fetchval(
             "SELECT EXISTS (SELECT 1 FROM agreements WHERE state->>'mapping_item_id' = $1"
             " AND state->>'signed_on' IS NOT NULL)", str(item_id)))
+
+    async def partner_holding(self, key: str) -> UUID | None:
+        found: UUID | None = await self.pool.fetchval(
+            "SELECT id FROM partners WHERE key = $1 AND stage = 'ACTIVE'", key)
+        return found
+
+    async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
+        found: UUID | None = await self.pool.fetchval(
+            "SELECT coalesce(survivor, id) FROM partners WHERE id = $1", partner_id)
+        return found

@@ -40,6 +40,8 @@ class InMemoryEventStore:
         """The read model: each agreement's state as of its last command."""
         self.mapping_items: dict[UUID, dict[str, Any]] = {}
         """The mapping's read model: each item's state as of its last command."""
+        self.partners: dict[UUID, dict[str, Any]] = {}
+        """The registry's read model: each partner's state as of its last command."""
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         return list(self._streams.get(stream_id, ()))
@@ -62,12 +64,21 @@ class InMemoryEventStore:
             raise DuplicateCommand(write.command_id)
         if any(e.event_id in self._event_ids for e in events):
             raise ValueError("an event id is stored already")
-        kept = [replace(e, data=_as_stored(e.data), metadata=_as_stored(e.metadata))
-                for e in events]
-        hashes = chain_hashes(stream_id, expected_version, prev_hash, kept)
-        first = self._events[-1].position + 1 if self._events else 1
-        stored = stored_events(stream_id, expected_version, prev_hash, kept, hashes,
-                               list(range(first, first + len(kept))))
+        registering = write.registering
+        if registering is not None:
+            if self._streams.get(registering.stream_id):
+                raise ConcurrencyConflict(f"stream {registering.stream_id} moved past version 0")
+            if registering.events[0].occurred_at != events[0].occurred_at:
+                raise ValueError("the events of one append share one occurred_at")
+        partner = write.partner or (registering.partner if registering else None)
+        if partner is not None and partner["stage"] == "ACTIVE":
+            holder = self._holder(str(partner["key"]))
+            if holder is not None and holder != UUID(str(partner["id"])):
+                raise ConcurrencyConflict(f"a partner took the name of {stream_id} meanwhile")
+        if registering is not None:
+            self._store(registering.stream_id, 0, None, registering.events)
+            self._write_partner(registering.partner)
+        stored = self._store(stream_id, expected_version, prev_hash, events)
         last_version = expected_version + len(stored)
         self._commands[write.command_id] = CommandRecord(
             write.command_id, write.request_hash, stream_id, last_version, write.stage,
@@ -77,10 +88,45 @@ class InMemoryEventStore:
         if write.mapping_item is not None:
             self.mapping_items[UUID(str(write.mapping_item["id"]))] = _as_stored(
                 write.mapping_item)
-        self._streams[stream_id] = [*stream, *stored]
+        if write.partner is not None:
+            self._write_partner(write.partner)
+        return stored
+
+    def _store(self, stream_id: str, expected_version: int, prev_hash: str | None,
+               events: Sequence[NewEvent]) -> list[StoredEvent]:
+        kept = [replace(e, data=_as_stored(e.data), metadata=_as_stored(e.metadata))
+                for e in events]
+        hashes = chain_hashes(stream_id, expected_version, prev_hash, kept)
+        first = self._events[-1].position + 1 if self._events else 1
+        stored = stored_events(stream_id, expected_version, prev_hash, kept, hashes,
+                               list(range(first, first + len(kept))))
+        self._streams[stream_id] = [*self._streams.get(stream_id, []), *stored]
         self._events.extend(stored)
         self._event_ids.update(e.event_id for e in stored)
         return stored
+
+    def _write_partner(self, partner: dict[str, Any]) -> None:
+        partner_id, survivor = str(partner["id"]), partner.get("merged_into")
+        self.partners[UUID(partner_id)] = _as_stored(partner)
+        if survivor is not None:  # those merged into it now stand for its survivor
+            for row in self.partners.values():
+                if row.get("survivor") == partner_id:
+                    row["survivor"] = survivor
+            self.partners[UUID(partner_id)]["survivor"] = survivor
+
+    def _holder(self, key: str) -> UUID | None:
+        return next((UUID(str(p["id"])) for p in self.partners.values()
+                     if p["key"] == key and p["stage"] == "ACTIVE"), None)
+
+    async def partner_holding(self, key: str) -> UUID | None:
+        return self._holder(key)
+
+    async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
+        row = self.partners.get(partner_id)
+        if row is None:
+            return None
+        survivor = row.get("survivor")
+        return UUID(str(survivor)) if survivor else partner_id
 
     async def find_command(self, command_id: str) -> CommandRecord | None:
         return self._commands.get(command_id)

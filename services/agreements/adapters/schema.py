@@ -29,6 +29,8 @@ RUNTIME_EXTRA: dict[str, str] = {
     "outbox": "DELETE",        # the relay deletes what it published
     "agreements": "UPDATE",    # the read model is kept current in the command's transaction
     "mapping_items": "UPDATE",  # so is the mapping's
+    "partners": "UPDATE",       # and the partner registry's
+    "partner_adoption": "UPDATE",  # how far the adoption job has read
 }
 """Privileges beyond :data:`RUNTIME_BASE`, by table; never on an event table."""
 RUNTIME_READ_ONLY = (MIGRATIONS_TABLE,)

@@ -19,6 +19,7 @@ from services.agreements.adapters.event_store import EventStore
 from services.agreements.application.errors import VersionMismatch
 from services.agreements.application.streams import Loaded, fresh, load
 from services.agreements.domain import WORK_PROGRAMS, DecisionContext
+from services.agreements.domain.context import NamedPartner
 from services.agreements.domain.errors import MappingItemNotFound
 from services.agreements.domain.mapping import MAPPING, MappingCommands
 from services.agreements.domain.mapping_item import MappingItemState
@@ -62,8 +63,9 @@ async def load_item(store: EventStore, item_id: UUID) -> Loaded[MappingItemState
 
 
 async def proposal_context(store: EventStore, command: ProposeAgreement,
-                           ctx: DecisionContext) -> DecisionContext:
-    """``ctx`` with what the proposal names: its year's priorities, its mapping item."""
+                           ctx: DecisionContext, partner: NamedPartner) -> DecisionContext:
+    """``ctx`` with what the proposal names: its partner as the registry resolved it, its
+    year's priorities, its mapping item."""
     priorities = None
     if command.priority is not None or command.mapping_item_id is not None:
         priorities = await priorities_of(store, proposal_year(command, ctx.today))
@@ -72,7 +74,7 @@ async def proposal_context(store: EventStore, command: ProposeAgreement,
         item = (await load_item(store, command.mapping_item_id)).state
     return DecisionContext(today=ctx.today, parent=ctx.parent,
                            require_signed_text=ctx.require_signed_text,
-                           priorities=priorities, mapping_item=item)
+                           priorities=priorities, mapping_item=item, partner=partner)
 
 
 async def decide_mapping(store: EventStore, command: MappingCommands, roles: Set[str],

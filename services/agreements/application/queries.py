@@ -9,9 +9,10 @@ from uuid import UUID
 from contracts.envelope import SOURCE_AGREEMENTS
 from contracts.events import WorkProgramAdopted
 from contracts.feed import work_program_stream_id
+from contracts.partners import normalised_partner_name
 from plumbing import clock
 from plumbing.db import Pool
-from services.agreements.adapters import event_store, mapping_records, records
+from services.agreements.adapters import event_store, mapping_records, partner_records, records
 from services.agreements.adapters.cloudevents import to_json
 from services.agreements.adapters.event_store import PostgresEventStore
 from services.agreements.application.streams import STATE, load, stored_state
@@ -104,8 +105,42 @@ class AgreementQueries:
         """A year's mapping (of one agency, in one stage, when given)."""
         return await mapping_records.list_items(self.pool, year, opd, stage)
 
+    async def partner(self, partner_id: UUID) -> dict[str, Any] | None:
+        """One partner as it stands with its agreements (and those of every partner merged
+        into it); a merged partner is ``{"merged_into": <the active partner>}``; None when
+        the registry does not hold the id."""
+        row = await partner_records.load_partner(self.pool, partner_id)
+        if row is None:
+            return None
+        if row.survivor is not None:
+            return {"id": str(row.id), "merged_into": str(row.survivor)}
+        agreements = await partner_records.agreements_of(self.pool, partner_id)
+        state = {k: v for k, v in row.state.items() if k != "key"}
+        return {**state, "version": row.version,
+                "agreements": [_summary(a) for a in agreements]}
+
+    async def partners(self, q: str | None, category: str | None, country: str | None,
+                       limit: int, offset: int) -> list[dict[str, Any]]:
+        """Active partners, by name; ``q`` matches the normalised name."""
+        part = normalised_partner_name(q) if q else None
+        found = await partner_records.search(self.pool, part or None, category, country,
+                                             limit, offset)
+        return [{k: v for k, v in p.items() if k != "key"} for p in found]
+
     async def feed_ndjson(self, after: int, limit: int) -> bytes:
         """:meth:`feed` as newline-delimited JSON, one CloudEvent a line, encoded by the
         database (the fast encoding a replay reads)."""
         rows = await self.pool.fetch(_FEED_NDJSON, after, limit, SOURCE_AGREEMENTS)
         return "".join(f"{row[0]}\n" for row in rows).encode()
+
+
+SUMMARY_FIELDS = ("id", "title", "kind", "document_type", "stage", "version", "lead_opd",
+                  "partner", "partner_id", "plan_year", "proposed_on", "signed_on",
+                  "effective_from", "effective_until", "value_cash", "value_in_kind",
+                  "revenue")
+
+
+def _summary(agreement: dict[str, Any]) -> dict[str, Any]:
+    """What a partner's page lists of each of its agreements."""
+    stored = stored_state(agreement)
+    return {field: stored.get(field) for field in SUMMARY_FIELDS}

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
@@ -21,13 +21,18 @@ from contracts.commands import (
     AgreementCommand,
     Command,
     MappingCommand,
+    MergePartner,
+    PartnerCommand,
     ProposeAgreement,
+    RegisterPartner,
     ReviseMappingItem,
+    RevisePartner,
     SignAgreement,
     WithdrawMappingItem,
 )
 from contracts.events import AgreementEventData, AgreementSigned, WorkProgramAdopted
 from contracts.feed import work_program_stream_id
+from contracts.partner_registry import partner_id_of_stream
 from contracts.planning import mapping_item_id_of
 from plumbing import clock
 from services.agreements.adapters.event_store import (
@@ -36,10 +41,17 @@ from services.agreements.adapters.event_store import (
     DuplicateCommand,
     EventStore,
     NewEvent,
+    Registration,
 )
 from services.agreements.adapters.records import CommandRecord
 from services.agreements.application.errors import IdempotencyKeyReused, NotFound, VersionMismatch
 from services.agreements.application.metrics import APPEND_SECONDS, COMMANDS
+from services.agreements.application.partners import (
+    ProposalPartner,
+    decide_partner,
+    partner_json,
+    proposal_partner,
+)
 from services.agreements.application.planning import (
     decide_mapping,
     mapping_json,
@@ -91,7 +103,7 @@ def record_key(actor: str, command_id: str) -> str:
 
 
 ADDED_LATER = frozenset({"priority", "mapping_item_id", "value_cash", "value_in_kind",
-                         "revenue", "priorities", "mapping_due_on"})
+                         "revenue", "priorities", "mapping_due_on", "partner_id"})
 """Optional fields added to commands after they shipped: left out of the fingerprint while
 they hold their default, so a command accepted by an earlier release keeps its
 fingerprint and its retry still answers the first result."""
@@ -119,6 +131,11 @@ class AgreementService:
     def __init__(self, store: EventStore, *, require_signed_text: bool = False) -> None:
         self._store = store
         self._require_signed_text = require_signed_text
+
+    @property
+    def store(self) -> EventStore:
+        """The event store the service appends to."""
+        return self._store
 
     async def check(self, command: AgreementCommand, *, actor: str,
                     roles: Set[str]) -> Accepted | None:
@@ -215,23 +232,30 @@ class AgreementService:
                                  mapping_item=mapping_json(decision.state))
             return await self._append(command, actor, record, decision.stream_id,
                                       decision.loaded, decision.events, write)
+        if isinstance(command, RegisterPartner | RevisePartner | MergePartner):
+            partner = await decide_partner(self._store, command, roles, ctx)
+            write = CommandWrite(remembered, fingerprint, partner.state.stage.value,
+                                 partner=partner_json(partner.state))
+            return await self._append(command, actor, record, partner.state.stream_id,
+                                      partner.loaded, partner.events, write)
         if not isinstance(command, ProposeAgreement | AgreementCommand):
             raise TypeError(f"{type(command).__name__} is not a command of this service")
-        agreement_id, loaded, events, state = await self._decision(command, roles,
-                                                                   fresh_stream)
+        agreement_id, loaded, events, state, named = await self._decision(command, roles,
+                                                                          fresh_stream)
         signed = next((e for e in events if isinstance(e, AgreementSigned)), None)
         view = CommandWrite(remembered, fingerprint, state.stage, agreement=state_json(state),
                             child_of=signed.parent_id if signed else None,
                             child_signed_on=signed.signed_on if signed else None)
         return await self._append(command, actor, record, str(agreement_id), loaded, events,
-                                  view)
+                                  view, named)
 
     async def _decision(self, command: ProposeAgreement | AgreementCommand,
                         roles: frozenset[str], fresh_stream: bool
                         ) -> tuple[UUID, Loaded[AgreementState | None],
-                                   Sequence[AgreementEventData], AgreementState]:
+                                   Sequence[AgreementEventData], AgreementState,
+                                   ProposalPartner | None]:
         """Load, authorize, check the version and decide: the agreement's id, its stream
-        as loaded, the events and the state after them."""
+        as loaded, the events, the state after them and (a proposal) its partner."""
         agreement_id = _agreement_id(command)
         loaded = fresh(AGREEMENTS) if fresh_stream else await load(
             self._store, str(agreement_id), AGREEMENTS, AgreementEventData)
@@ -243,12 +267,14 @@ class AgreementService:
             _check_version(command, loaded.version)
         ctx = DecisionContext(today=clock.today(), parent=await self._parent(command, loaded),
                               require_signed_text=self._require_signed_text)
+        named = None
         if isinstance(command, ProposeAgreement):
-            ctx = await proposal_context(self._store, command, ctx)
+            named = await proposal_partner(self._store, command)
+            ctx = await proposal_context(self._store, command, ctx, named.named)
         events = AGREEMENTS.decide(command, loaded.state, ctx)
         state = AGREEMENTS.fold(events, loaded.state)
         assert state is not None  # a decision always leaves an agreement
-        return agreement_id, loaded, events, state
+        return agreement_id, loaded, events, state, named
 
     async def _parent(self, command: Command,
                       loaded: Loaded[AgreementState | None]) -> AgreementState | None:
@@ -265,15 +291,24 @@ class AgreementService:
 
     async def _append(self, command: Command, actor: str, record: tuple[str, str],
                       stream_id: str, loaded: Loaded[Any], events: Sequence[Answered],
-                      view: CommandWrite | None) -> Accepted:
+                      view: CommandWrite | None,
+                      named: ProposalPartner | None = None) -> Accepted:
         remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
                     "command": command.routing_key}
-        new = [NewEvent(uuid4(), e.event_type, e.model_dump(mode="json"), metadata, now)
-               for e in events]
+
+        def new_events(answered: Sequence[Answered]) -> list[NewEvent]:
+            return [NewEvent(uuid4(), e.event_type, e.model_dump(mode="json"), metadata, now)
+                    for e in answered]
+
+        new = new_events(events)
         last = events[-1]
         write = view or CommandWrite(remembered, fingerprint, str(last.stage))
+        if named is not None and named.registered is not None:
+            write = replace(write, registering=Registration(
+                named.registered.stream_id, new_events(named.events),
+                partner_json(named.registered)))
         started = time.perf_counter()
         await self._store.append_command(stream_id, loaded.version, loaded.last_hash, new,
                                          write)
@@ -285,6 +320,8 @@ class AgreementService:
 def _what(command: Command) -> str:
     if isinstance(command, MappingCommand):
         return f"mapping item {command.item_id}"
+    if isinstance(command, PartnerCommand):
+        return f"partner {command.partner_id}"
     return f"agreement {getattr(command, 'agreement_id', '')}"
 
 
@@ -311,7 +348,8 @@ def _replay(previous: CommandRecord, command: Command, fingerprint: str) -> Acce
 
 
 def public_id(stream_id: str) -> str:
-    """The id an answer names for a stream: a mapping item's own id (its stream is
-    ``mapping-item-<id>``), else the stream id (an agreement's id, ``work-program-<year>``)."""
-    item_id = mapping_item_id_of(stream_id)
-    return stream_id if item_id is None else str(item_id)
+    """The id an answer names for a stream: a mapping item's or a partner's own id (their
+    streams are ``mapping-item-<id>``, ``partner-<id>``), else the stream id (an
+    agreement's id, ``work-program-<year>``)."""
+    own_id = mapping_item_id_of(stream_id) or partner_id_of_stream(stream_id)
+    return stream_id if own_id is None else str(own_id)

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
+from contracts.common import PartnerRecord
 from services.agreements.domain.mapping_item import MappingItemState
+from services.agreements.domain.partner_state import PartnerState
 from services.agreements.domain.state import AgreementState
+
+
+@dataclass(frozen=True)
+class NamedPartner:
+    """The partner a proposal names, as the registry resolved it: its id (the partner
+    that stays, when the one named was merged) and the snapshot the proposal records (the
+    agency's words when it named the partner, else the registry's)."""
+
+    id: UUID
+    record: PartnerRecord
 
 
 @dataclass(frozen=True)
@@ -29,3 +42,11 @@ class DecisionContext:
     """The mapping item a proposal names, loaded by the service layer (None: no such item)."""
     item_realised: bool = False
     """For a withdrawal of a mapping item: whether a signed agreement names it."""
+    partner: NamedPartner | None = None
+    """The partner a proposal names, resolved in the registry by the service layer."""
+    key_holder: UUID | None = None
+    """For a registration or revision of a partner: the active partner that holds the
+    normalised name and country given, if any."""
+    survivor: PartnerState | None = None
+    """For a merge: the partner merged into (the one it was merged into, when that one
+    was itself merged); None when there is no such partner."""

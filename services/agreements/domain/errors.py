@@ -7,6 +7,7 @@ class attributes tell the service layer how to answer (RFC 9457 problem details)
 from __future__ import annotations
 
 from typing import ClassVar
+from uuid import UUID
 
 
 class DomainError(Exception):
@@ -20,6 +21,11 @@ class DomainError(Exception):
     def detail(self) -> str:
         """What exactly is wrong (the message)."""
         return str(self)
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """Further members of the problem (RFC 9457 extension members), if any."""
+        return {}
 
 
 class AgreementNotFound(DomainError):
@@ -255,6 +261,47 @@ class MappingItemNotUsable(DomainError):
 
     title = "Mapping item not usable"
     problem_type = "mapping-item-not-usable"
+
+
+class PartnerNotFound(DomainError):
+    """Raised when a command acts on a partner the registry does not hold."""
+
+    status = 404
+    title = "Partner not found"
+    problem_type = "partner-not-found"
+
+
+class PartnerExists(DomainError):
+    """Raised when a partner is registered (or renamed) as one the registry already holds:
+    the same normalised name and country. The problem names it (``existing_id``)."""
+
+    status = 409
+    title = "Partner already registered"
+    problem_type = "partner-exists"
+
+    def __init__(self, detail: str, *, existing_id: UUID) -> None:
+        super().__init__(detail)
+        self.existing_id = existing_id
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        return {"existing_id": str(self.existing_id)}
+
+
+class PartnerAlreadyMerged(DomainError):
+    """Raised when a merged partner is revised or merged again."""
+
+    status = 409
+    title = "Partner merged"
+    problem_type = "partner-merged"
+
+
+class UnknownPartner(DomainError):
+    """Raised when a proposal names a partner_id, or a merge an ``into``, that the registry
+    does not hold (or a partner is merged into itself)."""
+
+    title = "Unknown partner"
+    problem_type = "unknown-partner"
 
 
 class Forbidden(DomainError):

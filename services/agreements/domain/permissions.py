@@ -11,6 +11,9 @@
   archive; a document on the public register is read by anyone authenticated.
 - An agency maps its own cooperation (adds, revises and withdraws the items of its mapping);
   the TKKSD maps for every agency.
+- Agency staff and the TKKSD register partners in the registry; the TKKSD revises them
+  and merges duplicates. The adoption job (``system:partners``) registers the partners of
+  agreements proposed before the registry.
 - The expiry job (``system:expiry``) expires agreements past their end date.
 - Everyone authenticated may read; nobody else may write.
 """
@@ -27,14 +30,23 @@ from contracts.commands import (
     CompleteMilestone,
     ExpireAgreement,
     MappingCommand,
+    MergePartner,
     ProposeAgreement,
     RecordFollowUp,
+    RegisterPartner,
     ResubmitAgreement,
+    RevisePartner,
     SetFollowUpPlan,
     UnpublishDocument,
     WithdrawAgreement,
 )
-from contracts.roles import AGENCY_PREFIX, EXPIRY_JOB, REGIONAL_SECRETARY, SECRETARIAT
+from contracts.roles import (
+    AGENCY_PREFIX,
+    EXPIRY_JOB,
+    PARTNER_ADOPTION_JOB,
+    REGIONAL_SECRETARY,
+    SECRETARIAT,
+)
 from services.agreements.domain.errors import Forbidden
 from services.agreements.domain.mapping_item import MappingItemState
 from services.agreements.domain.state import AgreementState, ArchivedDocument
@@ -91,6 +103,24 @@ def authorize_mapping(command: AddMappingItem | MappingCommand, roles: Set[str],
         raise Forbidden(f"{command.routing_key}: {whose} mapping is changed by that agency "
                         f"or the TKKSD secretariat; the caller acts for "
                         f"{_list(_agencies(roles))}")
+
+
+def authorize_partner(command: RegisterPartner | RevisePartner | MergePartner,
+                      roles: Set[str]) -> None:
+    """Raise Forbidden unless ``roles`` may change the registry so: agency staff and the
+    TKKSD register, the TKKSD revises and merges, the adoption job adopts."""
+    name = command.routing_key
+    if name == "partner.adopt":
+        if PARTNER_ADOPTION_JOB not in roles:
+            raise Forbidden(f"{name} is the adoption job's ({PARTNER_ADOPTION_JOB})")
+        return
+    if SECRETARIAT in roles:
+        return
+    if isinstance(command, RegisterPartner) and _agencies(roles):
+        return
+    who = "agency staff or " if isinstance(command, RegisterPartner) else ""
+    raise Forbidden(f"{name} is for {who}the TKKSD secretariat (role tkksd), who keeps the "
+                    "partner registry")
 
 
 def authorize_attaching(roles: Set[str], state: AgreementState) -> None:

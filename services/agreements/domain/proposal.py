@@ -8,7 +8,7 @@ from contracts.commands import ProposeAgreement
 from contracts.common import Authority, DocumentType, Stage
 from contracts.events import AgreementProposed
 from contracts.partners import partner_id_of
-from services.agreements.domain.context import DecisionContext
+from services.agreements.domain.context import DecisionContext, NamedPartner
 from services.agreements.domain.errors import (
     AgreementAlreadyExists,
     MappingItemNotUsable,
@@ -74,6 +74,17 @@ def _check_parent(command: ProposeAgreement, ctx: DecisionContext) -> None:
                          f"not the parent {command.parent_id}")
 
 
+def named_partner(command: ProposeAgreement, ctx: DecisionContext) -> NamedPartner:
+    """The partner the proposal records: as the registry resolved it, else (a decision
+    without the registry, as in the decider's own tests) the one named, by its derived id."""
+    if ctx.partner is not None:
+        return ctx.partner
+    if command.partner is None:
+        raise ValueError("the service layer must resolve a partner_id before deciding")
+    return NamedPartner(partner_id_of(command.partner.name, command.partner.country),
+                        command.partner)
+
+
 def propose(
     command: ProposeAgreement, state: AgreementState | None, ctx: DecisionContext
 ) -> list[AgreementProposed]:
@@ -84,7 +95,8 @@ def propose(
         raise AgreementAlreadyExists(
             f"agreement {state.id} already exists (stage {state.stage}, "
             f"version {state.version})")
-    check_partners(command.kind, [command.partner, *command.co_partners])
+    partner = named_partner(command, ctx)
+    check_partners(command.kind, [partner.record, *command.co_partners])
     proposed_on = command.proposed_on or ctx.today
     not_in_future("proposed_on", proposed_on, ctx.today)
     _check_parent(command, ctx)
@@ -96,8 +108,7 @@ def propose(
     return [AgreementProposed(
         agreement_id=command.agreement_id, version=1, stage=Stage.PROPOSED,
         title=command.title, kind=command.kind, document_type=command.document_type,
-        partner=command.partner,
-        partner_id=partner_id_of(command.partner.name, command.partner.country),
+        partner=partner.record, partner_id=partner.id,
         co_partners=list(command.co_partners),
         lead_opd=command.lead_opd, supporting_opds=supporting,
         objective=command.objective, sector=command.sector,

@@ -74,7 +74,7 @@ def roles_of(delivery: Delivery, user_roles: Mapping[str, Sequence[str]]) -> fro
 def problem_of(exc: DomainError) -> Problem:
     """The problem HTTP answers for a refusal, as reply data."""
     return Problem(type=f"urn:kerjasama:problem:{exc.problem_type}", title=exc.title,
-                   status=exc.status, detail=exc.detail)
+                   status=exc.status, detail=exc.detail, **exc.extensions)
 
 
 class CommandReplies:
