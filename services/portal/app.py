@@ -14,6 +14,7 @@ from plumbing.background import every
 from plumbing.parking import Parking, in_transaction
 from plumbing.runtime import Runtime, service_app
 from plumbing.topology import uses_queue
+from services.portal.adapters import partners
 from services.portal.adapters.database import open_database
 from services.portal.adapters.document_cache import DocumentCache
 from services.portal.adapters.reporting import ReportingReader
@@ -35,6 +36,7 @@ def create_app(settings: PortalSettings, agreements: AgreementsClient | None = N
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
         runtime.pool = pool = await open_database(settings)
+        await partners.fill_agreement_partner_ids(pool)
         token = agreements_token_from(settings, "portal")
         feed = agreements
         if feed is None:

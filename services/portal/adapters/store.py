@@ -38,9 +38,9 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
     await conn.execute(
         "INSERT INTO agreements (id, public, view, search, kind, category, lead_opd, opds,"
         " stage, signed_on, effective_from, effective_until, terminated_on, recorded_at,"
-        " version, last_activity_on, parent_id, document_type, document_hashes, priority)"
-        " VALUES ($1, $2, $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-        " coalesce($14, now()), $15, $16, $17, $18, $19, $20)"
+        " version, last_activity_on, parent_id, document_type, document_hashes, priority,"
+        " partner_id) VALUES ($1, $2, $3::json, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+        " coalesce($14, now()), $15, $16, $17, $18, $19, $20, $21)"
         " ON CONFLICT (id) DO UPDATE SET public = EXCLUDED.public, view = EXCLUDED.view,"
         " search = EXCLUDED.search, kind = EXCLUDED.kind, category = EXCLUDED.category,"
         " lead_opd = EXCLUDED.lead_opd, opds = EXCLUDED.opds, stage = EXCLUDED.stage,"
@@ -50,16 +50,17 @@ async def save(conn: Conn, view: PublicAgreement, recorded_at: datetime | None) 
         " NULL THEN EXCLUDED.recorded_at ELSE agreements.recorded_at END,"
         " version = EXCLUDED.version, last_activity_on = EXCLUDED.last_activity_on,"
         " parent_id = EXCLUDED.parent_id, document_type = EXCLUDED.document_type,"
-        " document_hashes = EXCLUDED.document_hashes, priority = EXCLUDED.priority",
+        " document_hashes = EXCLUDED.document_hashes, priority = EXCLUDED.priority,"
+        " partner_id = EXCLUDED.partner_id",
         view.id, view.public, orjson.dumps(to_json(view)).decode(), _search(view), view.kind,
         view.partners[0].category, view.lead_opd, [view.lead_opd, *view.supporting_opds],
         view.stage, view.signed_on, view.effective_from, view.effective_until,
         view.terminated_on, recorded_at, view.version,
         max(activity_dates(view), default=None), view.parent_id, view.document_type,
-        sorted({d.sha256 for d in view.documents}), view.priority)
+        sorted({d.sha256 for d in view.documents}), view.priority, view.partner_id)
 
 
-def _status(of: str = "") -> str:
+def status_sql(of: str = "") -> str:
     """The SQL of an agreement's status on the day ``$1`` (columns of the alias ``of``):
     ``terminated`` (by its stage or a termination day reached), ``expired`` (by its stage
     or its last day passed), ``not_yet_in_force`` or ``in_force``."""
@@ -68,7 +69,7 @@ def _status(of: str = "") -> str:
             f" WHEN {of}effective_from > $1 THEN 'not_yet_in_force' ELSE 'in_force' END")
 
 
-_STATUS_SQL = _status()
+_STATUS_SQL = status_sql()
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ async def watched(pool: Pool, today: date, quiet_days: int, within_days: int, li
         " FROM agreements a LEFT JOIN (SELECT parent_id, max(signed_on) AS signed"
         "   FROM agreements WHERE public AND document_type IN ('PKS', 'ADDENDUM')"
         "   AND signed_on <= $1 GROUP BY parent_id) c ON c.parent_id = a.id"
-        f" WHERE a.public AND ({_status('a.')}) = 'in_force'"
+        f" WHERE a.public AND ({status_sql('a.')}) = 'in_force'"
         " AND greatest(a.last_activity_on, c.signed) <= $1 - $2::int"
         " ORDER BY last, a.id", today, quiet_days)
     ending = await pool.fetch(

@@ -1,17 +1,18 @@
-"""Keeping the portal's data: agreement and work-program events through the inbox, figures
-by revision."""
+"""Keeping the portal's data: agreement, work-program and partner events through the
+inbox, figures by revision."""
 
 from __future__ import annotations
 
 import logging
 
 from contracts.codec import Decoded
-from contracts.events import AgreementEventData, WorkProgramAdopted
+from contracts.events import AgreementEventData, PartnerEventData, WorkProgramAdopted
 from contracts.kpi import KpiUpdated
 from plumbing.db import Conn, Pool
 from plumbing.inbox import InboxEvent
-from services.portal.adapters import priorities, store
+from services.portal.adapters import partners, priorities, store
 from services.portal.adapters.reporting import ReportingReader
+from services.portal.domain.partners import evolve as evolve_partner
 from services.portal.domain.planning import adopted
 from services.portal.domain.register import evolve
 
@@ -19,13 +20,17 @@ log = logging.getLogger(__name__)
 
 
 async def apply_event(conn: Conn, event: InboxEvent) -> None:
-    """Apply one agreement or work-program event (the ``apply`` of the inbox, in its
-    transaction); other events are stepped over."""
+    """Apply one agreement, work-program or partner event (the ``apply`` of the inbox, in
+    its transaction); other events are stepped over."""
     decoded = event.payload
     assert isinstance(decoded, Decoded)
     data = decoded.data
     if isinstance(data, WorkProgramAdopted):
         await priorities.replace(conn, adopted(data))
+        return
+    if isinstance(data, PartnerEventData):
+        found = await partners.load(conn, data.partner_id)
+        await partners.save(conn, evolve_partner(found, data))
         return
     if not isinstance(data, AgreementEventData):
         return

@@ -28,6 +28,7 @@ from contracts.events import (
     AgreementSigned,
     AgreementTerminated,
 )
+from contracts.partners import partner_id_of
 
 Status = Literal["in_force", "not_yet_in_force", "expired", "terminated"]
 STATUSES: tuple[Status, ...] = ("in_force", "not_yet_in_force", "expired", "terminated")
@@ -105,6 +106,8 @@ class PublicAgreement:
     value_in_kind: int | None = None
     revenue: int | None = None
     """Regional revenue of its follow-ups (whole rupiah); None when none recorded any."""
+    partner_id: UUID | None = None
+    """The partner's id in the registry, as proposed (a merged id stands for another)."""
 
     @property
     def public(self) -> bool:
@@ -128,7 +131,7 @@ def evolve(view: PublicAgreement | None, event: AgreementEventData) -> PublicAgr
             objective=event.objective, sector=event.sector, stage=event.stage.value,
             version=event.version, plan_year=event.plan_year, proposed_on=event.proposed_on,
             parent_id=event.parent_id, priority=event.priority, value_cash=event.value_cash,
-            value_in_kind=event.value_in_kind)
+            value_in_kind=event.value_in_kind, partner_id=event.partner_id)
     if view is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")
@@ -221,16 +224,18 @@ def to_json(view: PublicAgreement) -> dict[str, Any]:
         "timeline": [[s.on.isoformat(), s.what, s.text, s.detail] for s in view.timeline],
         "documents": [document_to_json(d) for d in view.documents],
         "priority": view.priority, "value_cash": view.value_cash,
-        "value_in_kind": view.value_in_kind, "revenue": view.revenue}
+        "value_in_kind": view.value_in_kind, "revenue": view.revenue,
+        "partner_id": None if view.partner_id is None else str(view.partner_id)}
 
 
 def from_json(v: dict[str, Any]) -> PublicAgreement:
     """The view stored by :func:`to_json`."""
     def day(key: str) -> date | None:
         return None if v.get(key) is None else date.fromisoformat(v[key])
+    partners = tuple(Party(*p) for p in v["partners"])
     return PublicAgreement(
         id=UUID(v["id"]), title=v["title"], kind=v["kind"], document_type=v["document_type"],
-        partners=tuple(Party(*p) for p in v["partners"]), lead_opd=v["lead_opd"],
+        partners=partners, lead_opd=v["lead_opd"],
         supporting_opds=tuple(v["supporting_opds"]), objective=v["objective"],
         sector=v["sector"], stage=v["stage"], version=v["version"], plan_year=v["plan_year"],
         proposed_on=date.fromisoformat(v["proposed_on"]),
@@ -245,7 +250,11 @@ def from_json(v: dict[str, Any]) -> PublicAgreement:
                         for d in v.get("documents", ())),
         # absent from views stored before the planning side
         priority=v.get("priority"), value_cash=v.get("value_cash"),
-        value_in_kind=v.get("value_in_kind"), revenue=v.get("revenue"))
+        value_in_kind=v.get("value_in_kind"), revenue=v.get("revenue"),
+        # absent from views stored before the partner pages: derived from the snapshot as
+        # every proposal's was then (contracts.upcasting)
+        partner_id=UUID(v["partner_id"]) if v.get("partner_id") else partner_id_of(
+            partners[0].name, partners[0].country))
 
 
 def activity_dates(view: PublicAgreement) -> list[date]:

@@ -27,7 +27,8 @@ async def rebuild_portal(settings: PortalSettings, agreements: AgreementsClient,
         figures = await reporting.figures()
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute(  # the live consumer waits on the lock TRUNCATE takes
-                "TRUNCATE agreements, figures, priorities, inbox_events, inbox_streams")
+                "TRUNCATE agreements, figures, priorities, partners, inbox_events,"
+                " inbox_streams")
             after, events = 0, 0
             while page := await agreements.feed(after, PAGE):
                 await inbox.handle_many_in_transaction(

@@ -1,6 +1,6 @@
-"""The subscriber of ``portal.events``: agreement events through the inbox (in groups,
-one transaction each, gaps filled from the agreements service), and ``kpi.updated``, kept
-unless a later revision is kept already."""
+"""The subscriber of ``portal.events``: agreement, work-program and partner events through
+the inbox (in groups, one transaction each, gaps filled from the agreements service), and
+``kpi.updated``, kept unless a later revision is kept already."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from plumbing.delivery import Delivery, Poison
 from plumbing.group_commit import inbox_groups
 from plumbing.parking import Parking
 from services.portal.application.service import apply_event, apply_figure
+from services.portal.domain.partners import EventBeforeRegistration
 from services.portal.domain.register import EventBeforeProposal
 
 
@@ -33,7 +34,7 @@ def subscribe(broker: RabbitBroker, pool: Pool, agreements: AgreementsClient, *,
             return "applied" if await apply_figure(pool, data) else "stale"
         try:
             outcome = await groups.handle(delivery.inbox_event(), delivery.in_order)
-        except (EventBeforeProposal, inbox.GapNotFilled) as exc:
+        except (EventBeforeProposal, EventBeforeRegistration, inbox.GapNotFilled) as exc:
             raise Poison("inconsistent-stream", str(exc)) from None
         return outcome.value
 
