@@ -50,8 +50,8 @@ async def agreements_of(conn: Conn | Pool, partner_id: UUID) -> list[dict[str, A
     state, with version and stage), by date of proposal."""
     rows = await conn.fetch(
         "SELECT a.state, a.version, a.stage FROM agreements a"
-        " WHERE a.state ->> 'partner_id' IN (SELECT $1::text UNION ALL"
-        "   SELECT id::text FROM partners WHERE survivor = $1)"
+        " WHERE a.state ->> 'partner_id' IN (SELECT $1::uuid::text UNION ALL"
+        "   SELECT id::text FROM partners WHERE survivor = $1::uuid)"
         " ORDER BY a.state ->> 'proposed_on', a.updated_position", partner_id)
     return [{**json.loads(row["state"]), "version": row["version"], "stage": row["stage"]}
             for row in rows]
