@@ -6,6 +6,7 @@ proposed before the registry adopted from the feed."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -266,8 +267,8 @@ async def test_the_partners_of_agreements_proposed_before_the_registry_are_adopt
     await db_pool.execute(
         "INSERT INTO agreements (id, version, stage, kind, document_type, lead_opd, state,"
         " updated_position) SELECT $1, 1, 'PROPOSED', 'KSDPK', 'MOU', 'DISKUK', $2::jsonb, 1",
-        old[0], '{"id": "%s", "title": "Kerja sama lama", "partner": {"name": "PT Lama", '
-        '"category": "THIRD_PARTY", "country": "ID"}}' % old[0])
+        old[0], json.dumps({"id": str(old[0]), "title": "Kerja sama lama", "partner": {
+            "name": "PT Lama", "category": "THIRD_PARTY", "country": "ID"}}))
 
     lama, sinar = partner_id_of("PT Lama", "ID"), partner_id_of("pt sinar", "ID")
     first, second = await asyncio.gather(_adopt(database_url), _adopt(database_url))
