@@ -23,6 +23,7 @@ from services.portal.application.service import seed_figures
 from services.portal.entrypoints.documents import build_documents_router
 from services.portal.entrypoints.i18n import language_of
 from services.portal.entrypoints.pages import Pages, build_router
+from services.portal.entrypoints.partner_pages import PartnerPages, build_partner_router
 from services.portal.entrypoints.subscriber import subscribe
 from services.portal.settings import PortalSettings
 
@@ -64,6 +65,8 @@ def create_app(settings: PortalSettings, agreements: AgreementsClient | None = N
         pages = Pages(pool, page_size=settings.page_size)
         app.state.pages = pages
         app.include_router(build_router(pages))
+        app.include_router(build_partner_router(PartnerPages(
+            pages, pool, page_size=settings.page_size)))
         documents = Documents(pool, DocumentCache(settings.documents_cache_dir,
                                                   settings.documents_cache_max_bytes), source)
         runtime.background.add("documents-cache-sweep", every(

@@ -30,7 +30,8 @@ TEXT: dict[str, dict[str, str]] = {
         "sector": "Bidang", "document_type": "Jenis naskah", "timeline": "Perjalanan kerja sama",
         "signed": "Ditandatangani", "plan": "Rencana tindak lanjut", "follow_up": "Tindak lanjut",
         "milestone": "Tahapan selesai", "evaluation": "Evaluasi", "not_found": "Tidak ditemukan",
-        "not_found_text": "Halaman atau kerja sama ini tidak ada, atau tidak terbuka untuk umum.",
+        "not_found_text": "Halaman, kerja sama atau mitra ini tidak ada, atau tidak terbuka "
+        "untuk umum.",
         "back": "Kembali ke daftar", "licence": "Data terbuka dengan lisensi CC BY 4.0",
         "open_data_text": "Unduh daftar kerja sama dan angka kinerja, dengan lisensi CC BY 4.0 "
         "(sebutkan sumbernya: Sekretariat TKKSD Provinsi Jawa Barat).",
@@ -64,6 +65,16 @@ TEXT: dict[str, dict[str, str]] = {
         "revenue": "Pendapatan daerah", "revenue_recorded": "Pendapatan daerah tercatat",
         "realization_short": "Realisasi (ditandatangani / direncanakan)",
         "whole_province": "Seluruh provinsi",
+        "partners": "Mitra kerja sama", "partner_search": "Cari mitra (nama)",
+        "partner_results": "{n} mitra", "codes": "Nomor registrasi",
+        "agreements": "Kerja sama", "agreements_signed": "Kerja sama ditandatangani",
+        "in_force_now": "Sedang berlaku", "summary": "Ringkasan",
+        "partner_agreements": "Kerja sama dengan mitra ini",
+        "back_partners": "Kembali ke daftar mitra",
+        "unregistered": "Belum tercatat di daftar mitra: nama, kategori dan negara seperti "
+        "tertulis pada naskah kerja samanya.",
+        "partner_note": "Yang dibuka untuk umum hanya nama, kategori, negara dan nomor "
+        "registrasi mitra; kontaknya tidak.",
     },
     "en": {
         "site": "Regional Cooperation of West Java Province",
@@ -92,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
         "timeline": "Timeline", "signed": "Signed", "plan": "Follow-up plan",
         "follow_up": "Follow-up", "milestone": "Milestone completed",
         "evaluation": "Evaluation", "not_found": "Not found",
-        "not_found_text": "This page or agreement does not exist, or is not public.",
+        "not_found_text": "This page, agreement or partner does not exist, or is not public.",
         "back": "Back to the register", "licence": "Open data under CC BY 4.0",
         "open_data_text": "Download the register and the performance figures under CC BY 4.0 "
         "(credit: TKKSD Secretariat of West Java Province).",
@@ -127,6 +138,16 @@ TEXT: dict[str, dict[str, str]] = {
         "revenue": "Regional revenue", "revenue_recorded": "Regional revenue recorded",
         "realization_short": "Realization (signed / planned)",
         "whole_province": "Whole province",
+        "partners": "Partners", "partner_search": "Search partners (name)",
+        "partner_results": "{n} partners", "codes": "Registration numbers",
+        "agreements": "Agreements", "agreements_signed": "Agreements signed",
+        "in_force_now": "In force now", "summary": "Summary",
+        "partner_agreements": "Agreements with this partner",
+        "back_partners": "Back to the partners",
+        "unregistered": "Not in the partner registry yet: name, category and country as "
+        "written in its agreements.",
+        "partner_note": "Only a partner's name, category, country and registration numbers "
+        "are public; its contact is not.",
     },
 }
 

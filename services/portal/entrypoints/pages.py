@@ -1,4 +1,5 @@
-"""The portal's pages, server-rendered (they work without JavaScript), and its open data.
+"""The portal's pages, server-rendered (they work without JavaScript), and the routes of
+its open data (entrypoints/open_data.py).
 
 Every page is in Bahasa Indonesia unless ``?lang=en``; every answer carries an ``ETag``
 and ``Cache-Control`` (a repeated request with ``If-None-Match`` gets a 304). An unknown
@@ -7,44 +8,34 @@ or non-public agreement and an unknown page give the same 404 page.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import math
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from contracts.common import Kind, PartnerCategory, one_line
+from contracts.common import Kind, PartnerCategory
 from contracts.documents import MEDIA_TYPES
 from contracts.sleeping import SLEEPING_AFTER_DAYS
 from plumbing import clock
 from plumbing.db import Pool
-from plumbing.tables import rupiah, spreadsheet_cell
-from services.portal.adapters import priorities, store
-from services.portal.domain.register import (
-    STATUSES,
-    PublicAgreement,
-    Status,
-    document_to_json,
-)
+from plumbing.tables import rupiah
+from services.portal.adapters import partners, priorities, store
+from services.portal.domain.register import STATUSES
 from services.portal.entrypoints.charts import Bar, bars
 from services.portal.entrypoints.i18n import MONTHS, TEXT, WORDS, language_of
+from services.portal.entrypoints.open_data import OpenData
 from services.portal.entrypoints.planning import AMOUNTS, planning
+from services.portal.entrypoints.responses import CACHE_SECONDS, cached
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-LICENCE = "CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)"
-CACHE_SECONDS = 60
 EXPIRING_DAYS = 90
 LISTED = 50
 """Agreements the dashboard lists under each heading (the quietest, the soonest ending)."""
@@ -94,16 +85,6 @@ def file_type(media_type: str) -> str:
     return extension.lstrip(".").upper() if extension else media_type
 
 
-def _cached(request: Request, body: bytes, media_type: str,
-            headers: Mapping[str, str] | None = None, status: int = 200) -> Response:
-    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    common = {"ETag": tag, "Cache-Control": f"public, max-age={CACHE_SECONDS}",
-              "Vary": "Accept-Encoding", **(headers or {})}
-    if status == 200 and request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=common)
-    return Response(body, status_code=status, media_type=media_type, headers=common)
-
-
 class Pages:
     """Renders the pages from the portal's database."""
 
@@ -114,6 +95,7 @@ class Pages:
         self._page_size = page_size
         self._today = today
         self._choices_cache: tuple[float, dict[str, list[Any]]] | None = None
+        self.open_data = OpenData(pool, today)
 
     async def _choices(self) -> dict[str, list[Any]]:
         """The values the register's filters offer, read again at most every minute."""
@@ -135,8 +117,8 @@ class Pages:
 
     async def not_found(self, request: Request, lang: str) -> Response:
         """The 404 page."""
-        return _cached(request, self.render("not_found.html", lang, path=request.url.path),
-                       "text/html; charset=utf-8", status=404)
+        return cached(request, self.render("not_found.html", lang, path=request.url.path),
+                      "text/html; charset=utf-8", status=404)
 
     def problem(self, lang: str, key: str, status: int,
                 headers: Mapping[str, str] | None = None) -> Response:
@@ -185,7 +167,7 @@ class Pages:
             expiring_total=ending_total,
             counts={k: by_key.get((k, chosen, "province"))
                     for k in ("sleeping", "expiring_90_days")})
-        return _cached(request, body, "text/html; charset=utf-8")
+        return cached(request, body, "text/html; charset=utf-8")
 
     def _chart(self, key: str, title: str, rows: list[tuple[str, dict[str, Any] | None]],
                lang: str) -> dict[str, Any]:
@@ -212,9 +194,10 @@ class Pages:
         body = self.render("register.html", lang, found=found, page=page, pages=pages,
                            filters=filters, choices=choices, statuses=STATUSES, query=query,
                            priority_names=await priorities.names(self._pool),
+                           moved=await partners.survivors(self._pool),
                            kinds=[k.value for k in Kind],
                            categories=[c.value for c in PartnerCategory])
-        return _cached(request, body, "text/html; charset=utf-8")
+        return cached(request, body, "text/html; charset=utf-8")
 
     async def agreement(self, request: Request, lang: str, agreement_id: UUID) -> Response:
         found = await store.public_one(self._pool, agreement_id, self._today())
@@ -223,98 +206,9 @@ class Pages:
         view, status = found
         year = view.plan_year or view.proposed_on.year  # the year its priority belongs to
         body = self.render("agreement.html", lang, a=view, status=status,
-                           priority=await priorities.name(self._pool, view.priority, year))
-        return _cached(request, body, "text/html; charset=utf-8")
-
-    # --- open data ------------------------------------------------------------------
-
-    async def agreements_json(self, request: Request) -> Response:
-        rows = await store.all_public(self._pool, self._today())
-        base = str(request.base_url).rstrip("/")
-        body = orjson.dumps({"licence": LICENCE, "source": "TKKSD Provinsi Jawa Barat",
-                             "agreements": [{**_open_record(v, s),
-                                             "documents": _open_documents(v, base)}
-                                            for v, s in rows]})
-        return _cached(request, body, "application/json")
-
-    async def agreements_csv(self, request: Request) -> Response:
-        rows = await store.all_public(self._pool, self._today())
-        records = [_open_record(v, s) for v, s in rows]
-        columns = list(OPEN_COLUMNS)
-        return _csv(request, columns, ([r[c] for c in columns] for r in records),
-                    "agreements.csv")
-
-    async def kpis_csv(self, request: Request) -> Response:
-        items = await store.figures(self._pool)
-        columns = ["indicator", "year", "scope", "numerator", "denominator", "value", "target",
-                   "achievement", "revision", "complete", "as_of_position"]
-        return _csv(request, columns, ([i.get(c) for c in columns] for i in items),
-                    "kpis.csv")
-
-    async def atom(self, request: Request) -> Response:
-        recent = await store.newly_signed(self._pool, 50)
-        base = str(request.base_url).rstrip("/")
-        updated = max((at for _, at in recent), default=datetime(2000, 1, 1, tzinfo=UTC))
-        entries = "".join(
-            f"<entry><id>urn:uuid:{v.id}</id><title>{_xml(v.title)}</title>"
-            f'<link href="{base}/register/{v.id}"/><updated>{at.isoformat()}</updated>'
-            f"<summary>{_xml(', '.join(p.name for p in v.partners))}; "
-            f"{_xml(v.number or '')}; {v.signed_on}</summary></entry>"
-            for v, at in recent)
-        body = ('<?xml version="1.0" encoding="utf-8"?>'
-                '<feed xmlns="http://www.w3.org/2005/Atom">'
-                "<title>Kerja sama daerah Provinsi Jawa Barat: baru ditandatangani</title>"
-                f'<id>{base}/feed.atom</id><link rel="self" href="{base}/feed.atom"/>'
-                f"<updated>{updated.isoformat()}</updated>"
-                f"<rights>{LICENCE}</rights>{entries}</feed>").encode()
-        return _cached(request, body, "application/atom+xml")
-
-
-def _xml(text: str) -> str:
-    """Stored text as XML character data: escaped, and on one line (events stored before
-    the contract refused them may hold control characters, which XML 1.0 forbids)."""
-    return xml_escape(one_line(text))
-
-
-OPEN_COLUMNS = ("id", "title", "number", "kind", "document_type", "partners",
-                "partner_category", "partner_country", "lead_opd", "supporting_opds",
-                "sector", "objective", "signed_on", "effective_from", "effective_until",
-                "status", "signatory_role", "priority", "value_cash", "value_in_kind",
-                "revenue")
-
-
-def _open_record(view: PublicAgreement, status: Status) -> dict[str, Any]:
-    return {"id": str(view.id), "title": view.title, "number": view.number,
-            "kind": view.kind, "document_type": view.document_type,
-            "partners": "; ".join(p.name for p in view.partners),
-            "partner_category": view.partners[0].category,
-            "partner_country": view.partners[0].country, "lead_opd": view.lead_opd,
-            "supporting_opds": " ".join(view.supporting_opds), "sector": view.sector,
-            "objective": view.objective,
-            "signed_on": view.signed_on.isoformat() if view.signed_on else None,
-            "effective_from": view.effective_from.isoformat() if view.effective_from else None,
-            "effective_until": (view.effective_until.isoformat()
-                                if view.effective_until else None),
-            "status": status, "signatory_role": view.signatory_role,
-            "priority": view.priority, "value_cash": view.value_cash,
-            "value_in_kind": view.value_in_kind, "revenue": view.revenue}
-
-
-def _open_documents(view: PublicAgreement, base: str) -> list[dict[str, Any]]:
-    """The agreement's documents on the register, each with the address of its bytes."""
-    return [{**document_to_json(d), "url": f"{base}/register/{view.id}/documents/{d.id}"}
-            for d in view.documents]
-
-
-def _csv(request: Request, columns: list[str], rows: Any, name: str) -> Response:
-    out = io.StringIO()
-    out.write(f"# licence: {LICENCE}; source: TKKSD Provinsi Jawa Barat\r\n")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([spreadsheet_cell(v) for v in row])
-    return _cached(request, out.getvalue().encode(), "text/csv; charset=utf-8",
-                   {"Content-Disposition": f'attachment; filename="{name}"'})
+                           priority=await priorities.name(self._pool, view.priority, year),
+                           moved=await partners.survivors(self._pool))
+        return cached(request, body, "text/html; charset=utf-8")
 
 
 def build_router(pages: Pages) -> APIRouter:
@@ -356,18 +250,18 @@ def build_router(pages: Pages) -> APIRouter:
 
     @router.get("/open-data/agreements.json")
     async def agreements_json(request: Request) -> Response:
-        return await pages.agreements_json(request)
+        return await pages.open_data.agreements_json(request)
 
     @router.get("/open-data/agreements.csv")
     async def agreements_csv(request: Request) -> Response:
-        return await pages.agreements_csv(request)
+        return await pages.open_data.agreements_csv(request)
 
     @router.get("/open-data/kpis.csv")
     async def kpis_csv(request: Request) -> Response:
-        return await pages.kpis_csv(request)
+        return await pages.open_data.kpis_csv(request)
 
     @router.get("/feed.atom")
     async def atom(request: Request) -> Response:
-        return await pages.atom(request)
+        return await pages.open_data.atom(request)
 
     return router

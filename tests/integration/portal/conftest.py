@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from contracts.partners import partner_id_of
 from plumbing.agreements_client import AgreementsClient
 from plumbing.settings import load_settings
 from services.agreements.app import create_app as create_agreements_app
@@ -64,6 +66,25 @@ class ArchiveAgreements(AgreementsService):
         self.client = AgreementsClient("http://agreements", client=httpx.AsyncClient(
             transport=upstream, base_url="http://agreements",
             headers=auth_headers("reporting", subject="service:portal")))
+
+    async def post(self, path: str, body: Any = None, status: int = 200) -> dict[str, Any]:
+        """POST and check the status; after a proposal, count the events of its partner's
+        stream too (the registry registers a partner with the first proposal naming it),
+        so that the feed relay waits for them."""
+        result = await super().post(path, body, status)
+        if path == "/agreements" and isinstance(body, dict) and body.get("partner"):
+            await self.count_partner(partner_id_of(body["partner"]["name"],
+                                                   body["partner"]["country"]))
+        return result
+
+    async def count_partner(self, partner_id: UUID) -> int:
+        """Count the events the registry holds for a partner (none when unknown); how
+        many."""
+        answer = await self.http.get(f"/partners/{partner_id}/events")
+        found = len(answer.json()) if answer.status_code == 200 else 0
+        key = f"partner-{partner_id}"
+        self.versions[key] = max(self.versions.get(key, 0), found)
+        return found
 
     async def attach(self, aid: str, content: bytes, *, kind: str = "SIGNED",
                      filename: str = "naskah.pdf", public: bool = True,

@@ -3,7 +3,8 @@ path set; Playwright's browser downloads are never used, and a missing browser f
 test). Open the dashboard, choose a year, filter the register, open an agreement (its
 documents listed, one fetched and checked against the SHA-256 shown), download the CSV,
 switch language, move by keyboard, read the planning section (priorities by name, mapping
-and value in rupiah, also on a phone), and check each page with axe-core: no serious or
+and value in rupiah, also on a phone), follow an agreement's partner to its page (both
+languages) and search the partners, and check each page with axe-core: no serious or
 critical violation. Screenshots go to the test's temporary directory (and, with
 KERJASAMA_SCREENSHOTS_DIR set, there too: how the ones in docs/ were made)."""
 
@@ -23,6 +24,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Locator, Page, async_playwright
 
+from contracts.partners import partner_id_of
 from plumbing.http import serve
 from plumbing.settings import load_settings
 from services.portal.app import create_app
@@ -38,6 +40,10 @@ from tests.integration.portal.test_portal_planning import (
     until_shown,
 )
 from tests.integration.reporting.support import FeedRelay
+
+SHOPEE_PARTNER = {"name": "PT Shopee International Indonesia", "category": "THIRD_PARTY",
+                  "country": "ID"}
+SHOPEE = partner_id_of(SHOPEE_PARTNER["name"], "ID")
 
 
 def _free_port() -> int:
@@ -79,6 +85,13 @@ async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Report
                 await asyncio.sleep(0.05)
             await adopt(agreements, PRIORITIES_2021)
             ids = await history(agreements)
+            await agreements.post(f"/agreements/{ids['shopee']}/follow-ups", {
+                "on": "2021-09-01", "summary": "Penjualan produk UMKM", "revenue": 75_000_000})
+            answer = await agreements.http.put(f"/partners/{SHOPEE}", json={
+                **SHOPEE_PARTNER, "codes": [{"scheme": "NIB", "value": "8120000012345"}],
+                "contact": {"email": "kerjasama@shopee.example"}})
+            assert answer.status_code == 200, answer.text
+            await agreements.count_partner(SHOPEE)
             await feed.relay()
             await until_listed(client, 2)
         reporting.items = [
@@ -164,7 +177,7 @@ async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str
             await accessible(page)
             await shot(page, tmp_path, "register-id")
 
-            await rows.get_by_role("link").click()
+            await rows.get_by_role("link", name="Pemasaran produk UMKM di Shopee").click()
             await page.wait_for_url(f"**/register/{ids['shopee']}")
             assert await page.locator("h1").inner_text() == "Pemasaran produk UMKM di Shopee"
             assert "Tindak lanjut" in await page.locator("main").inner_text()
@@ -190,6 +203,31 @@ async def test_the_portal_works_in_a_real_browser(site: tuple[str, dict[str, str
             await download.save_as(saved)
             lines = saved.read_text().splitlines()
             assert lines[0].startswith("# licence: CC BY 4.0") and len(lines) == 4
+
+            await page.goto(f"{base}/register/{ids['shopee']}")  # its partner's page
+            await page.get_by_role("link", name=SHOPEE_PARTNER["name"], exact=True).click()
+            await page.wait_for_url(f"**/partners/{SHOPEE}")
+            assert await page.locator("h1").inner_text() == SHOPEE_PARTNER["name"]
+            text = await page.locator("main").inner_text()
+            for shown in ("NIB", "8120000012345", "Rp 75.000.000", "Sedang berlaku",
+                          "Pemasaran produk UMKM di Shopee"):
+                assert shown in text, shown
+            assert "shopee.example" not in await page.content()  # no contact
+            await accessible(page)
+            await shot(page, tmp_path, "partner-id")
+            await page.get_by_role("link", name="English", exact=True).click()
+            await page.wait_for_url(f"**/partners/{SHOPEE}?lang=en")
+            assert "IDR 75,000,000" in await page.locator("main").inner_text()
+            await accessible(page)
+            await shot(page, tmp_path, "partner-en")
+            await page.get_by_role("link", name="Partners", exact=True).click()
+            await page.wait_for_url("**/partners?lang=en")
+            assert "2 partners" in await page.get_by_role("status").inner_text()
+            await page.get_by_label("Search partners (name)").fill("angkasa")
+            await page.keyboard.press("Enter")
+            await page.wait_for_url("**/partners?lang=en&q=angkasa")
+            assert "1 partners" in await page.get_by_role("status").inner_text()
+            await accessible(page)
 
             await page.goto(f"{base}/?year=2021&lang=en")
             assert await page.locator("h1").inner_text() == "Dashboard 2021"

@@ -133,7 +133,7 @@ async def test_the_dashboard_shows_the_years_priorities_mapping_value_and_revenu
         "PEMULIHAN_EKONOMI", 1_250_000_000, 75_000_000)
     header = next(line for line in (await client.get("/open-data/agreements.csv")).text
                   .splitlines() if line.startswith("id,"))
-    assert header.endswith(",priority,value_cash,value_in_kind,revenue"), header
+    assert header.endswith(",priority,value_cash,value_in_kind,revenue,partner_id"), header
     listed = (await client.get("/register", params={"priority": "PEMULIHAN_EKONOMI"})).text
     assert "1 kerja sama" in listed and "Pemasaran produk UMKM di Shopee" in listed
     assert "Kargo udara Kertajati" not in listed
