@@ -269,3 +269,34 @@ async def test_an_outside_system_maps_its_cooperation_over_amqp(
         "command_id": "map-3", "item_id": outcome["id"], "reason": "Digabung"}))
     assert withdrawn["data"]["outcome"] == {"id": outcome["id"], "version": 2,
                                             "stage": "WITHDRAWN"}
+
+
+async def test_an_outside_system_keeps_the_partner_registry_over_amqp(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    bank = {"name": "PT Bank BJB", "category": "THIRD_PARTY", "country": "ID",
+            "codes": [{"scheme": "NIB", "value": "8120000012345"}]}
+    registered = await outsider.answer(await outsider.send("partner.register", {
+        "command_id": "partner-1", **bank}))
+    outcome = registered["data"]["outcome"]
+    assert registered["data"]["accepted"] is True and outcome["stage"] == "ACTIVE", registered
+    again = await outsider.answer(await outsider.send("partner.register", {
+        "command_id": "partner-2", **bank, "name": "pt. bank  BJB"}))
+    problem = again["data"]["problem"]
+    assert problem["status"] == 409 and problem["existing_id"] == outcome["id"]
+
+    duplicate = await outsider.answer(await outsider.send("partner.register", {
+        "command_id": "partner-3", **bank, "name": "Bank Jabar Banten", "codes": []}))
+    merged = await outsider.answer(await outsider.send("partner.merge", {
+        "command_id": "partner-4", "partner_id": duplicate["data"]["outcome"]["id"],
+        "into": outcome["id"]}))
+    assert merged["data"]["outcome"]["stage"] == "MERGED", merged
+    proposed = await outsider.answer(await outsider.send("agreement.propose", {
+        "command_id": "partner-5", **propose_body(partner=None, partner_id=duplicate[
+            "data"]["outcome"]["id"])}))
+    agreement = proposed["data"]["outcome"]["id"]
+    assert (await http.get(f"/agreements/{agreement}")).json()["partner_id"] == outcome["id"]
+    both = await outsider.answer(await outsider.send("agreement.propose", {
+        "command_id": "partner-6", **propose_body(partner_id=outcome["id"])}))
+    assert both["data"]["accepted"] is False and "exactly one" in both["data"]["problem"][
+        "detail"]
