@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
@@ -71,8 +71,19 @@ class AgreementCommand(Command):
 # --- bodies (docs/domain.md#http-interface) -------------------------------------------------------
 
 
+ONE_PARTNER = {"oneOf": [
+    {"required": ["partner"], "properties": {"partner": {"type": "object"},
+                                             "partner_id": {"type": "null"}}},
+    {"required": ["partner_id"], "properties": {"partner": {"type": "null"},
+                                                "partner_id": {"type": "string"}}},
+]}
+"""Exactly one of ``partner`` and ``partner_id``, as JSON Schema says it."""
+
+
 class ProposeAgreementBody(ContractModel):
     """Body of ``POST /agreements``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=ONE_PARTNER)
 
     title: ShortText = Field(description="Title.", examples=["Galeri UMKM Juara di blibli.com"])
     kind: Kind = Field(description="Kind of cooperation.", examples=[Kind.KSDPK])

@@ -88,6 +88,20 @@ _TYPES = {
 }
 
 
+def narrowed(schema: Mapping[str, Any], option: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` with one option of its ``anyOf``/``oneOf``: the option's keywords win,
+    except that an option's ``properties`` narrow the schema's one by one and its
+    ``required`` adds to the schema's (an object schema with "exactly one of" options)."""
+    merged = {**schema, **option}
+    if "properties" in schema and "properties" in option:
+        merged["properties"] = {**schema["properties"], **{
+            name: {**schema["properties"].get(name, {}), **narrower}
+            for name, narrower in option["properties"].items()}}
+    if "required" in schema and "required" in option:
+        merged["required"] = sorted({*schema["required"], *option["required"]})
+    return merged
+
+
 def from_schema(schema: Mapping[str, Any] | bool) -> st.SearchStrategy[Any]:
     """Values of ``schema`` (a few keywords are understood; see the module docstring)."""
     if schema is True or schema == {}:
@@ -102,7 +116,7 @@ def from_schema(schema: Mapping[str, Any] | bool) -> st.SearchStrategy[Any]:
     for key in ("anyOf", "oneOf"):
         if key in schema:
             rest = {k: v for k, v in schema.items() if k != key}
-            return st.one_of([from_schema({**rest, **option}) for option in schema[key]])
+            return st.one_of([from_schema(narrowed(rest, option)) for option in schema[key]])
     if "allOf" in schema:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:

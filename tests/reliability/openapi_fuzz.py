@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from tests.reliability.json_schema import from_schema
+from tests.reliability.json_schema import from_schema, narrowed
 
 JSON = "application/json"
 
@@ -164,6 +164,10 @@ def example_values(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     """Values built from the schema's ``examples`` (realistic: they pass the domain rules)."""
     if schema.get("examples"):
         return st.sampled_from(list(schema["examples"]))
+    options = schema.get("oneOf") if "properties" in schema else None
+    if options:  # "exactly one of": each option's own required properties
+        rest = {k: v for k, v in schema.items() if k != "oneOf"}
+        return st.one_of([example_values(narrowed(rest, option)) for option in options])
     properties = schema.get("properties")
     if properties:
         required = set(schema.get("required", ()))
