@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from contracts.common import (
     MILESTONE_EXAMPLE,
@@ -71,7 +71,7 @@ class AgreementCommand(Command):
 # --- bodies (docs/domain.md#http-interface) -------------------------------------------------------
 
 
-ONE_PARTNER = {"oneOf": [
+ONE_PARTNER: dict[str, JsonValue] = {"oneOf": [
     {"required": ["partner"], "properties": {"partner": {"type": "object"},
                                              "partner_id": {"type": "null"}}},
     {"required": ["partner_id"], "properties": {"partner": {"type": "null"},
