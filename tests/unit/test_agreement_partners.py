@@ -163,3 +163,8 @@ def test_a_merge_and_a_rename_keep_every_partner_reachable() -> None:
 def test_a_proposal_naming_a_partner_by_its_new_name_finds_it() -> None:
     asyncio.run(_run([("register", 0, 0, 0), ("revise", 2, 0, 0), ("propose", 3, 0, 0),
                       ("propose", 1, 0, 0), ("register", 3, 0, 0)]))
+
+
+def test_registering_a_partner_merged_twice_names_the_last_one() -> None:
+    asyncio.run(_run([("register", 0, 1, 0), ("register", 0, 0, 0), ("register", 2, 0, 0),
+                      ("merge", 0, 0, 0), ("merge", 0, 0, 1), ("register", 0, 1, 0)]))

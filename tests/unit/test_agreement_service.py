@@ -174,6 +174,9 @@ class Racing:
     async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
         return await self.inner.partner_standing_for(partner_id)
 
+    async def partner_named(self, key: str, partner_id: UUID) -> UUID | None:
+        return await self.inner.partner_named(key, partner_id)
+
 
 async def test_a_lost_race_is_decided_again_on_the_fresh_state(store: EventStore) -> None:
     racing = Racing(store)

@@ -132,6 +132,11 @@ class EventStore(Protocol):
         was merged into; None when the registry does not hold the id."""
         ...
 
+    async def partner_named(self, key: str, partner_id: UUID) -> UUID | None:
+        """:meth:`partner_holding` the key, else :meth:`partner_standing_for` the id (one
+        round trip: what a proposal's partner resolves to)."""
+        ...
+
 
 def stored_event(record: asyncpg.Record) -> StoredEvent:
     """A stored event from a row of the events table (columns :data:`COLUMNS`)."""
@@ -327,4 +332,12 @@ class PostgresEventStore:
     async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
         found: UUID | None = await self.pool.fetchval(
             "SELECT coalesce(survivor, id) FROM partners WHERE id = $1", partner_id)
+        return found
+
+    async def partner_named(self, key: str, partner_id: UUID) -> UUID | None:
+        found: UUID | None = await self.pool.fetchval(
+            "SELECT found FROM (SELECT 1 AS rank, id AS found FROM partners"
+            " WHERE key = $1 AND stage = 'ACTIVE' UNION ALL"
+            " SELECT 2, coalesce(survivor, id) FROM partners WHERE id = $2) AS candidates"
+            " ORDER BY rank LIMIT 1", key, partner_id)
         return found

@@ -121,6 +121,9 @@ class InMemoryEventStore:
     async def partner_holding(self, key: str) -> UUID | None:
         return self._holder(key)
 
+    async def partner_named(self, key: str, partner_id: UUID) -> UUID | None:
+        return self._holder(key) or await self.partner_standing_for(partner_id)
+
     async def partner_standing_for(self, partner_id: UUID) -> UUID | None:
         row = self.partners.get(partner_id)
         if row is None:

@@ -116,12 +116,10 @@ async def proposal_partner(store: EventStore, command: ProposeAgreement) -> Prop
         return ProposalPartner(NamedPartner(partner.id, partner.record))
     named = command.partner
     assert named is not None  # the body has exactly one of partner and partner_id
-    holder = await store.partner_holding(partner_key(named.name, named.country))
-    if holder is None:
-        holder = await store.partner_standing_for(partner_id_of(named.name, named.country))
+    partner_id = partner_id_of(named.name, named.country)
+    holder = await store.partner_named(partner_key(named.name, named.country), partner_id)
     if holder is not None:
         return ProposalPartner(NamedPartner(holder, named))
-    partner_id = partner_id_of(named.name, named.country)
     registered = PartnerRegistered(partner_id=partner_id, version=1, stage=PartnerStage.ACTIVE,
                                    name=named.name, category=named.category,
                                    country=named.country)

@@ -72,7 +72,8 @@ def decide_partner(command: PartnerCommands, state: PartnerState | None,
     if isinstance(command, RegisterPartner):
         partner_id = registered_id(command)
         if state is not None:
-            existing = state.merged_into or state.id
+            # a merged partner stands for the one it was merged into (the last of a chain)
+            existing = ctx.survivor.id if ctx.survivor else (state.merged_into or state.id)
             raise PartnerExists(f"partner {existing} is already registered as "
                                 f"{state.key!r} (normalised name and country)",
                                 existing_id=existing)
