@@ -2,21 +2,30 @@
 
 Every command carries a stable ``Idempotency-Key`` (``demo-<agreement>-<step>``), so a
 second run is answered from the first and stores nothing; the summary says how many
-commands were new. The order: work programs (with the year's priorities), the agencies'
-cooperation mapping (services/demo/mapping.py), then the agreements, whose proposals may
-name a mapping item by its key. Agencies become notification contacts when the
+commands were new. The order: work programs (with the year's priorities), the partner
+registry (services/demo/partners.py), the agencies' cooperation mapping
+(services/demo/mapping.py), then the agreements, whose proposals name their partner (by
+``partner_id``) and may name a mapping item by their keys, and last the merges of the
+duplicate partners proposals registered. Agencies become notification contacts when the
 notifications service runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plumbing.service_client import CliError, ServiceClient
 from services.demo.mapping import load_mapping
 from services.demo.naskah import signed_text
-from services.demo.plan import DemoDataError, agreement_steps, mapping_item_key, parent_key
+from services.demo.partners import duplicates, merge_duplicates, register_partners
+from services.demo.plan import (
+    DemoDataError,
+    agreement_steps,
+    mapping_item_key,
+    parent_key,
+    registry_key,
+)
 
 AGENCY_ACTIONS = ("propose", "resubmit", "withdraw", "plan", "follow-ups", "documents")
 """Steps the agency itself takes (milestone completions too); the TKKSD the rest."""
@@ -30,10 +39,22 @@ def roles_for(action: str, lead_opd: str) -> tuple[str, ...]:
 
 
 @dataclass
+class Keys:
+    """The service's ids of the data's keys: agreements (as they are proposed), mapping
+    items and partners."""
+
+    mapping_items: dict[str, str]
+    partners: dict[str, str]
+    agreements: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Summary:
     """What a load did."""
 
     agreements: int = 0
+    partners: int = 0
+    merged_partners: int = 0
     commands: int = 0
     new_commands: int = 0
     work_programs: int = 0
@@ -44,7 +65,8 @@ class Summary:
 
     def line(self) -> str:
         """One line for people."""
-        return (f"demo: {self.agreements} agreements, {self.work_programs} work programs, "
+        return (f"demo: {self.agreements} agreements, {self.partners} partners "
+                f"({self.merged_partners} merged), {self.work_programs} work programs, "
                 f"{self.mapping_items} mapping items, "
                 f"{self.commands} commands ({self.new_commands} new), "
                 f"{self.documents} signed texts attached, {self.contacts} agency contacts")
@@ -69,19 +91,25 @@ async def load(data: dict[str, Any], agreements: ServiceClient,
         summary.work_programs += 1
         summary.commands += 1
         summary.new_commands += "Idempotent-Replayed" not in response.headers
+    partners = await register_partners(data, agreements)
     mapping = await load_mapping(data, agreements)
     summary.mapping_items = mapping.items
     summary.commands += mapping.commands
     summary.new_commands += mapping.new_commands
-    ids: dict[str, str] = {}
+    keys = Keys(mapping_items=mapping.ids, partners=partners.ids)
     for entry in data["agreements"]:
-        await _load_agreement(data, entry, ids, mapping.ids, agreements, summary)
+        await _load_agreement(data, entry, keys, agreements, summary)
+    await merge_duplicates(data, agreements, partners)
+    summary.partners = partners.registered + len(duplicates(data))
+    summary.merged_partners = partners.merged
+    summary.commands += partners.commands
+    summary.new_commands += partners.new_commands
     return summary
 
 
-async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict[str, str],
-                          items: dict[str, str], agreements: ServiceClient,
-                          summary: Summary) -> None:
+async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], keys: Keys,
+                          agreements: ServiceClient, summary: Summary) -> None:
+    ids, items, partners = keys.agreements, keys.mapping_items, keys.partners
     lead = entry["proposal"]["lead_opd"]
     for step in agreement_steps(data, entry):
         headers = {"Idempotency-Key": step.idempotency_key}
@@ -97,6 +125,10 @@ async def _load_agreement(data: dict[str, Any], entry: dict[str, Any], ids: dict
                 if item not in items:
                     raise DemoDataError(f"demo agreement {entry['key']}: no mapping item {item}")
                 body["mapping_item_id"] = items[item]
+            if partner := registry_key(entry):
+                if partner not in partners:
+                    raise DemoDataError(f"demo agreement {entry['key']}: no partner {partner}")
+                body["partner_id"] = partners[partner]
             response = await agreements.request("POST", "/agreements", json=body,
                                                 headers=headers, roles=roles)
             ids[step.key] = response.json()["id"]

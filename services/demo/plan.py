@@ -16,7 +16,9 @@ from typing import Any
 
 DATA_FILE = Path(__file__).with_name("west_java_2021.json")
 LOCAL_KEYS = ("parent", "mapping_item")
-"""Proposal fields naming another entry of the data file by its key; the loader sends the id."""
+"""Proposal fields naming another entry of the data file by its key; the loader sends the id.
+A proposal's ``partner`` too, when it is a key of the data's ``partners`` (the loader sends
+``partner_id``); a partner object is sent as it is, a snapshot the registry resolves."""
 STOPS = ("PROPOSED", "IN_REVIEW", "DRAFTING", "IN_DISCUSSION", "AWAITING_APPROVAL",
          "READY_TO_SIGN", "SIGNED")
 
@@ -69,7 +71,8 @@ def agreement_steps(data: dict[str, Any], entry: dict[str, Any]) -> list[Step]:
     def add(action: str, body: dict[str, Any] | None = None, suffix: str = "") -> None:
         steps.append(Step(key, action, body, f"demo-{key}-{action}{suffix}"))
 
-    proposal = {k: v for k, v in entry["proposal"].items() if k not in LOCAL_KEYS}
+    proposal = {k: v for k, v in entry["proposal"].items() if k not in LOCAL_KEYS
+                and not (k == "partner" and isinstance(v, str))}
     add("propose", proposal)
     if until == "PROPOSED":
         return steps
@@ -97,7 +100,8 @@ def agreement_steps(data: dict[str, Any], entry: dict[str, Any]) -> list[Step]:
     signing = dict(entry["signing"])
     role = signing.pop("role")
     # the signed text first: a province may require it before the signing is recorded
-    add("documents", {"kind": "SIGNED", "public": True, "proposal": proposal,
+    named = {**proposal, "partner": partner_of(data, entry)}  # the name the text gives
+    add("documents", {"kind": "SIGNED", "public": True, "proposal": named,
                       "signing": signing})
     add("sign", {**signing, "signatory": signatory(data, role, proposal["lead_opd"])})
     steps.extend(_after_signing(entry))
@@ -119,6 +123,25 @@ def _after_signing(entry: dict[str, Any]) -> list[Step]:
     if terminated := entry.get("terminated"):
         steps.append(Step(key, "terminate", terminated, f"demo-{key}-terminate"))
     return steps
+
+
+def registry_key(entry: dict[str, Any]) -> str | None:
+    """The key of the registered partner an entry's proposal names, if it names one (else
+    its ``partner`` is a snapshot, registered with the proposal when it is new)."""
+    partner = entry["proposal"].get("partner")
+    return partner if isinstance(partner, str) else None
+
+
+def partner_of(data: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The partner an entry's proposal names: the registered one's name, category and
+    country, or the snapshot the proposal gives."""
+    key = registry_key(entry)
+    if key is None:
+        return dict(entry["proposal"]["partner"])
+    for partner in data.get("partners", []):
+        if partner["key"] == key:
+            return {field: partner[field] for field in ("name", "category", "country")}
+    raise DemoDataError(f"agreement {entry['key']}: no partner {key} in 'partners'")
 
 
 def parent_key(entry: dict[str, Any]) -> str | None:

@@ -1,5 +1,6 @@
 """The West Java demo loads through the public HTTP interface, and a second load adds nothing;
-it holds the 2021 plenary's priorities, the agencies' mapping, values and revenue."""
+it holds the 2021 plenary's priorities, the agencies' mapping, values and revenue, and a
+partner registry its proposals name (one duplicate merged)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ from typing import Any
 
 import httpx
 
+from contracts.partners import partner_id_of
 from plumbing.service_client import ServiceClient
 from services.demo.loader import load
 from services.demo.plan import load_data
+from tests.auth import auth_headers
 
 PRIORITIES_2021 = ["PEMULIHAN_EKONOMI", "COVID19", "OPTIMALISASI_ASET", "PELAYANAN_PUBLIK"]
+BANK = "PT Bank Pembangunan Daerah Jawa Barat dan Banten Tbk (bank bjb)"
+BANK_BJB = partner_id_of("Bank BJB", "ID")  # the name DISKUK's proposal gave
+KIND_CATEGORIES = {"KSDD": {"REGIONAL_GOVERNMENT"},
+                   "KSDPK": {"THIRD_PARTY", "OTHER_INSTITUTION"},
+                   "KSDPL": {"FOREIGN_REGIONAL_GOVERNMENT"},
+                   "KSDLL": {"FOREIGN_INSTITUTION"},
+                   "SINERGI": {"MINISTRY_OR_AGENCY", "STATE_UNIVERSITY"}}
 
 
 async def _count_events(agreements: ServiceClient) -> int:
@@ -22,6 +32,8 @@ async def _count_events(agreements: ServiceClient) -> int:
     items = await agreements.get_json("/mappings/2021")
     streams += [f"/mapping-items/{item['id']}/events" for item in items]
     streams += [f"/work-programs/{year}/events" for year in (2021, 2022)]
+    partners = [p["id"] for p in await agreements.get_json("/partners", limit=1000)]
+    streams += [f"/partners/{i}/events" for i in [*partners, BANK_BJB]]  # merged: unlisted
     return sum([len(await agreements.get_json(path)) for path in streams])
 
 
@@ -44,8 +56,11 @@ async def test_the_demo_loads_through_http_and_a_second_load_adds_nothing(
     assert first.mapping_items == second.mapping_items == 15
     assert first.new_commands == first.commands > 150
     assert second.new_commands == 0 and second.commands == first.commands
-    assert events_after_first == events_after_second == first.commands
+    # one event per command, and the registration of "Bank BJB" with the proposal naming it
+    assert events_after_first == events_after_second == first.commands + 1
+    assert first.line().startswith("demo: 28 agreements, 27 partners (1 merged), ")
     assert f"15 mapping items, {first.commands} commands ({first.commands} new)" in first.line()
+    assert f"{first.commands} commands (0 new)" in second.line()
 
     listing = (await agreements_client.get("/agreements", params={"limit": 500})).json()
     stages = Counter(a["stage"] for a in listing)
@@ -113,3 +128,82 @@ async def test_the_demo_maps_2021_under_the_plenarys_priorities_with_values_and_
     assert [(e["data"]["on"], e["data"]["revenue"]) for e in events
             if e["data"].get("revenue")] == [("2021-04-12", 3_450_000_000),
                                              ("2022-02-15", 2_100_000_000)]
+
+
+async def test_the_demo_registers_its_partners_once_and_merges_the_duplicate_a_proposal_gave(
+        agreements_client: httpx.AsyncClient) -> None:
+    client = agreements_client
+    data = load_data()
+    async with ServiceClient("agreements", "http://agreements", "demo",
+                             transport=client._transport) as agreements:
+        await load(data, agreements)
+        await load(data, agreements)
+
+    registry = {p["name"]: p for p in (await client.get("/partners",
+                                                        params={"limit": 1000})).json()}
+    assert len(registry) == len(data["partners"]) == 26  # "Bank BJB" merged: not listed
+    for partner in registry.values():  # registered once, never revised
+        events = (await client.get(f"/partners/{partner['id']}/events")).json()
+        assert [e["type"] for e in events] == ["kerjasama.partner.registered.v1"]
+    bank = registry[BANK]
+    assert bank["codes"][0] == {"scheme": "NIB", "value": "8120000112233"}
+    assert bank["contact"]["address"].startswith("Menara bank bjb")
+    gyeongbuk = registry["Gyeongsangbuk-do Provincial Government"]
+    assert (gyeongbuk["codes"], gyeongbuk["contact"]) == ([], None)  # a sister province
+
+    listing = (await client.get("/agreements", params={"limit": 500})).json()
+    by_partner = Counter(a["partner_id"] for a in listing)
+    ids = {p["id"] for p in registry.values()}
+    assert set(by_partner) == ids - {bank["id"]} | {str(BANK_BJB)}
+    for agreement in listing:  # named by partner_id: the registry's name and category
+        assert agreement["partner"]["category"] in KIND_CATEGORIES[agreement["kind"]]
+        if agreement["partner_id"] != str(BANK_BJB):
+            assert agreement["partner"] == {k: registry[agreement["partner"]["name"]][k]
+                                            for k in ("name", "category", "country")}
+    shopee = (await client.get(f"/partners/{registry['PT Shopee International Indonesia']['id']}"
+                               )).json()
+    assert [a["document_type"] for a in shopee["agreements"]] == ["MOU", "ADDENDUM"]
+    garuda = registry["PT Garuda Indonesia (Persero) Tbk"]
+    assert by_partner[garuda["id"]] == 2  # the MOU and its PKS
+
+    moved = await client.get(f"/partners/{BANK_BJB}", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["Location"] == f"/partners/{bank['id']}"
+    events = (await client.get(f"/partners/{BANK_BJB}/events")).json()
+    assert [e["type"] for e in events] == ["kerjasama.partner.registered.v1",
+                                           "kerjasama.partner.merged.v1"]
+    page = (await client.get(f"/partners/{bank['id']}")).json()
+    assert [(a["title"], a["partner"]["name"]) for a in page["agreements"]] == [
+        ("Pelaksanaan Program UMKM Juara bersama bank bjb", "Bank BJB")]
+    again = await client.post("/partners", json={
+        "name": "PT. BANK PEMBANGUNAN DAERAH JAWA BARAT DAN BANTEN, TBK (BANK BJB)",
+        "category": "THIRD_PARTY", "country": "ID"})
+    assert again.status_code == 409 and again.json()["existing_id"] == bank["id"]
+
+
+async def test_the_demo_takes_partners_registered_and_merged_before_it_as_they_are(
+        agreements_client: httpx.AsyncClient) -> None:
+    client = agreements_client
+    tkksd = auth_headers("tkksd", subject="sekretariat")
+    garuda = await client.post("/partners", headers=tkksd, json={
+        "name": "PT. Garuda Indonesia (Persero), Tbk.", "category": "THIRD_PARTY",
+        "country": "ID"})
+    bank = await client.post("/partners", headers=tkksd, json={
+        "name": BANK, "category": "THIRD_PARTY", "country": "ID"})
+    bjb = await client.post("/partners", headers=tkksd, json={
+        "name": "Bank BJB", "category": "THIRD_PARTY", "country": "ID"})
+    assert (await client.post(f"/partners/{bjb.json()['id']}/merge", headers=tkksd,
+                              json={"into": bank.json()["id"]})).is_success
+    data = load_data()
+    async with ServiceClient("agreements", "http://agreements", "demo",
+                             transport=client._transport) as agreements:
+        first = await load(data, agreements)
+        second = await load(data, agreements)
+
+    # the two registrations (409 existing_id) and the merge (409 partner-merged): not new
+    assert first.new_commands == first.commands - 3 and second.new_commands == 0
+    assert "27 partners (1 merged)" in first.line()
+    page = (await client.get(f"/partners/{garuda.json()['id']}")).json()
+    assert page["name"] == "PT. Garuda Indonesia (Persero), Tbk."  # as it was registered
+    assert len(page["agreements"]) == 2
+    bank_page = (await client.get(f"/partners/{bank.json()['id']}")).json()
+    assert [a["partner_id"] for a in bank_page["agreements"]] == [bank.json()["id"]]
