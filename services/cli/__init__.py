@@ -1,7 +1,8 @@
 """``kerjasama``: the operator's command line.
 
-Agreements (propose, advance, show, list, tail, work programs), the KPI table, dead
-letters and the demo, all through the services' public HTTP interfaces and the broker.
+Agreements (propose, advance, show, list, tail, work programs), the partner registry,
+the KPI table, dead letters and the demo, all through the services' public HTTP
+interfaces and the broker.
 Every error is one line on standard error and a non-zero exit status.
 """
 
@@ -31,6 +32,7 @@ from services.cli import (
     kpis,
     migrate,
     parked,
+    partners,
     planning,
     report,
     reporting,
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     agreements.add_parsers(sub)
     planning.add_parsers(sub)
+    partners.add_parsers(sub)
     documents.add_parsers(sub)
     kpis.add_parsers(sub)
     reporting.add_parsers(sub)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -206,3 +207,72 @@ async def test_an_operator_adopts_priorities_and_keeps_the_mapping(
     assert status == 0 and "WITHDRAWN" in out
     status, out, _ = await kerjasama(capsys, "mapping", "list", "2021", "--stage", "ACTIVE")
     assert status == 0 and "no mapping items for 2021" in out
+
+
+BANK = ["--name", "PT Bank Pembangunan Daerah Jawa Barat dan Banten Tbk",
+        "--category", "THIRD_PARTY", "--country", "id", "--code", "NIB=8120000012345",
+        "--contact-name", "Divisi Kerja Sama", "--contact-email", "kerjasama@bankbjb.example"]
+
+
+async def test_an_operator_registers_finds_revises_and_merges_partners(
+        served: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = await kerjasama(capsys, "partners", "register", *BANK)
+    assert status == 0 and "version 1  ACTIVE" in out, err
+    bank = out.split()[0]
+    status, _, err = await kerjasama(capsys, "partners", "register", "--name",
+                                     "pt. bank pembangunan daerah JAWA BARAT dan banten, tbk",
+                                     "--category", "THIRD_PARTY", "--country", "ID")
+    assert status == 1 and err.count("\n") == 1
+    assert "409" in err and f"existing_id {bank}" in err
+    with pytest.raises(SystemExit) as usage:
+        await kerjasama(capsys, "partners", "register", *BANK, "--code", "NIB")
+    assert usage.value.code == 2 and "SCHEME=VALUE" in capsys.readouterr().err
+
+    status, out, _ = await kerjasama(capsys, "partners", "list", "--q", "BANK  pembangunan")
+    assert status == 0 and bank in out and "NIB 8120000012345" in out
+    status, out, _ = await kerjasama(capsys, "partners", "list", "--country", "kr")
+    assert status == 0 and out.strip() == "no partners"
+
+    status, out, err = await kerjasama(
+        capsys, "partners", "revise", bank, "--code", "NPWP=01.234.567.8-441.000",
+        "--contact-phone", "+62 22 1234567", "--contact-name", "")
+    assert status == 0 and "version 2  ACTIVE" in out, err
+    async with httpx.AsyncClient(base_url=served, headers=auth_headers()) as http:
+        shown = (await http.get(f"/partners/{bank}")).json()
+    assert shown["name"] == BANK[1] and shown["category"] == "THIRD_PARTY"  # kept
+    assert shown["codes"] == [{"scheme": "NIB", "value": "8120000012345"},
+                              {"scheme": "NPWP", "value": "01.234.567.8-441.000"}]
+    assert shown["contact"] == {"name": None, "email": "kerjasama@bankbjb.example",
+                                "phone": "+62 22 1234567", "address": None}
+    status, _, err = await kerjasama(capsys, "partners", "revise", bank, "--drop-code", "ahu")
+    assert status == 1 and "has no AHU code to drop" in err
+    status, _, err = await kerjasama(capsys, "partners", "revise", bank, "--if-match", "1",
+                                     "--name", "Bank BJB")
+    assert status == 1 and "412" in err  # changed since version 1
+    status, _, err = await kerjasama(capsys, "--role", "opd:DISKUK", "partners", "revise",
+                                     bank, "--name", "Bank BJB")
+    assert status == 1 and "403" in err and "tkksd" in err
+
+    status, out, _ = await kerjasama(
+        capsys, "propose", *[f for f in PROPOSAL if not f.startswith("partner.")],
+        "partner.name=Bank Jabar Banten", "partner.category=THIRD_PARTY", "partner.country=ID")
+    assert status == 0
+    agreement = out.split()[0]
+    status, out, _ = await kerjasama(capsys, "partners", "list", "--q", "jabar banten")
+    duplicate = out.splitlines()[-1].split()[0]
+    assert duplicate != bank
+    status, out, err = await kerjasama(capsys, "partners", "merge", duplicate, "--into", bank)
+    assert status == 0 and "version 2  MERGED" in out, err
+    status, _, err = await kerjasama(capsys, "partners", "merge", duplicate, "--into", bank)
+    assert status == 1 and "409" in err and f"merged into {bank}" in err
+
+    status, out, _ = await kerjasama(capsys, "partners", "show", duplicate)
+    assert status == 0 and out.startswith(f"partner {duplicate} was merged into {bank}")
+    assert "NPWP 01.234.567.8-441.000" in out and "+62 22 1234567" in out
+    assert agreement in out and f"[via merged partner {duplicate}]" in out
+    status, _, err = await kerjasama(capsys, "partners", "revise", duplicate, "--name", "X")
+    assert status == 1 and f"was merged into {bank}; revise that partner" in err
+    status, out, _ = await kerjasama(capsys, "--output", "json", "partners", "show", bank)
+    assert status == 0 and json.loads(out)["agreements"][0]["id"] == agreement
+    status, _, err = await kerjasama(capsys, "partners", "show", "not-a-partner")
+    assert status == 1 and "404" in err
