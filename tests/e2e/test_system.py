@@ -72,8 +72,8 @@ async def test_the_demo_runs_through_the_whole_system(
     connection, kpi_messages = await kpi_listener(broker.amqp_url(KPI_READER))
     first = await asyncio.to_thread(run_demo, system)
     assert first.returncode == 0, first.stderr
-    assert ("demo: 28 agreements, 2 work programs, 15 mapping items, 231 commands (231 new), "
-            "25 signed texts attached") in first.stdout
+    assert ("demo: 28 agreements, 27 partners (1 merged), 2 work programs, 15 mapping items, "
+            "258 commands (258 new), 25 signed texts attached") in first.stdout
     assert "realization" in first.stdout  # the KPI table is printed
     for consumer in ("notifications", "reporting"):  # nothing was lost: nothing read twice
         assert re.search(rf"^{consumer}: 0 gap fills, 0 duplicates", first.stdout, re.M), \
@@ -120,7 +120,7 @@ async def test_the_demo_runs_through_the_whole_system(
 
     second = await asyncio.to_thread(run_demo, system)
     assert second.returncode == 0, second.stderr
-    assert "231 commands (0 new)" in second.stdout
+    assert "258 commands (0 new)" in second.stdout
     async with httpx.AsyncClient(
             headers=auth_headers(), base_url=system["agreements"].url) as agreements:
         listing = (await agreements.get("/agreements", params={"limit": 500})).json()
