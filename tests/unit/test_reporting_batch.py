@@ -12,25 +12,30 @@ from contracts.events import EventData
 from services.reporting.domain import AgreementFacts, FigureKey
 from services.reporting.domain.batch import Folded, fold
 from services.reporting.domain.mapping import MappingItem
+from services.reporting.domain.partners import PartnerFacts
 from tests.integration.reporting.histories import generate
 
 
 class Known:
-    """What the projection keeps between batches: facts, children, items, realisations."""
+    """What the projection keeps between batches: facts, children, items, realisations,
+    partners."""
 
     def __init__(self) -> None:
         self.facts: dict[UUID, AgreementFacts] = {}
         self.children: dict[UUID, dict[UUID, date]] = {}
         self.items: dict[UUID, MappingItem] = {}
         self.realisations: dict[UUID, dict[UUID, date]] = {}
+        self.partners: dict[UUID, PartnerFacts] = {}
 
     def fold(self, events: list[EventData], *, per_event: bool) -> Folded:
         return fold(events, self.facts, self.children, per_event=per_event,
-                    items=self.items, realisations=self.realisations)
+                    items=self.items, realisations=self.realisations,
+                    partners=self.partners)
 
     def keep(self, folded: Folded) -> None:
         self.facts.update(folded.facts)
         self.items.update(folded.items)
+        self.partners.update(folded.partners)
         for signing in folded.child_signings:
             self.children.setdefault(signing.parent_id, {})[signing.child_id] = \
                 signing.signed_on
@@ -58,10 +63,12 @@ def _one_by_one(events: list[EventData]) -> tuple[dict[FigureKey, list[int]],
 
 
 @settings(max_examples=25, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 200), planning=st.booleans())
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 200), planning=st.booleans(),
+       partners=st.booleans())
 def test_a_batch_moves_the_figures_as_its_events_one_by_one(seed: int, size: int,
-                                                            planning: bool) -> None:
-    history = generate(seed, agreements=15, planning=planning, items=8)
+                                                            planning: bool,
+                                                            partners: bool) -> None:
+    history = generate(seed, agreements=15, planning=planning, items=8, partners=partners)
     events = [e.data for e in history.events if isinstance(e.data, EventData)]
     expected, facts_expected = _one_by_one(events)
 
@@ -76,6 +83,7 @@ def test_a_batch_moves_the_figures_as_its_events_one_by_one(seed: int, size: int
         assert paged.items == exact.items
         assert paged.child_signings == exact.child_signings
         assert paged.realisations == exact.realisations
+        assert paged.partners == exact.partners
         add_deltas(per_event, exact)
         add_deltas(per_page, paged)
         known.keep(exact)

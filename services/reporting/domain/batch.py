@@ -14,17 +14,17 @@ Two ways to sum, giving the same numerators and denominators:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
 from contracts.events import (
     AgreementEventData,
-    AgreementProposed,
     AgreementSigned,
     EventData,
     MappingEventData,
+    PartnerEventData,
     WorkProgramAdopted,
 )
 from services.reporting.domain.contributions import FOLLOWING_UP_TYPES, Term, contributions, scopes
@@ -36,6 +36,16 @@ from services.reporting.domain.mapping import (
     evolve_item,
     item_contributions,
 )
+from services.reporting.domain.needs import related, related_items, related_partners
+from services.reporting.domain.partners import (
+    PartnerFacts,
+    evolve_partner,
+    passing_through,
+    survivor,
+)
+
+__all__ = ["ChildSigning", "Children", "Folded", "Realisation", "Realisations", "Step",
+           "fold", "related", "related_items", "related_partners"]
 
 Children = dict[UUID, dict[UUID, date]]
 """Per parent: its PKS and ADDENDUM children's ids and signing dates."""
@@ -64,12 +74,13 @@ class Realisation:
 @dataclass(frozen=True)
 class Step:
     """One named event in the history of the record: what it left behind (an agreement's
-    facts, a work program's year, targets and priorities, or a mapping item)."""
+    facts, a work program's year, targets and priorities, a mapping item or a partner)."""
 
     ref: EventRef
     facts: AgreementFacts | None = None
     work_program: tuple[int, tuple[float, float], Priorities] | None = None
     item: MappingItem | None = None
+    partner: PartnerFacts | None = None
 
 
 @dataclass
@@ -86,45 +97,14 @@ class Folded:
     items: dict[UUID, MappingItem] = field(default_factory=dict)
     """Every mapping item an event changed, after the batch."""
     realisations: list[Realisation] = field(default_factory=list)
+    partners: dict[UUID, PartnerFacts] = field(default_factory=dict)
+    """Every partner an event changed, after the batch."""
     signings: dict[int, set[str]] = field(default_factory=dict)
     """Per year, the scopes of the agreements signed in it (their signing days move)."""
     deltas: dict[FigureKey, tuple[int, int]] = field(default_factory=dict)
     """Per touched figure, the change of (numerator, denominator); may be (0, 0)."""
     steps: list[Step] = field(default_factory=list)
     """Per named event, what it left behind."""
-
-
-def related(events: Iterable[EventData],
-            facts: Mapping[UUID, AgreementFacts]) -> set[UUID]:
-    """Agreements whose facts and children a batch may need besides its own: the parents
-    named by its proposals, by its signings, and by the facts already known."""
-    found: set[UUID] = set()
-    for data in events:
-        if isinstance(data, AgreementEventData):
-            named = getattr(data, "parent_id", None)
-            if named is not None:
-                found.add(named)
-            known = facts.get(data.agreement_id)
-            if known is not None and known.parent_id is not None:
-                found.add(known.parent_id)
-    return found
-
-
-def related_items(events: Iterable[EventData],
-                  facts: Mapping[UUID, AgreementFacts]) -> set[UUID]:
-    """Mapping items whose facts and realisations a batch may need: its own, and those
-    named by its agreements' proposals and known facts."""
-    found: set[UUID] = set()
-    for data in events:
-        if isinstance(data, MappingEventData):
-            found.add(data.item_id)
-        elif isinstance(data, AgreementEventData):
-            known = facts.get(data.agreement_id)
-            named = data.mapping_item_id if isinstance(data, AgreementProposed) \
-                else known.mapping_item_id if known is not None else None
-            if named is not None:
-                found.add(named)
-    return found
 
 
 def _accumulate(deltas: dict[FigureKey, list[int]], before: Counter[Term],
@@ -144,16 +124,19 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
          children: Mapping[UUID, Mapping[UUID, date]], *, per_event: bool,
          refs: Sequence[EventRef | None] | None = None,
          items: Mapping[UUID, MappingItem] | None = None,
-         realisations: Mapping[UUID, Mapping[UUID, date]] | None = None) -> Folded:
+         realisations: Mapping[UUID, Mapping[UUID, date]] | None = None,
+         partners: Mapping[UUID, PartnerFacts] | None = None) -> Folded:
     """Fold ``events`` (each stream's in version order) into the facts known before them
     (``facts`` and ``children`` must hold those of the batch's agreements and of
-    :func:`related`, ``items`` and ``realisations`` those of :func:`related_items`);
+    :func:`related` and :func:`related_partners`, ``items`` and ``realisations`` those of
+    :func:`related_items`, ``partners`` the chains of merges of :func:`related_partners`);
     ``refs`` name the events as recorded, for the history of facts
     (:attr:`Folded.steps`). Raises EventBeforeProposal like :func:`evolve`."""
     state = dict(facts)
     kids: Children = {parent: dict(c) for parent, c in children.items()}
     mapped = dict(items or {})
     realised: Realisations = {item: dict(r) for item, r in (realisations or {}).items()}
+    registry = dict(partners or {})
     folded = Folded()
     current: dict[Key, Counter[Term]] = {}
     deltas: dict[FigureKey, list[int]] = {}
@@ -162,7 +145,10 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
         is_item, uid = key
         if is_item:
             return item_contributions(mapped.get(uid), bool(realised.get(uid)))
-        return contributions(state.get(uid), kids.get(uid, {}).values())
+        found = state.get(uid)
+        named = None if found is None else found.partner_id
+        return contributions(found, kids.get(uid, {}).values(),
+                             partner=None if named is None else survivor(named, registry))
 
     def moved(keys: list[Key]) -> None:
         if per_event:
@@ -181,6 +167,22 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
             if ref is not None:
                 folded.steps.append(Step(ref, work_program=(data.year, targets, priorities)))
             continue
+        if isinstance(data, PartnerEventData):
+            known = registry.get(data.partner_id)
+            partner = evolve_partner(known, data, ref)
+            keys: list[Key] = []
+            if partner.merged_into != (known.merged_into if known else None):
+                moving = passing_through(data.partner_id, {
+                    f.partner_id for f in state.values() if f.partner_id is not None},
+                    registry)  # their agreements now count for another partner
+                keys = [(False, f.id) for f in state.values() if f.partner_id in moving]
+                for agreement in keys:
+                    current.setdefault(agreement, contribution(agreement))
+            registry[data.partner_id] = folded.partners[data.partner_id] = partner
+            if ref is not None:
+                folded.steps.append(Step(ref, partner=partner))
+            moved(keys)
+            continue
         if isinstance(data, MappingEventData):
             key: Key = (True, data.item_id)
             current.setdefault(key, contribution(key))
@@ -196,7 +198,7 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
         after = evolve(state.get(own), data, ref)
         if ref is not None:
             folded.steps.append(Step(ref, facts=after))
-        keys: list[Key] = [(False, own)]
+        keys = [(False, own)]
         signed = isinstance(data, AgreementSigned) and after.signed_on is not None
         parent = after.parent_id if (signed and after.document_type in FOLLOWING_UP_TYPES) \
             else None

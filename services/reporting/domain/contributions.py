@@ -4,8 +4,9 @@ The figures of ``realization``, ``effectiveness``, ``agreements`` and the amount
 (``value_cash``, ``value_in_kind`` by the signing year, ``revenue`` by the follow-up's date)
 are sums over the agreements, so each agreement *contributes* to numerators and denominators, and an
 event changes the figures by ``contributions(after) - contributions(before)``. A
-contribution depends only on the agreement's facts and the dates its children were
-signed, so the sums do not depend on the order in which streams are delivered.
+contribution depends only on the agreement's facts, the dates its children were signed
+and the partner its partner id stands for (after the registry's merges), so the sums do
+not depend on the order in which streams are delivered.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import Literal, NamedTuple
+from uuid import UUID
 
 from contracts.common import DocumentType
 from contracts.kpi import Indicator
 from contracts.roles import (
     PROVINCE,
     agency_scope,
+    category_scope,
     kind_scope,
+    partner_scope,
     priority_scope,
     stage_scope,
     type_scope,
@@ -44,17 +48,29 @@ class Term(NamedTuple):
 
 
 def scopes(facts: AgreementFacts) -> tuple[str, ...]:
-    """The scopes an agreement counts in: the province, its lead agency, kind and type,
-    and the priority it serves, if any."""
+    """The scopes every figure of an agreement counts in: the province, its lead agency,
+    kind and type, the category of its partner as proposed, and the priority it serves,
+    if any (not its partner: only the counts and sums have partner figures)."""
     return scopes_of(facts.lead_opd, facts.kind.value, facts.document_type.value,
-                     facts.priority)
+                     facts.priority, facts.category)
 
 
-def scopes_of(lead_opd: str, kind: str, document_type: str,
-              priority: str | None) -> tuple[str, ...]:
-    """:func:`scopes` from the four things they are made of."""
-    where = (PROVINCE, agency_scope(lead_opd), kind_scope(kind), type_scope(document_type))
+def scopes_of(lead_opd: str, kind: str, document_type: str, priority: str | None,
+              category: str | None = None) -> tuple[str, ...]:
+    """:func:`scopes` from the things they are made of."""
+    where: tuple[str, ...] = (PROVINCE, agency_scope(lead_opd), kind_scope(kind),
+                              type_scope(document_type))
+    if category is not None:
+        where = (*where, category_scope(category))
     return where if priority is None else (*where, priority_scope(priority))
+
+
+def partner_scopes(facts: AgreementFacts, partner: UUID | None = None) -> tuple[str, ...]:
+    """The ``partner:`` scope of an agreement's counts and sums (PARTNER_INDICATORS):
+    ``partner``, the partner its partner id stands for, else that id itself (none for
+    facts kept without one)."""
+    counted_for = partner or facts.partner_id
+    return () if counted_for is None else (partner_scope(counted_for),)
 
 
 def amounts(facts: AgreementFacts) -> Counter[tuple[Indicator, int]]:
@@ -79,10 +95,11 @@ def followed_up_years(facts: AgreementFacts, child_signings: Iterable[date]) -> 
 
 
 def contributions(facts: AgreementFacts | None, child_signings: Iterable[date] = (), *,
-                  effectiveness_types: frozenset[DocumentType] = EFFECTIVENESS_TYPES
-                  ) -> Counter[Term]:
+                  effectiveness_types: frozenset[DocumentType] = EFFECTIVENESS_TYPES,
+                  partner: UUID | None = None) -> Counter[Term]:
     """What the agreement adds to each numerator and denominator (``effectiveness_types``:
-    the documents effectiveness counts, a rule a what-if may change)."""
+    the documents effectiveness counts, a rule a what-if may change; ``partner``: the
+    partner its partner id stands for, :func:`.partners.survivor`)."""
     terms: Counter[Term] = Counter()
     if facts is None:
         return terms
@@ -104,10 +121,11 @@ def contributions(facts: AgreementFacts | None, child_signings: Iterable[date] =
                 if year in followed:
                     terms[Term(key, "numerator")] += 1
     year = facts.proposed_on.year
-    for scope in (*where, stage_scope(facts.stage.value)):
+    counted_for = partner_scopes(facts, partner)
+    for scope in (*where, stage_scope(facts.stage.value), *counted_for):
         terms[Term(FigureKey(Indicator.AGREEMENTS, year, scope), "numerator")] += 1
     for (indicator, year), amount in amounts(facts).items():
-        for scope in where:
+        for scope in (*where, *counted_for):
             terms[Term(FigureKey(indicator, year, scope), "numerator")] += amount
     return terms
 

@@ -13,110 +13,35 @@ agree by construction of the rules and by test.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from uuid import UUID
+from collections.abc import Iterable
+from datetime import date
 
-from contracts.common import DocumentType, Stage
-from contracts.events import AgreementEventData, MappingEventData, WorkProgramAdopted
-from contracts.kpi import AMOUNT_INDICATORS, Indicator
+from contracts.common import Stage
+from contracts.kpi import AMOUNT_INDICATORS, PARTNER_INDICATORS, Indicator
 from contracts.roles import PROVINCE, stage_scope
-from contracts.sleeping import SLEEPING_AFTER_DAYS
-from services.reporting.domain.contributions import (
-    EFFECTIVENESS_TYPES,
-    FOLLOWING_UP_TYPES,
-    contributions,
-    scopes,
-)
-from services.reporting.domain.facts import AgreementFacts, EventRef, evolve
+from services.reporting.domain.contributions import contributions, scopes
+from services.reporting.domain.facts import AgreementFacts, EventRef
 from services.reporting.domain.figures import RATIO_INDICATORS, Figure, FigureKey, target_of
-from services.reporting.domain.mapping import (
-    MappingItem,
-    Priorities,
-    evolve_item,
-    item_contributions,
-)
+from services.reporting.domain.mapping import item_contributions
 from services.reporting.domain.planning_evidence import amount_items, mapping_items
 from services.reporting.domain.proof import Evidence, Item, Reason, reading_order
-from services.reporting.domain.signing import signing_days, signing_figures
-from services.reporting.domain.timely import (
-    EXPIRING_WITHIN_DAYS,
-    as_of,
-    expiring,
-    sleeping,
-    timely_figures,
+from services.reporting.domain.record import (
+    DEFAULT_RULES,
+    KpiRules,
+    Record,
+    add_years,
+    capped,
+    record_of,
 )
+from services.reporting.domain.signing import signing_days, signing_figures
+from services.reporting.domain.timely import as_of, expiring, sleeping, timely_figures
 
 __all__ = ["Evidence", "Item", "KpiRules", "Reason", "Record", "add_years", "capped",
            "evidence", "figures", "record_of"]
 
 
-@dataclass(frozen=True)
-class KpiRules:
-    """The rule parameters of the figures; a what-if sets draft values."""
-
-    sleeping_after_days: int = SLEEPING_AFTER_DAYS
-    expiring_within_days: int = EXPIRING_WITHIN_DAYS
-    effectiveness_document_types: frozenset[DocumentType] = EFFECTIVENESS_TYPES
-    validity_cap_years: int | None = None
-    """When set, an agreement's in-force period ends at the latest at ``effective_from``
-    plus this many years minus one day."""
-
-
-def add_years(day: date, years: int) -> date:
-    """``day`` plus whole years (29 February becomes 28 February in a common year)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def capped(facts: AgreementFacts, years: int | None) -> AgreementFacts:
-    """The facts with the in-force period cut at ``effective_from`` + ``years`` - 1 day."""
-    if years is None or facts.effective_from is None or facts.effective_until is None:
-        return facts
-    end = add_years(facts.effective_from, years) - timedelta(days=1)
-    return facts if facts.effective_until <= end else replace(facts, effective_until=end)
-
-
-@dataclass(frozen=True)
-class Record:
-    """The facts of every agreement and mapping item, and the work programs' targets and
-    priorities, at one point of the record."""
-
-    agreements: Mapping[UUID, AgreementFacts]
-    targets: Mapping[int, tuple[float, float]]
-    items: Mapping[UUID, MappingItem] = field(default_factory=dict)
-    priorities: Mapping[int, Priorities] = field(default_factory=dict)
-
-    def under(self, rules: KpiRules) -> Record:
-        """The record as ``rules`` read it (the validity cap applied)."""
-        if rules.validity_cap_years is None:
-            return self
-        return replace(self, agreements={k: capped(f, rules.validity_cap_years)
-                                         for k, f in self.agreements.items()})
-
-    def realising(self) -> dict[UUID, list[AgreementFacts]]:
-        """Per mapping item, the signed agreements that name it."""
-        found: dict[UUID, list[AgreementFacts]] = defaultdict(list)
-        for facts in self.agreements.values():
-            if facts.mapping_item_id is not None and facts.signed_on is not None:
-                found[facts.mapping_item_id].append(facts)
-        return found
-
-    def child_signings(self) -> dict[UUID, list[tuple[date, EventRef | None]]]:
-        """Per parent, the signing day (and event) of every PKS or ADDENDUM child."""
-        found: dict[UUID, list[tuple[date, EventRef | None]]] = defaultdict(list)
-        for facts in self.agreements.values():
-            if (facts.parent_id is not None and facts.signed_on is not None
-                    and facts.document_type in FOLLOWING_UP_TYPES):
-                found[facts.parent_id].append((facts.signed_on, facts.signed_by))
-        return found
-
-
 def figures(record: Record, year: int, day: date,
-            rules: KpiRules = KpiRules()) -> dict[FigureKey, Figure]:
+            rules: KpiRules = DEFAULT_RULES) -> dict[FigureKey, Figure]:
     """Every figure of ``year`` (revision 0): sums of contributions, signing days, and the
     time-dependent counts taken on :func:`~.timely.as_of` (``year``, ``day``)."""
     record = record.under(rules)
@@ -129,7 +54,8 @@ def figures(record: Record, year: int, day: date,
             continue
         for term, count in contributions(
                 facts, dates.get(facts.id, ()),
-                effectiveness_types=rules.effectiveness_document_types).items():
+                effectiveness_types=rules.effectiveness_document_types,
+                partner=record.partner_of(facts)).items():
             if term.key.year == year:
                 terms[term.key, term.part] += count
         if facts.signed_on is not None and facts.signed_on.year == year:
@@ -195,7 +121,7 @@ def _last_on(events: Iterable[tuple[date, EventRef | None]], day: date) -> Event
 
 
 def evidence(record: Record, key: FigureKey, day: date,
-             rules: KpiRules = KpiRules()) -> Evidence:
+             rules: KpiRules = DEFAULT_RULES) -> Evidence:
     """The agreements behind one figure, as of ``day`` for the time-dependent ones.
 
     Realization: the agreements planned for the year (counted: signed in it). Effectiveness:
@@ -207,8 +133,10 @@ def evidence(record: Record, key: FigureKey, day: date,
     children = record.child_signings()
     year, scope = key.year, key.scope
     by_stage = key.indicator == Indicator.AGREEMENTS
+    by_partner = key.indicator in PARTNER_INDICATORS
     members = [f for f in record.agreements.values()
-               if scope in scopes(f) or (by_stage and scope == stage_scope(f.stage.value))]
+               if scope in scopes(f) or (by_stage and scope == stage_scope(f.stage.value))
+               or (by_partner and scope in record.partner_scopes(f))]
     counted: list[Item] = []
     excluded: list[Item] = []
     match key.indicator:
@@ -278,24 +206,3 @@ def _numbers(key: FigureKey, counted: list[Item],
     if key.indicator in AMOUNT_INDICATORS:
         return sum(i.amount or 0 for i in counted), None
     return len(counted), None
-
-
-def record_of(events: Iterable[tuple[object, EventRef]]) -> Record:
-    """The record folded from events' data in feed order (the independent check's own
-    fold of the public feed): each agreement's and mapping item's facts, each year's last
-    adopted targets and priorities; other data (an event type this reader does not know)
-    is stepped over."""
-    agreements: dict[UUID, AgreementFacts] = {}
-    items: dict[UUID, MappingItem] = {}
-    targets: dict[int, tuple[float, float]] = {}
-    priorities: dict[int, Priorities] = {}
-    for data, ref in events:
-        if isinstance(data, WorkProgramAdopted):
-            targets[data.year] = (data.realization_target, data.effectiveness_target)
-            priorities[data.year] = tuple((p.code, p.name) for p in data.priorities)
-        elif isinstance(data, AgreementEventData):
-            agreements[data.agreement_id] = evolve(agreements.get(data.agreement_id), data,
-                                                   ref)
-        elif isinstance(data, MappingEventData):
-            items[data.item_id] = evolve_item(items.get(data.item_id), data, ref)
-    return Record(agreements, targets, items, priorities)

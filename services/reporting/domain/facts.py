@@ -44,6 +44,16 @@ class Revenue:
 
 
 @dataclass(frozen=True)
+class PartnerSnapshot:
+    """The partner as the proposal named it: it never changes, whatever the registry
+    later says of the partner (its category is the agreement's ``category:`` scope)."""
+
+    name: str
+    category: str
+    country: str
+
+
+@dataclass(frozen=True)
 class AgreementFacts:
     """The facts of one agreement the indicators are computed from.
 
@@ -84,6 +94,15 @@ class AgreementFacts:
     value_in_kind: int | None = None
     revenues: tuple[Revenue, ...] = ()
     """Every follow-up that recorded a revenue, in the order recorded."""
+    partner_id: UUID | None = None
+    """The registry's id of the partner named by the proposal (its ``partner:`` figures
+    count for the partner this id stands for after merges)."""
+    partner: PartnerSnapshot | None = None
+
+    @property
+    def category(self) -> str | None:
+        """The category of the partner as proposed."""
+        return None if self.partner is None else self.partner.category
 
     @property
     def in_force_until(self) -> date | None:
@@ -124,7 +143,9 @@ def evolve(facts: AgreementFacts | None, event: AgreementEventData,
             version=event.version, parent_id=event.parent_id,
             last_event=ref and replace(ref, date=event.proposed_on),
             priority=event.priority, mapping_item_id=event.mapping_item_id,
-            value_cash=event.value_cash, value_in_kind=event.value_in_kind)
+            value_cash=event.value_cash, value_in_kind=event.value_in_kind,
+            partner_id=event.partner_id, partner=PartnerSnapshot(
+                event.partner.name, event.partner.category.value, event.partner.country))
     if facts is None:
         raise EventBeforeProposal(f"{type(event).__name__} of agreement {event.agreement_id} "
                                   "before its proposal")

@@ -8,7 +8,9 @@ evaluation, termination or expiry); PKS and ADDENDUM documents may name a signed
 signed after it. Work programs are adopted (and sometimes replaced). With ``planning``, the work
 programs carry the year's priorities, agencies map items of potential cooperation on their own
 streams (some revised, some withdrawn), and proposals (all v2) name a priority, a mapping item
-and values, follow-ups a revenue. Events get stream versions and
+and values, follow-ups a revenue. With ``partners``, proposals name several partners per
+kind, and the partner registry's streams register, revise and merge them
+(:mod:`.partner_histories`). Events get stream versions and
 global positions in the order their dates fall, as the service would have stored them; everything is
 dated before ``today``.
 """
@@ -52,6 +54,7 @@ from contracts.partners import partner_id_of
 from contracts.planning import MappingStage, PriorityRecord, mapping_item_stream_id
 from plumbing.clock import WIB
 from plumbing.inbox import InboxEvent
+from tests.integration.reporting.partner_histories import partner_of, partner_streams
 
 OPDS = ("DISKUK", "DISHUB", "DISKOMINFO", "BAPPEDA", "DISPERKIM")
 PARTNERS = {
@@ -102,10 +105,12 @@ class History:
 
 
 class _Writer:
-    def __init__(self, rng: random.Random, today: date, planning: bool = False) -> None:
+    def __init__(self, rng: random.Random, today: date, planning: bool = False,
+                 partners: bool = False) -> None:
         self.rng = rng
         self.today = today
         self.planning = planning
+        self.partners = partners
         self.streams: list[_Stream] = []
         self.signed: list[tuple[UUID, DocumentType, date, date]] = []
         self.items: list[UUID] = []
@@ -185,7 +190,7 @@ class _Writer:
             stream.dated.append((when, make(agreement_id=uid, version=version, stage=stage,
                                           **fields)))
 
-        partner = PARTNERS[kind]
+        partner = partner_of(rng, kind) if self.partners else PARTNERS[kind]
         v1 = proposed_on < V2_FROM and not self.planning
         proposal: dict[str, Any] = {} if v1 else {
             "partner_id": partner_id_of(partner.name, partner.country)}
@@ -264,12 +269,13 @@ def _uuid(rng: random.Random) -> UUID:
 
 def generate(seed: int, agreements: int, today: date = date(2023, 1, 10),
              years: tuple[int, ...] = (2020, 2021, 2022), *, planning: bool = False,
-             items: int = 0) -> History:
+             items: int = 0, partners: bool = False) -> History:
     """A history of ``agreements`` agreements and the work programs of ``years``; with
     ``planning``, priorities, values, revenues and ``items`` mapping items besides (an
-    agreement may name an item that was never mapped)."""
+    agreement may name an item that was never mapped); with ``partners``, the partner
+    registry's streams besides."""
     rng = random.Random(seed)
-    writer = _Writer(rng, today, planning)
+    writer = _Writer(rng, today, planning, partners)
     for year in years:
         if rng.random() < 0.85:
             writer.work_program(year)
@@ -277,6 +283,9 @@ def generate(seed: int, agreements: int, today: date = date(2023, 1, 10),
         writer.mapping_item(_uuid(rng), rng.choice(years))
     for _ in range(agreements):
         writer.agreement(_uuid(rng))
+    if partners:
+        for stream_id, dated in partner_streams(rng, today, writer.day_between).items():
+            writer.streams.append(_Stream(stream_id, dated))
     return _feed(writer.streams, rng)
 
 
