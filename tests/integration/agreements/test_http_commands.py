@@ -8,7 +8,14 @@ import asyncpg
 import httpx
 import pytest
 
+from contracts.partner_registry import partner_stream_id
+from contracts.partners import partner_id_of
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body, to_ready_to_sign
+
+REGISTERED = "kerjasama.partner.registered.v1"
+BLIBLI = partner_stream_id(partner_id_of("blibli.com", "ID"))
+"""The stream of propose_body()'s partner, new to the registry: its first proposal
+registers it, before the proposal and in the same transaction."""
 
 
 async def _event_count(database_url: str) -> int:
@@ -17,6 +24,16 @@ async def _event_count(database_url: str) -> int:
         return int(await conn.fetchval("SELECT count(*) FROM events"))
     finally:
         await conn.close()
+
+
+async def _stored(database_url: str) -> list[tuple[str, str]]:
+    """Every stored event as (stream, type), in position order."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT stream_id, type FROM events ORDER BY position")
+    finally:
+        await conn.close()
+    return [(r["stream_id"], r["type"]) for r in rows]
 
 
 async def test_a_proposal_answers_201_with_location_and_can_be_read_back(
@@ -48,7 +65,8 @@ async def test_the_lifecycle_reaches_signed_and_the_stream_shows_every_event(
     assert all(e["subject"] == aid and e["data"]["version"] == i + 1
                for i, e in enumerate(events))
     feed = (await agreements_client.get("/events", params={"after": 0})).json()
-    assert [e["id"] for e in feed] == [e["id"] for e in events]
+    assert [(e["subject"], e["type"]) for e in feed[:1]] == [(BLIBLI, REGISTERED)]
+    assert [e["id"] for e in feed[1:]] == [e["id"] for e in events]
     positions = [e["position"] for e in feed]
     assert positions == sorted(positions)
 
@@ -115,12 +133,13 @@ async def test_a_repeated_idempotency_key_answers_the_first_result_and_stores_no
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json() == again.json()
     assert first.headers["Location"] == again.headers["Location"]
-    assert await _event_count(database_url) == 1
+    proposed = [(BLIBLI, REGISTERED), (first.json()["id"], "kerjasama.agreement.proposed.v2")]
+    assert await _stored(database_url) == proposed
     reused = await agreements_client.post("/agreements", json=propose_body(title="Lain"),
                                           headers=headers)
     assert reused.status_code == 422
     assert "Idempotency-Key" in reused.json()["detail"]
-    assert await _event_count(database_url) == 1
+    assert await _stored(database_url) == proposed
 
 
 async def test_a_refused_command_is_not_remembered(
