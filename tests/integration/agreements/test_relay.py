@@ -31,6 +31,7 @@ from tests.private_rabbitmq import private_rabbitmq
 from tests.waiting import until
 
 FAST = RelaySettings(batch_size=100, poll_seconds=0.2, retry_seconds=0.2)
+REGISTERED = "kerjasama.partner.registered.v1"
 
 
 @pytest.fixture
@@ -68,7 +69,9 @@ class Collector:
 
 async def send_commands(pool: Pool, count: int, *, concurrency: int = 16,
                         midway: Callable[[], Awaitable[None]] | None = None) -> list[int]:
-    """``count`` commands (proposals and reviews), ``concurrency`` at a time; positions."""
+    """``count`` commands (proposals and reviews), ``concurrency`` at a time; the positions
+    of every event stored, the registration of the one partner they all name included (the
+    first proposal to commit registers it)."""
     service = AgreementService(PostgresEventStore(pool))
     positions: list[int] = []
     pending: list[str] = []
@@ -87,9 +90,10 @@ async def send_commands(pool: Pool, count: int, *, concurrency: int = 16,
         await asyncio.gather(*(one(i) for i in range(start, min(count, start + concurrency))))
         if midway is not None and start <= count // 2 < start + concurrency:
             await midway()
-    rows = await pool.fetch("SELECT position FROM events ORDER BY position")
+    rows = await pool.fetch("SELECT position, type FROM events ORDER BY position")
     positions = [r["position"] for r in rows]
-    assert len(positions) == count
+    assert [r["type"] for r in rows].count(REGISTERED) == 1
+    assert len(positions) == count + 1
     return positions
 
 
@@ -123,7 +127,7 @@ async def test_a_thousand_commands_reach_a_bound_queue_once_each_in_position_ord
     relay = events_relay(database_url, fresh_topology, FAST)
     async with running(relay):
         positions = await send_commands(pool, 1000)
-        await collector.wait_for(1000)
+        await collector.wait_for(len(positions))
         await asyncio.sleep(0.3)  # a duplicate would show up now
     await connection.close()
     assert_every_event_once_in_order(collector.received, positions)
@@ -137,12 +141,12 @@ async def test_two_relays_at_once_publish_each_event_once_in_order(
     first, second = (events_relay(database_url, fresh_topology, FAST) for _ in range(2))
     async with running(first, second):
         positions = await send_commands(pool, 300)
-        await collector.wait_for(300)
+        await collector.wait_for(len(positions))
         assert [first.active, second.active].count(True) == 1
         await asyncio.sleep(0.3)
     await connection.close()
     assert_every_event_once_in_order(collector.received, positions)
-    assert sorted([first.published, second.published]) == [0, 300]
+    assert sorted([first.published, second.published]) == [0, len(positions)]
 
 
 async def test_the_standby_relay_takes_over_when_the_active_one_stops(
@@ -155,7 +159,7 @@ async def test_the_standby_relay_takes_over_when_the_active_one_stops(
     await until(lambda: first.active, 10, "the first relay to be active")
     async with running(second):
         positions = await send_commands(pool, 200, midway=_stopper(first_stop, first_task))
-        await collector.wait_for(200)
+        await collector.wait_for(len(positions))
         await asyncio.sleep(0.3)
     await connection.close()
     assert first.published > 0 and second.published > 0
@@ -193,7 +197,7 @@ async def test_a_broker_outage_delays_publishing_and_loses_nothing(
         async with running(relay):
             positions = await send_commands(pool, 1000, concurrency=4, midway=begin_outage)
             await outages[0]
-            await collector.wait_for(1000, seconds=90)
+            await collector.wait_for(len(positions), seconds=90)
             await asyncio.sleep(0.5)
         await connection.close()
 
@@ -224,11 +228,13 @@ async def test_the_relay_waits_for_a_slow_writer_and_keeps_position_order(
         await service.handle(ProposeAgreement(command_id="after-the-slow-one", **propose_body()),
                              actor="test", roles={"tkksd"})
         await asyncio.sleep(1.0)  # the relay polls and is notified meanwhile
-        assert collector.received == []  # position 2 waits behind the running position 1
+        # positions 2 and 3 (the new partner's registration, the proposal) wait behind the
+        # running position 1
+        assert collector.received == []
         await transaction.commit()
-        await collector.wait_for(2)
+        await collector.wait_for(3)
     await connection.close()
-    assert [p for _, p in collector.received] == [1, 2]
+    assert [p for _, p in collector.received] == [1, 2, 3]
 
 
 async def test_a_notification_wakes_the_relay_long_before_its_next_poll(
