@@ -1,28 +1,23 @@
 """The history of the record (DESIGN §9) in a projection generation: every applied event's
-facts (of an agreement, a mapping item or a year's work program) by feed position, the
-figures' revisions, and what the record held at any position. Works, like
+facts (of an agreement, a mapping item, a partner or a year's work program) by feed
+position, the figures' revisions, and what the record held at any position. Works, like
 :mod:`.store`, on a connection already inside :func:`generations.enter`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 import orjson
 
-from contracts.common import DocumentType, Kind, Stage
 from contracts.kpi import Indicator
 from plumbing.db import Conn
-from services.reporting.adapters import planning_rows
-from services.reporting.adapters.planning_rows import (
-    item_json,
-    item_of_json,
-    ref_json,
-    ref_of,
-    revenues_of,
-)
+from services.reporting.adapters import partner_rows, planning_rows
+from services.reporting.adapters.history_json import facts_json, facts_of_json
+from services.reporting.adapters.partner_rows import partner_json, partner_of_json
+from services.reporting.adapters.planning_rows import item_json, item_of_json
 from services.reporting.adapters.store import (
     FACT_COLUMNS,
     FIGURE_COLUMNS,
@@ -37,52 +32,7 @@ from services.reporting.domain.batch import Step
 from services.reporting.domain.evaluation import Record
 from services.reporting.domain.figures import Revision
 from services.reporting.domain.mapping import MappingItem
-
-
-def facts_json(facts: AgreementFacts) -> str:
-    """The facts as the history keeps them (JSON; orjson writes ids, dates and stages as
-    their text)."""
-    return orjson.dumps({
-        "id": facts.id, "title": facts.title, "kind": facts.kind,
-        "document_type": facts.document_type, "lead_opd": facts.lead_opd,
-        "plan_year": facts.plan_year, "proposed_on": facts.proposed_on,
-        "stage": facts.stage, "version": facts.version, "parent_id": facts.parent_id,
-        "number": facts.number, "signed_on": facts.signed_on,
-        "effective_from": facts.effective_from, "effective_until": facts.effective_until,
-        "terminated_on": facts.terminated_on, "activity_dates": facts.activity_dates,
-        "signed_by": ref_json(facts.signed_by),
-        "activities": [ref_json(a) for a in facts.activities],
-        "last_event": ref_json(facts.last_event), "priority": facts.priority,
-        "mapping_item_id": facts.mapping_item_id, "value_cash": facts.value_cash,
-        "value_in_kind": facts.value_in_kind,
-        "revenues": [[r.on, r.amount, ref_json(r.event)] for r in facts.revenues]},
-        default=str).decode()
-
-
-def facts_of_json(text: str, refs: bool = True) -> AgreementFacts:
-    """The facts the history kept (:func:`facts_json`); without the events behind them
-    unless ``refs`` (they are read only for the evidence)."""
-    v = orjson.loads(text)
-
-    def day(key: str) -> date | None:
-        return None if v[key] is None else date.fromisoformat(v[key])
-    return AgreementFacts(
-        id=UUID(v["id"]), title=v["title"], kind=Kind(v["kind"]),
-        document_type=DocumentType(v["document_type"]), lead_opd=v["lead_opd"],
-        plan_year=v["plan_year"], proposed_on=date.fromisoformat(v["proposed_on"]),
-        stage=Stage(v["stage"]), version=v["version"],
-        parent_id=None if v["parent_id"] is None else UUID(v["parent_id"]),
-        number=v["number"], signed_on=day("signed_on"), effective_from=day("effective_from"),
-        effective_until=day("effective_until"), terminated_on=day("terminated_on"),
-        activity_dates=tuple(date.fromisoformat(d) for d in v["activity_dates"]),
-        signed_by=ref_of(v["signed_by"]) if refs else None,
-        activities=tuple(r for a in v["activities"] if (r := ref_of(a)) is not None)
-        if refs else (),
-        last_event=ref_of(v["last_event"]) if refs else None,
-        priority=v.get("priority"),
-        mapping_item_id=UUID(v["mapping_item_id"]) if v.get("mapping_item_id") else None,
-        value_cash=v.get("value_cash"), value_in_kind=v.get("value_in_kind"),
-        revenues=revenues_of(v.get("revenues") or None, refs))
+from services.reporting.domain.partners import PartnerFacts
 
 
 def _history_row(step: Step, time: datetime) -> tuple[object, ...]:
@@ -94,11 +44,13 @@ def _history_row(step: Step, time: datetime) -> tuple[object, ...]:
             [program[1][0], program[1][1]] if program else None,
             step.item.id if step.item else None,
             item_json(step.item) if step.item else None,
-            orjson.dumps(program[2]).decode() if program else None)
+            orjson.dumps(program[2]).decode() if program else None,
+            step.partner.id if step.partner else None,
+            partner_json(step.partner) if step.partner else None)
 
 
 _HISTORY_COLUMNS = ("position", "event_id", "time", "agreement_id", "facts", "year", "targets",
-                    "item_id", "item", "priorities")
+                    "item_id", "item", "priorities", "partner_id", "partner")
 
 
 async def save_history(conn: Conn, steps: Sequence[Step],
@@ -119,25 +71,27 @@ async def save_history(conn: Conn, steps: Sequence[Step],
     targets = columns[6]
     await conn.execute(
         "INSERT INTO record_history (position, event_id, time, agreement_id, facts, year,"
-        " targets, item_id, item, priorities) SELECT p, e, t, a, f::json, y, CASE WHEN y"
-        " IS NULL THEN NULL ELSE ARRAY[r, x] END, i, m::json, q::json FROM unnest("
-        "$1::bigint[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::int[],"
-        " $7::float8[], $8::float8[], $9::uuid[], $10::text[], $11::text[])"
-        " AS u(p, e, t, a, f, y, r, x, i, m, q) ON CONFLICT (position) DO NOTHING",
+        " targets, item_id, item, priorities, partner_id, partner) SELECT p, e, t, a,"
+        " f::json, y, CASE WHEN y IS NULL THEN NULL ELSE ARRAY[r, x] END, i, m::json,"
+        " q::json, b, c::json FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[],"
+        " $4::uuid[], $5::text[], $6::int[], $7::float8[], $8::float8[], $9::uuid[],"
+        " $10::text[], $11::text[], $12::uuid[], $13::text[])"
+        " AS u(p, e, t, a, f, y, r, x, i, m, q, b, c) ON CONFLICT (position) DO NOTHING",
         *map(list, columns[:6]), [None if v is None else v[0] for v in targets],
         [None if v is None else v[1] for v in targets],
         *map(list, columns[7:]))
 
 
 async def record_at(conn: Conn, position: int, *, refs: bool = True) -> Record:
-    """The facts of every agreement and mapping item, and the targets and priorities of
-    every year, as they stood after ``position``: one row per agreement or item (its
-    latest at or below), not a replay; the events behind the facts only if ``refs``."""
+    """The facts of every agreement, mapping item and partner, and the targets and
+    priorities of every year, as they stood after ``position``: one row per agreement,
+    item or partner (its latest at or below), not a replay; the events behind the facts
+    only if ``refs``."""
     if position >= await as_of_position(conn):  # the current facts are the record there
         rows = await conn.fetch(f"SELECT {FACT_COLUMNS} FROM agreements")
         return Record({row["agreement_id"]: facts_of_row(row, refs) for row in rows},
                       await work_programs(conn), await planning_rows.load_items(conn),
-                      await planning_rows.priorities(conn))
+                      await planning_rows.priorities(conn), await partner_rows.load_all(conn))
     rows = await conn.fetch(
         "SELECT h.facts::text FROM (SELECT DISTINCT ON (agreement_id) position"
         " FROM record_history WHERE agreement_id IS NOT NULL AND position <= $1"
@@ -148,13 +102,19 @@ async def record_at(conn: Conn, position: int, *, refs: bool = True) -> Record:
         " FROM record_history WHERE item_id IS NOT NULL AND position <= $1"
         " ORDER BY item_id, position DESC) p JOIN record_history h USING (position)",
         position)
+    partners = await conn.fetch(
+        "SELECT h.partner::text FROM (SELECT DISTINCT ON (partner_id) position"
+        " FROM record_history WHERE partner_id IS NOT NULL AND position <= $1"
+        " ORDER BY partner_id, position DESC) p JOIN record_history h USING (position)",
+        position)
     programs = await conn.fetch(
         "SELECT DISTINCT ON (year) year, targets, priorities::text FROM record_history"
         " WHERE year IS NOT NULL AND position <= $1 ORDER BY year, position DESC", position)
     agreements = {f.id: f for f in (facts_of_json(row[0], refs) for row in rows)}
     mapped = {i.id: i for i in (item_of_json(row[0], refs) for row in items)}
     return Record(agreements, {row[0]: (row[1][0], row[1][1]) for row in programs}, mapped,
-                  {row[0]: planning_rows.priorities_of(row[2]) for row in programs})
+                  {row[0]: planning_rows.priorities_of(row[2]) for row in programs},
+                  {p.id: p for p in (partner_of_json(row[0], refs) for row in partners)})
 
 
 async def position_before(conn: Conn, time: datetime) -> tuple[int, int | None]:
@@ -236,15 +196,18 @@ class HistoryRow:
     year: int | None
     targets: tuple[float, float] | None
     item: MappingItem | None = None
+    partner: PartnerFacts | None = None
 
 
 async def history_rows(conn: Conn) -> list[HistoryRow]:
     """The whole history of the record, in position order."""
     rows = await conn.fetch("SELECT position, event_id, time, facts::text, year, targets,"
-                            " item::text FROM record_history ORDER BY position")
+                            " item::text, partner::text FROM record_history"
+                            " ORDER BY position")
     return [HistoryRow(r[0], r[1], r[2], None if r[3] is None else facts_of_json(r[3], False),
                        r[4], None if r[5] is None else (r[5][0], r[5][1]),
-                       None if r[6] is None else item_of_json(r[6], False)) for r in rows]
+                       None if r[6] is None else item_of_json(r[6], False),
+                       None if r[7] is None else partner_of_json(r[7], False)) for r in rows]
 
 
 async def restatements(conn: Conn, figures: Sequence[Figure]

@@ -16,9 +16,7 @@ import orjson
 
 from contracts.common import DocumentType, Kind, Stage
 from contracts.kpi import Indicator
-from contracts.planning import mapping_item_id_of, mapping_item_stream_id
 from plumbing.db import Conn
-from services.reporting.adapters import planning_rows
 from services.reporting.adapters.planning_rows import (
     ref_json,
     ref_of,
@@ -28,13 +26,15 @@ from services.reporting.adapters.planning_rows import (
 from services.reporting.adapters.signings import add_linked_signings, linked_signings
 from services.reporting.domain import AgreementFacts, Figure, FigureKey
 from services.reporting.domain.batch import Children, ChildSigning
+from services.reporting.domain.facts import PartnerSnapshot
 from services.reporting.domain.figures import number
-from services.reporting.domain.mapping import MappingItem, Priorities
+from services.reporting.domain.mapping import Priorities
 
 FACT_COLUMNS = ("agreement_id, title, kind, document_type, lead_opd, plan_year, proposed_on, "
                  "stage, version, parent_id, number, signed_on, effective_from, "
                  "effective_until, terminated_on, activity_dates, refs::text, priority, "
-                 "mapping_item_id, value_cash, value_in_kind, revenues::text")
+                 "mapping_item_id, value_cash, value_in_kind, revenues::text, partner_id, "
+                 "partner_name, partner_category, partner_country")
 
 
 def facts_of_row(row: asyncpg.Record, refs: bool = True) -> AgreementFacts:
@@ -48,7 +48,9 @@ def facts_of_row(row: asyncpg.Record, refs: bool = True) -> AgreementFacts:
         activity_dates=tuple(row["activity_dates"]),
         priority=row["priority"], mapping_item_id=row["mapping_item_id"],
         value_cash=row["value_cash"], value_in_kind=row["value_in_kind"],
-        revenues=revenues_of(row["revenues"], refs),
+        revenues=revenues_of(row["revenues"], refs), partner_id=row["partner_id"],
+        partner=None if row["partner_name"] is None else PartnerSnapshot(
+            row["partner_name"], row["partner_category"], row["partner_country"]),
         **(_refs_of(row["refs"]) if refs else {}))
 
 
@@ -82,13 +84,13 @@ async def save_facts(conn: Conn, facts: Sequence[AgreementFacts]) -> None:
     columns = list(zip(*(_fact_values(f) for f in facts), strict=True))
     await conn.execute(
         f"INSERT INTO agreements ({FACT_COLUMNS.replace('::text', '')}) SELECT a, b, c, d,"
-        " e, f, g, h, i, j, k, l, m, n, o, p::date[], q::jsonb, r, s, t, v, w::jsonb"
-        " FROM unnest($1::uuid[],"
+        " e, f, g, h, i, j, k, l, m, n, o, p::date[], q::jsonb, r, s, t, v, w::jsonb, x,"
+        " y, z, zz FROM unnest($1::uuid[],"
         " $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::date[], $8::text[],"
         " $9::int[], $10::uuid[], $11::text[], $12::date[], $13::date[], $14::date[],"
         " $15::date[], $16::text[], $17::text[], $18::text[], $19::uuid[], $20::int8[],"
-        " $21::int8[], $22::text[])"
-        " AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w)"
+        " $21::int8[], $22::text[], $23::uuid[], $24::text[], $25::text[], $26::text[])"
+        " AS u(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, v, w, x, y, z, zz)"
         " ON CONFLICT (agreement_id) DO UPDATE SET"
         " stage = EXCLUDED.stage, version = EXCLUDED.version, parent_id = EXCLUDED.parent_id,"
         " number = EXCLUDED.number, signed_on = EXCLUDED.signed_on,"
@@ -99,13 +101,16 @@ async def save_facts(conn: Conn, facts: Sequence[AgreementFacts]) -> None:
 
 
 def _fact_values(facts: AgreementFacts) -> tuple[object, ...]:
+    partner = facts.partner
     dates = "{" + ",".join(d.isoformat() for d in facts.activity_dates) + "}"
     return (facts.id, facts.title, facts.kind.value, facts.document_type.value,
             facts.lead_opd, facts.plan_year, facts.proposed_on, facts.stage.value,
             facts.version, facts.parent_id, facts.number, facts.signed_on,
             facts.effective_from, facts.effective_until, facts.terminated_on, dates,
             _refs_json(facts), facts.priority, facts.mapping_item_id, facts.value_cash,
-            facts.value_in_kind, revenues_json(facts.revenues))
+            facts.value_in_kind, revenues_json(facts.revenues), facts.partner_id,
+            *((None, None, None) if partner is None
+              else (partner.name, partner.category, partner.country)))
 
 
 async def child_signings(conn: Conn, parent_ids: Iterable[UUID]) -> Children:
@@ -134,24 +139,27 @@ async def all_child_signings(conn: Conn) -> dict[UUID, list[date]]:
     return found
 
 
-async def signing_days(conn: Conn, years: Iterable[int]
-                       ) -> dict[int, list[tuple[int, str, str, str, str | None]]]:
-    """Per year, (days from proposal to signing, lead agency, kind, type, priority) of every
-    agreement signed in it."""
+SigningDays = tuple[int, str, str, str, str | None, str | None]
+"""Days from proposal to signing, lead agency, kind, type, priority, partner category."""
+
+
+async def signing_days(conn: Conn, years: Iterable[int]) -> dict[int, list[SigningDays]]:
+    """Per year, :data:`SigningDays` of every agreement signed in it."""
     wanted = sorted(set(years))
     if not wanted:
         return {}
     rows = await conn.fetch(
         "SELECT extract(year FROM signed_on)::int AS year,"
         " greatest(signed_on - proposed_on, 0) AS days, lead_opd, kind, document_type,"
-        " priority"
+        " priority, partner_category"
         " FROM agreements WHERE signed_on BETWEEN make_date($2, 1, 1) AND make_date($3, 12, 31)"
         " AND extract(year FROM signed_on)::int = ANY($1::int[])", wanted, wanted[0],
         wanted[-1])
-    found: dict[int, list[tuple[int, str, str, str, str | None]]] = {}
+    found: dict[int, list[SigningDays]] = {}
     for r in rows:
         found.setdefault(r["year"], []).append(
-            (int(r["days"]), r["lead_opd"], r["kind"], r["document_type"], r["priority"]))
+            (int(r["days"]), r["lead_opd"], r["kind"], r["document_type"], r["priority"],
+             r["partner_category"]))
     return found
 
 
@@ -246,29 +254,6 @@ def exact(numerator: int | float) -> Decimal:
     """A numerator as the exact decimal the figures keep (whole rupiah past 2^53 stay
     exact)."""
     return Decimal(numerator) if isinstance(numerator, int) else Decimal(repr(numerator))
-
-
-async def parked(conn: Conn) -> list[tuple[str, AgreementFacts | MappingItem | None]]:
-    """Every parked stream with its agreement's (or mapping item's) last applied facts
-    (None if unknown); a parked agreement that realises a known mapping item brings that
-    item too, since the item's realised figures may be short as well."""
-    rows = await conn.fetch(
-        f"SELECT p.stream_id, a.agreement_id IS NOT NULL AS known, "
-        f"{', '.join('a.' + c.strip() for c in FACT_COLUMNS.split(','))}"
-        " FROM parked_streams p LEFT JOIN agreements a ON a.agreement_id::text = p.stream_id"
-        " ORDER BY p.stream_id")
-    agreements = {row["stream_id"]: facts_of_row(row) for row in rows if row["known"]}
-    items = {i for row in rows if (i := mapping_item_id_of(row["stream_id"])) is not None}
-    items |= {f.mapping_item_id for f in agreements.values() if f.mapping_item_id}
-    known = await planning_rows.load_items(conn, items) if items else {}
-    found: list[tuple[str, AgreementFacts | MappingItem | None]] = [
-        (row["stream_id"], agreements.get(row["stream_id"])
-         or known.get(mapping_item_id_of(row["stream_id"]) or UUID(int=0)))
-        for row in rows]
-    found += [(mapping_item_stream_id(f.mapping_item_id), known[f.mapping_item_id])
-              for f in agreements.values()
-              if f.mapping_item_id is not None and f.mapping_item_id in known]
-    return found
 
 
 async def as_of_position(conn: Conn) -> int:

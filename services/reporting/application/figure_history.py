@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
-from contracts.kpi import AMOUNT_INDICATORS, MAPPING_INDICATORS, Indicator
+from contracts.kpi import AMOUNT_INDICATORS, MAPPING_INDICATORS, PARTNER_INDICATORS, Indicator
 from plumbing import clock
 from services.reporting.adapters.record_history import HistoryRow
 from services.reporting.domain.contributions import (
@@ -29,12 +29,15 @@ from services.reporting.domain.figures import (
     target_of,
 )
 from services.reporting.domain.mapping import MappingItem, item_contributions
+from services.reporting.domain.partners import PartnerFacts, passing_through, survivor
 from services.reporting.domain.signing import (
     SIGNING_DAYS_INDICATORS,
     signing_days,
     signing_figures,
 )
 from services.reporting.domain.timely import as_of, expiring, sleeping
+
+PARTNER_PREFIX = "partner:"
 
 
 def history_entries(key: FigureKey, rows: Sequence[HistoryRow], revisions: list[Revision],
@@ -46,6 +49,9 @@ def history_entries(key: FigureKey, rows: Sequence[HistoryRow], revisions: list[
     children: dict[UUID, dict[UUID, date]] = {}
     items_of: dict[UUID, MappingItem] = {}
     realised: dict[UUID, set[UUID]] = {}
+    registry: dict[UUID, PartnerFacts] = {}
+    naming: dict[UUID, set[UUID]] = {}
+    """Per partner id, the agreements whose proposal names it."""
     targets: tuple[float, float] | None = None
     entries: list[HistoryEntry] = []
     last = tracker.figure(None)
@@ -57,6 +63,8 @@ def history_entries(key: FigureKey, rows: Sequence[HistoryRow], revisions: list[
             facts = row.facts
             facts_of[facts.id] = facts
             touched.append(facts.id)
+            if facts.partner_id is not None:
+                naming.setdefault(facts.partner_id, set()).add(facts.id)
             if (facts.parent_id is not None and facts.signed_on is not None
                     and facts.document_type in FOLLOWING_UP_TYPES
                     and facts.id not in children.setdefault(facts.parent_id, {})):
@@ -72,12 +80,17 @@ def history_entries(key: FigureKey, rows: Sequence[HistoryRow], revisions: list[
         elif row.item is not None:
             items_of[row.item.id] = row.item
             items.append(row.item.id)
+        elif row.partner is not None:
+            touched += _moved_by(row.partner, registry, naming, tracker.by_partner)
+            registry[row.partner.id] = row.partner
         elif row.year == key.year:
             targets = row.targets
         changed = False
         for agreement in touched:
-            part = tracker.part(facts_of[agreement],
-                                list(children.get(agreement, {}).values()))
+            facts = facts_of[agreement]
+            part = tracker.part(facts, list(children.get(agreement, {}).values()),
+                                None if facts.partner_id is None
+                                else survivor(facts.partner_id, registry))
             changed = tracker.update(("agreement", agreement), part) or changed
         for item in items:
             part = tracker.item_part(items_of[item], bool(realised.get(item)))
@@ -129,8 +142,11 @@ class _Tracker:
         self.days: dict[Member, int] = {}
         self.empty: tuple[int, int] | None = (
             None if key.indicator in SIGNING_DAYS_INDICATORS else (0, 0))
+        self.by_partner = (key.indicator in PARTNER_INDICATORS
+                           and key.scope.startswith(PARTNER_PREFIX))
+        """Whether the figure is a partner's (a merge may move agreements in or out)."""
 
-    def part(self, facts: AgreementFacts, child_dates: list[date]
+    def part(self, facts: AgreementFacts, child_dates: list[date], partner: UUID | None
              ) -> tuple[int, int] | int | None:
         key = self.key
         if key.indicator in SIGNING_DAYS_INDICATORS:
@@ -151,7 +167,8 @@ class _Tracker:
         if not _may_count(facts, key):
             return (0, 0)
         terms = contributions(facts, child_dates,
-                              effectiveness_types=self.rules.effectiveness_document_types)
+                              effectiveness_types=self.rules.effectiveness_document_types,
+                              partner=partner)
         return (terms[Term(key, "numerator")], terms[Term(key, "denominator")])
 
     def item_part(self, item: MappingItem, realised: bool) -> tuple[int, int]:
@@ -185,6 +202,17 @@ class _Tracker:
         ratio = key.indicator in RATIO_INDICATORS
         return Figure(key, self.numerator, self.denominator if ratio else None,
                       target_of(key.indicator, targets))
+
+
+def _moved_by(partner: PartnerFacts, registry: dict[UUID, PartnerFacts],
+              naming: dict[UUID, set[UUID]], matters: bool) -> list[UUID]:
+    """The agreements a partner's event makes count for another partner (when it changes
+    whom the partner stands for, and the figure is a partner's)."""
+    before = registry.get(partner.id)
+    if not matters or partner.merged_into == (before.merged_into if before else None):
+        return []
+    moving = passing_through(partner.id, naming.keys(), registry)
+    return sorted({a for p in moving for a in naming[p]})
 
 
 def _revision_at(revisions: list[Revision], position: int, figure: Figure) -> int | None:

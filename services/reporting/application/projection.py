@@ -16,7 +16,9 @@ from contracts.codec import Decoded
 from contracts.common import BUSINESS_YEAR_MIN, in_business_years
 from contracts.events import (
     AgreementEventData,
+    EventData,
     MappingEventData,
+    PartnerEventData,
     UnknownEvent,
     WorkProgramAdopted,
 )
@@ -26,7 +28,16 @@ from plumbing import clock
 from plumbing.db import Conn
 from plumbing.delivery import Poison
 from plumbing.inbox import InboxEvent
-from services.reporting.adapters import outbox, planning_rows, record_history, report_details, store
+from services.reporting.adapters import (
+    outbox,
+    parked_rows,
+    partner_rows,
+    planning_rows,
+    record_history,
+    report_details,
+    store,
+)
+from services.reporting.application.batch_inputs import read_inputs
 from services.reporting.domain import (
     RATIO_INDICATORS,
     Figure,
@@ -35,8 +46,7 @@ from services.reporting.domain import (
     timely_figures,
     zero,
 )
-from services.reporting.domain.batch import Folded, fold, related, related_items
-from services.reporting.domain.completeness import incomplete
+from services.reporting.domain.batch import Folded, fold
 from services.reporting.domain.contributions import scopes_of
 from services.reporting.domain.facts import EventBeforeProposal, EventRef
 from services.reporting.domain.figures import Revision, restates, target_of
@@ -63,7 +73,7 @@ async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
     """
     changed: list[Figure] = []
     previous: list[float | None] = []
-    gaps = incomplete(await store.parked(conn))
+    gaps = await parked_rows.gaps(conn)
     for key in sorted(proposed):
         if not in_business_years(key.year):
             continue
@@ -107,22 +117,16 @@ class Projection:
         named = [(data, event) for event in events if (data := _data(event)) is not None]
         datas = [data for data, _ in named]
         refs = [_ref(event) for _, event in named]
-        own = {d.agreement_id for d in datas if isinstance(d, AgreementEventData)}
-        facts = await store.load_facts(conn, own)
-        parents = related(datas, facts)
-        if parents - facts.keys():
-            facts.update(await store.load_facts(conn, parents - facts.keys()))
-        children = await store.child_signings(conn, own | parents)
-        items = related_items(datas, facts)
-        mapped = await planning_rows.load_items(conn, items)
-        realisations = await planning_rows.realisations(conn, items)
+        known = await read_inputs(conn, datas)
         try:
-            folded = fold(datas, facts, children, per_event=per_event, refs=refs,
-                          items=mapped, realisations=realisations)
+            folded = fold(datas, known.facts, known.children, per_event=per_event, refs=refs,
+                          items=known.items, realisations=known.realisations,
+                          partners=known.partners)
         except EventBeforeProposal as exc:
             raise Poison("event-before-proposal", str(exc)) from exc
         await store.save_facts(conn, list(folded.facts.values()))
         await planning_rows.save_items(conn, list(folded.items.values()))
+        await partner_rows.save_partners(conn, list(folded.partners.values()))
         await planning_rows.add_realisations(conn, folded.realisations)
         await record_history.save_history(conn, folded.steps, {
             event.position: event.payload.envelope.time for _, event in named
@@ -138,8 +142,8 @@ class Projection:
         values: dict[FigureKey, float] = {}
         for year, where in folded.signings.items():
             per_scope: dict[str, list[int]] = {scope: [] for scope in where}
-            for d, opd, kind, doc, priority in days.get(year, ()):
-                for scope in scopes_of(opd, kind, doc, priority):
+            for d, opd, kind, doc, priority, category in days.get(year, ()):
+                for scope in scopes_of(opd, kind, doc, priority, category):
                     if scope in per_scope:
                         per_scope[scope].append(d)
             for scope, found in per_scope.items():
@@ -201,8 +205,7 @@ def _ref(event: InboxEvent) -> EventRef | None:
                     clock.to_wib(envelope.time).date())
 
 
-def _data(event: InboxEvent
-          ) -> AgreementEventData | WorkProgramAdopted | MappingEventData | None:
+def _data(event: InboxEvent) -> EventData | None:
     """The event's data; None for an event type this reader does not know (stepped
     over: the inbox advances its stream)."""
     decoded = event.payload
@@ -210,7 +213,8 @@ def _data(event: InboxEvent
         raise TypeError(f"inbox payload is {type(decoded).__name__}, not Decoded")
     if isinstance(decoded.data, UnknownEvent):
         return None
-    if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData | MappingEventData):
+    if isinstance(decoded.data, WorkProgramAdopted | AgreementEventData | MappingEventData
+                  | PartnerEventData):
         return decoded.data
-    raise Poison("not-applicable", f"{decoded.type} is not an agreement event")
+    raise Poison("not-applicable", f"{decoded.type} is not an event reporting applies")
 

@@ -20,10 +20,9 @@ from contracts.codec import Decoded
 from contracts.kpi import KpiUpdated
 from plumbing import clock
 from plumbing.db import Conn, Pool
-from services.reporting.adapters import generations, record_history, store
+from services.reporting.adapters import generations, parked_rows, record_history, store
 from services.reporting.adapters.outbox import kpi_updated
 from services.reporting.application.figure_history import HistoryEntry, history_entries
-from services.reporting.domain.completeness import incomplete
 from services.reporting.domain.evaluation import Evidence, KpiRules, Record, evidence, figures
 from services.reporting.domain.figures import Figure, FigureKey
 
@@ -158,7 +157,7 @@ class RecordQueries:
                       else await record_history.figure_years(conn))
             revisions = {y: await record_history.revisions_at(conn, y, point.position)
                          for y in wanted}
-            gaps = incomplete(await store.parked(conn))
+            gaps = await parked_rows.gaps(conn)
         items = []
         for year in wanted:
             found = figures(record, year, point.day, self.rules)

@@ -12,9 +12,14 @@ from contracts.kpi import Indicator
 from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.db import Pool
-from services.reporting.adapters import generations, outbox, record_history, report_details, store
+from services.reporting.adapters import (
+    generations,
+    outbox,
+    parked_rows,
+    record_history,
+    report_details,
+)
 from services.reporting.application.record import HistoryIncomplete, RecordQueries
-from services.reporting.domain.completeness import incomplete
 from services.reporting.domain.figures import FigureKey
 from services.reporting.domain.report import Report, build
 
@@ -43,7 +48,7 @@ class ReportQueries:
             partners = await report_details.partners(conn, signed, point.position)
             evaluations = await report_details.evaluations(conn, year, point.position)
             checkpoint = await outbox.checkpoint_at(conn, point.position)
-            gaps = incomplete(await store.parked(conn))
+            gaps = await parked_rows.gaps(conn)
         complete = all(gaps.complete(FigureKey(i, year, PROVINCE))
                        for i in (Indicator.REALIZATION, Indicator.EFFECTIVENESS))
         return build(record, year, position=point.position, today=point.day,

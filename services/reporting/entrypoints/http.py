@@ -34,8 +34,9 @@ from services.reporting.entrypoints.evidence import (
 Year = Annotated[int | None, Query(ge=BUSINESS_YEAR_MIN, le=BUSINESS_YEAR_MAX,
                                    description="Year of the figures.")]
 Scope = Annotated[str, Query(pattern=SCOPE_PATTERN, description="province, opd:<code>, "
-                             "kind:<KIND>, type:<DOCTYPE>, stage:<STAGE> or "
-                             "priority:<code>.")]
+                             "kind:<KIND>, type:<DOCTYPE>, stage:<STAGE>, priority:<code>, "
+                             "category:<PARTNER_CATEGORY> or partner:<id> (agreements, "
+                             "value_cash, value_in_kind and revenue only).")]
 
 
 AsOfPosition = Annotated[int | None, Query(ge=0, le=2**62, description="The figures as "

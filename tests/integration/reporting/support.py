@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from contracts import topology
 from contracts.codec import Decoded, encode
 from contracts.envelope import routing_key_of
+from contracts.partners import partner_id_of
 from plumbing.agreements_client import AgreementsClient
 from plumbing.amqp import connect, publish_persistent
 from plumbing.settings import load_settings
@@ -54,7 +55,21 @@ class AgreementsService:
         assert answer.status_code == status, f"{path}: {answer.status_code} {answer.text}"
         result: dict[str, Any] = answer.json()
         self.versions[str(result["id"])] = int(result["version"])
+        if path == "/agreements":
+            await self._count_partner(body)
         return result
+
+    async def _count_partner(self, body: dict[str, Any]) -> None:
+        """Count the events of the partner a proposal named: the registry registers it
+        with the first proposal that names it (docs/domain.md#partners)."""
+        named = body.get("partner")
+        partner_id = body.get("partner_id") or (named and partner_id_of(
+            named["name"], named["country"]))
+        if not partner_id:
+            return
+        answer = await self.http.get(f"/partners/{partner_id}/events")
+        if answer.status_code == 200:
+            self.versions[f"partner-{partner_id}"] = len(answer.json())
 
     async def propose(self, **changes: Any) -> str:
         """Propose; the new agreement's id."""
@@ -206,6 +221,7 @@ class HistoryFeed:
         self.app.get("/agreements/{stream_id}/events")(self._stream)
         self.app.get("/work-programs/{year}/events")(self._work_program)
         self.app.get("/mapping-items/{item_id}/events")(self._mapping_item)
+        self.app.get("/partners/{partner_id}/events")(self._partner)
         self.client = AgreementsClient("http://agreements", client=httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://agreements"))
 
@@ -230,6 +246,9 @@ class HistoryFeed:
 
     async def _mapping_item(self, item_id: str) -> list[dict[str, Any]]:
         return self._stored_stream(f"mapping-item-{item_id}")
+
+    async def _partner(self, partner_id: str) -> list[dict[str, Any]]:
+        return self._stored_stream(f"partner-{partner_id}")
 
 
 async def publish_all(amqp_url: str, events: list[Decoded], chunk: int = 200) -> None:

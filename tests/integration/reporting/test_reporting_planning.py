@@ -144,8 +144,7 @@ async def test_a_rebuild_from_the_feed_changes_none_of_the_planning_figures(
 async def test_a_parked_agreement_leaves_its_mapping_items_figures_incomplete(
         served: Served) -> None:
     from contracts.events import AgreementProposed, MappingItemAdded, MappingItemRevised
-    from services.reporting.adapters import generations, store
-    from services.reporting.domain.completeness import incomplete
+    from services.reporting.adapters import generations, parked_rows
 
     items = {e.data.item_id: e.data for e in served.history.events
              if isinstance(e.data, MappingItemAdded | MappingItemRevised)}
@@ -157,7 +156,7 @@ async def test_a_parked_agreement_leaves_its_mapping_items_figures_incomplete(
     async with generations.enter(served.reporting.pool, "write") as conn:
         await conn.execute("INSERT INTO parked_streams (stream_id, reason) VALUES ($1, 't')",
                            str(proposal.agreement_id))
-        gaps = incomplete(await store.parked(conn))
+        gaps = await parked_rows.gaps(conn)
         await conn.execute("DELETE FROM parked_streams")
     # the item's own priority, which the proposal does not share: its realised count may
     # be short too

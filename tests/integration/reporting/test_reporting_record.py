@@ -62,9 +62,15 @@ async def applied_history(fresh_topology: str, reporting_factory: ReportingFacto
         yield Applied(history, feed, reporting)
 
 
+PARTNER_SCOPES = ("category:", "partner:")
+"""Scopes the model's oracle does not keep (yet): checked against the independent check's
+fold of the feed in test_reporting_partners."""
+
+
 def _differences(items: list[Any], oracle: Oracle, year: int) -> list[str]:
     expected = {k: v for k, v in oracle.figures().items() if k[1] == year}
-    mine = {(i.indicator.value, i.year, i.scope): i for i in items}
+    mine = {(i.indicator.value, i.year, i.scope): i for i in items
+            if not i.scope.startswith(PARTNER_SCOPES)}
     problems = []
     for key in mine.keys() | expected.keys():
         want = oracle.figure(key, expected)
