@@ -115,7 +115,7 @@ def sections(report: Report, w: Words) -> list[Section]:
             _evidence(w("s_evidence_realization"), w("sheet_evidence_realization"),
                       report.realization, w),
             _evidence(w("s_evidence_effectiveness"), w("sheet_evidence_effectiveness"),
-                      report.effectiveness, w), *_planning(report, w)]
+                      report.effectiveness, w), *_planning(report, w), _partners(report, w)]
 
 
 def _planning(report: Report, w: Words) -> list[Section]:
@@ -144,6 +144,21 @@ def _planning(report: Report, w: Words) -> list[Section]:
                r.items_realised, r.value_cash, r.value_in_kind, r.revenue)
               for r in found.priorities))
     return [agencies, priorities]
+
+
+def _partners(report: Report, w: Words) -> Section:
+    """The partners with agreements that count in the year, a merged one's in the partner
+    it was merged into."""
+    c = Column
+    return Section(
+        w("s_partners", year=report.year), w("sheet_partners"),
+        (w("partners_note", year=report.year),),
+        (c(w("partner"), "text", 52), c(w("category"), "text", 34),
+         c(w("country"), "code", 14), c(w("signed_count"), "count", 22),
+         c(w("in_force"), "count", 18), c(w("value_total"), "rupiah", 36),
+         c(w("revenue"), "rupiah", 34)),
+        tuple((r.name, w.text.get(f"category_{r.category}", r.category), r.country,
+               r.signed, r.in_force, r.value, r.revenue) for r in report.partners))
 
 
 def _evidence(heading: str, sheet: str, proof: Evidence, w: Words) -> Section:

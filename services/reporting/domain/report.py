@@ -15,6 +15,7 @@ from contracts.roles import PROVINCE
 from services.reporting.domain.evaluation import Evidence, KpiRules, Record, evidence, figures
 from services.reporting.domain.facts import AgreementFacts
 from services.reporting.domain.figures import Figure, FigureKey, percent, target_of
+from services.reporting.domain.report_partners import PartnerRow, partner_rows
 from services.reporting.domain.report_planning import Planning, planning
 from services.reporting.domain.timely import SleepingDocument, as_of, sleeping
 
@@ -83,6 +84,8 @@ class Report:
     """False while a parked stream may be missing from the province's figures."""
     planning: Planning | None = None
     """Mapping, priorities and value (None only for a report built without them)."""
+    partners: tuple[PartnerRow, ...] = ()
+    """The partners with agreements that count in the year."""
 
     @property
     def indicators(self) -> tuple[Figure, Figure]:
@@ -97,7 +100,7 @@ class Report:
     def empty(self) -> bool:
         """Whether nothing at all is recorded for the year."""
         return not (self.realization.denominator or self.effectiveness.denominator
-                    or self.signed or self.sleeping or self.evaluations
+                    or self.signed or self.sleeping or self.evaluations or self.partners
                     or (self.planning is not None and self.planning.province.items_mapped))
 
 
@@ -120,6 +123,7 @@ def build(record: Record, year: int, *, position: int, today: date, generated_at
                         for e in evaluations
                         if e.on.year == year and e.agreement_id in record.agreements),
                        key=lambda e: (e.evaluation.on, e.facts.title, str(e.facts.id)))
+    found = figures(record, year, today, rules)
     return Report(
         year=year, position=position, day=day, generated_at=generated_at,
         checkpoint=checkpoint, realization=realization, effectiveness=effectiveness,
@@ -127,8 +131,8 @@ def build(record: Record, year: int, *, position: int, today: date, generated_at
         signed=tuple(SignedAgreement(f, partners.get(f.id, ())) for f in signed),
         follow_up=_follow_up(effectiveness, asleep), sleeping=tuple(asleep),
         evaluations=tuple(evaluated), sleeping_after_days=rules.sleeping_after_days,
-        complete=complete, planning=planning(figures(record, year, today, rules), year,
-                                             record.priorities.get(year, ())))
+        complete=complete, planning=planning(found, year, record.priorities.get(year, ())),
+        partners=partner_rows(record.under(rules), year, found))
 
 
 def _sleeping(record: Record, year: int, today: date,

@@ -88,6 +88,20 @@ TEXT: dict[str, dict[str, str]] = {
         "items_mapped": "Butir dipetakan", "items_mapped_realised": "Butir terealisasi",
         "value_cash": "Nilai uang", "value_in_kind": "Nilai barang/jasa",
         "revenue": "Pendapatan daerah",
+        "s_partners": "10. Mitra kerja sama pada tahun {year}", "sheet_partners": "Mitra",
+        "partners_note": "Mitra yang naskahnya ditandatangani pada tahun {year}, berlaku "
+        "pada tahun itu atau mendatangkan pendapatan daerah pada tahun itu, menurut daftar "
+        "mitra (naskah mitra yang digabung dihitung pada mitra tempat ia digabung): nilai "
+        "uang dan barang/jasa naskah yang ditandatangani pada tahun {year}, pendapatan "
+        "daerah dari tindak lanjut bertanggal tahun {year}. Urut menurut kategori, lalu nama.",
+        "partner": "Mitra", "category": "Kategori", "country": "Negara",
+        "signed_count": "Ditandatangani", "value_total": "Nilai (uang dan barang/jasa)",
+        "category_REGIONAL_GOVERNMENT": "Pemerintah daerah",
+        "category_FOREIGN_REGIONAL_GOVERNMENT": "Pemerintah daerah luar negeri",
+        "category_MINISTRY_OR_AGENCY": "Kementerian/lembaga",
+        "category_STATE_UNIVERSITY": "Perguruan tinggi negeri",
+        "category_OTHER_INSTITUTION": "Lembaga lain", "category_THIRD_PARTY": "Pihak ketiga",
+        "category_FOREIGN_INSTITUTION": "Lembaga luar negeri",
         "event_signed": "Penandatanganan", "event_follow_up_recorded": "Tindak lanjut",
         "event_milestone_completed": "Tahapan selesai", "event_rejected": "Penolakan",
         "event_withdrawn": "Penarikan", "event_terminated": "Pengakhiran",
@@ -169,6 +183,20 @@ TEXT: dict[str, dict[str, str]] = {
         "items_mapped": "Items mapped", "items_mapped_realised": "Items realised",
         "value_cash": "Value in cash", "value_in_kind": "Value in kind",
         "revenue": "Regional revenue",
+        "s_partners": "10. Cooperation partners in {year}", "sheet_partners": "Partners",
+        "partners_note": "Partners with agreements signed in {year}, in force in it or "
+        "bringing regional revenue in it, as the partner registry names them (a merged "
+        "partner's agreements count for the partner it was merged into): value in cash and "
+        "in kind of the agreements signed in {year}, regional revenue of the follow-ups "
+        "dated in {year}. By category, then name.",
+        "partner": "Partner", "category": "Category", "country": "Country",
+        "signed_count": "Signed", "value_total": "Value (cash and in kind)",
+        "category_REGIONAL_GOVERNMENT": "Regional government",
+        "category_FOREIGN_REGIONAL_GOVERNMENT": "Foreign regional government",
+        "category_MINISTRY_OR_AGENCY": "Ministry or agency",
+        "category_STATE_UNIVERSITY": "State university",
+        "category_OTHER_INSTITUTION": "Other institution", "category_THIRD_PARTY": "Third party",
+        "category_FOREIGN_INSTITUTION": "Foreign institution",
         "event_signed": "Signing", "event_follow_up_recorded": "Follow-up",
         "event_milestone_completed": "Milestone completed", "event_rejected": "Rejection",
         "event_withdrawn": "Withdrawal", "event_terminated": "Termination",

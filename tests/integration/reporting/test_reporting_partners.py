@@ -4,11 +4,12 @@ revising and merging them (along chains), delivered shuffled and duplicated acro
 streams, the merges of some partners only after everything else, gives in ``GET /kpis``
 exactly the figures the feed implies (the independent check's fold), per category and per
 surviving partner; a merged partner's figures fall to 0 and are published so; the evidence
-and the history agree; a parked partner stream marks its figures incomplete; a rebuild
-changes nothing."""
+and the history agree; a parked partner stream marks its figures incomplete; the report
+lists the partners; a rebuild changes nothing."""
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import openpyxl
 import pytest
 
 from contracts.codec import Decoded, decode
@@ -192,6 +194,26 @@ async def test_a_parked_partner_stream_marks_its_figures_incomplete(served: Serv
     assert survivor != merged
     assert incomplete == {f"partner:{merged}", f"partner:{survivor}"}
     assert all(i["complete"] for i in (await served.http.get("/kpis")).json())
+
+
+async def test_the_report_lists_the_surviving_partners_with_the_years_amounts(
+        served: Served) -> None:
+    with clock.frozen(TODAY):
+        answer = await served.http.get("/reports/2021.xlsx", params={"lang": "en"})
+        figures_now = {(i["indicator"], i["scope"]): i["numerator"] for i in (
+            await served.http.get("/kpis", params={"year": 2021})).json()}
+    assert answer.status_code == 200, answer.text
+    rows = list(openpyxl.load_workbook(io.BytesIO(answer.content))["Partners"].iter_rows(
+        min_row=2, values_only=True))
+    assert rows
+    assert sum(r[5] for r in rows) == sum(figures_now.get((i, "province"), 0)
+                                          for i in ("value_cash", "value_in_kind"))
+    assert sum(r[6] for r in rows) == figures_now.get(("revenue", "province"), 0)
+    assert sum(r[3] for r in rows) == len({e.data.agreement_id for e in served.history.events
+                                           if e.type.endswith("agreement.signed.v1")
+                                           and e.data.signed_on.year == 2021})
+    names = [r[0] for r in rows]
+    assert len(names) == len(set(names))
 
 
 async def test_a_rebuild_from_the_feed_changes_none_of_the_partner_figures(

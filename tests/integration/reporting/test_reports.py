@@ -182,7 +182,8 @@ async def test_the_workbook_has_the_figures_of_kpis_as_numbers_and_dates_as_date
     book = workbook(answer.content)
     assert book.sheetnames == ["Ringkasan", "Indikator", "Ditandatangani", "Tindak lanjut",
                                "Dokumen tidur", "Evaluasi", "Bukti realisasi",
-                               "Bukti efektivitas", "Pemetaan dan nilai", "Prioritas"]
+                               "Bukti efektivitas", "Pemetaan dan nilai", "Prioritas",
+                               "Mitra"]
     for sheet in book:
         assert sheet.freeze_panes == "A2", sheet.title
         assert all(cell.font.b for cell in sheet[1]), sheet.title
@@ -197,6 +198,9 @@ async def test_the_workbook_has_the_figures_of_kpis_as_numbers_and_dates_as_date
     assert summary["Posisi umpan peristiwa"] == figures["realization"]["as_of_position"]
     checkpoint = figures["realization"]["checkpoint"]
     assert summary["Hash titik periksa"] == (checkpoint["head"] if checkpoint else "belum ada")
+    assert list(book["Mitra"].iter_rows(min_row=2, values_only=True)) == [
+        ("blibli.com", "Pihak ketiga", "ID", 2, 2, 0, 0),
+        (MARKUP_PARTNER, "Pihak ketiga", "ID", 1, 1, 0, 0)]
     signed = list(book["Ditandatangani"].iter_rows(min_row=2, values_only=True))
     assert [r[1] for r in signed] == ["Galeri UMKM Juara", FORMULA_TITLE, MARKUP_TITLE]
     assert signed[0][6] == datetime(2021, 3, 1) and signed[2][2] == MARKUP_PARTNER
