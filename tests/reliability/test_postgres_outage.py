@@ -97,7 +97,10 @@ async def test_a_postgres_restart_under_load_gives_503s_and_loses_or_halves_noth
             conn = await asyncpg.connect(pg.url("kerjasama_agreements"))
             try:
                 commands = await conn.fetchval("SELECT count(*) FROM commands")
-                events = await conn.fetchval("SELECT count(*) FROM events")
+                events = await conn.fetchval(
+                    "SELECT count(*) FROM events WHERE stream_id NOT LIKE 'partner-%'")
+                registrations = await conn.fetch(
+                    "SELECT type FROM events WHERE stream_id LIKE 'partner-%'")
                 mismatched = await conn.fetchval(
                     "SELECT count(*) FROM agreements a WHERE a.version <> "
                     "(SELECT count(*) FROM events e WHERE e.stream_id = a.id::text)")
@@ -117,4 +120,6 @@ async def test_a_postgres_restart_under_load_gives_503s_and_loses_or_halves_noth
     assert set(load.statuses) <= {200, 201, 503}, "only successes and clear 503s"
     assert load.statuses[503] > 0, "the outage was not felt"
     assert commands == events == len(load.sent)
+    # every proposal names one partner: the first to land registered it, once
+    assert [r["type"] for r in registrations] == ["kerjasama.partner.registered.v1"]
     assert mismatched == 0 and orphans == 0
