@@ -21,7 +21,13 @@ conventions are those reporting documents in its domain package:
   scopes;
 - ``items_mapped`` counts the active (not withdrawn) mapping items of each year in
   ``province``, ``opd:<agency>`` and ``priority:<code>``; ``items_mapped_realised`` those
-  of them named by an agreement that was signed (whatever became of it later).
+  of them named by an agreement that was signed (whatever became of it later);
+- every agreement figure is also kept per ``category:<CATEGORY>`` of the partner the
+  proposal recorded (its snapshot: it never changes); ``agreements``, ``value_cash``,
+  ``value_in_kind`` and ``revenue`` also per ``partner:<id>``, the id the partner the
+  proposal recorded stands for after the merges in the feed (a merge moves the merged
+  partner's figures to the partner that stays, along chains); the mapping's figures have
+  neither.
 
 A figure absent from either side is its zero (:meth:`Oracle.figure`), so a figure the
 system keeps at zero and one it never made compare equal.
@@ -37,7 +43,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tests.model.fold import AGREEMENT_PREFIX, event_name, fold
+from tests.model.fold import AGREEMENT_PREFIX, event_name, fold, partner_id
 
 RATIOS = ("realization", "effectiveness")
 EFFECTIVENESS_TYPES = frozenset({"MOU", "PKS"})
@@ -46,6 +52,7 @@ EVENT_DRIVEN_RULES = frozenset({"proposal_received", "revision_requested",
                                 "proposal_rejected", "follow_up_plan_requested"})
 WORK_PROGRAM_TYPE = "kerjasama.work_program.adopted.v1"
 MAPPING_PREFIX = "kerjasama.mapping."
+PARTNER_PREFIX = "kerjasama.partner."
 AMOUNTS = ("value_cash", "value_in_kind")
 
 Key = tuple[str, int, str]
@@ -96,6 +103,10 @@ class Facts:
     proposed_on: date
     parent_id: str | None
     stage: str
+    category: str = ""
+    """The category of the partner as the proposal recorded it."""
+    partner_id: str = ""
+    """The partner the proposal recorded (merges may have made it stand for another)."""
     signed_on: date | None = None
     effective_from: date | None = None
     effective_until: date | None = None
@@ -109,7 +120,7 @@ class Facts:
     @property
     def scopes(self) -> tuple[str, ...]:
         return ("province", f"opd:{self.lead_opd}", f"kind:{self.kind}",
-                f"type:{self.document_type}") + (
+                f"type:{self.document_type}", f"category:{self.category}") + (
             (f"priority:{self.priority}",) if self.priority else ())
 
     @property
@@ -141,6 +152,10 @@ class Oracle:
         self.children: dict[str, list[date]] = defaultdict(list)
         self.items: dict[str, dict[str, Any]] = {}
         """Mapping items by id: year, opd, priority and stage, as their events left them."""
+        self.partners: dict[str, dict[str, Any]] = {}
+        """The registry's partners by id, as their events left them."""
+        self.registered_as: dict[str, tuple[str, str]] = {}
+        """The name and country each partner was registered with."""
         for event in sorted(feed, key=lambda e: int(e["position"])):
             self._apply(event)
 
@@ -156,6 +171,9 @@ class Oracle:
             if "priority" in data or "affair" in data:  # added or revised: the whole item
                 item["priority"] = data.get("priority")
             return
+        if str(event["type"]).startswith(PARTNER_PREFIX):
+            self._partner(event)
+            return
         if not str(event["type"]).startswith(AGREEMENT_PREFIX):
             return
         aid = str(data["agreement_id"])
@@ -168,7 +186,8 @@ class Oracle:
                 plan_year=data.get("plan_year"), proposed_on=date.fromisoformat(
                     data["proposed_on"]), parent_id=data.get("parent_id"), stage=data["stage"],
                 priority=data.get("priority"), mapping_item_id=data.get("mapping_item_id"),
-                values={k: int(data.get(k) or 0) for k in AMOUNTS})
+                values={k: int(data.get(k) or 0) for k in AMOUNTS},
+                category=data["partner"]["category"], partner_id=partner_id(data))
             return
         facts = self.facts[aid]
         facts.stage = data["stage"]
@@ -186,6 +205,28 @@ class Oracle:
                 facts.revenues.append((date.fromisoformat(data["on"]), int(data["revenue"])))
         elif name == "terminated":
             facts.terminated_on = _day(data["on"])
+
+    def _partner(self, event: Mapping[str, Any]) -> None:
+        """A partner registered, revised (every field anew) or merged into another."""
+        data = event["data"]
+        partner = self.partners.setdefault(str(data["partner_id"]), {
+            "id": str(data["partner_id"]), "adopted": False, "merged_into": None})
+        partner.update(version=data["version"], stage=data["stage"])
+        if "into" in data:
+            partner["merged_into"] = str(data["into"])
+            return
+        partner.update({k: data[k] for k in ("name", "category", "country", "codes",
+                                             "contact")})
+        self.registered_as.setdefault(partner["id"], (data["name"], data["country"]))
+        partner["adopted"] = data.get("adopted", partner["adopted"])
+
+    def survivor(self, partner: str) -> str:
+        """The partner an id stands for: the last of its chain of merges."""
+        seen = {partner}
+        while (into := self.partners.get(partner, {}).get("merged_into")) and into not in seen:
+            partner = into
+            seen.add(into)
+        return partner
 
     # --- (a) reporting ------------------------------------------------------------------
 
@@ -208,13 +249,14 @@ class Oracle:
                     for scope in f.scopes:
                         denominators["effectiveness", year, scope] += 1
                         numerators["effectiveness", year, scope] += year in followed
-            for scope in (*f.scopes, f"stage:{f.stage}"):
+            partner = f"partner:{self.survivor(f.partner_id)}"
+            for scope in (*f.scopes, f"stage:{f.stage}", partner):
                 numerators["agreements", f.proposed_on.year, scope] += 1
             if f.signed_on is not None:
                 for scope in f.scopes:
                     days[("signing_days", f.signed_on.year, scope)].append(
                         max(0, (f.signed_on - f.proposed_on).days))
-            for scope in f.scopes:
+            for scope in (*f.scopes, partner):
                 if f.signed_on is not None:
                     for name in AMOUNTS:
                         numerators[name, f.signed_on.year, scope] += f.values[name]
