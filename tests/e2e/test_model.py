@@ -7,17 +7,25 @@ and beyond the contract's edges, repeated Idempotency-Keys (same and other body,
 caller), stale If-Match, work programs, documents attached to the archive (every kind,
 public or not, new versions of earlier ones, files of every type and of none, too
 large, malformed forms, a second signed text, by every kind of caller), taken down and
-read — and checks each answer against a model of the rules (tests/model/expect.py,
-tests/model/archive.py, tests/model/callers.py). At the end of each example it waits until
-reporting and notifications have consumed the feed and compares them, the published
-``kpi.updated`` and ``GET /agreements/{id}`` with an oracle computed from the public feed
-alone (tests/model/oracle.py), and looks for dead letters and parked streams
+read; partners registered (new, or one the registry holds however spelt, by every
+caller, with bodies the contract refuses), revised (renamed onto another partner's name,
+stale If-Match), merged (along chains, into itself, into no partner, twice) and read (a
+merged one's 301, a search by name), and proposals naming their partner by a snapshot or
+a partner_id (known, merged, unknown) — and checks each answer against a model of the
+rules (tests/model/expect.py, tests/model/archive.py, tests/model/callers.py,
+tests/model/partners.py). At the end of each example it waits until reporting and
+notifications have consumed the feed and compares them, the published ``kpi.updated``,
+``GET /agreements/{id}`` and the partner registry with an oracle computed from the public
+feed alone (tests/model/oracle.py: also every figure per partner category and per
+partner, along merges), and looks for dead letters and parked streams
 (tests/model/checks.py); at the end of the test, reporting is rebuilt and must give the
 same figures.
 
 The three services run once per test, as real processes with a fixed business clock;
-examples share them (each makes its own agreements and agencies). The expiry job is
-slowed to once a day so that only the test expires agreements. Profiles:
+examples share them (each makes its own agreements and agencies; the partner registry is
+one, as the system's is). The expiry job is slowed to once a day so that only the test
+expires agreements, and the partner adoption job (which registers the partners of
+agreements proposed in the earlier release) so that it only runs at the start. Profiles:
 ``KERJASAMA_MODEL_PROFILE=slow`` runs many more and longer examples, from the seed in
 ``KERJASAMA_MODEL_SEED`` when given; Hypothesis prints the shortest failing sequence.
 """
@@ -26,9 +34,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import os
 import random
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -50,6 +60,8 @@ from hypothesis.stateful import (
 
 from contracts.commands import ProposeAgreement
 from contracts.events import AgreementProposedV1
+from contracts.partner_registry import partner_key
+from contracts.partners import partner_id_of
 from plumbing.rabbitadmin import RabbitAdmin
 from services.agreements.adapters import event_store
 from services.agreements.adapters.event_store import CommandWrite, NewEvent
@@ -80,15 +92,30 @@ from tests.model.checks import World
 from tests.model.expect import (
     ACTIONS,
     ALL_CATEGORIES,
+    FOREIGN,
     RECORDING,
     Choices,
     Local,
     Planned,
     apply,
+    fits,
+    given_partner,
     plan_action,
     plan_proposal,
 )
 from tests.model.inputs import LONG_TEXTS, SHORT_TEXTS, Text, year_in_domain
+from tests.model.partners import (
+    BAD,
+    CODES,
+    CONTACTS,
+    MALFORMED,
+    SPELLINGS,
+    Naming,
+    Registered,
+    name_ok,
+    stored_codes,
+    stored_contact,
+)
 from tests.model.planning import (
     AMOUNT_EDGES,
     AMOUNTS,
@@ -118,13 +145,20 @@ from tests.model.strategies import (
     CHOICES,
     DOCUMENT_KINDS,
     DOCUMENT_TYPES,
+    INTO,
+    KEEPERS,
     KEYS,
     KINDS,
+    NAMINGS,
     OK_LONG,
     OK_SHORT,
     PROPOSED_ON,
     PROPOSED_ON_EDGES,
+    REGISTERING,
+    REGISTRARS,
+    REVISING,
     SUPERSEDING,
+    TARGETS,
     UPLOAD_TARGETS,
     UPLOADS,
     YEAR_EDGES,
@@ -139,6 +173,7 @@ from tests.model.strategies import (
 from tests.system import System
 
 TODAY = date(2024, 6, 28)
+PROBLEM = "urn:kerjasama:problem:"
 SLOW = os.environ.get("KERJASAMA_MODEL_PROFILE") == "slow"
 PROFILE = settings(
     max_examples=300 if SLOW else 8, stateful_step_count=60 if SLOW else 25,
@@ -168,6 +203,10 @@ class Model(RuleBasedStateMachine):
         self.planning = Planning(self.world.priorities)
         self.programs = 0
         """Valid work programs with priorities this example adopted (a few at most)."""
+        self.partners: list[str] = []
+        """The partners this example registered or its proposals named."""
+        self.names = 0
+        """New partner names made so far."""
 
     def _key(self, how: str) -> str | None:
         if how == "refused" and self.refused:
@@ -176,17 +215,19 @@ class Model(RuleBasedStateMachine):
 
     def _send(self, path: str, body: dict[str, Any] | None, key: str | None, expected: int,
               if_match: str | None = None, caller: Caller = TESTER,
-              upload: Upload | None = None, method: str = "POST"
+              upload: Upload | None = None, method: str = "POST", events: int = 1
               ) -> tuple[int, dict[str, Any]]:
         """POST (or ``method``; ``upload``: a multipart upload instead of ``body``); the
-        answer must have the status the model expects (never a 5xx)."""
+        answer must have the status the model expects (never a 5xx); ``events``: how many
+        it appends when accepted."""
         headers = {k: v for k, v in (("Idempotency-Key", key), ("If-Match", if_match)) if v}
         headers |= caller.headers()
         request = {"json": body} if upload is None else upload.request()
         response = self.world.http["agreements"].request(method, path, headers=headers,
                                                          **request)
         status = response.status_code
-        self.world.record(path, status, response.headers.get("Idempotent-Replayed") == "true")
+        self.world.record(path, status, response.headers.get("Idempotent-Replayed") == "true",
+                          events)
         sent = body if upload is None else upload
         assert status == expected, f"POST {path} {sent!r} as {caller}, key {key}, If-Match " \
                                    f"{if_match}: expected {expected}, got {status} " \
@@ -199,6 +240,8 @@ class Model(RuleBasedStateMachine):
             assert response.headers["Location"] == f"/agreements/{answer['id']}"
         elif status == 201 and path.startswith("/mappings/"):
             assert response.headers["Location"] == f"/mapping-items/{answer['id']}"
+        elif status == 201 and path == "/partners":
+            assert response.headers["Location"] == f"/partners/{answer['id']}"
         elif status == 201 and upload is not None:
             assert response.headers["Location"] == f"/documents/{answer['document_id']}"
             assert response.headers["ETag"] == f'"{answer["version"]}"', response.headers
@@ -235,39 +278,84 @@ class Model(RuleBasedStateMachine):
           partner_name=OK_SHORT, objective=OK_LONG, lead=st.integers(0, 2),
           supporting=st.lists(st.integers(0, 2), max_size=2), key=st.sampled_from(KEYS),
           priority=mostly(PRIORITIES, PRIORITY_EDGES), item=mostly(ITEM_REFS, ITEM_REF_EDGES),
-          cash=mostly(AMOUNTS, AMOUNT_EDGES), in_kind=mostly(AMOUNTS, AMOUNT_EDGES))
+          cash=mostly(AMOUNTS, AMOUNT_EDGES), in_kind=mostly(AMOUNTS, AMOUNT_EDGES),
+          naming=NAMINGS, partner_pick=st.integers(0, 99))
     @guarded
     def propose(self, kind: str, category: str | None, country_fits: bool,
                 co_partner: str | None, document_type: str, parent: str,
                 burdens_budget: bool, plan_year: int | None, proposed_on: str | None,
                 title: Text, partner_name: Text, objective: Text, lead: int,
                 supporting: list[int], key: str, priority: str | None = None,
-                item: str = "none", cash: Any = None, in_kind: Any = None) -> Any:
+                item: str = "none", cash: Any = None, in_kind: Any = None,
+                naming: str = "snapshot", partner_pick: int = 0) -> Any:
         """A proposal, valid or not, of any kind and partner category, dated anywhere,
-        with a priority, a mapping item and values or not."""
+        with a priority, a mapping item and values or not, naming its partner by a
+        snapshot (new to the registry, or another spelling of a partner it holds) or by
+        a partner_id (known, merged, unknown; both or neither)."""
         ids = list(self.locals)
         if parent == "fit":
             parent = "last" if document_type in ("PKS", "ADDENDUM") else "none"
         parent_id = {"unknown": str(uuid4()), "first": ids[0] if ids else None,
                      "last": ids[-1] if ids else None}.get(parent)
+        named = self.world.registry.naming(self._partner_fields(
+            naming, given_partner(kind, category, country_fits, partner_name), kind,
+            partner_pick))
         planned, made = plan_proposal(
             kind, category, country_fits, co_partner, document_type, parent_id,
             burdens_budget, plan_year, proposed_on, title, partner_name, objective,
             self.opds[lead], [self.opds[i] for i in supporting], self.locals, TODAY,
             lambda year: proposal_planning(self.planning, priority, item, cash, in_kind,
-                                           self.opds[lead], year, str(uuid4())))
+                                           self.opds[lead], year, str(uuid4())), named)
         status, answer = self._send(planned.path, planned.body, self._key(key),
-                                    planned.status)
+                                    planned.status, events=1 + named.registers)
         if planned.names is not None:
             fields = [e.get("field") for e in answer.get("errors", [])]
             assert planned.names in fields, f"the 422 names {fields}, not {planned.names}"
+        if planned.problem is not None:
+            assert answer["type"] == PROBLEM + planned.problem, answer
         if status != 201:
             return multiple()
         assert answer["stage"] == "PROPOSED" and answer["version"] == 1, answer
-        self.locals[answer["id"]] = made.made_as(answer["id"])
+        self._proposed(answer["id"], made, named)
         if self.sent and self.sent[-1].answer is answer:
             self.sent[-1].made = made
         return answer["id"]
+
+    def _proposed(self, aid: str, made: Local, named: Naming) -> None:
+        """An accepted proposal: the agreement, and the partner it recorded (registered
+        with it when new)."""
+        self.locals[aid] = made.made_as(aid)
+        self.world.registry.proposed(named)
+        assert named.partner_id is not None
+        self.world.recorded[aid] = named.partner_id
+        self._touched(named.partner_id)
+
+    def _touched(self, partner_id: str) -> None:
+        if partner_id not in self.partners:
+            self.partners.append(partner_id)
+
+    def _partner_fields(self, how: str, given: dict[str, str], kind: str, pick: int
+                        ) -> dict[str, Any]:
+        """The body's fields that name the partner (see strategies.NAMINGS); the snapshot
+        ``given`` when the registry holds no partner ``how`` needs."""
+        registry = self.world.registry
+        if how == "spelling":  # another spelling of a partner's name, in its country
+            found = registry.pick(pick, self.partners, stage=None, fits=lambda p: (
+                kind in FOREIGN) == (p.country != "ID"))
+            if found is not None:
+                return {"partner": given | {"name": SPELLINGS[pick % len(SPELLINGS)](
+                    found.name), "country": found.country}}
+        if how in ("id", "misfit", "merged-id"):
+            found = registry.pick(pick, self.partners, stage=(
+                "MERGED" if how == "merged-id" else "ACTIVE"), fits=lambda p: how not in (
+                "id", "misfit") or fits(kind, p.snapshot) == (how == "id"))
+            if found is not None:
+                return {"partner_id": found.id}
+        fields: dict[str, dict[str, Any]] = {
+            "unknown-id": {"partner_id": str(uuid4())}, "neither": {},
+            "both": {"partner": given, "partner_id": str(partner_id_of(
+                given["name"], given["country"]))}}
+        return fields.get(how, {"partner": given})
 
     @rule(target=agreements, kind=st.sampled_from(KINDS),
           document_type=st.sampled_from(DOCUMENT_TYPES), burdens_budget=st.booleans(),
@@ -275,14 +363,15 @@ class Model(RuleBasedStateMachine):
           lead=st.integers(0, 2), supporting=st.lists(st.integers(0, 2), max_size=2),
           steps=st.integers(0, 10), choice=st.integers(0, 999), pick=st.integers(0, 3),
           item=st.sampled_from(ITEM_REFS), cash=st.sampled_from(AMOUNTS),
-          in_kind=st.sampled_from(AMOUNTS))
+          in_kind=st.sampled_from(AMOUNTS), naming=st.sampled_from(("snapshot",) * 3 + ("id",)))
     @guarded
     def propose_well(self, kind: str, document_type: str, burdens_budget: bool,
                      plan_year: int | None, proposed_on: str | None, lead: int,
                      supporting: list[int], steps: int, choice: int, pick: int, item: str,
-                     cash: int | None, in_kind: int | None) -> Any:
+                     cash: int | None, in_kind: int | None, naming: str = "snapshot") -> Any:
         """A valid proposal (a PKS or ADDENDUM under the last agreement, if any; one of its
-        year's priorities, now and then; the lead's mapping item, now and then), then
+        year's priorities, now and then; the lead's mapping item, now and then; its
+        partner by a snapshot or, now and then, by the id of a partner that fits), then
         ``steps`` actions of a lifecycle that goes well."""
         year = plan_year or (TODAY if proposed_on is None else date.fromisoformat(
             proposed_on)).year
@@ -296,7 +385,7 @@ class Model(RuleBasedStateMachine):
                                plan_year, proposed_on, SHORT_TEXTS[1], SHORT_TEXTS[2],
                                LONG_TEXTS[1], lead, supporting, "fresh",
                                codes[pick] if pick < len(codes) else None, item, cash,
-                               in_kind)
+                               in_kind, naming, choice)
         if isinstance(created, str):
             self.advance(created, steps, choice)
         return created
@@ -323,6 +412,7 @@ class Model(RuleBasedStateMachine):
                                    TODAY), self.world.loop).result(30)
         self.world.record("/agreements", 201, False)
         self.locals[aid] = made.made_as(aid)
+        self.world.legacy[aid] = made.shown["partner"]
         self.advance(aid, steps, choice)
         return aid
 
@@ -625,6 +715,262 @@ class Model(RuleBasedStateMachine):
         want = [i.shown() for i in items if (i.year, i.opd) == (item.year, item.opd)]
         assert listed == want, f"{listed} != {want}"
 
+    # --- the partner registry -----------------------------------------------------------
+
+    def _registry_caller(self, who: str) -> Caller:
+        return {"tkksd": TESTER, "staff": staff_of(self.opds[0]),
+                "sekda": Caller("sekda", ("sekda",))}[who]
+
+    def _fresh_name(self, index: int) -> str:
+        self.names += 1
+        text = [t for t in SHORT_TEXTS if t.ok][index % 5]
+        return f"{text.sent} {self.opds[0][:-1]}.{self.names}"
+
+    def _partner_body(self, name: str, category: str, country: str, codes: int,
+                      contact: int) -> dict[str, Any]:
+        """A valid body (codes and contact left out now and then: none)."""
+        body: dict[str, Any] = {"name": name, "category": category, "country": country}
+        return body | ({"codes": CODES[codes]} if codes else {}) | (
+            {"contact": CONTACTS[contact]} if contact or codes % 2 else {})
+
+    def _target(self, which: str, pick: int) -> Registered | str:
+        """The partner a command acts on (TARGETS), or the id of none."""
+        registry = self.world.registry
+        found = {"mine": lambda: registry.pick(pick, self.partners),
+                 "any": lambda: registry.pick(pick, []),
+                 "merged": lambda: registry.pick(pick, self.partners, stage="MERGED")}.get(
+            which, lambda: None)()
+        return found or (MALFORMED if which == "malformed" else str(uuid4()))
+
+    @rule(how=REGISTERING, who=REGISTRARS, category=st.sampled_from(ALL_CATEGORIES),
+          codes=st.integers(0, 2), contact=st.integers(0, 2), bad=st.sampled_from(sorted(BAD)),
+          pick=st.integers(0, 99), key=st.sampled_from(KEYS))
+    @guarded
+    def register_partner(self, how: str, who: str, category: str, codes: int, contact: int,
+                         bad: str, pick: int, key: str) -> None:
+        """A partner registered by any caller: new, or one the registry holds under
+        another spelling, under the name it had before a revision or as merged since (409
+        naming the partner it stands for), or with a body the contract refuses."""
+        registry = self.world.registry
+        country = "MY" if category.startswith("FOREIGN") else ("SG", "ID", "ID")[pick % 3]
+        name = self._fresh_name(pick)
+        known = None
+        if how in ("spelling", "other country"):
+            known = registry.pick(pick, self.partners, stage=None)
+        elif how == "renamed":  # the name it was registered with, renamed since
+            known = registry.pick(pick, self.partners, stage=None, fits=lambda p: (
+                p.key != partner_key(*p.registered_as)))
+        elif how == "merged":
+            known = registry.pick(pick, self.partners, stage="MERGED")
+        if known is not None:
+            name, country = known.name, known.country
+            if how == "renamed":
+                name, country = known.registered_as
+            elif how == "other country":
+                country = "KR" if country != "KR" else "ID"
+            name = SPELLINGS[pick % len(SPELLINGS)](name) if how != "renamed" else name
+        body = self._partner_body(name, category, country, codes, contact)
+        if how == "longest":
+            body = self._partner_body(name.ljust(300, "x"), category, country, 3, 2)
+        valid = how != "bad" and name_ok(body["name"])
+        self._register(BAD[bad](body) if how == "bad" else body, valid,
+                       self._registry_caller(who), key)
+
+    def _register(self, body: dict[str, Any], valid: bool, sender: Caller, key: str) -> None:
+        """``POST /partners`` as the model says."""
+        registry = self.world.registry
+        expected, partner_id = registry.register(body, valid, sender.secretariat
+                                                 or bool(sender.agencies))
+        status, answer = self._send("/partners", body, self._key(key), expected,
+                                    caller=sender)
+        if status == 409:
+            assert (answer["type"], answer["existing_id"]) == (
+                PROBLEM + "partner-exists", partner_id), f"{body}: {answer}"
+        if status == 201:
+            assert answer == {"id": partner_id, "version": 1, "stage": "ACTIVE"}, answer
+            assert partner_id is not None
+            registry.partners[partner_id] = Registered(
+                partner_id, body["name"], body["category"], body["country"],
+                stored_codes(body), stored_contact(body))
+            self._touched(partner_id)
+
+    @precondition(lambda self: self.partners)
+    @rule(which=TARGETS, how=REVISING, who=KEEPERS, category=st.sampled_from(ALL_CATEGORIES),
+          codes=st.integers(0, 3), contact=st.integers(0, 2), bad=st.sampled_from(sorted(BAD)),
+          pick=st.integers(0, 99), if_match=st.sampled_from([None, None, "current", "stale"]),
+          key=st.sampled_from(KEYS))
+    @guarded
+    def revise_partner(self, which: str, how: str, who: str, category: str, codes: int,
+                       contact: int, bad: str, pick: int, if_match: str | None,
+                       key: str) -> None:
+        """What the registry knows of a partner replaced, by any caller: its name kept or
+        changed (to one another active partner holds: 409 naming it), a merged partner,
+        one the registry does not hold, a stale If-Match, a body the contract refuses."""
+        registry = self.world.registry
+        target = self._target(which, pick)
+        partner = target if isinstance(target, Registered) else None
+        name, country = (partner.name, partner.country) if partner else (
+            self._fresh_name(pick), "ID")
+        other = registry.pick(pick, [], stage="MERGED" if how == "merged name" else "ACTIVE",
+                              fits=lambda p: partner is None or p.id != partner.id)
+        if how == "rename":
+            name = self._fresh_name(pick)
+        elif how == "spelling":
+            name = SPELLINGS[pick % len(SPELLINGS)](name)
+        elif how in ("collide", "merged name") and other is not None:
+            name, country = SPELLINGS[pick % len(SPELLINGS)](other.name), other.country
+        body = self._partner_body(name, category, country, codes, contact)
+        valid = how != "bad" and name_ok(name)
+        body = BAD[bad](body) if how == "bad" else body
+        partner_id = partner.id if partner else str(target)
+        version = {"current": partner.version, "stale": partner.version + 1}.get(
+            if_match or "") if partner else {"current": 1, "stale": 2}.get(if_match or "")
+        sender = self._registry_caller(who)
+        expected, holder = registry.revise(partner_id, body, valid, sender.secretariat,
+                                           version)
+        status, answer = self._send(f"/partners/{partner_id}", body, self._key(key), expected,
+                                    self._if_match(version), sender, method="PUT")
+        self._registry_answer(status, answer, holder)
+        if status == 200:
+            assert partner is not None
+            assert answer == {"id": partner_id, "version": partner.version + 1,
+                              "stage": "ACTIVE"}, answer
+            partner.revised(body)
+            partner.version += 1
+
+    def _registry_answer(self, status: int, answer: dict[str, Any],
+                         holder: str | None) -> None:
+        """A 409 names the problem: the partner merged already, or the one holding the
+        name (``existing_id``)."""
+        if status == 409:
+            assert (answer["type"], answer.get("existing_id")) == (
+                (PROBLEM + "partner-exists", holder) if holder else
+                (PROBLEM + "partner-merged", None)), answer
+
+    @precondition(lambda self: self.partners)
+    @rule(which=TARGETS, into=INTO, who=KEEPERS, pick=st.integers(0, 99),
+          other=st.integers(0, 99), if_match=st.sampled_from([None, None, "current", "stale"]),
+          key=st.sampled_from(KEYS))
+    @guarded
+    def merge_partners(self, which: str, into: str, who: str, pick: int, other: int,
+                       if_match: str | None, key: str) -> None:
+        """A duplicate merged into the partner that stays, by any caller: into another
+        active partner, into a merged one (the one it stands for stays; itself: 422),
+        into itself or no partner (422); a partner merged already (409), one the registry
+        does not hold (404), a stale If-Match."""
+        registry = self.world.registry
+        target = self._target(which, pick)
+        partner = target if isinstance(target, Registered) else None
+        partner_id = partner.id if partner else str(target)
+        stays = partner_id if into == "itself" else self._target(into, other)
+        if isinstance(stays, Registered) and stays.id == partner_id:
+            stays = registry.pick(other, self.partners if into == "mine" else [],
+                                  fits=lambda p: p.id != partner_id) or stays
+        into_id = stays.id if isinstance(stays, Registered) else stays
+        self._merge(partner or partner_id, into_id, who, if_match, key)
+
+    def _merge(self, partner: Registered | str, into_id: str, who: str,
+               if_match: str | None, key: str) -> None:
+        """``POST /partners/{id}/merge`` (``partner``: the id of none the registry
+        holds, or a malformed one) as the model says."""
+        registry = self.world.registry
+        partner_id = partner.id if isinstance(partner, Registered) else partner
+        version = ({"current": partner.version, "stale": partner.version + 1}
+                   if isinstance(partner, Registered) else {"current": 1, "stale": 2}
+                   ).get(if_match or "")
+        sender = self._registry_caller(who)
+        expected, survivor = registry.merge(partner_id, into_id, sender.secretariat, version)
+        status, answer = self._send(f"/partners/{partner_id}/merge", {"into": into_id},
+                                    self._key(key), expected, self._if_match(version), sender)
+        self._registry_answer(status, answer, None)
+        if status == 422 and into_id != MALFORMED:
+            assert answer["type"] == PROBLEM + "unknown-partner", answer
+        if status == 200:
+            assert isinstance(partner, Registered)
+            assert answer == {"id": partner_id, "version": partner.version + 1,
+                              "stage": "MERGED"}, answer
+            partner.stage, partner.merged_into = "MERGED", survivor
+            partner.version += 1
+
+    @rule(chain=st.booleans(), category=st.sampled_from(ALL_CATEGORIES),
+          pick=st.integers(0, 99), if_match=st.sampled_from([None, "current"]))
+    @guarded
+    def merge_duplicates(self, chain: bool, category: str, pick: int,
+                         if_match: str | None) -> None:
+        """Duplicates merged as the TKKSD does it: one of the example's partners (a new
+        one when it has too few) into another, and that one, now and then, into a third
+        (a chain: the first then stands for the third); then the first registered again
+        under the name it was registered with (409 naming the partner it stands for)."""
+        registry = self.world.registry
+        while len(chosen := [p for p in self.partners if registry.partners[p].stage
+                             == "ACTIVE"]) < 2 + chain:
+            self.register_partner("fresh", "tkksd", category, 0, 0, "control", pick, "fresh")
+        chosen = chosen[pick % len(chosen):] + chosen[:pick % len(chosen)]
+        for merged, stays in itertools.pairwise(chosen[:2 + chain]):
+            self._merge(registry.partners[merged], stays, "tkksd", if_match, "fresh")
+        first = registry.partners[chosen[0]]  # its name again: 409 naming the one that stays
+        name, country = first.registered_as
+        name = SPELLINGS[pick % len(SPELLINGS)](name)
+        self._register({"name": name, "country": country, "category": first.category},
+                       name_ok(name), TESTER, "fresh")
+
+    @precondition(lambda self: self.partners)
+    @rule(which=mostly(("mine", "mine", "any", "merged"), ("unknown", "malformed")),
+          pick=st.integers(0, 99))
+    @guarded
+    def read_partner(self, which: str, pick: int) -> None:
+        """``GET /partners/{id}``: an active partner as the model has it, with the
+        agreements that recorded it or a partner merged into it; a merged one 301 to the
+        partner it stands for (along a chain); 404 for an id the registry does not hold."""
+        registry = self.world.registry
+        target = self._target(which, pick)
+        partner_id = target.id if isinstance(target, Registered) else target
+        got = self.world.http["agreements"].get(f"/partners/{partner_id}")
+        stays = registry.survivor(partner_id)
+        expected = 404 if stays is None else 200 if stays == partner_id else 301
+        assert got.status_code == expected, f"GET /partners/{partner_id}: {got.status_code}" \
+                                            f" {got.text[:500]}, expected {expected}"
+        if expected == 301:
+            assert got.headers["Location"] == f"/partners/{stays}", got.headers
+        if expected != 200:
+            return
+        view = got.json()
+        shown = registry.partners[partner_id].shown()
+        assert ({k: v for k, v in view.items() if k != "agreements"}, got.headers["ETag"]) == (
+            shown, f'"{shown["version"]}"'), f"{view} != {shown}"
+        listed = {a["id"]: a["partner_id"] for a in view["agreements"]}
+        want = {aid: pid for aid, pid in self.world.recorded.items()
+                if registry.survivor(pid) == partner_id}
+        legacy = {aid: pid for aid, pid in listed.items() if aid in self.world.legacy}
+        assert {k: v for k, v in listed.items() if k not in legacy} == want, \
+            f"the agreements of {partner_id}: {listed}, expected {want}"
+        assert all(registry.survivor(pid) == partner_id for pid in legacy.values()), legacy
+
+    @precondition(lambda self: self.partners)
+    @rule(how=st.sampled_from(("name", "word", "spelling", "nothing")),
+          narrow=st.sampled_from((None, None, "country", "category")), pick=st.integers(0, 99))
+    @guarded
+    def search_partners(self, how: str, narrow: str | None, pick: int) -> None:
+        """``GET /partners?q=``: the active partners whose name holds ``q`` however
+        spelt (of a country or a category, now and then), as the model has them."""
+        registry = self.world.registry
+        partner = registry.pick(pick, self.partners, stage=None)
+        assert partner is not None
+        q = {"name": partner.name, "word": partner.name.rsplit(" ", 1)[-1],
+             "spelling": SPELLINGS[pick % len(SPELLINGS)](partner.name),
+             "nothing": f"tiada {uuid4().hex}"}[how]
+        country = partner.country if narrow == "country" else None
+        category = partner.category if narrow == "category" else None
+        params = {k: v for k, v in (("q", q), ("limit", 1000), ("country", country),
+                                    ("category", category)) if v is not None}
+        got = self.world.http["agreements"].get("/partners", params=params)
+        expected = 200 if len(q) <= 300 else 422
+        assert got.status_code == expected, f"GET /partners {params}: {got.status_code}"
+        if expected == 200:
+            want = registry.search(q, country, category)
+            assert {p["id"]: p for p in got.json()} == {
+                i: registry.partners[i].shown() for i in want}, f"GET /partners {params}"
+
     @precondition(lambda self: self.sent)
     @rule(index=st.integers(0, 99))
     @guarded
@@ -653,18 +999,32 @@ class Model(RuleBasedStateMachine):
     @guarded
     def propose_again_as_another_caller(self, index: int) -> Any:
         """Another caller's proposal with the same Idempotency-Key and body: keys are
-        scoped to the caller (docs/domain.md#boundaries), so it is a new agreement of its own."""
+        scoped to the caller (docs/domain.md#boundaries), so it is a new agreement of its
+        own, whose partner the registry resolves anew (a partner_id whose partner was
+        revised since to a category or country the kind does not take: 422)."""
         first = [s for s in self.sent if s.made][index % sum(1 for s in self.sent if s.made)]
-        assert first.made is not None
-        _, answer = self._send(first.path, first.body, first.key, 201,
-                               caller=Caller("another", TESTER.roles))
-        assert answer["id"] != first.answer["id"], \
-            f"another caller's proposal answered with the first caller's agreement {answer}"
+        assert first.made is not None and first.body is not None
+        another = Caller("another", TESTER.roles)
         if first.key in self.other_caller:  # the other caller's own repeat: a replay
+            _, answer = self._send(first.path, first.body, first.key, 201, caller=another)
             assert answer["id"] == self.other_caller[first.key], answer
             return answer["id"]
+        named = self.world.registry.naming({k: first.body[k] for k in (
+            "partner", "partner_id") if k in first.body})
+        fit = named.recorded is not None and fits(first.made.kind, named.recorded)
+        status, answer = self._send(first.path, first.body, first.key, 201 if fit else 422,
+                                    caller=another, events=1 + named.registers)
+        if status != 201:
+            return multiple()
+        assert answer["id"] != first.answer["id"], \
+            f"another caller's proposal answered with the first caller's agreement {answer}"
         self.other_caller[first.key] = answer["id"]
-        self.locals[answer["id"]] = first.made.made_as(answer["id"])
+        assert named.recorded is not None
+        made = replace(first.made, categories=(named.recorded["category"],
+                                               *first.made.categories[1:]),
+                       shown=first.made.shown | {"partner": named.recorded,
+                                                 "partner_id": named.partner_id})
+        self._proposed(answer["id"], made, named)
         return answer["id"]
 
     def teardown(self) -> None:
@@ -704,6 +1064,7 @@ async def system(broker: LoadedDefinitions, database_url_factory: DatabaseUrlFac
                  tmp_path: Path) -> AsyncIterator[System]:
     async with running_system(broker, database_url_factory, tmp_path, TODAY,
                               KERJASAMA_EXPIRY_INTERVAL_SECONDS="86400",
+                              KERJASAMA_PARTNER_ADOPTION_INTERVAL_SECONDS="86400",
                               KERJASAMA_REFRESH_AFTER_EVENTS_SECONDS="0.1",
                               KERJASAMA_MAX_DOCUMENT_BYTES=str(MAX_BYTES)) as running:
         yield running

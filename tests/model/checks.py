@@ -28,6 +28,7 @@ from tests.auth import auth_headers
 from tests.model.expect import Local
 from tests.model.fold import fold
 from tests.model.oracle import EVENT_DRIVEN_RULES, RATIOS, Key, Notice, Oracle
+from tests.model.partners import Registered, Registry
 from tests.model.published import KpiSubscriber
 from tests.processes import ROOT
 from tests.system import System
@@ -84,17 +85,25 @@ class World:
         self.adopted: set[int] = set()
         self.priorities: dict[int, frozenset[str]] = {}
         """The priority codes of each year's work program as last adopted."""
+        self.registry = Registry()
+        """The partner registry (examples share it, as they share the system)."""
+        self.recorded: dict[str, str] = {}
+        """The partner each agreement proposed on today's release recorded, by id."""
+        self.legacy: dict[str, dict[str, str]] = {}
+        """Agreements proposed in the earlier release (their proposals name no partner_id),
+        with the partner each named."""
         self.offsets: dict[Key, tuple[Any, ...]] = {}
         self.dead_letters: dict[str, int] = dict.fromkeys(DEAD_LETTER_QUEUES, 0)
         self.parked: set[str] = set()
         self.answers: Counter[tuple[str, int]] = Counter()
         """How often each command (the last part of its path) got each status."""
 
-    def record(self, path: str, status: int, replayed: bool) -> None:
-        """Count an answer to a command; note the events and work programs it made."""
+    def record(self, path: str, status: int, replayed: bool, events: int = 1) -> None:
+        """Count an answer to a command; note the events (one, or ``events``: a proposal
+        that registers its partner) and work programs it made."""
         self.answers[command_of(path), status] += 1
         if status < 300 and not replayed:
-            self.appended += 1  # one event per command accepted
+            self.appended += events
         if status < 300 and path.startswith("/work-programs/"):
             self.adopted.add(int(path.rsplit("/", 1)[-1]))
 
@@ -105,9 +114,15 @@ class World:
             by_command[command] = f"{by_command.get(command, '')} {status}:{n}"
         events = Counter(".".join(str(e["type"]).split(".")[-2:]).removesuffix(".v1")
                          for e in self.feed)
+        oracle = Oracle(self.feed, self.today)
+        moved = sum(oracle.survivor(f.partner_id) != f.partner_id
+                    for f in oracle.facts.values())
+        scopes = Counter(k[2].split(":")[0] for k in self.kpis.latest)
         return (f"{self.examples} examples, {steps} requests, {len(self.feed)} events "
-                f"{dict(events)}, {len(self.kpis.latest)} figures published; answers: "
-                + "; ".join(f"{c}{s}" for c, s in by_command.items()))
+                f"{dict(events)}, {len(self.kpis.latest)} figures published "
+                f"({scopes['category']} per partner category, {scopes['partner']} per "
+                f"partner; {moved} agreements count for the partner theirs was merged "
+                "into); answers: " + "; ".join(f"{c}{s}" for c, s in by_command.items()))
 
     def close(self) -> None:
         for client in self.http.values():
@@ -180,6 +195,7 @@ class World:
         not ``report``: then only takes in what the example left, for the next one)."""
         problems = self.settle()
         oracle = Oracle(self.feed, self.today)
+        problems += self.check_registry(oracle, report)
         problems += self.check_figures(oracle) + self.check_published()
         problems += self.check_as_of()
         if report:
@@ -187,6 +203,23 @@ class World:
             problems += self.check_views(oracle, agreements)
         problems += self.check_dead_letters() + self.check_parked()
         assert not problems or not report, "\n".join(problems)
+
+    def check_registry(self, oracle: Oracle, report: bool) -> list[str]:
+        """The partner registry the feed tells is the model's (after a failed step the
+        model takes the feed's, and the count of events appended, so that the next
+        example starts from what is)."""
+        mine = {pid: p.shown() for pid, p in self.registry.partners.items()}
+        problems = [f"partner {pid}: the feed says {oracle.partners.get(pid)}, the model "
+                    f"{mine.get(pid)}" for pid in sorted(mine.keys() | oracle.partners.keys())
+                    if mine.get(pid) != oracle.partners.get(pid)]
+        if not report:
+            self.registry = Registry({pid: Registered(
+                **p, registered_as=oracle.registered_as[pid])
+                for pid, p in oracle.partners.items()})
+            self.recorded = {aid: f.partner_id for aid, f in oracle.facts.items()
+                             if aid not in self.legacy}
+            self.appended = len(self.feed)
+        return problems
 
     def mismatches(self, oracle: Oracle) -> tuple[dict[Key, Any], dict[Key, Any], str]:
         _, mine, error = self.figures()
@@ -368,7 +401,11 @@ class World:
 
 
 def command_of(path: str) -> str:
-    """``propose``, ``work-program`` or the action of a request's path."""
+    """``propose``, ``work-program``, a registry command or the action of a request's
+    path."""
+    if path.startswith("/partners"):
+        return ("register-partner" if path == "/partners" else "merge-partner"
+                if path.endswith("/merge") else "revise-partner")
     if path.startswith("/work-programs/"):
         return "work-program"
     if path.startswith("/mappings/"):

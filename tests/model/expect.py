@@ -5,12 +5,13 @@ docs/domain.md#errors (invalid body 422 → unknown id 404 → version mismatch 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from contracts.partners import partner_id_of
 from tests.model.inputs import (
     LONG_TEXTS,
     SHORT_TEXTS,
@@ -22,6 +23,7 @@ from tests.model.inputs import (
     resolve_until,
     year_in_domain,
 )
+from tests.model.partners import Naming, name_ok
 from tests.model.planning import ProposalPlanning, amount_ok
 
 if TYPE_CHECKING:
@@ -80,8 +82,9 @@ class Local:
     proposed_on: date
     parent_id: str | None
     required: frozenset[str]
-    shown: dict[str, str]
-    """Fields ``GET /agreements/{id}`` must show as they were sent (texts normalised)."""
+    shown: dict[str, Any]
+    """Fields ``GET /agreements/{id}`` must show as they were sent (texts normalised), and
+    the partner it recorded."""
     supporting: tuple[str, ...] = ()
     stage: str = "PROPOSED"
     version: int = 1
@@ -133,6 +136,23 @@ class Planned:
     effects: dict[str, Any] = field(default_factory=dict)
     names: str | None = None
     """The one field a 422 must name (docs/domain.md#boundaries), when one input is refused."""
+    problem: str | None = None
+    """The type of problem a 422 must be (its last part), when one rule is broken."""
+
+
+def given_partner(kind: str, category: str | None, country_fits: bool,
+                  name: Text) -> dict[str, str]:
+    """The partner a proposal names by a snapshot: ``category`` None is the kind's first,
+    the country the kind's (or not, unless ``country_fits``)."""
+    country = "MY" if (kind in FOREIGN) == country_fits else "ID"
+    return {"name": name.sent, "category": category or CATEGORIES[kind][0],
+            "country": country}
+
+
+def fits(kind: str, partner: Mapping[str, str]) -> bool:
+    """Whether a partner's category and country fit the kind of cooperation."""
+    return (partner["category"] in CATEGORIES[kind]
+            and (kind in FOREIGN) == (partner["country"] != "ID"))
 
 
 def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partner: str | None,
@@ -140,18 +160,21 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
                   plan_year: int | None, proposed_on: str | None, title: Text,
                   partner_name: Text, objective: Text, lead_opd: str, supporting: list[str],
                   known: Container[str], today: date,
-                  planning: Callable[[int], ProposalPlanning] | None = None
-                  ) -> tuple[Planned, Local]:
+                  planning: Callable[[int], ProposalPlanning] | None = None,
+                  naming: Naming | None = None) -> tuple[Planned, Local]:
     """``POST /agreements`` and its expected answer; the model of the agreement made (its
     id to be set from the answer). ``category`` None: the kind's first category;
-    ``planning`` gives the planning side's fields for the year the proposal belongs to."""
-    category = category or CATEGORIES[kind][0]
-    country = "MY" if (kind in FOREIGN) == country_fits else "ID"
-    partner = {"name": partner_name.sent, "category": category, "country": country}
+    ``planning`` gives the planning side's fields for the year the proposal belongs to;
+    ``naming`` how it names its partner (None: by the snapshot of ``partner_name``,
+    ``category`` and the country, recorded under the id derived from it)."""
+    partner = given_partner(kind, category, country_fits, partner_name)
+    if naming is None:
+        naming = Naming({"partner": partner}, partner,
+                        str(partner_id_of(partner["name"], partner["country"])))
     co = [] if co_partner is None else [partner | {"name": "Mitra dua"} | (
         {} if co_partner == "same" else {"category": co_partner})]
     body: dict[str, Any] = {
-        "title": title.sent, "kind": kind, "document_type": document_type, "partner": partner,
+        "title": title.sent, "kind": kind, "document_type": document_type, **naming.fields,
         "co_partners": co, "lead_opd": lead_opd, "objective": objective.sent,
         "sector": "Ekonomi", "burdens_budget": burdens_budget, "supporting_opds": supporting}
     body |= {k: v for k, v in (("plan_year", plan_year), ("proposed_on", proposed_on),
@@ -159,24 +182,31 @@ def plan_proposal(kind: str, category: str | None, country_fits: bool, co_partne
     day = today if proposed_on is None else date.fromisoformat(proposed_on)
     extra = planning(day.year if plan_year is None else plan_year) if planning else None
     body |= extra.body if extra else {}
-    refused = [name for name, ok in (
-        ("title", title.ok), ("partner.name", partner_name.ok), ("objective", objective.ok),
+    named = naming.fields.get("partner")
+    refused: list[str | None] = [name for name, ok in (
+        ("title", title.ok), ("objective", objective.ok),
+        ("partner.name", named is None or name_ok(named["name"])),
         ("proposed_on", in_domain(day)),
         ("plan_year", plan_year is None or year_in_domain(plan_year))) if not ok]
     refused += extra.refused if extra else []
-    categories = tuple(p["category"] for p in (partner, *co))
-    rules = (all(c in CATEGORIES[kind] for c in categories) and country_fits and day <= today
-             and (parent_id is None or parent_id in known)
-             and (parent_id is None or document_type in ("PKS", "ADDENDUM"))
-             and (parent_id is not None or document_type != "ADDENDUM")
-             and (extra is None or extra.rules))
+    refused += [None] * naming.malformed  # both or neither: no one field to name
+    recorded = naming.recorded
+    others = (all(fits(kind, p) for p in co) and day <= today
+              and (parent_id is None or parent_id in known)
+              and (parent_id is None or document_type in ("PKS", "ADDENDUM"))
+              and (parent_id is not None or document_type != "ADDENDUM")
+              and (extra is None or extra.rules))
+    rules = recorded is not None and fits(kind, recorded) and others
+    categories = tuple(p["category"] for p in (recorded or partner, *co))
     made = Local("", kind, document_type, categories, day, parent_id,
                  required_approvals(kind, burdens_budget),
                  {"title": title.expected, "objective": objective.expected,
-                  "lead_opd": lead_opd}, tuple(supporting),
-                 mapping_item_id=body.get("mapping_item_id"))
+                  "lead_opd": lead_opd, "partner": recorded, "partner_id": naming.partner_id},
+                 tuple(supporting), mapping_item_id=body.get("mapping_item_id"))
     planned = Planned("/agreements", body, 201 if rules and not refused else 422)
-    planned.names = f"body.{refused[0]}" if len(refused) == 1 else None
+    planned.names = f"body.{refused[0]}" if len(refused) == 1 and refused[0] else None
+    if recorded is None and others and not refused:
+        planned.problem = "unknown-partner"  # the one rule broken
     return planned, made
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
+from uuid import uuid4
 
 from hypothesis import strategies as st
 
@@ -66,9 +67,11 @@ def changed(body: dict[str, Any] | None, path: str, today: date) -> dict[str, An
     if body is None:
         return {"reason": "lain"} if path.endswith(("/withdraw", "/unpublish")) else (
             {"on": today.isoformat()} if path.endswith("/expire") else {"note": "lain"})
-    for name in ("title", "reason", "note", "summary", "number", "affair"):
+    for name in ("title", "reason", "note", "summary", "number", "affair", "name"):
         if isinstance(body.get(name), str):
             return body | {name: body[name] + " (lain)"}
+    if "into" in body:
+        return {"into": str(uuid4())}
     if "realization_target" in body:
         return body | {"realization_target": 50 if body["realization_target"] != 50 else 51}
     if "milestones" in body:
@@ -192,3 +195,27 @@ regional secretary, TKKSD) is tried."""
 ACT_CALLERS = st.sampled_from(("tkksd",) * 6 + tuple(c for c in CALLERS if c != "tkksd"))
 """Callers of the lifecycle's actions: mostly the TKKSD, now and then an agency or the
 regional secretary (who may only do some actions, on some agreements)."""
+NAMINGS = mostly(("snapshot",) * 4 + ("spelling", "id", "id", "merged-id"),
+                 ("misfit", "unknown-id", "both", "neither"))
+"""How a proposal names its partner: by a snapshot (``spelling``: another spelling of the
+name of a partner the registry holds), by the partner_id of an active partner that fits
+the kind (``misfit``: one that does not), of a merged partner, of no partner; or by both or
+neither (each falls back to the snapshot when the registry has no such partner)."""
+REGISTERING = mostly(("fresh", "fresh", "spelling", "other country"),
+                     ("renamed", "merged", "bad", "longest"))
+"""How a partner is registered: under a new name; another spelling of a registered
+partner's name; its name in another country; the name a partner was registered with
+before it was renamed; the name of a merged partner; a body the contract refuses; the
+longest name with the most codes."""
+REVISING = mostly(("same", "rename", "spelling"), ("collide", "merged name", "bad"))
+"""How a partner is revised: its name kept (codes, contact and category anew), a new name,
+its name spelt otherwise; the name of another active partner; of a merged one; a body the
+contract refuses."""
+TARGETS = mostly(("mine", "mine", "any"), ("merged", "unknown", "malformed"))
+"""Which partner a command acts on: one the example registered or named, any active one,
+a merged one, one the registry does not hold, an id that is no id."""
+INTO = mostly(("mine", "mine", "any"), ("merged", "itself", "unknown", "malformed"))
+"""Which partner a merge names to stay (as :data:`TARGETS`, or the partner itself)."""
+REGISTRARS = mostly(("tkksd", "tkksd", "staff"), ("sekda",))
+KEEPERS = mostly(("tkksd",), ("staff", "sekda"))
+"""Callers of the registry's commands: the TKKSD keeps it, agency staff also register."""
