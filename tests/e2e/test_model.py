@@ -25,7 +25,8 @@ The three services run once per test, as real processes with a fixed business cl
 examples share them (each makes its own agreements and agencies; the partner registry is
 one, as the system's is). The expiry job is slowed to once a day so that only the test
 expires agreements, and the partner adoption job (which registers the partners of
-agreements proposed in the earlier release) so that it only runs at the start. Profiles:
+agreements proposed in the earlier release) so that only the test runs it, as a rule whose
+outcome the model predicts. Profiles:
 ``KERJASAMA_MODEL_PROFILE=slow`` runs many more and longer examples, from the seed in
 ``KERJASAMA_MODEL_SEED`` when given; Hypothesis prints the shortest failing sequence.
 """
@@ -63,10 +64,19 @@ from contracts.events import AgreementProposedV1
 from contracts.partner_registry import partner_key
 from contracts.partners import partner_id_of
 from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.settings import load_settings
 from services.agreements.adapters import event_store
-from services.agreements.adapters.event_store import CommandWrite, NewEvent
+from services.agreements.adapters.database import open_database
+from services.agreements.adapters.event_store import (
+    CommandWrite,
+    NewEvent,
+    PostgresEventStore,
+)
+from services.agreements.application.service import AgreementService
 from services.agreements.application.streams import state_json
 from services.agreements.domain import DecisionContext, decide, evolve
+from services.agreements.entrypoints.partner_adoption import adopt_partners
+from services.agreements.settings import AgreementsSettings
 from tests.broker_users import KPI_READER, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
 from tests.e2e.conftest import running_system
@@ -207,6 +217,8 @@ class Model(RuleBasedStateMachine):
         """The partners this example registered or its proposals named."""
         self.names = 0
         """New partner names made so far."""
+        self.earlier = False
+        """Whether this example stored an agreement as the earlier release did."""
 
     def _key(self, how: str) -> str | None:
         if how == "refused" and self.refused:
@@ -413,6 +425,8 @@ class Model(RuleBasedStateMachine):
         self.world.record("/agreements", 201, False)
         self.locals[aid] = made.made_as(aid)
         self.world.legacy[aid] = made.shown["partner"]
+        self.world.unadopted.append(aid)
+        self.earlier = True
         self.advance(aid, steps, choice)
         return aid
 
@@ -914,6 +928,23 @@ class Model(RuleBasedStateMachine):
         self._register({"name": name, "country": country, "category": first.category},
                        name_ok(name), TESTER, "fresh")
 
+    @precondition(lambda self: self.earlier)
+    @rule()
+    @guarded
+    def adopt_earlier_partners(self) -> None:
+        """The adoption job runs (as the service runs it, on its database): the partners
+        of the agreements proposed in the earlier release that the registry does not hold
+        are registered (adopted), and merged at once into a partner that took their name
+        since; their agreements are then found on the partner's page."""
+        world = self.world
+        expected = world.registry.adopt([world.legacy[aid] for aid in world.unadopted])
+        world.unadopted.clear()
+        adopted = asyncio.run_coroutine_threadsafe(adopt_earlier_partners(
+            world.system.databases["agreements"]), world.loop).result(60)
+        world.appended += sum(expected.values())
+        world.answers["adopt-partners", 200] += len(adopted)
+        assert sorted(adopted) == sorted(expected), f"adopted {adopted}, expected {expected}"
+
     @precondition(lambda self: self.partners)
     @rule(which=mostly(("mine", "mine", "any", "merged"), ("unknown", "malformed")),
           pick=st.integers(0, 99))
@@ -1057,6 +1088,17 @@ async def store_earlier_proposal(database_url: str, body: dict[str, Any],
     finally:
         await conn.close()
     return str(aid)
+
+
+async def adopt_earlier_partners(database_url: str) -> list[str]:
+    """One run of the partner adoption job, as the service runs it: the ids it adopted."""
+    pool = await open_database(load_settings(AgreementsSettings,
+                                             agreements_database_url=database_url))
+    try:
+        return [str(i) for i in await adopt_partners(pool, AgreementService(
+            PostgresEventStore(pool)))]
+    finally:
+        await pool.close()
 
 
 @pytest.fixture

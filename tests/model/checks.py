@@ -92,6 +92,8 @@ class World:
         self.legacy: dict[str, dict[str, str]] = {}
         """Agreements proposed in the earlier release (their proposals name no partner_id),
         with the partner each named."""
+        self.unadopted: list[str] = []
+        """Those of them the adoption job has not read yet, in the order of the feed."""
         self.offsets: dict[Key, tuple[Any, ...]] = {}
         self.dead_letters: dict[str, int] = dict.fromkeys(DEAD_LETTER_QUEUES, 0)
         self.parked: set[str] = set()

@@ -182,6 +182,25 @@ class Registry:
             self.partners[naming.partner_id] = Registered(
                 naming.partner_id, given["name"], given["category"], given["country"])
 
+    def adopt(self, named: list[Snapshot]) -> dict[str, int]:
+        """The adoption job reads proposals of the earlier release naming these partners,
+        in turn: each the registry does not hold is registered (adopted) under the id
+        derived from its name and country, and merged at once into the active partner
+        that holds them, if another does; the events each adoption appends, by id."""
+        adopted: dict[str, int] = {}
+        for given in named:
+            partner_id = str(partner_id_of(given["name"], given["country"]))
+            if partner_id in self.partners:
+                continue
+            holder = self.holding(partner_key(given["name"], given["country"]))
+            partner = Registered(partner_id, given["name"], given["category"],
+                                 given["country"], adopted=True)
+            if holder:  # renamed to this name since: the old id stands for the holder
+                partner.version, partner.stage, partner.merged_into = 2, "MERGED", holder
+            self.partners[partner_id] = partner
+            adopted[partner_id] = 1 + bool(holder)
+        return adopted
+
     def pick(self, index: int, mine: list[str], *, stage: str | None = "ACTIVE",
              fits: Callable[[Registered], bool] = lambda _: True) -> Registered | None:
         """One partner (of ``mine`` when one of them will do, else any), in ``stage``
