@@ -51,9 +51,9 @@ def _fields(body: PartnerBody) -> dict[str, object]:
 def _not_taken(partner_id: UUID, body: PartnerBody, ctx: DecisionContext) -> None:
     holder = ctx.key_holder
     if holder is not None and holder != partner_id:
-        raise PartnerExists(f"partner {holder} is already registered as "
-                            f"{partner_key(body.name, body.country)!r} (normalised name and "
-                            "country)", existing_id=holder)
+        raise PartnerExists(f"{partner_key(body.name, body.country)!r} (normalised name and "
+                            f"country) is registered already: partner {holder}",
+                            existing_id=holder)
 
 
 def _active(partner_id: UUID, state: PartnerState | None) -> PartnerState:
@@ -74,9 +74,11 @@ def decide_partner(command: PartnerCommands, state: PartnerState | None,
         if state is not None:
             # a merged partner stands for the one it was merged into (the last of a chain)
             existing = ctx.survivor.id if ctx.survivor else (state.merged_into or state.id)
-            raise PartnerExists(f"partner {existing} is already registered as "
-                                f"{state.key!r} (normalised name and country)",
-                                existing_id=existing)
+            how = "under that name" if existing == state.id else (
+                f"under that name as partner {state.id}, since merged into it")
+            raise PartnerExists(f"{partner_key(command.name, command.country)!r} (normalised "
+                                f"name and country) is registered already: partner "
+                                f"{existing}, {how}", existing_id=existing)
         adopted = isinstance(command, AdoptPartner)
         registered = PartnerRegistered(partner_id=partner_id, version=1,
                                        stage=PartnerStage.ACTIVE, adopted=adopted,
