@@ -40,11 +40,15 @@ def cli(system: System, *args: str) -> subprocess.CompletedProcess[str]:
 async def test_the_demo_figures_are_traced_and_checked_from_the_feed(system: System) -> None:
     demo = await asyncio.to_thread(run_demo, system)
     assert demo.returncode == 0, demo.stderr
+    async with httpx.AsyncClient(headers=auth_headers(), base_url=system["agreements"].url,
+                                 timeout=10) as agreements:
+        stored = (await agreements.get("/events", params={"after": 0, "limit": 1000})).json()
     async with httpx.AsyncClient(headers=auth_headers(), base_url=system["reporting"].url,
                                  timeout=10) as reporting:
-        for _ in range(120):
+        for _ in range(120):  # until reporting applied every event the demo stored
             items = (await reporting.get("/kpis", params={"year": 2021})).json()
-            if figure(items, "realization")["denominator"] == 13:
+            if (figure(items, "realization")["denominator"] == 13
+                    and figure(items, "realization")["as_of_position"] >= stored[-1]["position"]):
                 break
             await asyncio.sleep(0.5)
         position = figure(items, "realization")["as_of_position"]
