@@ -9,40 +9,29 @@ from typing import Any
 
 from plumbing.service_client import ServiceClient
 from plumbing.tables import table
-from services.cli.bodies import body_of
+from services.cli.bodies import answer_line, body_of, command_headers
 
 AGREEMENT_COLUMNS = ("id", "stage", "kind", "document_type", "lead_opd", "plan_year", "title")
 
 
-def _headers(args: argparse.Namespace) -> dict[str, str]:
-    headers = {}
-    if getattr(args, "idempotency_key", None):
-        headers["Idempotency-Key"] = args.idempotency_key
-    if getattr(args, "if_match", None) is not None:
-        headers["If-Match"] = str(args.if_match)
-    return headers
 
 
-def _answer(response: Any) -> str:
-    body = response.json()
-    replay = " (replayed: already done)" if "Idempotent-Replayed" in response.headers else ""
-    return f"{body['id']}  version {body['version']}  {body['stage']}{replay}"
 
 
 async def propose(args: argparse.Namespace, agreements: ServiceClient) -> str:
     """POST /agreements."""
     body = body_of(args.fields, args.json) or {}
     response = await agreements.request("POST", "/agreements", json=body,
-                                        headers=_headers(args))
-    return _answer(response)
+                                        headers=command_headers(args))
+    return answer_line(response)
 
 
 async def advance(args: argparse.Namespace, agreements: ServiceClient) -> str:
     """POST /agreements/{id}/{action}."""
     response = await agreements.request(
         "POST", f"/agreements/{args.id}/{args.action}",
-        json=body_of(args.fields, args.json), headers=_headers(args))
-    return _answer(response)
+        json=body_of(args.fields, args.json), headers=command_headers(args))
+    return answer_line(response)
 
 
 async def show(args: argparse.Namespace, agreements: ServiceClient) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -74,3 +75,20 @@ def body_of(pairs: list[str], json_file: str | None,
     body = json.loads(json.dumps(base)) if base is not None else {}  # a deep copy
     body.update(from_file(json_file) if json_file is not None else {})
     return from_pairs(pairs, body)
+
+
+def command_headers(args: argparse.Namespace) -> dict[str, str]:
+    """The ``Idempotency-Key`` and ``If-Match`` headers a command's options ask for."""
+    headers = {}
+    if getattr(args, "idempotency_key", None):
+        headers["Idempotency-Key"] = args.idempotency_key
+    if getattr(args, "if_match", None) is not None:
+        headers["If-Match"] = str(args.if_match)
+    return headers
+
+
+def answer_line(response: Any) -> str:
+    """An accepted command's answer as one line: id, version, stage (and a replay)."""
+    body = response.json()
+    replay = " (replayed: already done)" if "Idempotent-Replayed" in response.headers else ""
+    return f"{body['id']}  version {body['version']}  {body['stage']}{replay}"

@@ -10,6 +10,7 @@ from typing import Any
 from contracts.common import PartnerCategory
 from plumbing.service_client import CliError, ServiceClient, describe_problem
 from plumbing.tables import table
+from services.cli.bodies import answer_line, command_headers
 
 PARTNER_COLUMNS = ("id", "category", "country", "codes", "name")
 AGREEMENT_COLUMNS = ("id", "stage", "kind", "document_type", "lead_opd", "signed_on", "title")
@@ -29,17 +30,8 @@ def _codes(codes: list[dict[str, str]]) -> str:
     return ", ".join(f"{c['scheme']} {c['value']}" for c in codes)
 
 
-def _headers(args: argparse.Namespace) -> dict[str, str]:
-    headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else {}
-    if getattr(args, "if_match", None) is not None:
-        headers["If-Match"] = str(args.if_match)
-    return headers
 
 
-def _answer(response: Any) -> str:
-    body = response.json()
-    replay = " (replayed: already done)" if "Idempotent-Replayed" in response.headers else ""
-    return f"{body['id']}  version {body['version']}  {body['stage']}{replay}"
 
 
 def _refused(method: str, path: str, response: Any) -> CliError:
@@ -62,7 +54,7 @@ async def _send(agreements: ServiceClient, method: str, path: str, body: dict[st
                                         ok=(200, 201, 409))
     if response.status_code == 409:
         raise _refused(method, path, response)
-    return _answer(response)
+    return answer_line(response)
 
 
 async def _partner(agreements: ServiceClient, partner_id: str) -> tuple[dict[str, Any], str]:
@@ -124,7 +116,7 @@ async def register(args: argparse.Namespace, agreements: ServiceClient) -> str:
     """POST /partners."""
     body = {"name": args.name, "category": args.category, "country": args.country,
             "codes": args.code, "contact": _contact(args, None)}
-    return await _send(agreements, "POST", "/partners", body, _headers(args))
+    return await _send(agreements, "POST", "/partners", body, command_headers(args))
 
 
 async def revise(args: argparse.Namespace, agreements: ServiceClient) -> str:
@@ -133,7 +125,7 @@ async def revise(args: argparse.Namespace, agreements: ServiceClient) -> str:
     if note:
         raise CliError(f"partner {args.id} was merged into {now['id']}; revise that "
                        "partner instead")
-    headers = _headers(args)
+    headers = command_headers(args)
     headers.setdefault("If-Match", str(now["version"]))  # no change lost in between
     return await _send(agreements, "PUT", f"/partners/{args.id}", _changed(args, now),
                        headers)
@@ -142,7 +134,7 @@ async def revise(args: argparse.Namespace, agreements: ServiceClient) -> str:
 async def merge(args: argparse.Namespace, agreements: ServiceClient) -> str:
     """POST /partners/{id}/merge."""
     return await _send(agreements, "POST", f"/partners/{args.id}/merge",
-                       {"into": args.into}, _headers(args))
+                       {"into": args.into}, command_headers(args))
 
 
 async def show(args: argparse.Namespace, agreements: ServiceClient) -> str:

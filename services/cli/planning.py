@@ -9,7 +9,7 @@ from typing import Any
 
 from plumbing.service_client import CliError, ServiceClient
 from plumbing.tables import table
-from services.cli.bodies import body_of
+from services.cli.bodies import answer_line, body_of
 
 ITEM_COLUMNS = ("id", "opd", "stage", "priority", "affair", "rpjmd_target")
 ITEM_FIELDS = ("affair", "description", "prospective_partners", "rpjmd_target", "priority")
@@ -47,10 +47,6 @@ async def work_program(args: argparse.Namespace, agreements: ServiceClient) -> s
             f"priorities {codes}; mapping due {due or 'not set'}")
 
 
-def _answer(response: Any) -> str:
-    body = response.json()
-    replay = " (replayed: already done)" if "Idempotent-Replayed" in response.headers else ""
-    return f"{body['id']}  version {body['version']}  {body['stage']}{replay}"
 
 
 async def mapping(args: argparse.Namespace, agreements: ServiceClient) -> str:
@@ -81,7 +77,7 @@ async def mapping(args: argparse.Namespace, agreements: ServiceClient) -> str:
             json={"reason": args.reason} if args.reason else None)
     else:  # pragma: no cover - argparse allows only the actions above
         raise CliError(f"unknown mapping action {args.action}")
-    return _answer(response)
+    return answer_line(response)
 
 
 def add_parsers(sub: Any) -> None:
