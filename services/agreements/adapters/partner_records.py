@@ -92,3 +92,9 @@ async def note_partner_ids(conn: Conn | Pool, ids: list[tuple[UUID, UUID]]) -> N
         " FROM unnest($1::uuid[], $2::text[]) AS p(aid, pid)"
         " WHERE a.id = p.aid AND NOT a.state ? 'partner_id'",
         [a for a, _ in ids], [str(p) for _, p in ids])
+
+
+async def registered(conn: Conn | Pool, partner_ids: list[UUID]) -> set[UUID]:
+    """Which of ``partner_ids`` the registry holds (merged ones too): one query."""
+    rows = await conn.fetch("SELECT id FROM partners WHERE id = ANY($1::uuid[])", partner_ids)
+    return {row["id"] for row in rows}

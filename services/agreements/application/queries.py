@@ -107,13 +107,14 @@ class AgreementQueries:
 
     async def partner(self, partner_id: UUID) -> dict[str, Any] | None:
         """One partner as it stands with its agreements (and those of every partner merged
-        into it); a merged partner is ``{"merged_into": <the active partner>}``; None when
+        into it); a merged partner is ``{"id", "stage": "MERGED", "merged_into": <the active
+        partner it stands for>}``; None when
         the registry does not hold the id."""
         row = await partner_records.load_partner(self.pool, partner_id)
         if row is None:
             return None
         if row.survivor is not None:
-            return {"id": str(row.id), "merged_into": str(row.survivor)}
+            return {"id": str(row.id), "stage": "MERGED", "merged_into": str(row.survivor)}
         agreements = await partner_records.agreements_of(self.pool, partner_id)
         state = {k: v for k, v in row.state.items() if k != "key"}
         return {**state, "version": row.version,

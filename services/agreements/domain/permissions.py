@@ -49,6 +49,7 @@ from contracts.roles import (
 )
 from services.agreements.domain.errors import Forbidden
 from services.agreements.domain.mapping_item import MappingItemState
+from services.agreements.domain.partner import AdoptPartner
 from services.agreements.domain.state import AgreementState, ArchivedDocument
 
 
@@ -110,7 +111,7 @@ def authorize_partner(command: RegisterPartner | RevisePartner | MergePartner,
     """Raise Forbidden unless ``roles`` may change the registry so: agency staff and the
     TKKSD register, the TKKSD revises and merges, the adoption job adopts."""
     name = command.routing_key
-    if name == "partner.adopt":
+    if isinstance(command, AdoptPartner):
         if PARTNER_ADOPTION_JOB not in roles:
             raise Forbidden(f"{name} is the adoption job's ({PARTNER_ADOPTION_JOB})")
         return

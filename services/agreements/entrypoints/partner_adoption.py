@@ -71,9 +71,11 @@ async def adopt_partners(pool: Pool, service: AgreementService) -> list[UUID]:
         if last == position:
             return adopted
         proposals = [p for p in (_proposal(t, d) for t, d in found) if p is not None]
+        held = await partner_records.registered(pool, [p.partner_id for p in proposals])
         for proposal in proposals:
-            if await service.store.partner_standing_for(proposal.partner_id) is not None:
+            if proposal.partner_id in held:
                 continue
+            held.add(proposal.partner_id)  # one adoption per partner a batch names
             command = adoption_of(proposal)
             if command is None:
                 continue

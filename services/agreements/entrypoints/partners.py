@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from contracts.commands import MergePartner, RegisterPartner, RevisePartner
 from contracts.common import PartnerCategory
 from contracts.feed import PARTNER_EVENTS_PATH
-from contracts.partner_registry import MergeBody, PartnerBody, partner_stream_id
+from contracts.partner_registry import MergeBody, PartnerBody, PartnerStage, partner_stream_id
 from services.agreements.application.queries import AgreementQueries
 from services.agreements.application.service import AgreementService
 from services.agreements.domain.errors import PartnerNotFound
@@ -76,7 +76,7 @@ def build_partner_router(service: AgreementService, queries: AgreementQueries) -
         view = await queries.partner(parse_partner_id(partner_id))
         if view is None:
             raise PartnerNotFound(f"no partner with id {partner_id}")
-        if "merged_into" in view and "version" not in view:
+        if view["stage"] == PartnerStage.MERGED:
             return RedirectResponse(f"/partners/{view['merged_into']}", status_code=301)
         return JSONResponse(view, headers={"ETag": f'"{view["version"]}"'})
 
