@@ -11,6 +11,7 @@ is merged into the partner that stays, and its id then stands for that one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
@@ -162,3 +163,16 @@ def partner_id_of_stream(stream_id: str) -> UUID | None:
         return UUID(stream_id.removeprefix(PARTNER_PREFIX))
     except ValueError:
         return None
+
+
+def merge_chain(partner_id: UUID, merged_into: Callable[[UUID], UUID | None]) -> list[UUID]:
+    """The partner and every partner it was merged into, in turn, as a reader's copy of the
+    registry says (``merged_into``: the partner one was merged into; None when it was not,
+    or is not known yet). Its last element is the partner the id stands for. The registry
+    refuses a merge that would close a loop; a copy holding one anyway is cut where it
+    closes (the caller tells it by the last element's ``merged_into``)."""
+    found, seen = [partner_id], {partner_id}
+    while (following := merged_into(found[-1])) is not None and following not in seen:
+        found.append(following)
+        seen.add(following)
+    return found

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from contracts.events import PartnerEventData, PartnerMerged, PartnerRegistered, PartnerRevised
+from contracts.partner_registry import merge_chain
 from services.portal.domain.register import Party
 
 MAX_MERGES = 32
@@ -73,15 +74,10 @@ def evolve(partner: PublicPartner | None, event: PartnerEventData) -> PublicPart
 
 def survivor(partner_id: UUID, merged_into: Mapping[UUID, UUID | None]) -> UUID | None:
     """The partner ``partner_id`` stands for: itself, or the end of its chain of merges
-    (``merged_into`` maps a partner to the one it was merged into). None for a loop or a
-    chain longer than MAX_MERGES. A partner not registered yet stands for itself."""
-    current = partner_id
-    for _ in range(MAX_MERGES + 1):
-        following = merged_into.get(current)
-        if following is None:
-            return current
-        current = following
-    return None
+    (``merged_into`` maps a partner to the one it was merged into). None for a loop, which
+    the registry refuses. A partner not registered yet stands for itself."""
+    found = merge_chain(partner_id, merged_into.get)
+    return None if merged_into.get(found[-1]) is not None else found[-1]
 
 
 @dataclass(frozen=True)

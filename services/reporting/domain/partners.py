@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from contracts.events import PartnerEventData, PartnerMerged, PartnerRegistered, PartnerRevised
-from contracts.partner_registry import PartnerStage
+from contracts.partner_registry import PartnerStage, merge_chain
 from services.reporting.domain.facts import EventRef
 
 
@@ -61,13 +61,10 @@ def evolve_partner(partner: PartnerFacts | None, event: PartnerEventData,
 def chain(partner_id: UUID, registry: Registry) -> list[UUID]:
     """The partner and every partner it was merged into, in turn (a cycle, which the
     registry refuses, is cut where it closes)."""
-    found = [partner_id]
-    seen = {partner_id}
-    while (known := registry.get(found[-1])) is not None and known.merged_into is not None \
-            and known.merged_into not in seen:
-        found.append(known.merged_into)
-        seen.add(known.merged_into)
-    return found
+    def merged_into(current: UUID) -> UUID | None:
+        known = registry.get(current)
+        return None if known is None else known.merged_into
+    return merge_chain(partner_id, merged_into)
 
 
 def survivor(partner_id: UUID, registry: Registry) -> UUID:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 
 from plumbing.agreements_client import AgreementsClient, inbox_event
 from tests.integration.agreements.conftest import propose_body
+from tests.waiting import read_until
 
 
 async def test_a_consumer_fills_a_gap_and_reads_the_feed_through_the_client(
@@ -29,12 +28,7 @@ async def test_a_consumer_fills_a_gap_and_reads_the_feed_through_the_client(
     assert [e.payload.type for e in program_events] == ["kerjasama.work_program.adopted.v1"]
     assert await client.stream("3f1c0d1e-5b7a-4c1e-9a53-2f2b1b9c0d11") == []
 
-    feed = await client.feed(after=0)
-    for _ in range(300):  # a transaction elsewhere in the cluster may hold the feed back
-        if len(feed) == 5:
-            break
-        await asyncio.sleep(0.1)
-        feed = await client.feed(after=0)
+    feed = await read_until(lambda: client.feed(after=0), lambda f: len(f) == 5)
     assert [inbox_event(d).position for d in feed] == sorted(
         inbox_event(d).position for d in feed)
     assert [d.type for d in feed] == [  # the proposal registered its new partner first

@@ -17,6 +17,7 @@ from services.agreements.adapters import event_store
 from services.agreements.adapters.database import open_database
 from services.agreements.adapters.event_store import NewEvent
 from services.agreements.settings import AgreementsSettings
+from tests.waiting import read_until
 
 
 @pytest.fixture
@@ -55,11 +56,8 @@ async def test_a_reader_paging_by_position_never_skips_a_slow_writer(store: Pool
     await tx.commit()
     await store.release(slow)
 
-    for _ in range(300):  # another database's transaction may hold the feed back a while
-        page = await event_store.read_feed(store, seen[-1], 100)
-        if len(page) == 4:
-            break
-        await asyncio.sleep(0.1)
+    page = await read_until(lambda: event_store.read_feed(store, seen[-1], 100),
+                            lambda p: len(p) == 4)
     assert [e.stream_id for e in page] == ["slow", "fast-0", "fast-1", "fast-2"]
     assert [e.position for e in page] == sorted(e.position for e in page)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,6 +24,7 @@ from services.agreements.settings import AgreementsSettings
 from tests.auth import auth_headers
 from tests.integration.agreements.conftest import propose_body
 from tests.legacy import PROPOSED, append_legacy, legacy_proposal
+from tests.waiting import read_until
 
 DISKUK = auth_headers("opd:DISKUK", subject="diskuk")
 BJB = {"name": "PT Bank Pembangunan Daerah Jawa Barat dan Banten Tbk",
@@ -32,6 +34,10 @@ BJB = {"name": "PT Bank Pembangunan Daerah Jawa Barat dan Banten Tbk",
                    "phone": "+62 22 1234567"}}
 GYEONGBUK = {"name": "Gyeongsangbuk-do", "category": "FOREIGN_REGIONAL_GOVERNMENT",
              "country": "KR"}
+
+
+async def _json(request: Awaitable[httpx.Response]) -> Any:
+    return (await request).json()
 
 
 def partner_of(body: dict[str, Any]) -> dict[str, Any]:
@@ -168,11 +174,7 @@ async def test_a_proposal_naming_a_new_partner_registers_it_and_a_known_one_reus
     assert view["partner"]["name"] == "BLIBLI .COM"  # the agency's words, kept
     events = (await client.get(f"/partners/{blibli}/events")).json()
     assert [e["type"] for e in events] == ["kerjasama.partner.registered.v1"]
-    for _ in range(300):  # the feed holds back while any writer of the cluster runs
-        feed = (await client.get("/events")).json()
-        if len(feed) == 3:
-            break
-        await asyncio.sleep(0.1)
+    feed = await read_until(lambda: _json(client.get("/events")), lambda f: len(f) == 3)
     assert [e["type"] for e in feed] == ["kerjasama.partner.registered.v1",
                                          "kerjasama.agreement.proposed.v2",
                                          "kerjasama.agreement.proposed.v2"]

@@ -4,7 +4,6 @@ from the feed gives exactly the live figures, and new proposals are stored as v2
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
@@ -37,6 +36,7 @@ from tests.integration.reporting.support import (
     wait_applied,
 )
 from tests.legacy import append_legacy
+from tests.waiting import read_until
 
 V1, V2 = AgreementProposedV1.event_type, AgreementProposed.event_type
 BANK = {"name": "PT. Bank  BJB", "category": "THIRD_PARTY", "country": "ID"}
@@ -124,12 +124,11 @@ async def test_v1_proposals_stored_before_v2_are_served_as_stored_and_read_as_v2
                                 partner={**BANK, "name": "pt bank bjb"})
 
     # the feed serves every event exactly as stored: v1 without partner_id, v2 with it
-    for _ in range(300):  # the feed holds back while any writer of the cluster runs
+    async def firsts() -> dict[str, Any]:
         served = (await agreements.http.get("/events", params={"after": 0})).json()
-        first = {e["subject"]: e for e in served if e["sequence"] == "0000000001"}
-        if {str(aid) for aid in stored_v1} | {new} <= first.keys():
-            break
-        await asyncio.sleep(0.1)
+        return {e["subject"]: e for e in served if e["sequence"] == "0000000001"}
+
+    first = await read_until(firsts, lambda f: {*map(str, stored_v1), new} <= f.keys())
     for aid, data in stored_v1.items():
         assert first[str(aid)]["type"] == V1
         assert first[str(aid)]["data"] == data
