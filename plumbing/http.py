@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from plumbing.errors import ConfigError, OperatorError
 from plumbing.head_limit import capped_protocol
 from plumbing.limits import LimitsSettings, install_body_limit
+from plumbing.logs import LogOptions, configure_logging
 from plumbing.problems import PROBLEM_JSON, ProblemException, add_problem_handlers, problem
 from plumbing.settings import BaseServiceSettings, load_settings
 
@@ -131,7 +131,7 @@ async def serve(
     port: int,
     *,
     stop: asyncio.Event | None = None,
-    log_level: str = "info",
+    log_level: str | None = None,
     max_header_bytes: int | None = None,
     access_log: bool = False,
 ) -> None:
@@ -143,10 +143,13 @@ async def serve(
     A server that fails to start (port taken, lifespan error) raises RuntimeError.
     A request head (request line and headers) above ``max_header_bytes`` (default
     ``KERJASAMA_MAX_HEADER_BYTES``) is refused with a 431 problem while it is read.
+    uvicorn's lines go to the process's logging set-up (:mod:`plumbing.logs`), at
+    ``log_level`` when given.
     """
     if max_header_bytes is None:
         max_header_bytes = load_settings(LimitsSettings).max_header_bytes
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_level=log_level.lower(),
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", log_config=None,
+                            log_level=None if log_level is None else log_level.lower(),
                             access_log=access_log, http=capped_protocol(max_header_bytes),
                             h11_max_incomplete_event_size=max_header_bytes)
     server = _Server(config, own_signals=stop is None)
@@ -201,21 +204,18 @@ def service_main(name: str, settings_class: type[S], create_app: Callable[[S], F
         return run_action(name, known[argv[0]], argv[1:])
     try:
         settings = load_settings(settings_class)
+        configure_logging(name, settings)
         app = create_app(settings)
     except ConfigError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
-    run(serve(app, settings.http_host, settings.http_port, log_level=settings.log_level,
-              access_log=settings.access_log))
+    run(serve(app, settings.http_host, settings.http_port, access_log=settings.access_log))
     return 0
 
 
 def run_action(name: str, action: Action, args: list[str]) -> int:
     """Run one operator action; print what it did (stdout) or why not (stderr)."""
-    logging.basicConfig(level=logging.WARNING,
-                        format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+    configure_logging(name, LogOptions())
     try:
         print(run(action(args)))
     except ConfigError as exc:

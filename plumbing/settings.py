@@ -64,6 +64,11 @@ LogLevel = Annotated[
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
 ]
 """A logging level name, case-insensitive."""
+LogFormat = Annotated[
+    Literal["text", "json"],
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
+]
+"""The shape of log lines (:mod:`plumbing.logs`), case-insensitive."""
 
 
 class BaseServiceSettings(BaseSettings):
@@ -84,7 +89,20 @@ class BaseServiceSettings(BaseSettings):
     )
     http_host: str = Field("127.0.0.1", description="Interface the HTTP server listens on.")
     http_port: Port = Field(8000, description="Port of the HTTP server (each service overrides).")
-    log_level: LogLevel = Field("INFO", description="Logging level.")
+    log_level: LogLevel = Field("INFO", description="Level of the service's own log lines "
+                                "(INFO: start-up, leadership, background jobs). The "
+                                "libraries' lines (HTTP clients, the HTTP server, the broker "
+                                "clients) show at WARNING and above unless "
+                                "KERJASAMA_VERBOSE is true.")
+    log_format: LogFormat = Field("text", description="`text`: one line per record for "
+                                  "people; `json`: one JSON object per line for log "
+                                  "collectors (time in RFC 3339, level, service, logger, "
+                                  "message, exception, and trace_id and span_id while a "
+                                  "trace is current).")
+    verbose: bool = Field(False, description="Also log the libraries' lines at "
+                          "KERJASAMA_LOG_LEVEL: a line per request an HTTP client makes, the "
+                          "HTTP server's and the broker clients' notes (`./scripts/run "
+                          "--verbose` sets it, with KERJASAMA_ACCESS_LOG).")
     access_log: bool = Field(False, description="Log a line per HTTP request (uvicorn's access "
                              "log). Off by default: a line per request costs CPU under load "
                              "and floods the console; errors are logged either way.")
