@@ -29,6 +29,11 @@ from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.templates import Renderer
 from services.notifications.adapters.webhook import WebhookSender
 from services.notifications.adapters.webhook_address import Destinations
+from services.notifications.adapters.whatsapp import (
+    ProviderFactory,
+    WhatsAppChannel,
+    whatsapp_provider_from,
+)
 from services.notifications.application.dispatcher import Dispatcher, RetryPolicy
 from services.notifications.application.notices import NoticeRecorder
 from services.notifications.application.recipients import Directory
@@ -74,23 +79,29 @@ def webhook_client(settings: NotificationsSettings) -> httpx.AsyncClient:
 
 
 def senders_of(settings: NotificationsSettings, pool: Pool, box: SecretBox,
-               destinations: Destinations, http: httpx.AsyncClient) -> dict[str, Sender]:
-    """The channels: email over SMTP and signed webhooks."""
+               destinations: Destinations, http: httpx.AsyncClient, *,
+               whatsapp: ProviderFactory | None = None) -> dict[str, Sender]:
+    """The channels: email over SMTP, signed webhooks, and WhatsApp when a provider is
+    configured."""
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
 
     async def secret(code: str, url: str) -> str | None:
         return await contact_store.webhook_secret(pool, code, url, box)
 
-    return {
+    senders: dict[str, Sender] = {
         "email": SmtpSender(settings.smtp_host, settings.smtp_port, settings.smtp_sender,
                             starttls=settings.smtp_starttls, username=settings.smtp_username,
                             password=password, timeout=settings.smtp_timeout_seconds),
         "webhook": WebhookSender(secret, http, destinations),
     }
+    if whatsapp is not None:
+        senders["whatsapp"] = WhatsAppChannel(whatsapp(http))
+    return senders
 
 
 def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
-           box: SecretBox, destinations: Destinations) -> Wire:
+           box: SecretBox, destinations: Destinations, *,
+           whatsapp: ProviderFactory | None = None) -> Wire:
     """How the service's parts are made from its settings, for :func:`service_app`."""
 
     async def wire(runtime: Runtime, app: FastAPI) -> None:
@@ -106,7 +117,7 @@ def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
         renderer = Renderer()
         renderer.check()
         directory = directory_of(settings)
-        recorder = NoticeRecorder(renderer, directory)
+        recorder = NoticeRecorder(renderer, directory, whatsapp=whatsapp is not None)
         policy = settings.policy()
         client = agreements
         if client is None:
@@ -115,7 +126,7 @@ def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
             runtime.on_close(client.aclose)
         http = webhook_client(settings)
         runtime.on_close(http.aclose)
-        senders = senders_of(settings, pool, box, destinations, http)
+        senders = senders_of(settings, pool, box, destinations, http, whatsapp=whatsapp)
         email = senders["email"]
         if isinstance(email, SmtpSender):
             runtime.on_close(email.close)
@@ -124,7 +135,8 @@ def wiring(settings: NotificationsSettings, agreements: AgreementsClient | None,
             RetryPolicy(settings.max_attempts, settings.retry_base_seconds,
                         settings.retry_max_seconds, settings.send_lease_seconds),
             concurrency=settings.send_concurrency)
-        scheduler = Scheduler(pool, recorder, policy)
+        scheduler = Scheduler(pool, recorder, policy,
+                              digest_hour=settings.late_entries_digest_hour)
         send_now, schedule_now = asyncio.Event(), asyncio.Event()
 
         def on_applied() -> None:
@@ -174,7 +186,8 @@ def create_app(settings: NotificationsSettings, *,
                                 resolve_timeout=settings.webhook_timeout_seconds)
     return service_app(
         title="kerjasama notifications",
-        description="Notices of agreement events and deadlines, by email and signed "
-        "webhooks; the delivery log and the contacts.",
+        description="Notices of agreement events and deadlines, by email, signed "
+        "webhooks and WhatsApp; the delivery log and the contacts.",
         authenticator=authenticator_from(settings),
-        wire=wiring(settings, agreements, box, destinations))
+        wire=wiring(settings, agreements, box, destinations,
+                    whatsapp=whatsapp_provider_from(settings)))

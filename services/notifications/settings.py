@@ -10,9 +10,10 @@ from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_v
 from pydantic_settings import NoDecode
 
 from plumbing.settings import ConsumerSettings, Port, PostgresUrl, env_name
-from services.notifications.domain import Policy
+from services.notifications.domain import Policy, Rule
 from services.notifications.domain.addresses import AddressRules
 from services.notifications.domain.rules import EXPIRY_RULES
+from services.notifications.domain.whatsapp import TEMPLATE_NAME
 
 
 def _comma_separated(value: Any) -> Any:
@@ -22,6 +23,46 @@ def _comma_separated(value: Any) -> Any:
             return json.loads(text)
         return [part.strip() for part in text.split(",") if part.strip()]
     return value
+
+
+def whatsapp_missing(settings: NotificationsSettings) -> list[str]:
+    """What the chosen WhatsApp provider lacks, each naming its variables."""
+    def name(field: str) -> str:
+        return env_name(type(settings), field)
+
+    def one_of(field: str) -> str | None:
+        value, path = getattr(settings, field), getattr(settings, f"{field}_file")
+        if value is not None and path is not None:
+            return f"{name(field)} or {name(field + '_file')}, not both"
+        if value is None and path is None:
+            return f"{name(field)} (or {name(field + '_file')})"
+        return None
+
+    def url(field: str) -> str | None:
+        value = getattr(settings, field)
+        if value is None:
+            return name(field)
+        allowed = ("https://", "http://") if settings.development else ("https://",)
+        if not value.startswith(allowed):
+            return (f"{name(field)} to start with https:// (plain http only when development "
+                    f"is declared), not {value!r}")
+        return None
+
+    if settings.whatsapp_provider == "cloud":
+        found = [url("whatsapp_cloud_base_url"), one_of("whatsapp_cloud_token"),
+                 None if settings.whatsapp_cloud_phone_number_id else
+                 name("whatsapp_cloud_phone_number_id")]
+        found += [f"{name('whatsapp_cloud_templates')}: {template!r} (for {rule}) is not a "
+                  "template name (lower-case letters, digits, _)"
+                  for rule, template in settings.whatsapp_cloud_templates.items()
+                  if not TEMPLATE_NAME.match(template)]
+        found += [f"{name('whatsapp_cloud_templates')}: {rule!r} is not a rule"
+                  for rule in settings.whatsapp_cloud_templates if rule not in set(Rule)]
+    elif settings.whatsapp_provider == "gateway":
+        found = [url("whatsapp_gateway_url"), one_of("whatsapp_gateway_token")]
+    else:
+        found = []
+    return [item for item in found if item is not None]
 
 
 ListFromEnv = Annotated[list[str], NoDecode, BeforeValidator(_comma_separated)]
@@ -64,6 +105,36 @@ class NotificationsSettings(ConsumerSettings):
         False, description="Accept webhooks to loopback, private, link-local and other "
         "non-public addresses (development only; metadata addresses stay refused).")
 
+    whatsapp_provider: Literal["none", "cloud", "gateway"] = Field(
+        "none", description="WhatsApp provider: `none` (contacts' numbers are kept, nothing "
+        "is sent), `cloud` (WhatsApp Business Cloud API, template messages) or `gateway` "
+        "(a plain HTTP gateway: token, target, message).")
+    whatsapp_cloud_base_url: str = Field(
+        "https://graph.facebook.com/v21.0", description="Cloud API base URL (with its "
+        "version); messages go to <base>/<phone number id>/messages. https only outside "
+        "development.")
+    whatsapp_cloud_phone_number_id: str | None = Field(
+        None, pattern=r"^[0-9]{1,40}$", description="Cloud API: the id of the sending "
+        "business phone number (not the number itself).")
+    whatsapp_cloud_token: SecretStr | None = Field(None, description="Cloud API access "
+                                                   "token (sent as a Bearer token).")
+    whatsapp_cloud_token_file: Path | None = Field(None, description="File holding the Cloud "
+                                                   "API access token (instead of the variable).")
+    whatsapp_cloud_templates: dict[str, str] = Field(
+        default_factory=dict, description="Cloud API template names by rule, as JSON "
+        '(`{"follow_up_plan_requested": "tindak_lanjut_v2"}`); a rule not named uses '
+        "kerjasama_<rule> (the expiry rules kerjasama_expiry).")
+    whatsapp_gateway_url: str | None = Field(None, description="Gateway endpoint that takes "
+                                             "a POST form of target and message (e.g. "
+                                             "https://api.fonnte.com/send). https only "
+                                             "outside development.")
+    whatsapp_gateway_token: SecretStr | None = Field(None, description="Gateway token (sent "
+                                                     "as the Authorization header).")
+    whatsapp_gateway_token_file: Path | None = Field(None, description="File holding the "
+                                                     "gateway token (instead of the variable).")
+    whatsapp_timeout_seconds: float = Field(15.0, gt=0, le=600, description="Timeout of one "
+                                            "request to the WhatsApp provider.")
+
     secretariat_contact: str = Field("TKKSD", pattern=r"^[A-Z0-9_-]+$", description="Contact "
                                      "code of the TKKSD secretariat (PUT /contacts/<code> "
                                      "overrides the emails below).")
@@ -94,6 +165,14 @@ class NotificationsSettings(ConsumerSettings):
                                                "the end of validity that are announced.")
     evaluation_notice_days: int = Field(14, ge=0, le=180, description="Days before a "
                                         "semester's end that a missing evaluation is asked.")
+    notice_late_days: int = Field(
+        30, ge=0, le=36500, description="Old history: an event-driven notice (a proposal, a "
+        "signing) about something that happened more than this many days before its event "
+        "was recorded is not sent, only logged as skipped; such agreements are listed in "
+        "the secretariat's daily digest of late entries instead.")
+    late_entries_digest_hour: int = Field(
+        7, ge=0, le=23, description="Hour of the business day (WIB, 0-23) from which the "
+        "secretariat's daily digest of late-entered agreements is sent.")
 
     scheduler_interval_seconds: float = Field(60.0, gt=0, le=86400, description="How often "
                                               "the time-driven rules are evaluated.")
@@ -134,6 +213,19 @@ class NotificationsSettings(ConsumerSettings):
                                  "development is declared (KERJASAMA_ENVIRONMENT=development)")
         return self
 
+    @model_validator(mode="after")
+    def _whatsapp_provider_complete(self) -> NotificationsSettings:
+        missing = whatsapp_missing(self)
+        if missing:
+            raise ValueError(f"KERJASAMA_WHATSAPP_PROVIDER={self.whatsapp_provider} needs "
+                             + "; ".join(missing))
+        return self
+
+    def whatsapp_rules(self) -> AddressRules:
+        """Where the WhatsApp provider may be: https and public addresses; in development
+        also plain http and local addresses (the same checks as webhooks')."""
+        return AddressRules(allow_http=self.development, allow_private=self.development)
+
     def address_rules(self) -> AddressRules:
         """Where webhooks may point (docs/domain.md#boundaries)."""
         return AddressRules(allow_http=self.webhook_allow_http,
@@ -146,4 +238,5 @@ class NotificationsSettings(ConsumerSettings):
                       sleeping_after_days=self.sleeping_after_days,
                       escalation_after_days=self.sleeping_escalation_days,
                       expiry_notice_days=tuple(self.expiry_notice_days),
-                      evaluation_notice_days=self.evaluation_notice_days)
+                      evaluation_notice_days=self.evaluation_notice_days,
+                      notice_late_days=self.notice_late_days)

@@ -50,13 +50,14 @@ def plan(*milestones: tuple[str, str], version: int) -> AgreementPlanSet:
 
 def test_a_proposal_tells_the_secretariat_and_a_revision_or_rejection_the_agency() -> None:
     v = evolve(None, proposed(), RECORDED)
-    [notice] = event_notices(v, proposed(), uuid4(), Policy())
+    [notice] = event_notices(v, proposed(), uuid4(), Policy(), RECORDED)
     assert (notice.rule, notice.audiences) == (Rule.PROPOSAL_RECEIVED, (Audience.SECRETARIAT,))
     for data, rule in ((example_of(AgreementRevisionRequested, agreement_id=AID),
                         Rule.REVISION_REQUESTED),
                        (example_of(AgreementRejected, agreement_id=AID),
                         Rule.PROPOSAL_REJECTED)):
-        [notice] = event_notices(evolve(v, data, RECORDED), data, uuid4(), Policy())
+        [notice] = event_notices(evolve(v, data, RECORDED), data, uuid4(), Policy(),
+                                  RECORDED)
         assert notice.rule == rule and notice.audiences == (Audience.LEAD_AGENCY,)
         assert notice.facts["reason"] == getattr(data, "reason")  # noqa: B009
 
@@ -64,17 +65,19 @@ def test_a_proposal_tells_the_secretariat_and_a_revision_or_rejection_the_agency
 def test_signing_asks_the_agencies_for_a_plan_within_30_days_of_signing() -> None:
     event_id = uuid4()
     v = evolve(evolve(None, proposed(), RECORDED), signed(), RECORDED)
-    [notice] = event_notices(v, signed(), event_id, Policy())
+    [notice] = event_notices(v, signed(), event_id, Policy(), RECORDED)
     assert notice.rule == Rule.FOLLOW_UP_PLAN_REQUESTED
     assert notice.occasion == str(event_id)
     assert notice.due_on == date(2021, 5, 20)
     assert notice.audiences == (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES)
 
 
-def test_a_signing_entered_late_gives_30_days_from_its_entry() -> None:
-    v = evolve(evolve(None, proposed(), date(2023, 6, 1)), signed(), date(2023, 6, 1))
-    [notice] = event_notices(v, signed(), uuid4(), Policy())
-    assert notice.due_on == date(2023, 7, 1)
+def test_a_signing_entered_late_within_the_late_days_gives_30_days_from_its_entry() -> None:
+    entered = date(2021, 5, 20)  # 30 days after signing: still told
+    v = evolve(evolve(None, proposed(), entered), signed(), entered)
+    [notice] = event_notices(v, signed(), uuid4(), Policy(), entered)
+    assert notice.skipped is None
+    assert notice.due_on == date(2021, 6, 19)
 
 
 def test_the_view_follows_plans_completions_follow_ups_and_termination() -> None:

@@ -138,13 +138,23 @@ def test_reminders_due_before_the_facts_were_recorded_are_not_sent() -> None:
         PlannedMilestone("m1", "old", date(2021, 6, 30), known_on=entered),
         PlannedMilestone("m2", "soon", date(2023, 6, 5), known_on=entered)))
     assert rules(old, entered) == []
-    # plan and sleeping counts start when the signing became known
+    # the sleeping count starts when the signing became known; its plan was never asked
+    # for (old history, the late entries' digest lists it), so its absence is not reminded
     no_plan = replace(old, has_plan=False, milestones=())
-    assert Rule.FOLLOW_UP_PLAN_MISSING not in rules(no_plan, entered + timedelta(days=29))
-    assert Rule.FOLLOW_UP_PLAN_MISSING in rules(no_plan, entered + timedelta(days=30))
+    for days in (0, 29, 30, 31, 365):
+        assert Rule.FOLLOW_UP_PLAN_MISSING not in rules(no_plan, entered + timedelta(days=days))
+    assert Rule.SLEEPING_WARNING not in rules(no_plan, entered + timedelta(days=89))
     assert Rule.SLEEPING_WARNING in rules(no_plan, entered + timedelta(days=90))
     # the overdue reminder of a milestone entered before it fell due is sent
     assert Rule.MILESTONE_OVERDUE in rules(old, date(2023, 6, 6))
+
+
+def test_a_signing_entered_late_but_within_the_late_days_counts_the_plan_from_its_entry(
+) -> None:
+    entered = SIGNED + timedelta(days=30)  # at the limit: the agencies were asked
+    late = view(signing_recorded_on=entered, has_plan=False)
+    assert Rule.FOLLOW_UP_PLAN_MISSING not in rules(late, entered + timedelta(days=29))
+    assert Rule.FOLLOW_UP_PLAN_MISSING in rules(late, entered + timedelta(days=30))
 
 
 def test_a_policy_refuses_expiry_days_without_a_rule() -> None:

@@ -27,7 +27,7 @@ def _hooks(row: Any) -> list[dict[str, str]]:
 def _contact(row: Any) -> Contact:
     return Contact(code=row["code"], name=row["name"], emails=tuple(row["emails"]),
                    webhooks=tuple(Webhook(h["url"]) for h in _hooks(row)),
-                   language=row["language"])
+                   language=row["language"], whatsapp=tuple(row["whatsapp"]))
 
 
 def _context(code: str, url: str) -> str:
@@ -35,7 +35,7 @@ def _context(code: str, url: str) -> str:
     return f"contact {code} webhook {url}"
 
 
-_COLUMNS = "code, name, emails, webhooks::text AS webhooks, language"
+_COLUMNS = "code, name, emails, webhooks::text AS webhooks, language, whatsapp"
 
 
 async def get(conn: Conn | Pool, code: str) -> Contact | None:
@@ -64,12 +64,14 @@ async def put(conn: Conn | Pool, contact: Contact, secrets: Mapping[str, str],
                          "sealed_secret": box.seal(secrets[w.url], _context(contact.code, w.url))}
                         for w in contact.webhooks])
     created: bool = await conn.fetchval(
-        "INSERT INTO contacts (code, name, emails, webhooks, language)"
-        " VALUES ($1, $2, $3, $4::jsonb, $5)"
+        "INSERT INTO contacts (code, name, emails, webhooks, language, whatsapp)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, $6)"
         " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, emails = EXCLUDED.emails,"
-        " webhooks = EXCLUDED.webhooks, language = EXCLUDED.language, updated_at = now()"
+        " webhooks = EXCLUDED.webhooks, language = EXCLUDED.language,"
+        " whatsapp = EXCLUDED.whatsapp, updated_at = now()"
         " RETURNING (xmax = 0)",
-        contact.code, contact.name, list(contact.emails), hooks, contact.language)
+        contact.code, contact.name, list(contact.emails), hooks, contact.language,
+        list(contact.whatsapp))
     return created
 
 

@@ -60,6 +60,15 @@ async def insert_notice(conn: Conn, agreement_id: UUID | None, rule: str, occasi
     return notice_id
 
 
+async def fired(conn: Conn, rule: str, occasion: str) -> bool:
+    """Whether a notice about no agreement (a figure, a year's mapping, a digest) was
+    recorded for this rule and occasion."""
+    found = await conn.fetchval(
+        "SELECT true FROM notices WHERE agreement_id IS NULL AND rule = $1 AND occasion = $2",
+        rule, occasion)
+    return bool(found)
+
+
 async def insert_delivery(conn: Conn, notice_id: int, agreement_id: UUID | None, rule: str,
                           occasion: str, delivery: NewDelivery) -> bool:
     """Record a delivery of a notice; false when this key exists already."""
@@ -92,12 +101,16 @@ async def claim(pool: Pool, limit: int, lease_seconds: float) -> list[Claimed]:
                     attempts=r["attempts"]) for r in rows]
 
 
-async def mark_sent(pool: Pool, delivery_ids: list[int]) -> None:
-    """The attempts succeeded (one statement for a claimed batch)."""
+async def mark_sent(pool: Pool, delivery_ids: list[int],
+                    provider_message_id: str | None = None) -> None:
+    """The attempts succeeded (one statement for a claimed batch); ``provider_message_id``
+    is the id the provider gave the message (a WhatsApp provider's), if any."""
     if delivery_ids:
         await pool.execute("UPDATE deliveries SET status = 'sent', sent_at = clock_timestamp(),"
-                           " last_error = NULL WHERE id = ANY($1::bigint[])"
-                           " AND status = 'sending'", delivery_ids)
+                           " last_error = NULL,"
+                           " provider_message_id = COALESCE($2, provider_message_id)"
+                           " WHERE id = ANY($1::bigint[]) AND status = 'sending'",
+                           delivery_ids, provider_message_id)
 
 
 async def mark_retry(pool: Pool, delivery_id: int, error: str, delay_seconds: float) -> None:
@@ -123,7 +136,8 @@ async def backlog(pool: Pool) -> int:
 
 _LOG_COLUMNS = (
     "id, agreement_id, rule, occasion, recipient, channel, address, language, subject,"
-    " status, attempts, last_error, next_attempt_at, created_at, sent_at")
+    " status, attempts, last_error, next_attempt_at, created_at, sent_at,"
+    " provider_message_id")
 
 
 async def log(pool: Pool, agreement_id: UUID | None, status: str | None, limit: int,

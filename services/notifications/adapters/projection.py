@@ -75,18 +75,31 @@ async def claim_for_evaluation(conn: Conn, today: date, limit: int) -> list[Agre
     Each comes with ``last_child_signed_on`` from the child signings.
     """
     rows = await conn.fetch(
-        "SELECT a.view::text AS view,"
-        " (SELECT max(c.signed_on) FROM child_signings c WHERE c.parent_id = a.id) AS child"
-        " FROM agreements a WHERE a.stage = 'SIGNED'"
+        f"SELECT {_WITH_CHILD} FROM agreements a WHERE a.stage = 'SIGNED'"
         " AND (a.evaluated_on IS NULL OR a.evaluated_on <> $1)"
         " ORDER BY a.id LIMIT $2 FOR UPDATE OF a SKIP LOCKED", today, limit)
-    views = []
-    for row in rows:
-        view = from_json(row["view"])
-        if row["child"] is not None:
-            view = replace(view, last_child_signed_on=row["child"])
-        views.append(view)
-    return views
+    return [_with_child(row) for row in rows]
+
+
+async def entered_late(conn: Conn, late_days: int) -> list[AgreementView]:
+    """Signed agreements whose signing was recorded more than ``late_days`` days after
+    ``signed_on`` (AgreementView.entered_late), each with ``last_child_signed_on``."""
+    rows = await conn.fetch(
+        f"SELECT {_WITH_CHILD} FROM agreements a WHERE a.stage = 'SIGNED'"
+        " AND (a.view->>'signing_recorded_on')::date - (a.view->>'signed_on')::date > $1"
+        " ORDER BY a.id", late_days)
+    return [_with_child(row) for row in rows]
+
+
+_WITH_CHILD = ("a.view::text AS view, (SELECT max(c.signed_on) FROM child_signings c"
+               " WHERE c.parent_id = a.id) AS child")
+
+
+def _with_child(row: Any) -> AgreementView:
+    view = from_json(row["view"])
+    if row["child"] is not None:
+        view = replace(view, last_child_signed_on=row["child"])
+    return view
 
 
 async def mark_evaluated(conn: Conn, ids: list[UUID], today: date) -> None:

@@ -12,13 +12,13 @@ class SendFailed(Exception):
 
 
 class SendRefused(SendFailed):
-    """Raised when a delivery must not be attempted at all (its address is refused): it
-    fails at once, without further attempts."""
+    """Raised when a delivery must not be attempted again (its address is refused, or the
+    provider refused the request for good): it fails at once, without further attempts."""
 
 
 class Sender(Protocol):
     """Sends one claimed delivery; raises SendFailed (or any error) when it did not, and
     SendRefused when it must not be tried again."""
 
-    async def send(self, delivery: Claimed) -> None:
-        """Deliver ``delivery`` once."""
+    async def send(self, delivery: Claimed) -> str | None:
+        """Deliver ``delivery`` once; the id the provider gave it, if any (WhatsApp)."""

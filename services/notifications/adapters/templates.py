@@ -1,13 +1,15 @@
 """Message texts from Jinja templates, in Bahasa Indonesia (default) or English.
 
 Templates live in ``templates/<language>/<template>.txt.j2``: the first line is the
-subject, the rest (after one blank line) the plain-text body. The context names the
+subject, the rest (after one blank line) the plain-text body; WhatsApp texts in
+``templates/<language>/whatsapp/<template>.txt.j2``. The context names the
 agreement, its partner and agency (or the figure, or the year's mapping), what is due
 and by when.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +24,8 @@ from services.notifications.domain import AgreementView, Notice, Rule
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
+WHATSAPP_TEMPLATE = "{language}/whatsapp/{name}.txt.j2"
+"""WhatsApp texts: shorter than the emails (no details block), the summary in bold."""
 
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -96,6 +100,14 @@ class Renderer:
         for language in LANGUAGES:
             for rule in Rule:
                 self._env.get_template(f"{language}/{template_name(rule)}.txt.j2")
+                self._whatsapp_template(language, rule)
+
+    def _whatsapp_template(self, language: str, rule: Rule) -> jinja2.Template | None:
+        try:
+            return self._env.get_template(WHATSAPP_TEMPLATE.format(
+                language=language, name=template_name(rule)))
+        except jinja2.TemplateNotFound:
+            return None
 
     def render(self, notice: Notice, view: AgreementView | None, recipient: str,
                language: str) -> Message:
@@ -107,6 +119,19 @@ class Renderer:
         subject, _, body = text.partition("\n")
         return Message(subject=subject.strip(), text=body.strip() + "\n")
 
+    def render_whatsapp(self, notice: Notice, view: AgreementView | None, recipient: str,
+                        language: str, message: Message) -> str:
+        """The WhatsApp text of ``notice`` (``templates/<language>/whatsapp/``: the summary
+        in bold, the main paragraph, the agreement's id); a rule without a WhatsApp
+        template sends ``message``, its email, with the subject in bold."""
+        if language not in LANGUAGES:
+            language = DEFAULT_LANGUAGE
+        template = self._whatsapp_template(language, notice.rule)
+        if template is None:
+            return f"*{message.subject}*\n\n{message.text.strip()}\n"
+        text = template.render(self._context(notice, view, recipient, language)).strip()
+        return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
     @staticmethod
     def _context(notice: Notice, view: AgreementView | None, recipient: str,
                  language: str) -> Mapping[str, Any]:
@@ -114,12 +139,12 @@ class Renderer:
             return format_date(value, language)
 
         common = {"recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
-                  "facts": notice.facts, "date": fmt}
+                  "facts": notice.facts, "items": notice.items, "date": fmt}
         if view is None and "indicator" in notice.facts:  # a notice about a figure
             indicator = str(notice.facts["indicator"])
             return {**common, "facts": {**notice.facts, "indicator_label": INDICATORS[
                 language].get(indicator, indicator)}}
-        if view is None:  # a notice about a year's mapping
+        if view is None:  # a notice about a year's mapping, or the late entries' digest
             return common
         return {
             **common, "a": view, "kind_label": KINDS[language].get(view.kind, view.kind),

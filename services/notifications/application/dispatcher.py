@@ -78,7 +78,7 @@ class Dispatcher:
             try:
                 if sender is None:
                     raise LookupError(f"no sender for channel {delivery.channel!r}")
-                await sender.send(delivery)
+                reference = await sender.send(delivery)
             except SendRefused as exc:
                 await self._failed(delivery, str(exc), final=True)
                 return False
@@ -87,8 +87,9 @@ class Dispatcher:
                 return False
             finally:
                 SEND_SECONDS.labels(delivery.channel).observe(time.perf_counter() - started)
-            await deliveries.mark_sent(self._pool, [delivery.id])  # at once: a send not
-            SENT.labels(delivery.channel, delivery.rule).inc()  # recorded goes out again
+            # at once: a send not recorded goes out again
+            await deliveries.mark_sent(self._pool, [delivery.id], reference)
+            SENT.labels(delivery.channel, delivery.rule).inc()
             return True
 
     async def _failed(self, delivery: Claimed, error: str, *, final: bool = False) -> None:

@@ -9,6 +9,8 @@
 - ``kerjasama_notifications_backlog``: deliveries pending or being sent (whole database);
 - ``kerjasama_notifications_recorded_total{rule, source}``: notices recorded, by event
   or by the scheduler.
+- ``kerjasama_notifications_skipped_total{rule}``: deliveries recorded as skipped, not
+  sent (old history).
 """
 
 from __future__ import annotations
@@ -28,3 +30,5 @@ SEND_SECONDS = Histogram("kerjasama_notifications_send_seconds", "Time of one de
 BACKLOG = Gauge("kerjasama_notifications_backlog", "Deliveries pending or being sent.")
 RECORDED = Counter("kerjasama_notifications_recorded_total", "Notices recorded (each fires "
                    "once), by rule and source (event or schedule).", ["rule", "source"])
+SKIPPED = Counter("kerjasama_notifications_skipped_total", "Deliveries recorded as skipped "
+                  "and not sent (notices of old history), by rule.", ["rule"])

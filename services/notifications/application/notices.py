@@ -7,19 +7,22 @@ recipient's language. Sending happens later, after commit (the dispatcher).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from plumbing.db import Conn
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.deliveries import NewDelivery
-from services.notifications.adapters.templates import Renderer
-from services.notifications.application.metrics import FAILED, RECORDED
+from services.notifications.adapters.templates import Message, Renderer
+from services.notifications.application.metrics import FAILED, RECORDED, SKIPPED
 from services.notifications.application.recipients import Directory
 from services.notifications.domain import AgreementView, Notice
 from services.notifications.domain.contacts import Contact
+from services.notifications.domain.whatsapp import parameter
 
 PAYLOAD_TYPE = "kerjasama.notification.v1"
+WHATSAPP_PAYLOAD_TYPE = "kerjasama.whatsapp.v1"
 
 
 def _payload(notice: Notice, view: AgreementView | None, contact: Contact, language: str,
@@ -28,7 +31,7 @@ def _payload(notice: Notice, view: AgreementView | None, contact: Contact, langu
         "type": PAYLOAD_TYPE, "rule": notice.rule.value, "occasion": notice.occasion,
         "recipient": contact.code, "language": language, "subject": subject, "text": text,
         "due_on": notice.due_on.isoformat() if notice.due_on else None,
-        "facts": dict(notice.facts),
+        "facts": dict(notice.facts), "items": [dict(item) for item in notice.items],
         "agreement": None if view is None else {
             "id": str(view.id), "title": view.title, "kind": view.kind,
             "document_type": view.document_type, "stage": view.stage.value,
@@ -42,12 +45,21 @@ def _payload(notice: Notice, view: AgreementView | None, contact: Contact, langu
     }
 
 
+def _whatsapp_payload(contact: Contact, language: str, message: Message) -> dict[str, Any]:
+    """What a WhatsApp delivery needs besides its text: the Cloud API template's language
+    and body parameters ({{1}} the recipient's name, {{2}} the summary)."""
+    return {"type": WHATSAPP_PAYLOAD_TYPE, "language": language,
+            "parameters": [parameter(contact.display_name), parameter(message.subject)]}
+
+
 class NoticeRecorder:
     """Records notices and their deliveries."""
 
-    def __init__(self, renderer: Renderer, directory: Directory) -> None:
+    def __init__(self, renderer: Renderer, directory: Directory, *,
+                 whatsapp: bool = False) -> None:
         self._renderer = renderer
         self._directory = directory
+        self._whatsapp = whatsapp  # a provider is configured: without one, numbers are kept
 
     @property
     def directory(self) -> Directory:
@@ -67,9 +79,18 @@ class NoticeRecorder:
 
         found = [new("email", e) for e in contact.emails]
         found += [new("webhook", w.url) for w in contact.webhooks]
-        return found or [new("none", "", status="no_contact",
-                             last_error=f"no email or webhook for {contact.code}: "
-                                        f"PUT /contacts/{contact.code}")]
+        if self._whatsapp and contact.whatsapp:
+            text = self._renderer.render_whatsapp(notice, view, contact.display_name, language,
+                                                  message)
+            found += [NewDelivery(recipient=contact.code, channel="whatsapp", address=number,
+                                  language=language, subject=message.subject, body=text,
+                                  payload=_whatsapp_payload(contact, language, message))
+                      for number in contact.whatsapp]
+        why = (f"only WhatsApp numbers for {contact.code}, and no WhatsApp provider is "
+               "configured (KERJASAMA_WHATSAPP_PROVIDER)" if contact.whatsapp else
+               f"no email, webhook or WhatsApp number for {contact.code}: "
+               f"PUT /contacts/{contact.code}")
+        return found or [new("none", "", status="no_contact", last_error=why)]
 
     async def record(self, conn: Conn, view: AgreementView | None, notice: Notice,
                      today: date, source: str) -> int:
@@ -87,6 +108,9 @@ class NoticeRecorder:
         recorded = 0
         for code in codes:
             for delivery in self._deliveries(notice, view, contacts[code]):
+                if notice.skipped is not None:  # old history: in the log, never sent
+                    delivery = replace(delivery, status="skipped", last_error=notice.skipped)
+                    SKIPPED.labels(notice.rule.value).inc()
                 recorded += await deliveries.insert_delivery(
                     conn, notice_id, agreement_id, notice.rule.value, notice.occasion,
                     delivery)

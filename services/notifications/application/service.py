@@ -21,7 +21,7 @@ from plumbing.inbox import InboxEvent
 from services.notifications.adapters import projection
 from services.notifications.application.mapping import apply_planning
 from services.notifications.application.notices import NoticeRecorder
-from services.notifications.domain import Policy, event_notices, evolve
+from services.notifications.domain import Policy, event_notices, evolve, recorded_day
 
 
 class EventApplier:
@@ -39,7 +39,7 @@ class EventApplier:
         assert isinstance(decoded, Decoded)
         data = decoded.data
         time = decoded.envelope.time
-        recorded_on = clock.to_wib(time).date() if time is not None else clock.today()
+        recorded_on = recorded_day(time) if time is not None else clock.today()
         if isinstance(data, WorkProgramAdopted | MappingEventData):
             await apply_planning(conn, data, recorded_on)
             return
@@ -51,5 +51,6 @@ class EventApplier:
         if isinstance(data, AgreementSigned) and data.parent_id is not None:
             await projection.record_child_signing(conn, data.agreement_id, data.parent_id,
                                                   data.signed_on)
-        for notice in event_notices(view, data, event.event_id, self._policy):
+        for notice in event_notices(view, data, event.event_id, self._policy,
+                                    recorded_on):
             await self._recorder.record(conn, view, notice, clock.today(), "event")

@@ -24,6 +24,7 @@ from contracts.events import (
     AgreementSigned,
     AgreementTerminated,
 )
+from services.notifications.domain.lateness import is_old_history
 
 
 class UnknownAgreement(Exception):
@@ -76,6 +77,12 @@ class AgreementView:
         return (self.stage == Stage.SIGNED and self.effective_from is not None
                 and self.effective_until is not None
                 and self.effective_from <= day <= self.effective_until)
+
+    def entered_late(self, late_days: int) -> bool:
+        """Whether the signing was recorded more than ``late_days`` days after
+        ``signed_on`` (old history: its notices were skipped)."""
+        return (self.signed_on is not None and self.signing_recorded_on is not None
+                and is_old_history(self.signed_on, self.signing_recorded_on, late_days))
 
     def activities(self) -> tuple[date | None, ...]:
         """The dates that count as activity besides the signing (contracts.sleeping): its

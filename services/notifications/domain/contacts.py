@@ -22,6 +22,8 @@ class Contact:
     webhooks: tuple[Webhook, ...] = ()
     language: str = "id"
     name: str | None = None
+    whatsapp: tuple[str, ...] = ()
+    """E.164 numbers (``domain/whatsapp.py``) told by WhatsApp when a provider is set."""
 
     @property
     def display_name(self) -> str:

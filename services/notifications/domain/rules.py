@@ -24,6 +24,7 @@ from contracts.events import (
 from contracts.kpi import Indicator, KpiUpdated
 from contracts.roles import PROVINCE
 from services.notifications.domain.agreement import AgreementView
+from services.notifications.domain.lateness import old_history
 
 
 class Rule(enum.StrEnum):
@@ -47,6 +48,7 @@ class Rule(enum.StrEnum):
     FIGURE_RESTATED = "figure_restated"
     MAPPING_DUE = "mapping_due"
     MAPPING_MISSING = "mapping_missing"
+    LATE_ENTRIES_DIGEST = "late_entries_digest"
 
 
 EXPIRY_RULES: Mapping[int, Rule] = {
@@ -76,6 +78,15 @@ class Policy:
     escalation_after_days: int = 180
     expiry_notice_days: tuple[int, ...] = (90, 60, 30, 7, 0)
     evaluation_notice_days: int = 14
+    notice_late_days: int = 30
+    """An event-driven notice about something that happened more than this many days
+    before the event was recorded is not sent (old history)."""
+
+    @property
+    def expiring_soon_days(self) -> int:
+        """How far ahead the late entries' digest looks for an end of validity: the
+        earliest expiry notice (90 days by default)."""
+        return max(self.expiry_notice_days, default=90)
 
     def __post_init__(self) -> None:
         unknown = set(self.expiry_notice_days) - set(EXPIRY_RULES)
@@ -84,6 +95,8 @@ class Policy:
                              f"the end, not {sorted(unknown)}")
         if self.escalation_after_days <= self.sleeping_after_days:
             raise ValueError("the escalation must come after the sleeping-document warning")
+        if self.notice_late_days < 0:
+            raise ValueError(f"notice_late_days must be 0 or more, not {self.notice_late_days}")
 
 
 @dataclass(frozen=True)
@@ -99,27 +112,41 @@ class Notice:
     facts: Mapping[str, str | int | None] = field(default_factory=dict)
     agencies: tuple[str, ...] = ()
     """The agency codes of :attr:`Audience.NAMED_AGENCIES` (a notice about no agreement)."""
+    skipped: str | None = None
+    """Why the notice is recorded but not sent (old history); None: it is sent."""
+    items: tuple[Mapping[str, str | int | None], ...] = ()
+    """The entries of a notice that lists several things (the late entries' digest)."""
 
 
 def plan_due_on(view: AgreementView, policy: Policy) -> date | None:
     """When the follow-up plan is due: ``plan_due_days`` after signing.
 
-    An agreement whose signing was recorded after the fact gets the days from the day it
-    was recorded: nobody could have been asked before.
+    A signing recorded after the fact, but within ``notice_late_days``, gets the days from
+    the day it was recorded: nobody could have been asked before. One recorded later still
+    is old history: its agencies are not asked (:func:`event_notices`), and the date is
+    the one the request would have named at the time.
     """
     if view.signed_on is None:
         return None
+    if view.entered_late(policy.notice_late_days):
+        return add_days(view.signed_on, policy.plan_due_days)
     start = max(view.signed_on, view.signing_recorded_on or view.signed_on)
     return add_days(start, policy.plan_due_days)
 
 
 def event_notices(view: AgreementView, data: AgreementEventData, event_id: UUID,
-                  policy: Policy) -> list[Notice]:
-    """The notices an event gives rise to; ``view`` is the view after the event."""
+                  policy: Policy, recorded_on: date) -> list[Notice]:
+    """The notices an event recorded on the business date ``recorded_on`` gives rise to;
+    ``view`` is the view after the event. A notice about something that happened (its
+    business date: proposed, signed) more than ``notice_late_days`` before is marked
+    skipped (:func:`~services.notifications.domain.lateness.old_history`); an event
+    without a business date (a revision request, a rejection) is never old history."""
     occasion = str(event_id)
     if isinstance(data, AgreementProposed):
         return [Notice(Rule.PROPOSAL_RECEIVED, occasion, (Audience.SECRETARIAT,),
-                       facts={"proposed_on": data.proposed_on.isoformat()})]
+                       facts={"proposed_on": data.proposed_on.isoformat()},
+                       skipped=old_history("proposed", data.proposed_on, recorded_on,
+                                           policy.notice_late_days))]
     if isinstance(data, AgreementRevisionRequested):
         return [Notice(Rule.REVISION_REQUESTED, occasion, (Audience.LEAD_AGENCY,),
                        facts={"reason": data.reason})]
@@ -131,7 +158,9 @@ def event_notices(view: AgreementView, data: AgreementEventData, event_id: UUID,
                        (Audience.LEAD_AGENCY, Audience.SUPPORTING_AGENCIES),
                        due_on=plan_due_on(view, policy),
                        facts={"signed_on": data.signed_on.isoformat(),
-                              "number": data.number})]
+                              "number": data.number},
+                       skipped=old_history("signed", data.signed_on, recorded_on,
+                                           policy.notice_late_days))]
     return []
 
 

@@ -43,6 +43,8 @@ def _plan_missing(view: AgreementView, today: date, policy: Policy) -> list[Noti
     due = plan_due_on(view, policy)
     if view.has_plan or due is None or today < due:
         return []
+    if view.entered_late(policy.notice_late_days):
+        return []  # never asked (old history): the late entries' digest lists it
     return [Notice(Rule.FOLLOW_UP_PLAN_MISSING, due.isoformat(), LEAD_AND_SECRETARIAT,
                    due_on=due, facts={"signed_on": _iso(view.signed_on)})]
 

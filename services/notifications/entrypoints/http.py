@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from plumbing.auth import Principal, principal_of
 from plumbing.db import Pool
@@ -22,10 +22,11 @@ from services.notifications.application.queries import Readers
 from services.notifications.application.recipients import Directory
 from services.notifications.domain import Rule
 from services.notifications.domain.contacts import Contact, Webhook
+from services.notifications.domain.whatsapp import check_number
 
 CODE = r"^[A-Z0-9_-]+$"
 EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
-Status = Literal["pending", "sending", "sent", "failed", "no_contact"]
+Status = Literal["pending", "sending", "sent", "failed", "no_contact", "skipped"]
 Caller = Annotated[Principal, Depends(principal_of)]
 
 
@@ -40,6 +41,10 @@ class WebhookBody(BaseModel):
                         description="HMAC-SHA256 key.")
 
 
+WhatsAppNumber = Annotated[str, AfterValidator(check_number)]
+"""An E.164 number; a wrong one is a 422 naming its field and the value."""
+
+
 class ContactBody(BaseModel):
     """``PUT /contacts/{code}``: where and in which language a recipient is told."""
 
@@ -47,6 +52,10 @@ class ContactBody(BaseModel):
     emails: list[Annotated[str, Field(pattern=EMAIL, max_length=320)]] = Field(
         default_factory=list, max_length=50)
     webhooks: list[WebhookBody] = Field(default_factory=list, max_length=20)
+    whatsapp: list[WhatsAppNumber] = Field(
+        default_factory=list, max_length=20, description="WhatsApp numbers, E.164 ('+', "
+        "then 8 to 15 digits, the first not 0): told by the configured provider "
+        "(KERJASAMA_WHATSAPP_PROVIDER).", examples=[["+6281234567890"]])
     language: Literal["id", "en"] = "id"
     name: str | None = Field(default=None, min_length=1, max_length=300, pattern=r"^[^\x00]*$",
                              description="How messages address the recipient.")
@@ -60,12 +69,15 @@ def contact_json(contact: Contact, configured: bool = False) -> dict[str, Any]:
     """A contact as the API shows it: webhook secrets are never shown."""
     return {"code": contact.code, "name": contact.name, "emails": list(contact.emails),
             "webhooks": [{"url": w.url} for w in contact.webhooks],
+            "whatsapp": list(contact.whatsapp),
             "language": contact.language, "configured": configured}
 
 
 def delivery_json(item: dict[str, Any], sees_errors: bool) -> dict[str, Any]:
-    """A delivery as a reader sees it: the raw error of an attempt to the TKKSD only."""
-    if not sees_errors and item["channel"] != "none" and item["last_error"]:
+    """A delivery as a reader sees it: the raw error of an attempt to the TKKSD only (the
+    explanation of a row never attempted, no_contact or skipped, to every reader)."""
+    if (not sees_errors and item["channel"] != "none" and item["status"] != "skipped"
+            and item["last_error"]):
         return {**item, "last_error": HIDDEN_ERROR}
     return item
 
@@ -115,7 +127,8 @@ def build_router(pool: Pool, directory: Directory, destinations: Destinations,
                 f"{e['field']}: {e['message']}" for e in errors), errors=errors)
         contact = Contact(code=code, emails=tuple(dict.fromkeys(body.emails)),
                           webhooks=tuple(Webhook(url) for url in urls),
-                          language=body.language, name=body.name)
+                          language=body.language, name=body.name,
+                          whatsapp=tuple(dict.fromkeys(body.whatsapp)))
         secrets = {w.url: w.secret for w in body.webhooks}
         created = await contact_store.put(pool, contact, secrets, box)
         response.status_code = 201 if created else 200
@@ -131,7 +144,7 @@ def build_router(pool: Pool, directory: Directory, destinations: Destinations,
         async with pool.acquire() as conn:
             contact = (await directory.contacts(conn, [code]))[code]
         stored = await contact_store.get(pool, code)
-        if stored is None and not (contact.emails or contact.webhooks):
+        if stored is None and not (contact.emails or contact.webhooks or contact.whatsapp):
             raise ProblemException(404, "Not Found", f"no contact {code}")
         return contact_json(contact, configured=stored is None)
 

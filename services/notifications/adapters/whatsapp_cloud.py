@@ -1,0 +1,64 @@
+"""The WhatsApp Business Cloud API: approved template messages.
+
+``POST {base}/{phone number id}/messages`` with ``Authorization: Bearer <token>`` and::
+
+    {"messaging_product": "whatsapp", "recipient_type": "individual",
+     "to": "6281234567890", "type": "template",
+     "template": {"name": "kerjasama_follow_up_plan_requested",
+                  "language": {"code": "id"},
+                  "components": [{"type": "body", "parameters": [
+                      {"type": "text", "text": "<recipient>"},
+                      {"type": "text", "text": "<summary>"}]}]}}
+
+A business may start a conversation only with a template Meta has approved, so each rule
+has one (``domain/whatsapp.py`` names them; a setting renames them) whose body takes two
+parameters: the recipient's name and the message's one-line summary. Success is a 2xx
+with ``messages[0].id`` (the ``wamid``), kept as the delivery's provider message id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.notifications.adapters.senders import SendFailed
+from services.notifications.adapters.whatsapp_http import Endpoint, excerpt
+from services.notifications.domain.whatsapp import WhatsAppMessage, digits, template_for
+
+
+class CloudApiSender:
+    """Sends each message as the rule's template, in the contact's language."""
+
+    def __init__(self, endpoint: Endpoint, base_url: str, phone_number_id: str, token: str,
+                 templates: Mapping[str, str]) -> None:
+        self._endpoint = endpoint
+        self.url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {token}",
+                         "Content-Type": "application/json"}
+        self._templates = templates
+
+    def body(self, message: WhatsAppMessage) -> dict[str, Any]:
+        """The JSON of the request that sends ``message``."""
+        return {
+            "messaging_product": "whatsapp", "recipient_type": "individual",
+            "to": digits(message.to), "type": "template",
+            "template": {
+                "name": template_for(message.rule, self._templates),
+                "language": {"code": message.language},
+                "components": [{"type": "body", "parameters": [
+                    {"type": "text", "text": text} for text in message.parameters]}],
+            },
+        }
+
+    async def send(self, message: WhatsAppMessage) -> str | None:
+        """One POST; the ``wamid`` Meta gave the message."""
+        response = await self._endpoint.post(self.url, self._headers, json=self.body(message))
+        try:
+            answer = response.json()
+            wamid = answer["messages"][0]["id"]
+        except (ValueError, LookupError, TypeError):
+            wamid = None
+        if not isinstance(wamid, str) or not wamid:
+            raise SendFailed(f"Cloud API answered {response.status_code} without "
+                             f"messages[0].id: {excerpt(response)}")
+        return wamid
