@@ -173,14 +173,6 @@ class NotificationsSettings(ConsumerSettings):
     late_entries_digest_hour: int = Field(
         7, ge=0, le=23, description="Hour of the business day (WIB, 0-23) from which the "
         "secretariat's daily digest of late-entered agreements is sent.")
-    notice_late_days: int = Field(
-        30, ge=0, le=36500, description="Old history: an event-driven notice (a proposal, a "
-        "signing) about something that happened more than this many days before its event "
-        "was recorded is not sent, only logged as skipped; such agreements are listed in "
-        "the secretariat's daily digest of late entries instead.")
-    late_entries_digest_hour: int = Field(
-        7, ge=0, le=23, description="Hour of the business day (WIB, 0-23) from which the "
-        "secretariat's daily digest of late-entered agreements is sent.")
 
     scheduler_interval_seconds: float = Field(60.0, gt=0, le=86400, description="How often "
                                               "the time-driven rules are evaluated.")

@@ -69,15 +69,6 @@ async def fired(conn: Conn, rule: str, occasion: str) -> bool:
     return bool(found)
 
 
-async def fired(conn: Conn, rule: str, occasion: str) -> bool:
-    """Whether a notice about no agreement (a figure, a year's mapping, a digest) was
-    recorded for this rule and occasion."""
-    found = await conn.fetchval(
-        "SELECT true FROM notices WHERE agreement_id IS NULL AND rule = $1 AND occasion = $2",
-        rule, occasion)
-    return bool(found)
-
-
 async def insert_delivery(conn: Conn, notice_id: int, agreement_id: UUID | None, rule: str,
                           occasion: str, delivery: NewDelivery) -> bool:
     """Record a delivery of a notice; false when this key exists already."""

@@ -8,7 +8,6 @@ recipient's language. Sending happens later, after commit (the dispatcher).
 from __future__ import annotations
 
 from dataclasses import replace
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
