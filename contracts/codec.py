@@ -206,7 +206,8 @@ def make_envelope(data: BaseModel, *, source: str, time: datetime, subject: str 
                   message_type: str | None = None, id: UUID | None = None,
                   sequence: str | None = None, position: int | None = None,
                   correlationid: str | None = None,
-                  causationid: str | None = None) -> CloudEvent:
+                  causationid: str | None = None, traceparent: str | None = None,
+                  tracestate: str | None = None) -> CloudEvent:
     """Wrap a data model in a CloudEvent; the type defaults to the model's own."""
     mtype = message_type or getattr(data, "event_type", None)
     if mtype is None:
@@ -215,7 +216,7 @@ def make_envelope(data: BaseModel, *, source: str, time: datetime, subject: str 
         id=id or uuid4(), source=source, type=mtype, subject=subject, time=time,
         dataschema=schema_uri(mtype), data=data.model_dump(mode="json"),
         sequence=sequence, position=position, correlationid=correlationid,
-        causationid=causationid,
+        causationid=causationid, traceparent=traceparent, tracestate=tracestate or None,
     )
 
 

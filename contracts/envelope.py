@@ -53,6 +53,16 @@ class CloudEvent(BaseModel):
                                       "(the originating command).", examples=["cmd-42"])
     causationid: str | None = Field(default=None, description="Id of the message that "
                                     "caused this one.", examples=["cmd-42"])
+    traceparent: str | None = Field(
+        default=None,
+        description="W3C trace context (`00-<trace id>-<span id>-<flags>`) of the work that "
+        "produced this message (CloudEvents distributed tracing extension): the command's "
+        "span for an event, the consumer's span for a message a consumer caused. A value "
+        "that is not valid trace context is ignored, never refused.",
+        examples=["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+    tracestate: str | None = Field(default=None, description="W3C "
+                                   "tracestate that goes with ``traceparent``.",
+                                   examples=["congo=t61rcWkgMzE"])
 
 
 def sequence_of(version: int) -> str:

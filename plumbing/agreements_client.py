@@ -30,6 +30,7 @@ from plumbing.tokens import (
     read_dev_key,
     refuse_dev_key_outside_development,
 )
+from plumbing.tracing import TRACEPARENT, TRACESTATE
 
 NDJSON = "application/x-ndjson"
 CHECKPOINTS_PATH = "/checkpoints"
@@ -54,7 +55,10 @@ def inbox_event(decoded: Decoded, *, body: bytes | None = None,
         raise ValueError(f"event {envelope.id} has no subject or sequence")
     return InboxEvent(event_id=envelope.id, stream_id=envelope.subject,
                       version=int(envelope.sequence), position=envelope.position,
-                      payload=decoded, body=body, replay=replay)
+                      payload=decoded, body=body, replay=replay,
+                      trace={TRACEPARENT: envelope.traceparent,
+                             TRACESTATE: envelope.tracestate or ""}
+                      if envelope.traceparent else {})
 
 
 class BearerToken(httpx.Auth):

@@ -43,6 +43,7 @@ from plumbing.delivery import DUPLICATE, GAP_FILLED, Delivery, Poison, dead_lett
 from plumbing.lanes import DeliveryOrder, Lanes
 from plumbing.parking import ParkedMessage, StreamParking, readable_stream, stream_of_body
 from plumbing.retry import is_transient
+from plumbing.tracing import TRACEPARENT, TRACESTATE, SpanKind, context_of, span
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,24 @@ class Outcomes:
 
     async def settle(self, message: RabbitMessage, call_next: CallNext) -> str | None:
         """Run ``call_next`` and give the message its one end; the outcome label if
-        handled."""
+        handled. All of it runs in a consumer span continuing the message's trace (its
+        ``traceparent`` header, else the CloudEvent's)."""
+        raw = message.raw_message
+        headers = raw.headers or {}
+        parent = headers if context_of(headers) else await _envelope_trace(message)
+        with span(f"process {self.queue}", parent=parent, kind=SpanKind.CONSUMER,
+                  attributes={"messaging.system": "rabbitmq",
+                              "messaging.operation.type": "process",
+                              "messaging.destination.name": self.queue,
+                              "messaging.rabbitmq.destination.routing_key":
+                                  raw.routing_key or "",
+                              "messaging.message.id": raw.message_id or ""}) as current:
+            outcome = await self._settle(message, call_next)
+            if current.is_recording():
+                current.set_attribute("kerjasama.outcome", outcome or "not handled")
+            return outcome
+
+    async def _settle(self, message: RabbitMessage, call_next: CallNext) -> str | None:
         started = time.perf_counter()
         try:
             delivery = await delivery_of(message)
@@ -246,6 +264,16 @@ class Outcomes:
                 await self.on_dead_letter(message, reason, detail)
             except Exception:
                 log.exception("%s: the dead-letter hook failed", self.queue)
+
+
+async def _envelope_trace(message: RabbitMessage) -> dict[str, str] | None:
+    """The trace context a message's CloudEvent carries, if it decodes and has one."""
+    try:
+        envelope = (await delivery_of(message)).decoded.envelope
+    except Exception:  # the outcome policy deals with it
+        return None
+    return None if envelope.traceparent is None else {
+        TRACEPARENT: envelope.traceparent, TRACESTATE: envelope.tracestate or ""}
 
 
 class _Outcomes(BaseMiddleware):

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from plumbing.db import Conn, Pool
 from plumbing.inbox import FetchMissing, InboxEvent, Outcome, handle_many_in_transaction
 from plumbing.retry import is_transient, retry_transient
+from plumbing.tracing import current_trace, span
 
 RunGroup = Callable[[list[InboxEvent]], Awaitable[list[Outcome]]]
 
@@ -42,6 +44,8 @@ class GroupCommit:
         applied in the order they were queued, so the next event of its stream may be
         handed in from then on."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if trace := current_trace():  # the handing-in consumer's span: what follows is its
+            event = replace(event, trace=trace)
         self._waiting.append((event, future))
         queued()
         if self._worker is None or self._worker.done():
@@ -62,9 +66,13 @@ class GroupCommit:
                 raise
 
     async def _apply(self, group: list[tuple[InboxEvent, asyncio.Future[Outcome]]]) -> None:
+        events = [event for event, _ in group]
         try:
-            outcomes = await retry_transient(self._retry_seconds, self._run,
-                                             [event for event, _ in group])
+            # one span per group: in the trace of its last event, linked to the others'
+            with span(self._name, parent=events[-1].trace,
+                      links=[event.trace for event in events[:-1]],
+                      attributes={"kerjasama.group.events": len(events)}):
+                outcomes = await retry_transient(self._retry_seconds, self._run, events)
         except Exception as exc:
             if len(group) == 1 or is_transient(exc):  # still away: each caller retries
                 for _, future in group:
@@ -72,7 +80,8 @@ class GroupCommit:
                 return
             for event, future in group:  # one of them may be poison: each on its own
                 try:
-                    _settle(future, (await self._run([event]))[0])
+                    with span(self._name, parent=event.trace):
+                        _settle(future, (await self._run([event]))[0])
                 except Exception as alone:
                     _settle(future, alone)
             return
@@ -97,8 +106,11 @@ def inbox_groups(pool: Pool, apply_one: Callable[[Conn, InboxEvent], Awaitable[N
     filled with ``fetch_missing``)."""
 
     async def apply_each(conn: Conn, events: list[InboxEvent]) -> None:
-        for event in events:
-            await apply_one(conn, event)
+        for event in events:  # what each event causes continues its own trace
+            with span(f"apply {event.stream_id.split('-', 1)[0]} event", parent=event.trace,
+                      attributes={"kerjasama.stream": event.stream_id,
+                                  "kerjasama.version": event.version}):
+                await apply_one(conn, event)
 
     async def run_group(events: list[InboxEvent]) -> list[Outcome]:
         async with pool.acquire() as conn, conn.transaction():

@@ -23,6 +23,7 @@ from plumbing.limits import LimitsSettings, install_body_limit
 from plumbing.logs import LogOptions, configure_logging
 from plumbing.problems import PROBLEM_JSON, ProblemException, add_problem_handlers, problem
 from plumbing.settings import BaseServiceSettings, load_settings
+from plumbing.tracing import configure_tracing
 
 __all__ = [
     "PROBLEM_JSON",
@@ -205,6 +206,7 @@ def service_main(name: str, settings_class: type[S], create_app: Callable[[S], F
     try:
         settings = load_settings(settings_class)
         configure_logging(name, settings)
+        configure_tracing(name)
         app = create_app(settings)
     except ConfigError as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -17,8 +17,8 @@ service's ``schema_migrations``).
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -64,6 +64,9 @@ class InboxEvent:
     """The message as received, kept when its stream is parked."""
     replay: bool = False
     """Handed in again from its parked stream by an operator's retry."""
+    trace: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The trace context (``traceparent``, ``tracestate``) of the work that handed it in:
+    what it causes continues that trace (:mod:`plumbing.tracing`)."""
 
 
 class Outcome(enum.Enum):

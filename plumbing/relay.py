@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aio_pika
@@ -29,6 +29,7 @@ from plumbing.amqp import connect
 from plumbing.background import Stop
 from plumbing.db import Connection
 from plumbing.leader import Election, cause_of, lead
+from plumbing.tracing import SpanKind, current_trace, span
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class Outgoing:
     written_at: float
     """When the row was written (epoch seconds), for the latency histogram."""
     correlation_id: str | None = None
+    trace: Mapping[str, str] = field(default_factory=dict)
+    """The trace context (``traceparent``, ``tracestate``) of the work that wrote the row:
+    the message is published in a span of that trace, whose context goes in its headers."""
 
 
 class Outbox(Protocol):
@@ -201,12 +205,21 @@ class OutboxRelay:
 
     async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> int:
         message = self.outbox.message(row)
-        await exchange.publish(
-            aio_pika.Message(message.body, content_type=message.content_type,
-                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                             message_id=message.message_id,
-                             correlation_id=message.correlation_id),
-            message.routing_key, mandatory=False)  # nobody bound: dropped, not returned
+        with span(f"publish {self.outbox.exchange}", parent=message.trace,
+                  kind=SpanKind.PRODUCER,
+                  attributes={"messaging.system": "rabbitmq",
+                              "messaging.operation.type": "publish",
+                              "messaging.destination.name": self.outbox.exchange,
+                              "messaging.rabbitmq.destination.routing_key":
+                                  message.routing_key,
+                              "messaging.message.id": message.message_id}):
+            await exchange.publish(
+                aio_pika.Message(message.body, content_type=message.content_type,
+                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                                 message_id=message.message_id,
+                                 correlation_id=message.correlation_id,
+                                 headers=dict(current_trace()) or None),
+                message.routing_key, mandatory=False)  # nobody bound: dropped, not returned
         PUBLISH_SECONDS.labels(self.outbox.name).observe(
             max(0.0, time.time() - message.written_at))
         return message.key

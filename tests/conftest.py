@@ -27,6 +27,7 @@ from plumbing.db import Pool, create_pool, drop_database, ensure_database
 from plumbing.rabbitadmin import RabbitAdmin
 from plumbing.topology import declare_all
 from plumbing.urls import with_vhost
+from tests import tracing
 
 POSTGRES_URL = os.environ.get(
     "KERJASAMA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -47,6 +48,8 @@ os.environ["KERJASAMA_ENVIRONMENT"] = "development"
 # The archive of every agreements service the run starts, unless a test names its own:
 # never the working directory.
 os.environ["KERJASAMA_DOCUMENTS_STORE"] = tempfile.mkdtemp(prefix="kerjasama-documents-")
+# Spans and trace context in every test, as in every service process (tests/tracing.py).
+tracing.install()
 
 VhostFactory = Callable[[], Awaitable[str]]
 DatabaseUrlFactory = Callable[[str], Awaitable[str]]

@@ -18,6 +18,7 @@ import pytest
 from contracts import commands as c
 from contracts.common import Partner, Signatory
 from contracts.roles import REGIONAL_SECRETARY, SECRETARIAT
+from plumbing.tracing import span, trace_id_of
 from services.agreements.adapters.event_store import CommandWrite, EventStore, NewEvent, StoredEvent
 from services.agreements.adapters.memory_store import InMemoryEventStore
 from services.agreements.application.errors import (
@@ -90,8 +91,19 @@ async def test_a_proposal_starts_a_stream_at_version_one(store: EventStore) -> N
         1, "PROPOSED", True, False)
     [event] = await store.read_stream(answer.id)
     assert event.type.startswith("kerjasama.agreement.proposed.")
+    traceparent = event.metadata.pop("traceparent")
     assert event.metadata == {"actor": "ana", "command_id": "p-1",
                               "command": "agreement.propose"}
+    assert trace_id_of(traceparent) is not None  # the command's span (plumbing.tracing)
+
+
+async def test_a_command_continues_its_callers_trace(store: EventStore) -> None:
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    with span("caller", parent=caller):
+        answer = await AgreementService(store).handle(propose(), actor="ana", roles=DISKUK)
+    [event] = await store.read_stream(answer.id)
+    assert trace_id_of(event.metadata["traceparent"]) == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert event.metadata["traceparent"] != caller  # the command's own span, under it
 
 
 async def test_a_repeated_command_id_answers_the_first_result_and_stores_nothing(

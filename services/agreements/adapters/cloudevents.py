@@ -6,6 +6,7 @@ from typing import Any
 
 from contracts.envelope import SOURCE_AGREEMENTS, CloudEvent, schema_uri, sequence_of
 from plumbing.clock import WIB
+from plumbing.tracing import TRACEPARENT, TRACESTATE
 from services.agreements.adapters.event_store import StoredEvent
 
 
@@ -18,6 +19,8 @@ def to_cloudevent(stored: StoredEvent) -> CloudEvent:
         dataschema=schema_uri(stored.type), data=stored.data,
         sequence=sequence_of(stored.version), position=stored.position,
         correlationid=command_id, causationid=command_id,
+        traceparent=stored.metadata.get(TRACEPARENT),
+        tracestate=stored.metadata.get(TRACESTATE),
         # What the stream's hash chain covers beyond the CloudEvent itself, so anyone can
         # recompute it (and the running hash, docs/domain.md#boundaries) from the feed alone.
         metadata=stored.metadata, hash=stored.hash,

@@ -18,6 +18,7 @@ from contracts.topology import EVENTS_EXCHANGE
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.db import Connection
 from plumbing.relay import AfterRound, OutboxRelay, Outgoing, RelaySettings
+from plumbing.tracing import TRACE_KEYS
 from services.agreements.adapters.cloudevents import to_cloudevent
 from services.agreements.adapters.event_store import COLUMNS, stored_event
 
@@ -48,7 +49,8 @@ class EventsOutbox:
         return Outgoing(key=event.position, routing_key=routing_key_of(event.type),
                         body=encode(envelope), content_type=CLOUDEVENTS_JSON,
                         message_id=str(event.event_id), correlation_id=envelope.correlationid,
-                        written_at=event.occurred_at.timestamp())
+                        written_at=event.occurred_at.timestamp(),
+                        trace={k: event.metadata[k] for k in TRACE_KEYS if k in event.metadata})
 
     async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
         """Delete published positions."""

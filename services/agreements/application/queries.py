@@ -34,7 +34,9 @@ SELECT (jsonb_build_object(
   || CASE WHEN metadata ? 'command_id' AND jsonb_typeof(metadata -> 'command_id') <> 'null'
           THEN jsonb_build_object('correlationid', metadata ->> 'command_id',
                                   'causationid', metadata ->> 'command_id')
-          ELSE '{}'::jsonb END)::text
+          ELSE '{}'::jsonb END
+  || jsonb_strip_nulls(jsonb_build_object('traceparent', metadata ->> 'traceparent',
+                                          'tracestate', metadata ->> 'tracestate')))::text
   FROM events
  WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
  ORDER BY position LIMIT $2

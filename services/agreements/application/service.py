@@ -35,6 +35,7 @@ from contracts.feed import work_program_stream_id
 from contracts.partner_registry import partner_id_of_stream
 from contracts.planning import mapping_item_id_of
 from plumbing import clock
+from plumbing.tracing import current_trace, span
 from services.agreements.adapters.event_store import (
     CommandWrite,
     ConcurrencyConflict,
@@ -160,14 +161,21 @@ class AgreementService:
         """Handle one command for ``actor`` holding ``roles``; raises a DomainError
         subclass when it is refused (Forbidden when the roles do not allow it)."""
         key = command.routing_key
-        try:
-            result = await self._handle(command, actor, frozenset(roles))
-        except DomainError as refusal:
-            COMMANDS.labels(key, "refused", str(refusal.status)).inc()
-            raise
-        COMMANDS.labels(key, "replayed" if result.replayed else "accepted",
-                        "201" if result.created else "200").inc()
-        return result
+        with span(f"command {key}", attributes={"kerjasama.command": key,
+                                                "kerjasama.command_id": command.command_id,
+                                                "enduser.id": actor},
+                  refusals=(DomainError,)) as current:
+            try:
+                result = await self._handle(command, actor, frozenset(roles))
+            except DomainError as refusal:
+                COMMANDS.labels(key, "refused", str(refusal.status)).inc()
+                current.set_attribute("kerjasama.refused", refusal.problem_type)
+                raise
+            COMMANDS.labels(key, "replayed" if result.replayed else "accepted",
+                            "201" if result.created else "200").inc()
+            current.set_attribute("kerjasama.stream", result.id)
+            current.set_attribute("kerjasama.version", result.version)
+            return result
 
     async def _handle(self, command: Command, actor: str, roles: frozenset[str]) -> Accepted:
         """Optimistic idempotency: the command-id record is only read when needed.
@@ -296,7 +304,7 @@ class AgreementService:
         remembered, fingerprint = record
         now = clock.now()
         metadata = {"actor": actor, "command_id": command.command_id,
-                    "command": command.routing_key}
+                    "command": command.routing_key, **current_trace()}
 
         def new_events(answered: Sequence[Answered]) -> list[NewEvent]:
             return [NewEvent(uuid4(), e.event_type, e.model_dump(mode="json"), metadata, now)

@@ -35,6 +35,7 @@ from plumbing import clock
 from plumbing.amqp import CLOUDEVENTS_JSON
 from plumbing.consumer import QueueConsumer
 from plumbing.delivery import Delivery, Handler, Poison
+from plumbing.tracing import current_trace
 from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError, Forbidden
 
@@ -99,7 +100,8 @@ class CommandReplies:
             await self._broker.publish(encode(envelope), routing_key=reply_to,
                                        correlation_id=correlation_id, persist=True,
                                        mandatory=False, content_type=CLOUDEVENTS_JSON,
-                                       message_id=str(envelope.id))
+                                       message_id=str(envelope.id),
+                                       headers=dict(current_trace()) or None)
         except Exception as exc:
             raise ReplyFailed(f"cannot reply to {reply_to}: {exc!r}") from exc
 

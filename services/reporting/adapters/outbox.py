@@ -15,6 +15,7 @@ from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.db import Conn, Connection
 from plumbing.relay import OutboxRelay, Outgoing, RelaySettings
+from plumbing.tracing import TRACE_KEYS, TRACEPARENT, TRACESTATE, current_trace
 from services.reporting.domain import Figure
 from services.reporting.domain.figures import Revision
 
@@ -46,6 +47,7 @@ async def add(conn: Conn, revisions: Sequence[Revision]) -> None:
     if not revisions:
         return
     rows = []
+    trace = current_trace()
     checkpoints: dict[int, CheckpointRef | None] = {}
     for revision in revisions:
         at = revision.as_of_position
@@ -54,12 +56,15 @@ async def add(conn: Conn, revisions: Sequence[Revision]) -> None:
         data = kpi_updated(revision.figure, at, restated=revision.restated,
                            previous_value=revision.previous_value, checkpoint=checkpoints[at])
         envelope = make_envelope(data, source=SOURCE_REPORTING, time=clock.now(),
-                                 subject=kpi_subject(data), id=uuid4())
+                                 subject=kpi_subject(data), id=uuid4(),
+                                 traceparent=trace.get(TRACEPARENT),
+                                 tracestate=trace.get(TRACESTATE))
         rows.append((envelope.id, kpi_routing_key(data), encode(envelope)))
     await conn.execute(
-        "INSERT INTO kpi_outbox (message_id, routing_key, body)"
-        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
-        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        "INSERT INTO kpi_outbox (message_id, routing_key, body, traceparent, tracestate)"
+        " SELECT *, $4, $5 FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+        trace.get(TRACEPARENT), trace.get(TRACESTATE))
 
 
 class KpiOutbox:
@@ -72,14 +77,15 @@ class KpiOutbox:
     async def ready(self, conn: Connection, limit: int) -> Sequence[Any]:
         """The oldest rows, in the order written."""
         return await conn.fetch(
-            "SELECT id, message_id, routing_key, body, extract(epoch FROM created_at) AS at"
-            " FROM kpi_outbox ORDER BY id LIMIT $1", limit)
+            "SELECT id, message_id, routing_key, body, extract(epoch FROM created_at) AS at,"
+            " traceparent, tracestate FROM kpi_outbox ORDER BY id LIMIT $1", limit)
 
     def message(self, row: Any) -> Outgoing:
         """The stored message."""
         return Outgoing(key=row["id"], routing_key=row["routing_key"], body=bytes(row["body"]),
                         content_type=CONTENT_TYPE, message_id=str(row["message_id"]),
-                        written_at=float(row["at"]))
+                        written_at=float(row["at"]),
+                        trace={k: row[k] for k in TRACE_KEYS if row[k]})
 
     async def delete(self, conn: Connection, keys: Sequence[int]) -> None:
         """Delete published rows."""
