@@ -3,7 +3,8 @@
 For running the system on one machine (``./scripts/run`` starts it when the
 notifications service points at a local SMTP port nobody listens on): each accepted
 message is written to ``<maildir>/<n>.eml`` and announced on one line (recipients and
-subject). Nothing is relayed anywhere.
+subject) unless ``--quiet`` (how ``./scripts/run`` starts it without ``--verbose``).
+Nothing is relayed anywhere.
 """
 
 from __future__ import annotations

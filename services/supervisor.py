@@ -1,8 +1,19 @@
-"""``python -m services.supervisor``: run every service as its own process, stop them together."""
+"""``python -m services.supervisor [--verbose]``: run every service as its own process, stop
+them together.
 
+The console stays quiet: a line per service once it is ready, the demo's summary and KPI
+table, where everything is, and the warnings and errors of every process. ``--verbose``
+(or ``KERJASAMA_VERBOSE=true``) adds what the supervisor does step by step, every
+service's own notes, the libraries' lines (a line per HTTP request a service makes), the
+access logs and a line per mail caught. ``KERJASAMA_LOG_LEVEL``, when set, is the level
+of every process either way.
+"""
+
+import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -16,13 +27,22 @@ from urllib.parse import urlsplit
 import asyncpg
 import httpx
 
+from plumbing.errors import ConfigError
+from plumbing.logs import configure_logging
+from plumbing.settings import BaseServiceSettings, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORTS = {"agreements": 8001, "notifications": 8002, "reporting": 8003,
                  "portal": 8004}
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 Process = asyncio.subprocess.Process
-def log(*parts: object) -> None:
-    """One line on standard error (looked up at each call, so it can be redirected)."""
+log = logging.getLogger("services.supervisor")
+"""What the supervisor does step by step: shown with ``--verbose``."""
+
+
+def say(*parts: object) -> None:
+    """A line the person at the console needs, on standard error (looked up at each call,
+    so it can be redirected)."""
     print("supervisor:", *parts, file=sys.stderr, flush=True)
 
 
@@ -45,18 +65,19 @@ def discover(root: Path = ROOT) -> list[Service]:
     ]
 
 
-def mail_catcher(root: Path = ROOT) -> Sequence[str] | None:
+def mail_catcher(root: Path = ROOT, *, quiet: bool = True) -> Sequence[str] | None:
     """The local mail catcher to start, when notifications mail a local port nobody serves.
 
     Only when ``KERJASAMA_SMTP_HOST`` is unset or local and nothing listens on
-    ``KERJASAMA_SMTP_PORT`` (default 1025); messages are kept in ``.run/mail``.
+    ``KERJASAMA_SMTP_PORT`` (default 1025); messages are kept in ``.run/mail``, and
+    announced one line each unless ``quiet``.
     """
     host = os.environ.get("KERJASAMA_SMTP_HOST", "127.0.0.1")
     port = int(os.environ.get("KERJASAMA_SMTP_PORT", "1025"))
     if host not in ("127.0.0.1", "localhost", "::1") or _listening(port):
         return None
     return (sys.executable, "-m", "services.mailcatcher", "--port", str(port),
-            "--maildir", str(root / ".run" / "mail"))
+            "--maildir", str(root / ".run" / "mail"), *(("--quiet",) if quiet else ()))
 
 
 def _listening(port: int) -> bool:
@@ -83,7 +104,7 @@ async def stop(processes: dict[str, Process], grace: float) -> None:
                     os.killpg(process.pid, sig)  # its group: anything it started too
         if not waits or not (await asyncio.wait(waits, timeout=grace))[1]:
             return
-        log(f"killing what did not stop within {grace:g} s")
+        say(f"killing what did not stop within {grace:g} s")
 
 
 async def start_up(services: Sequence[Service], demo: Sequence[str] | None,
@@ -97,14 +118,14 @@ async def start_up(services: Sequence[Service], demo: Sequence[str] | None,
                     if (await client.get(f"{s.base_url}/readyz")).status_code == 200:
                         break
                 if asyncio.get_running_loop().time() > deadline:
-                    log(f"{s.name} was not ready at {s.base_url}/readyz within {within:g} s")
+                    say(f"{s.name} was not ready at {s.base_url}/readyz within {within:g} s")
                     return False
                 await asyncio.sleep(0.2)
-            log(f"{s.name} is ready")
+            print(f"{s.name}: ready on {s.base_url}", file=sys.stderr, flush=True)
     if demo is not None:
         processes["demo"] = await spawn(demo)
         if status := await processes["demo"].wait():
-            log(f"the demo loader failed (exit status {status})")
+            say(f"the demo loader failed (exit status {status})")
             return False
     print(directory(services), flush=True)
     return True
@@ -125,9 +146,15 @@ def directory(services: Sequence[Service]) -> str:
     if (ROOT / ".run" / "mail").is_dir():
         lines.append(f"  {'mail':<14} {ROOT / '.run' / 'mail'} (messages kept by the mail catcher)")
     lines += [f"  {'AsyncAPI':<14} {ROOT / 'contracts' / 'asyncapi.json'}",
-              f"  {'RabbitMQ':<14} http://{broker.hostname}:{broker.port or 15672}/",
-              "Press Ctrl-C to stop.", ""]
-    return "\n".join(lines)
+              f"  {'RabbitMQ':<14} http://{broker.hostname}:{broker.port or 15672}/"]
+    key = os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE")
+    if key and os.environ.get("KERJASAMA_ENVIRONMENT") == "development":
+        lines.append(f"  {'tokens':<14} .venv/bin/kerjasama token --role tkksd  (signed with "
+                     f"the development key {key})")
+    lines.append("Press Ctrl-C to stop." if _verbose() else
+                 "Press Ctrl-C to stop. (./scripts/run --verbose also shows every request, "
+                 "message and mail.)")
+    return "\n".join([*lines, ""])
 
 
 async def supervise(services: Sequence[Service], demo: Sequence[str] | None = None, *,
@@ -140,11 +167,11 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
     ready within ``ready_timeout`` seconds, or the demo loader fails.
     """
     if not services:
-        log("no service is runnable yet (no services/<name>/__main__.py): nothing to start")
+        say("no service is runnable yet (no services/<name>/__main__.py): nothing to start")
         return 0
     taken = [s for s in services if _listening(urlsplit(s.base_url).port or 0)]
     if taken:
-        log("; ".join(f"port {urlsplit(s.base_url).port} of {s.name} is already in use"
+        say("; ".join(f"port {urlsplit(s.base_url).port} of {s.name} is already in use"
                       for s in taken) + " (is kerjasama already running? set "
             "KERJASAMA_<SERVICE>_PORT to run another copy)")
         return 1
@@ -154,10 +181,10 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
         loop.add_signal_handler(sig, stopping.set)
     try:
         for name, command in (helpers or {}).items():  # stopped with the services
-            log(f"starting {name}: {' '.join(command)}")
+            log.info(f"starting {name}: {' '.join(command)}")
             processes[name] = await spawn(command)
         for s in services:
-            log(f"starting {s.name}: {' '.join(s.command)}")
+            log.info(f"starting {s.name}: {' '.join(s.command)}")
             port = str(urlsplit(s.base_url).port)  # in both settings a service may read
             own = {f"KERJASAMA_{s.name.upper()}_PORT": port, "KERJASAMA_HTTP_PORT": port,
                    **(env or {}).get(s.name, {})}
@@ -170,16 +197,16 @@ async def supervise(services: Sequence[Service], demo: Sequence[str] | None = No
         if done == {startup} and startup.result():  # up and running: wait for the end
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         for ended in [f for f in done if f in exits]:
-            log(f"{exits[ended]} exited with status {ended.result()}: stopping the others")
+            say(f"{exits[ended]} exited with status {ended.result()}: stopping the others")
         if signalled in done:
-            log("stopping")
+            say("stopping")
         for future in pending:
             future.cancel()
     finally:
         await stop(processes, stop_timeout)
         for sig in SIGNALS:
             loop.remove_signal_handler(sig)
-    log("stopped")
+    say("stopped")
     return 0 if signalled in done else 1
 
 
@@ -194,20 +221,21 @@ def local_auth(root: Path = ROOT) -> None:
     development key, which the services accept only in a development run."""
     environment = os.environ.setdefault("KERJASAMA_ENVIRONMENT", "development")
     if environment != "development":
-        log(f"KERJASAMA_ENVIRONMENT={environment}: not a development run, so no development "
+        say(f"KERJASAMA_ENVIRONMENT={environment}: not a development run, so no development "
             "key (the services need KERJASAMA_AUTH_JWKS_FILE)")
         return
     if os.environ.get("KERJASAMA_AUTH_JWKS_FILE") or os.environ.get("KERJASAMA_AUTH_DEV_KEY_FILE"):
-        log("development run: KERJASAMA_ENVIRONMENT=development, with the token keys "
-            "configured in the environment")
+        log.info("development run: KERJASAMA_ENVIRONMENT=development, with the token keys "
+                 "configured in the environment")
     else:
         from plumbing.tokens import ensure_dev_key
 
         path = root / ".run" / "auth" / "dev-key"
         ensure_dev_key(path)
         os.environ["KERJASAMA_AUTH_DEV_KEY_FILE"] = str(path)
-        log(f"development run: KERJASAMA_ENVIRONMENT=development; tokens are signed with the "
-            f"development key {path} (`.venv/bin/kerjasama token --role tkksd` prints one)")
+        log.info(f"development run: KERJASAMA_ENVIRONMENT=development; tokens are signed with "
+                 f"the development key {path} (`.venv/bin/kerjasama token --role tkksd` prints "
+                 "one)")
     # one checkpoint key across restarts, so that saved checkpoints still verify
     os.environ.setdefault("KERJASAMA_CHECKPOINT_KEY_FILE",
                           str(root / ".run" / "agreements" / "checkpoint.pem"))
@@ -223,7 +251,7 @@ def local_webhook_keys(root: Path = ROOT) -> dict[str, str]:
     from plumbing.keys import ensure_key_file
 
     path = ensure_key_file(root / ".run" / "notifications" / "webhook-secret-keys")
-    log(f"development run: webhook secrets are encrypted with the key in {path}")
+    log.info(f"development run: webhook secrets are encrypted with the key in {path}")
     return {"KERJASAMA_WEBHOOK_SECRET_KEYS_FILE": str(path)}
 
 
@@ -255,7 +283,7 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
         except Exception as exc:
             raise SystemExit(f"supervisor: cannot load the broker topology at "
                              f"{redact(amqp_url)}: {exc}") from None
-        log(f"broker: topology loaded at {redact(amqp_url)}")
+        log.info(f"broker: topology loaded at {redact(amqp_url)}")
         return {}
     management = urlsplit(management_url)
     host = management.hostname or "127.0.0.1"
@@ -272,8 +300,8 @@ def local_broker_users(root: Path = ROOT) -> dict[str, dict[str, str]]:
     if answer.status_code >= 300:
         raise SystemExit(f"supervisor: the broker refused deploy/rabbitmq/definitions.json: "
                          f"{answer.status_code} {answer.text[:300]}")
-    log(f"broker: vhost {LOCAL_VHOST}, each service and each example outside system as its "
-        "own user (deploy/rabbitmq)")
+    log.info(f"broker: vhost {LOCAL_VHOST}, each service and each example outside system as "
+             "its own user (deploy/rabbitmq)")
     brokers = {name: {
         "KERJASAMA_AMQP_URL": f"amqp://kerjasama-{name}:{name}-dev@{host}:5672/{LOCAL_VHOST}",
         "KERJASAMA_RABBITMQ_MANAGEMENT_URL": f"http://kerjasama-{name}:{name}-dev@{host}:"
@@ -306,13 +334,13 @@ def local_database(root: Path = ROOT) -> dict[str, str]:
         migrate += ["--database-url", owner, "--runtime-role", LOCAL_RUNTIME_ROLE]
         env["KERJASAMA_AGREEMENTS_DATABASE_URL"] = (
             f"postgresql://{LOCAL_RUNTIME_ROLE}@127.0.0.1:5432/kerjasama_agreements")
-    log("migrating the agreements database as the owner of its event tables: "
-        "kerjasama migrate")
+    log.info("migrating the agreements database as the owner of its event tables: "
+             "kerjasama migrate")
     done = subprocess.run(migrate, cwd=root, check=False, capture_output=True, text=True)
     if done.returncode:
-        log(f"kerjasama migrate failed: {done.stderr.strip() or done.stdout.strip()}")
+        say(f"kerjasama migrate failed: {done.stderr.strip() or done.stdout.strip()}")
         sys.exit(1)
-    log(done.stdout.strip())
+    log.info(done.stdout.strip())
     return env
 
 
@@ -325,7 +353,45 @@ async def _ensure_login_role(superuser_url: str, role: str) -> None:
         await conn.close()
 
 
-def main() -> None:
+def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line of ``./scripts/run``; anything else is an error (exit status 2)."""
+    parser = argparse.ArgumentParser(
+        prog="./scripts/run", description="Run kerjasama on this machine: every service as "
+        "its own process, the demo data, then the 2021 KPI table and where everything is. "
+        "Ctrl-C stops everything.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show each step, "
+                        "every service's notes and a line per HTTP request (served and "
+                        "made), per message and per mail caught; the same as "
+                        "KERJASAMA_VERBOSE=true")
+    return parser.parse_args(argv)
+
+
+def console(verbose: bool) -> BaseServiceSettings:
+    """Set what every process of the run inherits for a quiet console (warnings and errors:
+    ``KERJASAMA_LOG_LEVEL=WARNING`` unless it is set) or a verbose one
+    (``KERJASAMA_VERBOSE=true``, and the access logs unless ``KERJASAMA_ACCESS_LOG`` is
+    set); the supervisor's own settings. ConfigError on a bad setting."""
+    verbose = verbose or load_settings(BaseServiceSettings).verbose
+    if verbose:
+        os.environ["KERJASAMA_VERBOSE"] = "true"
+        os.environ.setdefault("KERJASAMA_ACCESS_LOG", "true")
+    else:
+        os.environ.setdefault("KERJASAMA_LOG_LEVEL", "WARNING")
+    return load_settings(BaseServiceSettings)
+
+
+def _verbose() -> bool:
+    return os.environ.get("KERJASAMA_VERBOSE") == "true"  # as console() leaves it
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    options = arguments(argv)
+    try:
+        settings = console(options.verbose)
+    except ConfigError as exc:
+        say(exc)
+        sys.exit(2)
+    configure_logging("supervisor", settings)
     local_auth()
     local_documents()
     brokers = local_broker_users()
@@ -334,7 +400,8 @@ def main() -> None:
     brokers.setdefault("notifications", {}).update(local_webhook_keys())
     has_demo = any((ROOT / "services" / p).is_file() for p in ("demo/__main__.py", "demo.py"))
     demo = (sys.executable, "-m", "services.demo") if has_demo else None
-    catcher = mail_catcher() if (ROOT / "services" / "notifications").is_dir() else None
+    catcher = (mail_catcher(quiet=not settings.verbose)
+               if (ROOT / "services" / "notifications").is_dir() else None)
     helpers = {"mail catcher": catcher} if catcher else {}
     sys.exit(asyncio.run(supervise(discover(), demo, helpers=helpers, env=brokers)))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.supervisor import Service, discover, supervise
+from services.supervisor import Service, arguments, console, discover, mail_catcher, supervise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,6 +101,17 @@ def test_sigterm_stops_every_service_cleanly(tmp_path):
     supervisor = start_supervisor(tmp_path, [("one", ports[0], "ok"), ("two", ports[1], "ok")])
     for port in ports:
         wait_until_ready(port)
+    assert supervisor.stdout is not None
+    console = []
+    for line in supervisor.stdout:
+        console.append(line)
+        if line.startswith("Press Ctrl-C to stop."):
+            break
+    # the console: a line per service once the supervisor saw it ready, then where
+    # everything is; not the steps
+    assert console[:3] == [f"one: ready on http://127.0.0.1:{ports[0]}\n",
+                           f"two: ready on http://127.0.0.1:{ports[1]}\n", "\n"], console
+    assert console[3] == "kerjasama is running:\n"
 
     supervisor.send_signal(signal.SIGTERM)
 
@@ -108,6 +119,7 @@ def test_sigterm_stops_every_service_cleanly(tmp_path):
     assert status == 0, output
     assert (tmp_path / "one").read_text() == "stopped by SIGTERM"
     assert (tmp_path / "two").read_text() == "stopped by SIGTERM"
+    assert output.splitlines()[-2:] == ["supervisor: stopping", "supervisor: stopped"], output
 
 
 def test_a_crashing_service_stops_the_others_and_fails(tmp_path):
@@ -158,3 +170,58 @@ async def test_a_port_already_in_use_stops_the_start_with_a_clear_message(
         service = Service("agreements", ("true",), f"http://127.0.0.1:{port}")
         assert await supervise([service]) == 1
     assert f"port {port} of agreements is already in use" in capsys.readouterr().err
+
+
+CONSOLE_SETTINGS = ("KERJASAMA_VERBOSE", "KERJASAMA_LOG_LEVEL", "KERJASAMA_ACCESS_LOG",
+                    "KERJASAMA_LOG_FORMAT", "KERJASAMA_SMTP_HOST", "KERJASAMA_SMTP_PORT")
+
+
+@pytest.fixture
+def unset(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """None of the console's settings set; whatever console() sets is undone after."""
+    for name in CONSOLE_SETTINGS:
+        monkeypatch.setenv(name, "")  # so that the undo removes what the test sets
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("KERJASAMA_SMTP_PORT", str(free_port()))  # nobody listens there
+    return monkeypatch
+
+
+def test_run_takes_verbose_and_refuses_anything_else(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert arguments([]).verbose is False
+    assert arguments(["--verbose"]).verbose is True
+    assert arguments(["-v"]).verbose is True
+    with pytest.raises(SystemExit) as refused:
+        arguments(["--loud"])
+    assert refused.value.code == 2
+    assert "unrecognized arguments: --loud" in capsys.readouterr().err
+
+
+def test_by_default_every_process_of_the_run_logs_only_warnings_and_errors(
+        unset: pytest.MonkeyPatch) -> None:
+    settings = console(verbose=False)
+    assert (settings.log_level, settings.verbose, settings.access_log) == (
+        "WARNING", False, False)
+    assert os.environ["KERJASAMA_LOG_LEVEL"] == "WARNING"  # what the services inherit
+    assert "KERJASAMA_VERBOSE" not in os.environ
+    catcher = mail_catcher(quiet=not settings.verbose)
+    assert catcher is not None and "--quiet" in catcher  # no line per mail
+
+
+def test_verbose_shows_every_step_request_message_and_mail(
+        unset: pytest.MonkeyPatch) -> None:
+    settings = console(verbose=True)
+    assert (settings.log_level, settings.verbose, settings.access_log) == ("INFO", True, True)
+    assert (os.environ["KERJASAMA_VERBOSE"], os.environ["KERJASAMA_ACCESS_LOG"]) == (
+        "true", "true")
+    catcher = mail_catcher(quiet=not settings.verbose)
+    assert catcher is not None and "--quiet" not in catcher
+
+
+def test_the_verbose_setting_is_the_same_as_the_option_and_a_chosen_level_stays(
+        unset: pytest.MonkeyPatch) -> None:
+    unset.setenv("KERJASAMA_VERBOSE", "yes")
+    unset.setenv("KERJASAMA_LOG_LEVEL", "debug")
+    settings = console(verbose=False)
+    assert (settings.log_level, settings.verbose) == ("DEBUG", True)
+    assert os.environ["KERJASAMA_VERBOSE"] == "true"

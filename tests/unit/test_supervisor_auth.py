@@ -20,11 +20,14 @@ def clean(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def test_a_local_run_declares_development_and_says_so(
-        clean: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    supervisor.local_auth(tmp_path)
-    log = capsys.readouterr().err
-    assert "development run: KERJASAMA_ENVIRONMENT=development" in log
+        clean: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", "services.supervisor"):  # the step, with --verbose
+        supervisor.local_auth(tmp_path)
+    assert "development run: KERJASAMA_ENVIRONMENT=development" in caplog.text
     key = tmp_path / ".run" / "auth" / "dev-key"
+    # where everything is, at the end of the start: how to get a token, and its key
+    assert (f"tokens         .venv/bin/kerjasama token --role tkksd  (signed with the "
+            f"development key {key})") in supervisor.directory([])
     assert key.stat().st_mode & 0o777 == 0o600
     settings = load_settings(BaseServiceSettings)  # what each service it starts reads
     assert settings.development and settings.auth_dev_key_file == key
