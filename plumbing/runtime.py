@@ -33,7 +33,7 @@ from plumbing.background import Background
 from plumbing.db import Pool
 from plumbing.http import ReadyCheck, health_router, install_problem_handlers
 from plumbing.messaging import Messaging, Register
-from plumbing.trace_http import TracingMiddleware
+from plumbing.tracing import http_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +104,12 @@ class Runtime:
 def install_http_defaults(app: FastAPI, authenticator: Authenticator,
                           ready_checks: dict[str, ReadyCheck], *, public: bool = False) -> None:
     """Health, readiness and metrics endpoints, RFC 9457 problems, body limits and
-    authentication (none for a ``public`` site: the portal, read-only, no login) and a
-    trace span per request (:mod:`plumbing.trace_http`): what every service's HTTP
-    interface has."""
+    authentication (none for a ``public`` site: the portal, read-only, no login): what
+    every service's HTTP interface has."""
     app.include_router(health_router(ready_checks))
     install_problem_handlers(app)
     if not public:
         install_auth(app, authenticator)
-    app.add_middleware(TracingMiddleware)  # outermost: refused requests are traced too
 
 
 def service_app(*, title: str, description: str, authenticator: Authenticator,
@@ -124,7 +122,8 @@ def service_app(*, title: str, description: str, authenticator: Authenticator,
         async with runtime.running(wire, app):
             yield
 
-    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan)
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
+                  telemetry=http_telemetry())
     app.state.runtime = runtime
     install_http_defaults(app, authenticator, {"database": runtime.database_ready,
                                                "broker": runtime.broker_ready}, public=public)

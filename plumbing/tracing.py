@@ -1,7 +1,8 @@
 """Tracing across services with OpenTelemetry and W3C trace context.
 
-A command's trace travels with what it causes: an HTTP request's or AMQP command's
-``traceparent`` becomes the context of the command's span; the events it appends carry
+A command's trace travels with what it causes: an HTTP request's (FastAPI's own server
+span, :func:`http_telemetry`) or AMQP command's ``traceparent`` becomes the context of
+the command's span; the events it appends carry
 that span's ``traceparent`` (and ``tracestate``) in their metadata, hence in the outbox
 row and, as the CloudEvents distributed-tracing extension, in the CloudEvent; the relay
 publishes each message under a producer span and puts its context in the AMQP headers;
@@ -24,6 +25,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.propagators.textmap import DefaultGetter
@@ -39,6 +41,7 @@ __all__ = [
     "configure_tracing",
     "context_of",
     "current_trace",
+    "http_telemetry",
     "span",
     "trace_id_of",
 ]
@@ -119,6 +122,19 @@ def configure_tracing(service: str, environ: Mapping[str, str] | None = None) ->
             provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
     trace.set_tracer_provider(provider)
     _configured = service
+
+
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Probes and scrapes: no span (they would bury the requests that matter)."""
+
+
+def http_telemetry() -> TelemetryConfig:
+    """FastAPI's own request spans: a server span per request, child of its
+    ``traceparent`` header, named by method and route; none for :data:`UNTRACED_PATHS`,
+    no operation spans, and neither its metrics nor its logs (Prometheus and the
+    service's logging do those)."""
+    return {"exclude": lambda scope: scope.get("path") in UNTRACED_PATHS,
+            "operation_spans": False, "metrics": False, "logs": False}
 
 
 def context_of(carrier: Mapping[str, Any] | str | None) -> otel_context.Context | None:
