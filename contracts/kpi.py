@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
@@ -37,6 +38,51 @@ PARTNER_INDICATORS = frozenset({Indicator.AGREEMENTS, Indicator.VALUE_CASH,
 over a partner's agreements; ratios of one partner's few agreements say little."""
 MAPPING_INDICATORS = frozenset({Indicator.ITEMS_MAPPED, Indicator.ITEMS_MAPPED_REALISED})
 """Figures that count the items of the year's cooperation mapping."""
+
+
+class Period(StrEnum):
+    """What a figure of year Y is about, so that a table can say it (docs/domain.md#kpi-formulas).
+
+    - ``YEAR``: counted over the year, from what is dated in it: realization (the plan of
+      Y and the signings in Y), effectiveness (in force and followed up during Y), the
+      agreements proposed in Y, the signing days of the agreements signed in Y, the
+      values of the signings and the revenue of the follow-ups dated in Y. For the
+      current year: from 1 January so far.
+    - ``DAY``: a count on one day, not over the year: ``sleeping`` and
+      ``expiring_90_days`` are taken on 31 December of Y, or on the day asked about when
+      that is earlier, which is today for the current year (:func:`day_taken`). A past
+      year's figure is its last day's, not today's.
+    - ``STANDING``: the year's agreements or mapping items as they stand at the point
+      asked about (today unless a day or a position is asked for): ``agreements`` by
+      ``stage:`` (the stage each agreement proposed in Y is in now), ``items_mapped`` (the
+      year's items not withdrawn) and ``items_mapped_realised`` (those named by an
+      agreement signed in any year, so it still grows after Y).
+    """
+
+    YEAR = "year"
+    DAY = "day"
+    STANDING = "standing"
+
+
+DAY_INDICATORS = frozenset({Indicator.SLEEPING, Indicator.EXPIRING_90_DAYS})
+"""Figures of one day (:attr:`Period.DAY`)."""
+
+
+def period_of(indicator: str, scope: str) -> Period:
+    """What the figure ``indicator`` in ``scope`` is about (:class:`Period`)."""
+    if indicator in DAY_INDICATORS:
+        return Period.DAY
+    if indicator in MAPPING_INDICATORS or (indicator == Indicator.AGREEMENTS
+                                           and scope.startswith("stage:")):
+        return Period.STANDING
+    return Period.YEAR
+
+
+def day_taken(year: int, day: date) -> date:
+    """The day on which the figures of one day (:data:`DAY_INDICATORS`) of ``year`` are
+    taken when the figures are asked for on ``day`` (today, or the day asked about): 31
+    December of the year, or ``day`` when earlier."""
+    return min(day, date(year, 12, 31))
 
 
 SCOPE_PATTERN = (

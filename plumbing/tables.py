@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from contracts.kpi import Period, day_taken, period_of
 
 KPI_COLUMNS = ("indicator", "scope", "numerator", "denominator", "value", "target",
                "achievement")
@@ -21,10 +25,14 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """Left-aligned columns separated by two spaces, with a header rule."""
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
+          widths: Sequence[int] | None = None) -> str:
+    """Left-aligned columns separated by two spaces, with a header rule; ``widths``: at
+    least these (so that several tables line up)."""
     cells = [[cell(v) for v in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    least = widths or [0] * len(headers)
+    widths = [max([len(h), least[i], *(len(r[i]) for r in cells)])
+              for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -39,13 +47,62 @@ def kpi_sort_key(item: dict[str, Any]) -> tuple[int, int, str]:
     return rank, 0 if item.get("scope") == "province" else 1, str(item.get("scope"))
 
 
-def kpi_table(items: Iterable[dict[str, Any]], scopes: str | None = "province") -> str:
-    """The KPI figures of a year; ``scopes`` a scope or scope prefix (None: all)."""
+@dataclass(frozen=True)
+class KpiPoint:
+    """Where a KPI table stands: on ``day``, today (``today``) or the day by whose end the
+    figures were recorded (``--as-of``); ``position``, the feed position when one was
+    asked for."""
+
+    day: date
+    today: bool = True
+    position: int | None = None
+
+    def label(self) -> str:
+        """``2026-11-30 (today)``, ``the end of 2021-06-30``, with ``, position N``."""
+        when = f"{self.day} (today)" if self.today else f"the end of {self.day}"
+        return when if self.position is None else f"{when}, position {self.position}"
+
+
+def kpi_heading(period: Period, year: int, point: KpiPoint) -> str:
+    """The heading over the figures of ``year`` that are about ``period`` (a table shows
+    each apart: contracts.kpi.Period says what each figure is about)."""
+    if period == Period.YEAR:
+        if point.day >= date(year, 12, 31):
+            return f"{year}, counted over the year"
+        return f"{year} so far, counted from 1 January to {point.label()}"
+    taken = day_taken(year, point.day)
+    if period == Period.DAY and taken < point.day:
+        return f"On {taken}, the last day of {year}"
+    return f"As of {point.label()}"
+
+
+def kpi_table(items: Iterable[dict[str, Any]], scopes: str | None = "province",
+              point: KpiPoint | None = None) -> str:
+    """The KPI figures of a year; ``scopes`` a scope or scope prefix (None: all).
+
+    With ``point``: in headed sections, the figures counted over the year apart from
+    those of one day (``sleeping``, ``expiring_90_days``: on the last day of a past year,
+    else on the point's day) and from those of the year's agreements and items as they
+    stand at the point (:class:`contracts.kpi.Period`); sections with the same heading
+    are one.
+    """
     chosen = [i for i in items if scopes is None or str(i.get("scope", "")).startswith(scopes)]
     if not chosen:
         return "(no figures)"
     chosen.sort(key=kpi_sort_key)
-    return table(KPI_COLUMNS, ([i.get(c) for c in KPI_COLUMNS] for i in chosen))
+    rows = [[i.get(c) for c in KPI_COLUMNS] for i in chosen]
+    if point is None:
+        return table(KPI_COLUMNS, rows)
+    sections: dict[str, list[list[Any]]] = {}
+    for period in Period:
+        for item, row in zip(chosen, rows, strict=True):
+            if period_of(str(item.get("indicator")), str(item.get("scope"))) == period:
+                heading = kpi_heading(period, int(item["year"]), point)
+                sections.setdefault(heading, []).append(row)
+    widths = [max([len(h), *(len(cell(r[k])) for r in rows)])
+              for k, h in enumerate(KPI_COLUMNS)]
+    return "\n\n".join(f"{heading}:\n" + table(KPI_COLUMNS, found, widths)
+                       for heading, found in sections.items())
 
 
 _OUTCOME = re.compile(r'^kerjasama_messages_total\{(?P<labels>[^}]*)\} (?P<value>\S+)$')

@@ -14,7 +14,7 @@ from contracts.kpi import Indicator
 from contracts.roles import PROVINCE
 from plumbing import clock
 from plumbing.service_client import CliError, ServiceClient, run_service_action
-from plumbing.tables import kpi_table, table
+from plumbing.tables import KpiPoint, kpi_table, table
 
 ACTIONS = ("table", "history", "evidence", "what-if", "verify")
 
@@ -59,12 +59,16 @@ async def _table(args: argparse.Namespace, reporting: ServiceClient) -> str:
     if args.output == "json":
         return json.dumps(items, indent=2, ensure_ascii=False)
     scope = None if args.all else args.scope
-    point = ""
+    point, today = "", clock.today()
+    at = KpiPoint(today)
     if args.as_of is not None or args.as_of_position is not None:
         position = items[0]["as_of_position"] if items else args.as_of_position or 0
         point = (f" as recorded by the end of {args.as_of} (position {position})"
                  if args.as_of is not None else f" as of position {position}")
-    return f"KPI {args.year}{point} ({scope or 'all scopes'}):\n" + kpi_table(items, scope)
+        day = today if args.as_of is None else min(args.as_of, today)
+        at = KpiPoint(day, today=day == today, position=position)
+    return (f"KPI {args.year}{point} ({scope or 'all scopes'}):\n\n"
+            + kpi_table(items, scope, at))
 
 
 async def _history(args: argparse.Namespace, reporting: ServiceClient) -> str:
@@ -114,8 +118,8 @@ async def _what_if(args: argparse.Namespace, reporting: ServiceClient) -> str:
         return json.dumps(answer, indent=2, ensure_ascii=False)
     said = ", ".join(f"{k} {v}" for k, v in answer["rules"].items())
     scope = None if args.all else args.scope
-    return (f"KPI {args.year} under draft rules ({said}); nothing published or stored:\n"
-            + kpi_table(answer["figures"], scope))
+    return (f"KPI {args.year} under draft rules ({said}); nothing published or stored:\n\n"
+            + kpi_table(answer["figures"], scope, KpiPoint(clock.today())))
 
 
 async def _verify(args: argparse.Namespace, reporting: ServiceClient) -> str:

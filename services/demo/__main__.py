@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from plumbing import clock
 from plumbing.service_client import CliError, ServiceClient, service_url
-from plumbing.tables import gap_fills_and_duplicates, kpi_table
+from plumbing.tables import KpiPoint, gap_fills_and_duplicates, kpi_table
 from services.demo.loader import load
 from services.demo.plan import DemoDataError, load_data
 
@@ -54,7 +55,8 @@ async def main_async() -> int:
         if await _is_up(reporting):
             position = await _last_position(agreements, summary.last_agreement_id)
             items = await _kpis_when_caught_up(reporting, position)
-            print("\nKPI 2021 (province):\n" + kpi_table(items), flush=True)
+            print("\nKPI 2021 (province):\n\n" + kpi_table(items, point=KpiPoint(clock.today())),
+                  flush=True)
         for consumer in (notes, reporting):
             if await _is_up(consumer):
                 metrics = (await consumer.request("GET", "/metrics")).text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from contracts.kpi import Indicator
+from contracts.kpi import Indicator, day_taken
 from contracts.roles import PROVINCE
 from contracts.sleeping import SLEEPING_AFTER_DAYS, sleeping_on
 from services.reporting.domain.contributions import scopes
@@ -25,8 +25,9 @@ EXPIRING_WITHIN_DAYS = 90
 
 
 def as_of(year: int, today: date) -> date:
-    """The date a year's time-dependent figures are taken at: 31 Dec, or today if earlier."""
-    return min(today, date(year, 12, 31))
+    """The date a year's time-dependent figures are taken at: 31 Dec, or today if earlier
+    (the contract's rule, :func:`contracts.kpi.day_taken`, which tables label them by)."""
+    return day_taken(year, today)
 
 
 def _signed_and_in_force(facts: AgreementFacts, day: date) -> bool:
