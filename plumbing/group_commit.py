@@ -107,7 +107,7 @@ def inbox_groups(pool: Pool, apply_one: Callable[[Conn, InboxEvent], Awaitable[N
 
     async def apply_each(conn: Conn, events: list[InboxEvent]) -> None:
         for event in events:  # what each event causes continues its own trace
-            with span(f"apply {event.stream_id.split('-', 1)[0]} event", parent=event.trace,
+            with span("apply event", parent=event.trace,
                       attributes={"kerjasama.stream": event.stream_id,
                                   "kerjasama.version": event.version}):
                 await apply_one(conn, event)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from plumbing.db import Conn, Pool
+from plumbing.tracing import TRACE_KEYS, TRACEPARENT, TRACESTATE, current_trace
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,20 @@ class Claimed:
     body: str
     payload: Mapping[str, Any]
     attempts: int
+    trace: Mapping[str, str] = field(default_factory=dict)
+    """The trace context its notice was recorded in (``traceparent``, ``tracestate``)."""
 
 
 async def insert_notice(conn: Conn, agreement_id: UUID | None, rule: str, occasion: str,
                         due_on: date | None, business_on: date) -> int | None:
     """Record a notice; None when it was recorded before (it fires once)."""
+    trace = current_trace()  # the event's or the scheduler's span: its deliveries follow
     notice_id: int | None = await conn.fetchval(
-        "INSERT INTO notices (agreement_id, rule, occasion, due_on, business_on)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agreement_id, rule, occasion) DO NOTHING"
-        " RETURNING id", agreement_id, rule, occasion, due_on, business_on)
+        "INSERT INTO notices (agreement_id, rule, occasion, due_on, business_on, traceparent,"
+        " tracestate) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (agreement_id, rule, occasion) DO NOTHING"
+        " RETURNING id", agreement_id, rule, occasion, due_on, business_on,
+        trace.get(TRACEPARENT), trace.get(TRACESTATE))
     return notice_id
 
 
@@ -94,11 +100,15 @@ async def claim(pool: Pool, limit: int, lease_seconds: float) -> list[Claimed]:
         "   AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at, id LIMIT $1"
         "   FOR UPDATE SKIP LOCKED)"
         " RETURNING d.id, d.agreement_id, d.rule, d.recipient, d.channel, d.address,"
-        " d.subject, d.body, d.payload::text AS payload, d.attempts", limit, lease_seconds)
+        " d.subject, d.body, d.payload::text AS payload, d.attempts,"
+        " (SELECT traceparent FROM notices n WHERE n.id = d.notice_id) AS traceparent,"
+        " (SELECT tracestate FROM notices n WHERE n.id = d.notice_id) AS tracestate",
+        limit, lease_seconds)
     return [Claimed(id=r["id"], agreement_id=r["agreement_id"], rule=r["rule"],
                     recipient=r["recipient"], channel=r["channel"], address=r["address"],
                     subject=r["subject"], body=r["body"], payload=json.loads(r["payload"]),
-                    attempts=r["attempts"]) for r in rows]
+                    attempts=r["attempts"],
+                    trace={k: r[k] for k in TRACE_KEYS if r[k]}) for r in rows]
 
 
 async def mark_sent(pool: Pool, delivery_ids: list[int],

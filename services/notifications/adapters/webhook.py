@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from plumbing.tracing import current_trace
 from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.senders import SendFailed, SendRefused
 from services.notifications.adapters.webhook_address import (
@@ -91,7 +92,7 @@ class WebhookSender:
         headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
                    SIGNATURE_HEADER: sign(secret, timestamp, delivery_id, body),
                    DELIVERY_HEADER: delivery_id, "User-Agent": "kerjasama-notifications",
-                   **target.headers}
+                   **current_trace(), **target.headers}  # the receiver may trace on
         try:
             response = await self._client.post(target.url, content=body, headers=headers,
                                                extensions=target.extensions,

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from plumbing.db import Pool
+from plumbing.tracing import SpanKind, span
 from services.notifications.adapters import deliveries
 from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.senders import Sender, SendRefused
@@ -78,7 +79,14 @@ class Dispatcher:
             try:
                 if sender is None:
                     raise LookupError(f"no sender for channel {delivery.channel!r}")
-                reference = await sender.send(delivery)
+                # in the trace of the event (or scheduler run) that recorded the notice
+                with span(f"send {delivery.channel}", parent=delivery.trace,
+                          kind=SpanKind.CLIENT,
+                          attributes={"kerjasama.delivery": delivery.id,
+                                      "kerjasama.rule": delivery.rule,
+                                      "kerjasama.recipient": delivery.recipient,
+                                      "kerjasama.attempt": delivery.attempts}):
+                    reference = await sender.send(delivery)
             except SendRefused as exc:
                 await self._failed(delivery, str(exc), final=True)
                 return False
