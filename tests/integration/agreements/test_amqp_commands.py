@@ -30,9 +30,11 @@ class Outsider:
     channel: aio_pika.abc.AbstractChannel
     replies: aio_pika.abc.AbstractQueue
     answers: dict[str, dict[str, Any]]
+    reply_headers: dict[str, dict[str, Any]]
 
     async def send(self, routing_key: str, data: dict[str, Any] | None = None, *,
-                   body: bytes | None = None, user_id: str | None = "guest") -> str:
+                   body: bytes | None = None, user_id: str | None = "guest",
+                   headers: dict[str, Any] | None = None) -> str:
         correlation_id = str(uuid4())
         if body is None:
             body = json.dumps({
@@ -44,7 +46,7 @@ class Outsider:
         await exchange.publish(aio_pika.Message(
             body, content_type="application/cloudevents+json", correlation_id=correlation_id,
             reply_to=self.replies.name, delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            user_id=user_id),  # validated by the broker: the connection's user
+            user_id=user_id, headers=headers),  # user_id: validated by the broker
             routing_key)
         return correlation_id
 
@@ -73,13 +75,15 @@ async def live(database_url: str, fresh_topology: str
                 channel = await connection.channel()
                 replies = await channel.declare_queue(exclusive=True)
                 answers: dict[str, dict[str, Any]] = {}
+                reply_headers: dict[str, dict[str, Any]] = {}
 
                 async def on_reply(message: aio_pika.abc.AbstractIncomingMessage) -> None:
                     async with message.process():
+                        reply_headers[str(message.correlation_id)] = dict(message.headers)
                         answers[str(message.correlation_id)] = json.loads(message.body)
 
                 await replies.consume(on_reply)
-                yield http, Outsider(channel, replies, answers)
+                yield http, Outsider(channel, replies, answers, reply_headers)
 
 
 async def test_an_outside_system_proposes_over_amqp_and_gets_the_outcome(
@@ -98,6 +102,20 @@ async def test_an_outside_system_proposes_over_amqp_and_gets_the_outcome(
     again = await outsider.answer(await outsider.send("agreement.propose", command))
     assert again["data"]["outcome"] == data["outcome"]  # the same command id: first result
     assert len((await http.get("/agreements")).json()) == 1
+
+
+async def test_an_amqp_commands_traceparent_reaches_its_events_and_its_reply(
+        live: tuple[httpx.AsyncClient, Outsider]) -> None:
+    http, outsider = live
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    sent = await outsider.send("agreement.propose", {"command_id": "bekasi-traced",
+                                                     **propose_body()},
+                               headers={"traceparent": f"00-{trace_id}-b7ad6b7169203331-01"})
+    reply = await outsider.answer(sent)
+    events = (await http.get(f"/agreements/{reply['data']['outcome']['id']}/events")).json()
+    assert events[0]["traceparent"].split("-")[1] == trace_id  # the CloudEvent says it
+    assert events[0]["metadata"]["traceparent"] == events[0]["traceparent"]
+    assert str(outsider.reply_headers[sent]["traceparent"]).split("-")[1] == trace_id
 
 
 async def test_a_broken_rule_gets_the_same_problem_as_over_http(
