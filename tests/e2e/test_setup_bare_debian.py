@@ -63,11 +63,18 @@ done
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
+script="$2"
+shift 2
 exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
-  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "$2"
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" /bin/bash -c "$script"
 """
-"""Run by the host's ``sh`` inside the new namespaces, as their PID 1 once it becomes the
-chroot's ``bash``: when that ends, the kernel ends every process left (the servers)."""
+"""Run by the host's ``sh`` inside the new namespaces (arguments: the root, the script, and
+the chroot's environment beyond HOME, LANG, TERM and PATH), as their PID 1 once it becomes
+the chroot's ``bash``: when that ends, the kernel ends every process left (the servers)."""
+PASSED_ON = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_DEFAULT_TIMEOUT", "http_proxy",
+             "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")
+"""This machine's settings for reaching PyPI that the chroot gets too (not its local
+wheel directories: the chroot downloads what it installs)."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -92,6 +99,21 @@ def host_tools() -> None:
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, capture_output=True,
             text=True)
         assert installed.returncode == 0, f"apt-get install: {installed.stderr}"
+
+
+def network_settings(root: Path) -> list[str]:
+    """KEY=VALUE settings that let pip in the chroot reach PyPI as it does here: those of
+    PASSED_ON that name no local file, and this machine's CA bundle, copied in (a network
+    that inspects TLS signs with its own CA; a bare Debian has no ca-certificates)."""
+    settings = [f"{name}={os.environ[name]}" for name in PASSED_ON
+                if os.environ.get(name) and "file:" not in os.environ[name]]
+    bundles = [os.environ.get(name) for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")]
+    bundle = next((Path(path) for path in [*bundles, "/etc/ssl/certs/ca-certificates.crt"]
+                   if path and Path(path).is_file()), None)
+    if bundle:
+        shutil.copy(bundle, root / "etc/ssl/host-ca-bundle.crt")
+        settings.append("PIP_CERT=/etc/ssl/host-ca-bundle.crt")
+    return settings
 
 
 def mounts_under(path: Path) -> list[str]:
@@ -133,7 +155,8 @@ def run_inside(root: Path, script: str, log: Path) -> tuple[int, str]:
     with log.open("w") as output:
         inside = subprocess.Popen(
             ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--kill-child",
-             "--propagation", "private", "sh", "-c", NAMESPACE, "namespace", str(root), script],
+             "--propagation", "private", "sh", "-c", NAMESPACE, "namespace", str(root), script,
+             *network_settings(root)],
             stdout=output, stderr=subprocess.STDOUT)
         network = subprocess.Popen(
             ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
