@@ -13,6 +13,7 @@ import pytest
 
 from plumbing import clock
 from plumbing.consume import MESSAGES
+from services.notifications.application.metrics import FAILED, SENT
 from tests.auth import auth_headers
 
 from .conftest import (
@@ -91,6 +92,8 @@ async def test_a_signing_reaches_the_agencys_whatsapp_once_by_the_cloud_api_desp
         smtp_server: SmtpFactory, provider: WhatsAppReceiver) -> None:
     clock.set_clock(date(2021, 4, 20))
     service = await _start(notifications_factory, smtp_server, provider, "cloud")
+    sent = SENT.labels("whatsapp", "follow_up_plan_requested")
+    sent_before: float = sent._value.get()
     aid = await signed_ksdpl(agreements)
     events = await agreements.events(aid)
     duplicates = MESSAGES.labels("notifications.events", SIGNED_TYPE, "duplicate")
@@ -119,6 +122,7 @@ async def test_a_signing_reaches_the_agencys_whatsapp_once_by_the_cloud_api_desp
     assert (delivery["address"], delivery["status"], delivery["attempts"]) == (NUMBER, "sent", 1)
     assert delivery["provider_message_id"] == "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEj1"
     assert delivery["subject"] == summary
+    assert sent._value.get() - sent_before == 1  # kerjasama_notifications_sent_total
     # the email went out as before, beside it
     channels = {d["channel"] for d in await service.deliveries(aid)
                 if d["recipient"] == "BIRO_PEM" and d["status"] == "sent"}
@@ -172,10 +176,13 @@ async def test_a_request_the_provider_refuses_fails_at_once_and_is_not_retried(
     service = await _start(notifications_factory, smtp_server, provider, kind)
     provider.script = [(400, {"error": {"message": "(#132001) Template name does not exist "
                                         "in the translation", "code": 132001}})]
+    failed = FAILED.labels("whatsapp", "follow_up_plan_requested")
+    failed_before: float = failed._value.get()
     aid = await signed_ksdpl(agreements)
     await agreements.relay(aid)
     delivery = await _whatsapp(service, aid, "failed")
     assert (delivery["status"], delivery["attempts"]) == ("failed", 1)
+    assert failed._value.get() - failed_before == 1  # kerjasama_notifications_failed_total
     assert "answered 400, not retried" in delivery["last_error"]
     assert "Template name does not exist" in delivery["last_error"]
     assert len(provider.seen) == 1
