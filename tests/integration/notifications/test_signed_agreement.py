@@ -81,9 +81,15 @@ async def test_a_signed_ksdpl_agreement_asks_the_agency_for_a_follow_up_plan(
     assert body["due_on"] == "2021-05-20"
     assert body["subject"] == subject(mail)
 
-    # the proposal went to the TKKSD secretariat, a configured contact
-    [proposal] = smtp.to("tkksd@kerjasama.local")
-    assert subject(proposal) == f"Permohonan fasilitasi kerja sama baru: {title} (BIRO_PEM)"
+    # the proposal, dated 11 January and recorded on 20 April, is old history: in the log
+    # of the TKKSD secretariat (a configured contact) as skipped, and not mailed
+    [proposal] = [d for d in await service.deliveries(aid)
+                  if d["rule"] == "proposal_received"]
+    assert (proposal["recipient"], proposal["status"], proposal["subject"]) == (
+        "TKKSD", "skipped", f"Permohonan fasilitasi kerja sama baru: {title} (BIRO_PEM)")
+    assert proposal["last_error"].startswith(
+        "entered 99 days after it happened (proposed 2021-01-11)")
+    assert smtp.to("tkksd@kerjasama.local") == []
     # DISPARBUD, a supporting agency without a contact, is visible in the log
     [missing] = [d for d in await service.deliveries(aid) if d["recipient"] == "DISPARBUD"]
     assert missing["status"] == "no_contact"
