@@ -27,7 +27,15 @@ from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers
 from tests.model.expect import Local
 from tests.model.fold import fold
-from tests.model.oracle import EVENT_DRIVEN_RULES, RATIOS, Key, Notice, Oracle
+from tests.model.oracle import (
+    EVENT_DRIVEN_RULES,
+    RATIOS,
+    SKIPPED,
+    TOLD,
+    Key,
+    Notice,
+    Oracle,
+)
 from tests.model.partners import Registered, Registry
 from tests.model.published import KpiSubscriber
 from tests.processes import ROOT
@@ -293,12 +301,14 @@ class World:
     def notices(self, agreement_id: str) -> set[Notice]:
         answer = self.http["notifications"].get(
             "/deliveries", params={"agreement_id": agreement_id, "limit": 1000})
-        return {(d["agreement_id"], d["rule"], d["occasion"], d["recipient"])
+        return {(d["agreement_id"], d["rule"], d["occasion"], d["recipient"],
+                 SKIPPED if d["status"] == "skipped" else TOLD)
                 for d in answer.json() if d["rule"] in EVENT_DRIVEN_RULES}
 
     def check_notices(self, oracle: Oracle, agreements: dict[str, Local]) -> list[str]:
         """Notifications' event-driven notices, compared on (agreement, rule, occasion,
-        recipient): the channel and address depend on contacts, not on the events."""
+        recipient, told or skipped as old history): the channel and address depend on
+        contacts, not on the events."""
         expected = {aid: oracle.notices(aid) for aid in agreements}
 
         def recorded() -> dict[str, set[Notice]]:

@@ -39,9 +39,10 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.model.fold import AGREEMENT_PREFIX, event_name, fold, partner_id
 
@@ -57,9 +58,12 @@ AMOUNTS = ("value_cash", "value_in_kind")
 
 Key = tuple[str, int, str]
 """(indicator, year, scope)."""
-Notice = tuple[str, str, str, str]
-"""(agreement_id, rule, occasion, recipient): one notice to one recipient. The occasion
-of an event-driven notice is the id of the event that gave rise to it."""
+Notice = tuple[str, str, str, str, str]
+"""(agreement_id, rule, occasion, recipient, told or skipped): one notice to one
+recipient. The occasion of an event-driven notice is the id of the event that gave rise
+to it; a notice about old history is logged as skipped, never sent."""
+TOLD, SKIPPED = "told", "skipped"
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def _day(value: str | None) -> date | None:
@@ -141,10 +145,13 @@ class Oracle:
 
     def __init__(self, feed: Iterable[Mapping[str, Any]], today: date, *,
                  secretariat: str = "TKKSD", sleeping_after_days: int = 90,
+                 notice_late_days: int = 30,
                  expiring_within_days: int = 90) -> None:
         self.today = today
         self.secretariat = secretariat
         self.sleeping_after_days = sleeping_after_days
+        self.notice_late_days = notice_late_days
+        """KERJASAMA_NOTICE_LATE_DAYS (its default): older news is logged, not told."""
         self.expiring_within_days = expiring_within_days
         self.streams: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         self.facts: dict[str, Facts] = {}
@@ -333,7 +340,9 @@ class Oracle:
     # --- (b) notifications --------------------------------------------------------------
 
     def notices(self, agreement_id: str) -> set[Notice]:
-        """The event-driven notices of one agreement (docs/domain.md#notices)."""
+        """The event-driven notices of one agreement (docs/notifications.md#rules), each
+        ``told`` or, when what it is about happened more than ``notice_late_days`` before
+        the event was recorded (WIB dates), ``skipped`` (#old-history)."""
         found: set[Notice] = set()
         facts = self.facts.get(agreement_id)
         for event in self.streams.get(agreement_id, []):
@@ -341,15 +350,25 @@ class Oracle:
             if facts is None:
                 continue
             if name == "proposed":
-                found.add((agreement_id, "proposal_received", occasion, self.secretariat))
+                told = self._told(event, "proposed_on")
+                found.add((agreement_id, "proposal_received", occasion, self.secretariat,
+                           told))
             elif name in ("revision_requested", "rejected"):
                 rule = "revision_requested" if name == "revision_requested" \
                     else "proposal_rejected"
-                found.add((agreement_id, rule, occasion, facts.lead_opd))
+                found.add((agreement_id, rule, occasion, facts.lead_opd, TOLD))
             elif name == "signed":
+                told = self._told(event, "signed_on")
                 for who in (facts.lead_opd, *facts.supporting_opds):
-                    found.add((agreement_id, "follow_up_plan_requested", occasion, who))
+                    found.add((agreement_id, "follow_up_plan_requested", occasion, who, told))
         return found
+
+    def _told(self, event: Mapping[str, Any], dated_by: str) -> str:
+        """``told``, or ``skipped`` when the event's business date ``dated_by`` lies more
+        than ``notice_late_days`` before the WIB date of its CloudEvent ``time``."""
+        happened = date.fromisoformat(event["data"][dated_by])
+        recorded = datetime.fromisoformat(event["time"]).astimezone(WIB).date()
+        return SKIPPED if (recorded - happened).days > self.notice_late_days else TOLD
 
     # --- (c) the agreement's state ------------------------------------------------------
 
