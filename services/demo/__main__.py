@@ -55,8 +55,8 @@ async def main_async() -> int:
         if await _is_up(reporting):
             position = await _last_position(agreements, summary.last_agreement_id)
             items = await _kpis_when_caught_up(reporting, position)
-            print("\nKPI 2021 (province):\n\n" + kpi_table(items, point=KpiPoint(clock.today())),
-                  flush=True)
+            table = kpi_table(items, point=KpiPoint(clock.today()))
+            print(f"\nKPI 2021 (province):\n\n{table}\n", flush=True)
         for consumer in (notes, reporting):
             if await _is_up(consumer):
                 metrics = (await consumer.request("GET", "/metrics")).text
