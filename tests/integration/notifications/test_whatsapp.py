@@ -232,6 +232,11 @@ async def test_contacts_keep_whatsapp_numbers_in_e164_and_refuse_others_naming_t
     listed = await service.client.get("/contacts", headers=auth_headers("opd:BIRO_PEM"))
     assert NUMBER not in listed.text
 
+    schema = (await service.client.get("/openapi.json")).json()
+    documented = schema["components"]["schemas"]["ContactBody"]["properties"]["whatsapp"]
+    assert "E.164" in documented["description"] and documented["examples"] == [[
+        "+6281234567890"]]
+
 
 async def test_without_a_provider_an_agency_with_only_whatsapp_is_logged_as_not_reached(
         agreements: Agreements, notifications_factory: NotificationsFactory,
