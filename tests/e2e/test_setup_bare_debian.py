@@ -111,6 +111,7 @@ def network_settings(root: Path) -> list[str]:
     bundle = next((Path(path) for path in [*bundles, "/etc/ssl/certs/ca-certificates.crt"]
                    if path and Path(path).is_file()), None)
     if bundle:
+        (root / "etc/ssl").mkdir(exist_ok=True)
         shutil.copy(bundle, root / "etc/ssl/host-ca-bundle.crt")
         settings.append("PIP_CERT=/etc/ssl/host-ca-bundle.crt")
     return settings
