@@ -74,7 +74,16 @@ async def test_the_demo_runs_through_the_whole_system(
     assert first.returncode == 0, first.stderr
     assert ("demo: 28 agreements, 27 partners (1 merged), 2 work programs, 15 mapping items, "
             "258 commands (258 new), 25 signed texts attached") in first.stdout
-    assert "realization" in first.stdout  # the KPI table is printed
+    # the KPI table: what is counted over 2021 apart from its last day's counts and from
+    # what stands today
+    sections = kpi_sections(first.stdout)
+    assert list(sections) == ["2021, counted over the year:",
+                              "On 2021-12-31, the last day of 2021:",
+                              f"As of {TODAY} (today):"], first.stdout
+    assert sections["2021, counted over the year:"][:2] == ["realization 9 13",
+                                                            "effectiveness 13 19"]
+    assert [row.split()[0] for row in sections["On 2021-12-31, the last day of 2021:"]] == [
+        "sleeping", "expiring_90_days"]
     for consumer in ("notifications", "reporting"):  # nothing was lost: nothing read twice
         assert re.search(rf"^{consumer}: 0 gap fills, 0 duplicates", first.stdout, re.M), \
             first.stdout[-600:]
@@ -125,6 +134,18 @@ async def test_the_demo_runs_through_the_whole_system(
             headers=auth_headers(), base_url=system["agreements"].url) as agreements:
         listing = (await agreements.get("/agreements", params={"limit": 500})).json()
     assert len(listing) == 28
+
+
+def kpi_sections(stdout: str) -> dict[str, list[str]]:
+    """The demo's KPI table: heading → its rows as ``indicator numerator denominator``."""
+    found: dict[str, list[str]] = {}
+    for block in stdout.split("KPI 2021 (province):\n\n", 1)[1].split("\n\n"):
+        heading, header, _rule, *rows = [*block.splitlines(), "", ""]
+        if not header.startswith("indicator"):
+            break  # past the table
+        found[heading] = [" ".join(r.split()[i] for i in (0, 2, 3)).replace(" -", "")
+                          for r in rows if r]
+    return found
 
 
 def _mails(maildir: Path) -> list[email.message.Message]:
