@@ -24,6 +24,7 @@ import httpx
 
 from contracts import codec
 from plumbing.rabbitadmin import RabbitAdmin
+from plumbing.tracing import trace_id_of
 from tests.auth import auth_headers
 from tests.model.expect import Local
 from tests.model.fold import fold
@@ -87,6 +88,10 @@ class World:
         self.feed: list[dict[str, Any]] = []
         self.versions: dict[str, int] = {}
         """Per stream (subject), the version of its last event in the feed."""
+        self.traces: dict[str, tuple[Any, Any]] = {}
+        """The command (actor, command id) of each trace id the feed's events carry: one
+        trace per command, one command per trace."""
+        self.command_traces: dict[tuple[Any, Any], str] = {}
         self.examples = 0
         self.appended = 0
         """Events the accepted commands appended: what the feed must hold."""
@@ -163,9 +168,26 @@ class World:
                                     f"{event['data'].get('version')}, sequence "
                                     f"{event.get('sequence')}; expected {version}")
                 self.versions[event["subject"]] = version
+                problems += self._traced(event)
             self.feed.extend(page)
             if len(page) < 1000:
                 return problems
+
+    def _traced(self, event: dict[str, Any]) -> list[str]:
+        """Every event written by this release carries the trace context of the command
+        that wrote it (plumbing.tracing): the events of one command share its trace, and no
+        two commands share one."""
+        trace_id = trace_id_of(event.get("traceparent"))
+        command = (event.get("metadata", {}).get("actor"), event.get("correlationid"))
+        where = f"event {event['position']} of {event['subject']}"
+        if trace_id is None:
+            return [] if event["subject"] in self.legacy else [
+                f"{where} carries no trace context: {event.get('traceparent')!r}"]
+        if (first := self.traces.setdefault(trace_id, command)) != command:
+            return [f"{where}: trace {trace_id} carries command {command} and {first}"]
+        if (earlier := self.command_traces.setdefault(command, trace_id)) != trace_id:
+            return [f"{where}: command {command} wrote in traces {earlier} and {trace_id}"]
+        return []
 
     def figures(self) -> tuple[int | None, dict[Key, dict[str, Any]], str]:
         """(as_of_position, figures, error) of ``GET /kpis``."""
