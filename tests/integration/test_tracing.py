@@ -196,6 +196,7 @@ async def test_one_trace_runs_from_a_signing_request_to_its_kpi_update_and_its_n
             names.append(s.name)
         return names[::-1]
 
+    print(render(trace))  # the trace as text (pytest -s shows it)
     kinds = {s.name: s.kind for s in trace}
     assert kinds[REQUEST] == SpanKind.SERVER
     assert kinds["publish kerjasama.events"] == SpanKind.PRODUCER
@@ -211,3 +212,31 @@ async def test_one_trace_runs_from_a_signing_request_to_its_kpi_update_and_its_n
     # the receiver traced its side of the call in the same trace, under the send
     assert path(next(s for s in trace if s.name == "POST /hook"))[-2:] == [
         "send webhook", "POST /hook"]
+
+
+def render(trace: list[ReadableSpan]) -> str:
+    """The spans as an indented tree, each with its kind and duration."""
+    children: dict[int | None, list[ReadableSpan]] = {}
+    ids = {s.context.span_id for s in trace}
+    for s in sorted(trace, key=lambda s: s.start_time or 0):
+        parent = s.parent.span_id if s.parent is not None and s.parent.span_id in ids else None
+        children.setdefault(parent, []).append(s)
+    lines = [f"trace {TRACE_ID}"]
+
+    def walk(parent: int | None, depth: int) -> None:
+        siblings = children.get(parent, [])
+        for s in siblings:
+            alike = [t for t in siblings if t.name == s.name and t.context.span_id not in
+                     children]
+            if s.context.span_id not in children and len(alike) > 1:
+                if alike[0] is s:  # leaves of one name (a message per figure): one line
+                    times = [((t.end_time or 0) - (t.start_time or 0)) / 1e6 for t in alike]
+                    lines.append(f"{'  ' * depth}{s.name} [{s.kind.name.lower()}] "
+                                 f"x{len(alike)}, {min(times):.1f}-{max(times):.1f} ms")
+                continue
+            ms = ((s.end_time or 0) - (s.start_time or 0)) / 1e6
+            lines.append(f"{'  ' * depth}{s.name} [{s.kind.name.lower()}] {ms:.1f} ms")
+            walk(s.context.span_id, depth + 1)
+
+    walk(None, 1)
+    return "\n".join(lines)
