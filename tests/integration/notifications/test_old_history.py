@@ -8,8 +8,11 @@ the late-entered agreements that need attention, whatever the runs and replicas.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
+
+import pytest
 
 from plumbing import clock
 from tests.auth import auth_headers
@@ -25,6 +28,7 @@ from .conftest import (
     subject,
 )
 from .helpers import KSDPK_PROPOSAL, signed_ksdpk
+from .whatsapp_receiver import WhatsAppReceiver, run_receiver
 
 AGENCY = "umkm@diskuk.jabarprov.go.id"
 SECRETARIAT = "tkksd@kerjasama.local"
@@ -225,3 +229,30 @@ async def test_no_digest_when_no_late_entered_agreement_needs_attention(
     [mail] = _digest_mails(smtp)
     assert subject(mail).endswith(": 1 naskah (30 November 2026)")
     assert quiet in mail.get_content() and followed not in mail.get_content()
+
+
+@pytest.fixture
+async def provider() -> AsyncIterator[WhatsAppReceiver]:
+    async for receiver in run_receiver():
+        yield receiver
+
+
+async def test_the_digest_reaches_every_channel_of_the_secretariat_whatsapp_included(
+        agreements: Agreements, notifications_factory: NotificationsFactory,
+        smtp_server: SmtpFactory, provider: WhatsAppReceiver) -> None:
+    provider.ok = (200, {"status": True, "id": ["80367170"]})
+    clock.set_clock(datetime(2026, 11, 30, 7, 0))
+    smtp = await smtp_server()
+    service = await notifications_factory(smtp_port=smtp.port, **provider.gateway_settings())
+    answer = await service.client.put("/contacts/TKKSD", json={
+        "emails": [SECRETARIAT], "whatsapp": ["+6281234567890"]})
+    assert answer.status_code == 201, answer.text
+    late = await signed_ksdpk(agreements, proposed_on="2021-09-01", signed_on="2021-12-20",
+                              effective_until="2026-12-19")
+    await _applied(agreements, service, late)
+    await _run_everywhere(service)
+    assert sorted((d["channel"], d["status"]) for d in await _digests(service)) == [
+        ("email", "sent"), ("whatsapp", "sent")]
+    [sent] = [s.form() for s in provider.seen if late in s.form().get("message", "")]
+    assert sent["target"] == "6281234567890"
+    assert "*Kerja sama yang dicatat terlambat dan perlu perhatian: 1 naskah" in sent["message"]
