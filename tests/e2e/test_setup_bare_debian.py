@@ -138,9 +138,9 @@ def bookworm(tmp_path: Path) -> Iterator[Path]:
     policy = root / "usr/sbin/policy-rc.d"  # after mmdebstrap, which removes its own
     policy.write_text("#!/bin/sh\n# no service starts in this chroot\nexit 101\n")
     policy.chmod(0o755)
-    (root / "etc/hostname").write_text("bookworm\n")
-    with (root / "etc/hosts").open("a") as hosts:
-        hosts.write("127.0.1.1\tbookworm\n")
+    (root / "etc/hostname").write_text("bookworm\n")  # and /etc/hosts, as the installer writes
+    (root / "etc/hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\tbookworm\n"
+                                    "::1\tlocalhost ip6-localhost ip6-loopback\n")
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT),
                     str(root / "srv/kerjasama")], check=True)
     try:
