@@ -216,8 +216,13 @@ def service_main(name: str, settings_class: type[S], create_app: Callable[[S], F
 
 
 def run_action(name: str, action: Action, args: list[str]) -> int:
-    """Run one operator action; print what it did (stdout) or why not (stderr)."""
-    configure_logging(name, LogOptions())
+    """Run one operator action; print what it did (stdout) or why not (stderr). It logs
+    warnings and errors only, in the shape ``KERJASAMA_LOG_FORMAT`` names."""
+    try:
+        shape = load_settings(BaseServiceSettings).log_format
+    except ConfigError:  # the action's own settings name it
+        shape = "text"
+    configure_logging(name, LogOptions(log_format=shape))
     try:
         print(run(action(args)))
     except ConfigError as exc:
