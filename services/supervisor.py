@@ -385,6 +385,8 @@ def _verbose() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """``./scripts/run [--verbose]``: prepare the local broker, database and keys, then
+    supervise every service, the mail catcher and the demo loader."""
     options = arguments(argv)
     try:
         settings = console(options.verbose)
