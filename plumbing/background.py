@@ -71,11 +71,14 @@ def every(round_: Callable[[], Awaitable[Any]], *, interval: float,
           wake: asyncio.Event | None = None, name: str | None = None,
           after: Callable[[Any], None] | None = None) -> Loop:
     """A loop that awaits ``round_()`` now and every ``interval`` seconds (sooner when
-    ``wake`` is set); ``after`` gets each round's result. A failed round is logged (a
-    transient outage as a warning) and the loop goes on."""
+    ``wake`` is set); ``after`` gets each round's result. A failed round is logged and the
+    loop goes on: a transient outage as a warning, but the very first round's as a note
+    (what it needs may simply start after it: services of one deployment start in any
+    order), so only an outage that outlasts a round is a warning."""
     label = name or getattr(round_, "__qualname__", "loop")
 
     async def loop(stop: Stop) -> None:
+        first = True
         while not stop.is_set():
             if wake is not None:
                 wake.clear()
@@ -85,13 +88,15 @@ def every(round_: Callable[[], Awaitable[Any]], *, interval: float,
                 raise
             except Exception as exc:
                 if is_transient(exc):
-                    log.warning("%s: unavailable, next round in %.0fs: %r", label, interval,
-                                exc)
+                    log.log(logging.INFO if first else logging.WARNING,
+                            "%s: unavailable%s, next round in %.0fs: %r", label,
+                            " at start" if first else "", interval, exc)
                 else:
                     log.exception("%s: round failed, next round in %.0fs", label, interval)
             else:
                 if after is not None:
                     after(result)
+            first = False
             await stop.sleep(interval, wake)
 
     return loop

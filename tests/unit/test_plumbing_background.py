@@ -55,6 +55,28 @@ async def test_every_runs_rounds_until_the_stop_and_survives_a_failed_round(
     assert len(rounds) == done  # nothing runs after close
 
 
+async def test_a_dependency_away_at_start_is_a_note_and_only_a_lasting_outage_a_warning(
+        caplog: pytest.LogCaptureFixture) -> None:
+    rounds: list[int] = []
+
+    async def round_() -> None:  # what it reads has not started yet, and stays away
+        rounds.append(len(rounds))
+        raise ConnectionError("All connection attempts failed")
+
+    background = Background(grace_seconds=5)
+    background.add("job", every(round_, interval=0.01, name="ledger-checkpoints"))
+    background.start()
+    with caplog.at_level(logging.INFO, logger="plumbing.background"):
+        for _ in range(200):
+            if len(rounds) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        await background.close()
+    levels = [(r.levelname, r.getMessage().split(",")[0]) for r in caplog.records]
+    assert levels[0] == ("INFO", "ledger-checkpoints: unavailable at start")
+    assert levels[1:3] == [("WARNING", "ledger-checkpoints: unavailable")] * 2
+
+
 async def test_a_loop_that_ignores_the_stop_is_cancelled_after_the_grace() -> None:
     cancelled = asyncio.Event()
 
