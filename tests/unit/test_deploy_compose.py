@@ -29,6 +29,7 @@ from plumbing.agreements_client import agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.clock import CLOCK_ENV, CLOCK_FILE_ENV
 from plumbing.settings import SECRETS_DIR_ENV, env_name, load_settings
+from plumbing.tracing import exporters_wanted
 from plumbing.urls import vhost_of
 from services.agreements.adapters.checkpointer import checkpoint_signer_from
 from services.agreements.settings import AgreementsSettings
@@ -222,8 +223,8 @@ def test_compose_runs_the_whole_stack_on_the_pinned_servers(compose: dict[str, A
     services = compose["services"]
     assert set(services) == {"rabbitmq", "postgres", "agreements", "notifications", "reporting",
                              "portal",
-                             "mailcatcher", "prometheus", "grafana", "agreements-migrate",
-                             *INITS}
+                             "mailcatcher", "prometheus", "grafana", "jaeger",
+                             "agreements-migrate", *INITS}
     assert services["rabbitmq"]["image"] == "rabbitmq:3.10-management"
     assert services["postgres"]["image"] == "postgres:15"
     for name, service in services.items():
@@ -290,6 +291,18 @@ def test_each_service_container_is_configured_with_variables_it_reads(
 
     if service != "agreements":
         assert settings.agreements_url == "http://agreements:8001"
+
+
+@pytest.mark.parametrize("service", ["agreements", "notifications", "reporting", "portal"])
+def test_each_service_sends_its_traces_to_the_stacks_trace_store(
+        compose: dict[str, Any], service: str) -> None:
+    env = environment(compose["services"][service])
+    assert exporters_wanted(env) == ["otlp"]  # by the standard OTEL_* settings alone
+    endpoint = urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    assert (endpoint.scheme, endpoint.hostname, endpoint.port) == ("http", "jaeger", 4318)
+    jaeger = compose["services"]["jaeger"]
+    assert environment(jaeger)["COLLECTOR_OTLP_ENABLED"] == "true"  # OTLP/HTTP on 4318
+    assert jaeger["ports"] == ["127.0.0.1:16686:16686"]  # its web UI, on this machine only
 
 
 def test_notifications_send_email_to_the_mail_catcher(
