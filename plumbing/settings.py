@@ -25,11 +25,12 @@ Settings are data: what is built from them lives with what it builds, e.g.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from plumbing.errors import ConfigError
 from plumbing.tokens import DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
@@ -210,6 +211,11 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
     except ValidationError as exc:
         lines = [_describe(cls, error) for error in exc.errors()]
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+    except SettingsError as exc:  # a complex value (a list, a mapping) that is not JSON
+        found = re.search(r'field "([^"]+)"', str(exc))
+        name = env_name(cls, found.group(1)) if found else "a setting"
+        raise ConfigError(f"invalid configuration:\n  {name}: expected JSON "
+                          f"({exc.__cause__ or exc})") from None
     except OSError as exc:  # a file of the secrets directory that cannot be read
         if directory is None:
             raise

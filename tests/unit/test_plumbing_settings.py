@@ -74,6 +74,18 @@ def test_each_bad_variable_gets_one_line_and_passwords_stay_hidden(
     assert "hunter2" not in str(caught.value)
 
 
+class WithMapping(BaseServiceSettings):
+    names: dict[str, str] = Field(default_factory=dict)
+
+
+def test_a_mapping_that_is_not_json_names_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERJASAMA_NAMES", "{signed: kerjasama_signed}")
+    with pytest.raises(ConfigError, match=r"KERJASAMA_NAMES: expected JSON \(Expecting"):
+        load_settings(WithMapping)
+    monkeypatch.setenv("KERJASAMA_NAMES", '{"signed": "kerjasama_signed"}')
+    assert load_settings(WithMapping).names == {"signed": "kerjasama_signed"}
+
+
 def test_required_setting_without_default_says_it_is_not_set() -> None:
     class NeedsSecret(BaseServiceSettings):
         webhook_secret: str
