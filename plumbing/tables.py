@@ -69,6 +69,8 @@ def kpi_heading(period: Period, year: int, point: KpiPoint) -> str:
     if period == Period.YEAR:
         if point.day >= date(year, 12, 31):
             return f"{year}, counted over the year"
+        if point.day < date(year, 1, 1):  # planned ahead: nothing of it has happened yet
+            return f"{year}, not begun by {point.label()}"
         return f"{year} so far, counted from 1 January to {point.label()}"
     taken = day_taken(year, point.day)
     if period == Period.DAY and taken < point.day:

@@ -62,6 +62,12 @@ def test_the_current_years_figures_of_one_day_are_todays() -> None:
     }
 
 
+def test_a_year_planned_ahead_is_labelled_as_not_begun() -> None:
+    text = kpi_table(figures_of(2027), "province", KpiPoint(TODAY))
+    assert list(sections(text)) == ["2027, not begun by 2026-11-30 (today):",
+                                    "As of 2026-11-30 (today):"]
+
+
 def test_figures_as_recorded_by_an_earlier_day_are_labelled_with_that_day() -> None:
     point = KpiPoint(date(2021, 6, 30), today=False, position=120)
     text = kpi_table(figures_of(2021), "province", point)
