@@ -4,7 +4,7 @@ the order written. Subscribers drop a repeated or stale ``revision``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import uuid4
 
@@ -42,14 +42,17 @@ async def checkpoint_at(conn: Conn, position: int) -> CheckpointRef | None:
     return None if row is None else CheckpointRef(position=row[0], head=row[1])
 
 
-async def add(conn: Conn, revisions: Sequence[Revision]) -> None:
-    """Queue one ``kpi.updated`` per revision, inside the caller's transaction."""
+async def add(conn: Conn, revisions: Sequence[Revision],
+              traces: Sequence[Mapping[str, str] | None] | None = None) -> None:
+    """Queue one ``kpi.updated`` per revision, inside the caller's transaction, each in its
+    trace context (``traces``, one per revision; the current span's where None)."""
     if not revisions:
         return
     rows = []
-    trace = current_trace()
+    here = current_trace()
     checkpoints: dict[int, CheckpointRef | None] = {}
-    for revision in revisions:
+    for revision, trace in zip(revisions, traces or [None] * len(revisions), strict=True):
+        trace = trace or here
         at = revision.as_of_position
         if at not in checkpoints:
             checkpoints[at] = await checkpoint_at(conn, at)
@@ -59,12 +62,12 @@ async def add(conn: Conn, revisions: Sequence[Revision]) -> None:
                                  subject=kpi_subject(data), id=uuid4(),
                                  traceparent=trace.get(TRACEPARENT),
                                  tracestate=trace.get(TRACESTATE))
-        rows.append((envelope.id, kpi_routing_key(data), encode(envelope)))
+        rows.append((envelope.id, kpi_routing_key(data), encode(envelope),
+                     trace.get(TRACEPARENT), trace.get(TRACESTATE)))
     await conn.execute(
         "INSERT INTO kpi_outbox (message_id, routing_key, body, traceparent, tracestate)"
-        " SELECT *, $4, $5 FROM unnest($1::uuid[], $2::text[], $3::bytea[])",
-        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
-        trace.get(TRACEPARENT), trace.get(TRACESTATE))
+        " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[], $5::text[])",
+        *([r[i] for r in rows] for i in range(5)))
 
 
 class KpiOutbox:

@@ -8,7 +8,7 @@ together).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -62,8 +62,13 @@ class Rules:
     expiring_within_days: int = 90
 
 
+Cause = Callable[[FigureKey], Mapping[str, str] | None]
+"""The trace context of the event that changed a figure (None: the current span's)."""
+
+
 async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
-                       current: Mapping[FigureKey, Figure], *, publish: bool) -> list[Figure]:
+                       current: Mapping[FigureKey, Figure], *, publish: bool,
+                       cause: Cause | None = None) -> list[Figure]:
     """Store the proposed figures that differ from the current ones, with the next revision
     and their completeness, and queue their ``kpi.updated``; returns what changed.
 
@@ -84,19 +89,22 @@ async def save_changes(conn: Conn, proposed: Mapping[FigureKey, Figure],
         previous.append(None if old is None else old.value)
     await store.write_figures(conn, changed)
     if publish and changed:
-        await publish_revisions(conn, changed, previous)
+        await publish_revisions(conn, changed, previous, cause)
     return changed
 
 
 async def publish_revisions(conn: Conn, changed: Sequence[Figure],
-                            previous: Sequence[float | None]) -> None:
+                            previous: Sequence[float | None],
+                            cause: Cause | None = None) -> None:
     """Keep the revisions of changed figures (with ``previous`` values) and queue their
-    ``kpi.updated``; recorded now, from the prefix of the feed applied."""
+    ``kpi.updated``, each in the trace of the event that changed it (``cause``); recorded
+    now, from the prefix of the feed applied."""
     position, now = await store.as_of_position(conn), clock.now()
     revisions = [Revision(f, position, now, restates(f.key, now.date(), f.revision > 1),
                           before) for f, before in zip(changed, previous, strict=True)]
     await record_history.add_revisions(conn, revisions)
-    await outbox.add(conn, revisions)
+    await outbox.add(conn, revisions,
+                     None if cause is None else [cause(f.key) for f in changed])
 
 
 class Projection:
@@ -135,9 +143,16 @@ class Projection:
                                          for data, event in named))
         await store.add_child_signings(conn, folded.child_signings)
         await store.save_work_programs(conn, folded.work_programs, folded.priorities)
-        return await self._figures(conn, folded, publish=publish)
+        traces = [event.trace for _, event in named]
 
-    async def _figures(self, conn: Conn, folded: Folded, *, publish: bool) -> list[Figure]:
+        def cause(key: FigureKey) -> Mapping[str, str] | None:
+            index = folded.causes.get(key, folded.year_causes.get(key.year))
+            return None if index is None else traces[index] or None
+
+        return await self._figures(conn, folded, publish=publish, cause=cause)
+
+    async def _figures(self, conn: Conn, folded: Folded, *, publish: bool,
+                       cause: Cause | None = None) -> list[Figure]:
         days = await store.signing_days(conn, folded.signings)
         values: dict[FigureKey, float] = {}
         for year, where in folded.signings.items():
@@ -170,7 +185,7 @@ class Projection:
                 proposed[key] = replace(figure, target=target_of(key.indicator,
                                                                  targets[year]))
         proposed.update({key: Figure(key, d, None, None) for key, d in values.items()})
-        return await save_changes(conn, proposed, current, publish=publish)
+        return await save_changes(conn, proposed, current, publish=publish, cause=cause)
 
     async def mark_completeness(self, conn: Conn) -> list[Figure]:
         """Set every figure's ``complete`` after a stream was parked or released, publishing

@@ -105,15 +105,24 @@ class Folded:
     """Per touched figure, the change of (numerator, denominator); may be (0, 0)."""
     steps: list[Step] = field(default_factory=list)
     """Per named event, what it left behind."""
+    causes: dict[FigureKey, int] = field(default_factory=dict)
+    """Per figure a delta moved, the index (in the batch) of the last event that moved it
+    (folding event by event only)."""
+    year_causes: dict[int, int] = field(default_factory=dict)
+    """Per year, the index of the last event that signed an agreement in it or adopted
+    its work program (what the year's signing days and targets follow)."""
 
 
 def _accumulate(deltas: dict[FigureKey, list[int]], before: Counter[Term],
-                after: Counter[Term]) -> None:
+                after: Counter[Term]) -> set[FigureKey]:
+    moved: set[FigureKey] = set()
     for term in before.keys() | after.keys():
         change = after[term] - before[term]
         if change:
             slot = deltas.setdefault(term.key, [0, 0])
             slot[0 if term.part == "numerator" else 1] += change
+            moved.add(term.key)
+    return moved
 
 
 Key = tuple[bool, UUID]
@@ -150,16 +159,18 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
         return contributions(found, kids.get(uid, {}).values(),
                              partner=None if named is None else survivor(named, registry))
 
-    def moved(keys: list[Key]) -> None:
+    def moved(keys: list[Key], index: int) -> None:
         if per_event:
             for key in keys:
                 now = contribution(key)
-                _accumulate(deltas, current[key], now)
+                for figure in _accumulate(deltas, current[key], now):
+                    folded.causes[figure] = index
                 current[key] = now
 
     named = refs if refs is not None else [None] * len(events)
-    for data, ref in zip(events, named, strict=True):
+    for index, (data, ref) in enumerate(zip(events, named, strict=True)):
         if isinstance(data, WorkProgramAdopted):
+            folded.year_causes[data.year] = index
             targets = (data.realization_target, data.effectiveness_target)
             priorities = tuple((p.code, p.name) for p in data.priorities)
             folded.work_programs[data.year] = targets
@@ -181,7 +192,7 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
             registry[data.partner_id] = folded.partners[data.partner_id] = partner
             if ref is not None:
                 folded.steps.append(Step(ref, partner=partner))
-            moved(keys)
+            moved(keys, index)
             continue
         if isinstance(data, MappingEventData):
             key: Key = (True, data.item_id)
@@ -190,7 +201,7 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
                 mapped.get(data.item_id), data, ref)
             if ref is not None:
                 folded.steps.append(Step(ref, item=item))
-            moved([key])
+            moved([key], index)
             continue
         if not isinstance(data, AgreementEventData):
             raise TypeError(f"{type(data).__name__} is not an agreement event")
@@ -223,7 +234,8 @@ def fold(events: Sequence[EventData], facts: Mapping[UUID, AgreementFacts],
                     Realisation(own, after.mapping_item_id, after.signed_on))
         if signed and after.signed_on is not None:
             folded.signings.setdefault(after.signed_on.year, set()).update(scopes(after))
-        moved(keys)
+            folded.year_causes[after.signed_on.year] = index
+        moved(keys, index)
     if not per_event:
         for key, before in current.items():
             _accumulate(deltas, before, contribution(key))
