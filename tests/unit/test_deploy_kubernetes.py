@@ -26,6 +26,7 @@ from deploy.rabbitmq import definitions as defs
 from plumbing.agreements_client import agreements_token_from
 from plumbing.auth import authenticator_from
 from plumbing.settings import ConsumerSettings
+from plumbing.tracing import exporters_wanted
 from plumbing.urls import vhost_of
 from services.agreements.adapters.checkpointer import checkpoint_signer_from
 from services.cli import main as cli
@@ -211,6 +212,8 @@ def test_the_overlay_points_each_service_at_the_named_cluster_with_its_own_user(
     assert settings.http_port == DEFAULT_PORTS[service]
     if service == "notifications":
         assert settings.smtp_host == params["SMTP_HOST"] == "smtp.jabarprov.go.id"
+    assert exporters_wanted(env) == ["otlp"]  # its traces go to the cluster's collector
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability:4318"
 
 
 def secret_references(objects: list[dict[str, Any]]) -> set[str]:
