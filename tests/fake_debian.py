@@ -7,6 +7,7 @@ writes its ``policy-rc.d`` into the sandbox. Every stub appends its name and arg
 ``calls.log``; ``apt-get install`` "installs" a package by copying the stubs it ships
 into PATH. Servers run by listening on the ports the URLs name: PostgreSQL by
 ``pg_isready``'s state, RabbitMQ by a real listening socket, since setup probes its port.
+As on Debian, ``pg_ctlcluster`` and RabbitMQ's commands refuse a user other than root.
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 ALWAYS = ("id", "apt-get", "runuser", "kubectl", "python3")
 """Commands every stub machine has (``python3`` lacks ``ensurepip`` unless told)."""
 
+PROMETHEUS_PORT = 15692
+"""RabbitMQ's Prometheus port, which setup probes as it is (not named by any URL)."""
+
+NOT_ROOT = {
+    "pg_ctlcluster": "Error: You must run this program as the cluster owner (postgres) or root",
+    "rabbitmq-server": "Only root or rabbitmq should run rabbitmq-server",
+    "rabbitmq-plugins": "Only root or rabbitmq should run rabbitmq-plugins",
+    "rabbitmqctl": "Only root or rabbitmq should run rabbitmqctl",
+    "rabbitmq-diagnostics": "Only root or rabbitmq should run rabbitmq-diagnostics",
+}
+"""The commands that Debian lets only root (or the server's own user) run, and what they say."""
+
 LISTENER = ("import socket, sys, time; s = socket.socket(); "
             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
             "s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16); time.sleep(60)")
@@ -74,8 +87,9 @@ class Run:
 
 
 class FakeDebian:
-    """A machine for ``scripts/setup``: which packages are installed, which servers run,
-    whether the user is root, and whether ``.venv`` is already prepared."""
+    """A machine for ``scripts/setup``: which packages are installed, which servers run
+    (``postgres``, ``rabbitmq`` with its plugins, or ``rabbitmq-without-plugins``), whether
+    the user is root, and whether ``.venv`` is already prepared."""
 
     def __init__(self, where: Path, *, root: bool, installed: Collection[str],
                  running: Collection[str] = (), venv: bool = True,
@@ -115,18 +129,29 @@ class FakeDebian:
             (self.state / "plugins").write_text("rabbitmq_management\nrabbitmq_prometheus\n")
             self._listen(self.ports["amqp"])
             self._listen(self.ports["management"])
+            self._listen(PROMETHEUS_PORT, taken_is_fine=True)
+        if "rabbitmq-without-plugins" in running:
+            self._listen(self.ports["amqp"])
 
-    def _listen(self, port: int) -> None:
+    def _listen(self, port: int, *, taken_is_fine: bool = False) -> None:
         listener = socket.socket()
-        listener.bind(("127.0.0.1", port))
+        try:
+            listener.bind(("127.0.0.1", port))
+        except OSError:
+            listener.close()
+            if taken_is_fine:  # something on this machine answers there already
+                return
+            raise
         listener.listen(16)
         self._listeners.append(listener)
 
     def _stub(self, name: str, body: str = "", into: Path | None = None) -> None:
         path = (into or self.bin) / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        refuse = (f"[[ $(id -u) == 0 ]] || {{ echo {shlex.quote(NOT_ROOT[name])} >&2; exit 1; }}\n"
+                  if name in NOT_ROOT else "")
         path.write_text(f"#!/bin/bash\nprintf '%q ' {name} \"$@\" >>{self.log}; "
-                        f"echo >>{self.log}\nSTATE={self.state}\n{body}\n")
+                        f"echo >>{self.log}\nSTATE={self.state}\n{refuse}{body}\n")
         path.chmod(0o755)
 
     def _write_stubs(self, *, root: bool) -> None:
@@ -136,6 +161,9 @@ class FakeDebian:
         self._stub("apt-get", f"""
 policy=missing; [[ -x {self.sandbox}/policy-rc.d ]] && policy="$(cat {self.sandbox}/policy-rc.d)"
 echo "policy-rc.d during apt-get: ${{policy//$'\\n'/ }}" >>$STATE/apt-policy
+if [[ -e $STATE/apt-interrupt ]]; then  # as Ctrl-C or a kill would: setup, then apt-get
+  signal="$(cat $STATE/apt-interrupt)"; kill -"$signal" $PPID; kill -"$signal" $$
+fi
 [[ $1 == install ]] || exit 0
 for package in "$@"; do
   [[ -d {deb}/$package ]] || continue
@@ -215,6 +243,10 @@ esac""", into=deb / "rabbitmq-server")
                               env=environment, capture_output=True, text=True, timeout=60)
         calls = [shlex.split(line) for line in self.log.read_text().splitlines()]
         return Run(done.returncode, done.stdout, done.stderr, calls)
+
+    def interrupt_apt_with(self, signal_name: str) -> None:
+        """Have ``apt-get`` send ``signal_name`` (``INT``, ``TERM``) to setup, then die of it."""
+        (self.state / "apt-interrupt").write_text(signal_name)
 
     def policy_during_apt(self) -> str:
         """What the policy-rc.d said while apt-get ran ("missing" if there was none)."""

@@ -4,6 +4,7 @@ tests.fake_debian)."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
@@ -16,6 +17,11 @@ TOOLS = ("prometheus", "chromium")
 EVERYTHING = {*SERVERS, *TOOLS}
 
 MakeMachine = Callable[..., FakeDebian]
+
+
+def commands_to_run(output: str) -> list[str]:
+    """The commands that setup's output sets apart to be run (indented by four spaces)."""
+    return [line[4:] for line in output.splitlines() if line.startswith("    ")]
 
 
 @pytest.fixture
@@ -82,8 +88,10 @@ def test_not_root_stops_before_any_change_and_prints_the_exact_apt_line(
     run = debian.run()
 
     assert run.returncode == 1
-    assert ("sudo apt-get install -y --no-install-recommends postgresql postgresql-client "
-            "rabbitmq-server prometheus chromium") in run.stderr
+    assert "Run as root (in a root shell: sudo -i, or su -), then run this again:" in run.stderr
+    assert commands_to_run(run.stderr) == [
+        "apt-get update && apt-get install -y --no-install-recommends postgresql "
+        "postgresql-client rabbitmq-server prometheus chromium"]
     assert "nothing was changed" in run.stderr
     assert not run.called("apt-get")
     assert not run.called("python3", "-m", "venv")
@@ -97,8 +105,9 @@ def test_not_root_with_only_test_tools_missing_warns_with_the_apt_line_and_goes_
     run = debian.run()
 
     assert run.returncode == 0, run.stderr
-    assert ("warning: promtool, chromium missing; the tests that need it fail. To install: "
-            "sudo apt-get install -y --no-install-recommends prometheus chromium") in run.stdout
+    assert ("warning: promtool, chromium missing; the tests that need it fail. To install, as "
+            "root (in a root shell: sudo -i, or su -): apt-get update && apt-get install -y "
+            "--no-install-recommends prometheus chromium") in run.stdout
     assert not run.called("apt-get")
 
 
@@ -116,6 +125,96 @@ def test_installed_but_stopped_servers_are_started_without_apt_and_keep_their_lo
     assert run.called("rabbitmq-plugins", "enable")
     assert debian.hba.read_text() == hba, "only a cluster setup installed is opened up"
     assert not run.called("runuser")
+
+
+STOPPED = {
+    "all stopped": ((), [
+        "pg_ctlcluster 15 main start",
+        "rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus",
+        "rabbitmq-server -detached"]),
+    "plugins off": ({"postgres", "rabbitmq-without-plugins"},
+                    ["rabbitmq-plugins enable rabbitmq_management rabbitmq_prometheus"]),
+}
+
+
+@pytest.mark.parametrize(("running", "commands"), STOPPED.values(), ids=STOPPED.keys())
+def test_not_root_with_servers_stopped_stops_before_any_change_with_the_commands_for_root(
+        machine: MakeMachine, running: Collection[str], commands: list[str]) -> None:
+    debian = machine(root=False, installed=EVERYTHING, running=running, venv=False)
+
+    run = debian.run()
+
+    assert run.returncode == 1
+    assert "nothing was changed" in run.stderr
+    assert "Run as root (in a root shell: sudo -i, or su -), then run this again:" in run.stderr
+    assert commands_to_run(run.stderr) == commands
+    changes = [call for call in run.calls
+               if call[0] in {"pg_ctlcluster", "rabbitmq-server"}
+               or call[:2] in (["rabbitmq-plugins", "enable"], ["python3", "-m"])]
+    assert changes == []
+    assert not (debian.project / ".venv").exists()
+
+
+def test_not_root_with_a_server_missing_and_one_stopped_prints_the_install_then_the_start(
+        machine: MakeMachine) -> None:
+    debian = machine(root=False, installed={"rabbitmq-server", *TOOLS})
+
+    run = debian.run()
+
+    assert run.returncode == 1
+    assert ("missing: PostgreSQL, PostgreSQL's client (psql, pg_isready); stopped: RabbitMQ; "
+            "to enable: RabbitMQ's plugins rabbitmq_management, rabbitmq_prometheus") in run.stderr
+    assert commands_to_run(run.stderr) == [
+        "apt-get update && apt-get install -y --no-install-recommends postgresql "
+        "postgresql-client",
+        "rabbitmq-plugins enable --offline rabbitmq_management rabbitmq_prometheus",
+        "rabbitmq-server -detached"]
+    assert not run.called("rabbitmq-server")
+
+
+def test_not_root_dry_run_says_it_would_stop_with_the_same_commands_and_not_that_it_would_start(
+        machine: MakeMachine) -> None:
+    debian = machine(root=False, installed=EVERYTHING, venv=False)
+
+    run = debian.run("--dry-run")
+
+    assert run.returncode == 0, run.stderr
+    assert "setup: would stop before changing anything: stopped: PostgreSQL 15/main, RabbitMQ" \
+        in run.stdout
+    assert commands_to_run(run.stdout) == STOPPED["all stopped"][1]
+    assert "would start" not in run.stdout
+    assert "would create .venv" not in run.stdout
+    assert run.stdout.endswith("setup: dry run: nothing was changed\n")
+    assert not run.called("pg_ctlcluster")
+    assert not run.called("rabbitmq-server")
+
+
+@pytest.mark.parametrize("signal_name", ["INT", "TERM"])
+def test_an_install_interrupted_by_a_signal_leaves_no_policy_rc_d_behind(
+        machine: MakeMachine, signal_name: str) -> None:
+    debian = machine(root=True, installed={*SERVERS, "prometheus"},
+                     running={"postgres", "rabbitmq"})
+    debian.interrupt_apt_with(signal_name)
+
+    run = debian.run()
+
+    assert run.returncode == -signal.Signals[f"SIG{signal_name}"], run.stderr
+    assert "policy-rc.d during apt-get: #!/bin/sh exit 101" in debian.policy_during_apt()
+    assert not (debian.sandbox / "policy-rc.d").exists(), "the policy outlives setup"
+
+
+def test_a_policy_rc_d_that_was_there_before_is_left_in_place(machine: MakeMachine) -> None:
+    debian = machine(root=True, installed={*SERVERS, "prometheus"},
+                     running={"postgres", "rabbitmq"})
+    policy = debian.sandbox / "policy-rc.d"
+    policy.write_text("#!/bin/sh\n# the administrator's\nexit 0\n")
+    policy.chmod(0o755)
+
+    run = debian.run()
+
+    assert run.returncode == 0, run.stderr
+    assert run.called("apt-get", "install")
+    assert policy.read_text() == "#!/bin/sh\n# the administrator's\nexit 0\n"
 
 
 @pytest.mark.parametrize("root", [True, False], ids=["root", "user"])
