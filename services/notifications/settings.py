@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_v
 from pydantic_settings import NoDecode
 
 from plumbing.settings import ConsumerSettings, Port, PostgresUrl, env_name
+from services.notifications.adapters.whatsapp_http import shown
 from services.notifications.domain import Policy, Rule
 from services.notifications.domain.addresses import AddressRules
 from services.notifications.domain.rules import EXPIRY_RULES
@@ -44,8 +45,9 @@ def whatsapp_missing(settings: NotificationsSettings) -> list[str]:
             return name(field)
         allowed = ("https://", "http://") if settings.development else ("https://",)
         if not value.startswith(allowed):
+            # shown without its query and credentials: gateways often take ?token=...
             return (f"{name(field)} to start with https:// (plain http only when development "
-                    f"is declared), not {value!r}")
+                    f"is declared), not {shown(value)!r}")
         return None
 
     if settings.whatsapp_provider == "cloud":
@@ -55,7 +57,7 @@ def whatsapp_missing(settings: NotificationsSettings) -> list[str]:
         found += [f"{name('whatsapp_cloud_templates')}: {template!r} (for {rule}) is not a "
                   "template name (lower-case letters, digits, _)"
                   for rule, template in settings.whatsapp_cloud_templates.items()
-                  if not TEMPLATE_NAME.match(template)]
+                  if not TEMPLATE_NAME.fullmatch(template)]
         found += [f"{name('whatsapp_cloud_templates')}: {rule!r} is not a rule"
                   for rule in settings.whatsapp_cloud_templates if rule not in set(Rule)]
     elif settings.whatsapp_provider == "gateway":

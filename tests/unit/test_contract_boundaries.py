@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import typing
+from dataclasses import replace
 from datetime import date
 from email import message_from_bytes
 from typing import Any
@@ -23,6 +24,7 @@ from contracts.common import (
     LongText,
     ReasonText,
     ShortText,
+    Stage,
     add_days,
     one_line,
 )
@@ -32,7 +34,13 @@ from contracts.kpi import KpiUpdated
 from services.notifications.adapters.deliveries import Claimed
 from services.notifications.adapters.email import SmtpSender
 from services.notifications.adapters.templates import Renderer
-from services.notifications.domain import AgreementView, Notice, Rule
+from services.notifications.domain import (
+    AgreementView,
+    Notice,
+    Policy,
+    Rule,
+    late_entries_digest,
+)
 from tests.unit.test_notifications_messages import VIEW
 
 CONTROLS = ["\r", "\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\x00", "\x1b", "\x7f",
@@ -204,8 +212,15 @@ def _email_of(view: AgreementView, rule: Rule, language: str) -> bytes:
     if rule in (Rule.MAPPING_DUE, Rule.MAPPING_MISSING):  # about a year's mapping
         about, facts = None, {"year": 2021, "due_on": "2021-03-31", "opd": view.title,
                               "count": 2, "agencies": view.title}
-    message = Renderer().render(Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts),
-                                about, view.partner_name, language)
+    notice: Notice | None = Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts)
+    if rule == Rule.LATE_ENTRIES_DIGEST:  # a list: an open proposal and a signed agreement
+        today = date(2026, 11, 30)
+        pending = replace(view, stage=Stage.IN_REVIEW, recorded_on=date(2026, 11, 29),
+                          signed_on=None, signing_recorded_on=None)
+        signed = replace(view, signing_recorded_on=today, effective_until=date(2028, 1, 1))
+        about, notice = None, late_entries_digest([pending, signed], today, Policy())
+    assert notice is not None
+    message = Renderer().render(notice, about, view.partner_name, language)
     claimed = Claimed(id=1, agreement_id=view.id, rule=rule.value, recipient="BIRO_PEM",
                       channel="email", address="biro@example.org", subject=message.subject,
                       body=message.text, payload={"title": view.title}, attempts=0)
@@ -216,8 +231,6 @@ def _email_of(view: AgreementView, rule: Rule, language: str) -> bytes:
 @given(text=st.text(min_size=1, max_size=60), rule=st.sampled_from(list(Rule)),
        language=st.sampled_from(["id", "en"]))
 def test_no_stored_text_breaks_an_email(text: str, rule: Rule, language: str) -> None:
-    from dataclasses import replace
-
     view = replace(VIEW, title=text, partner_name=text, number=text)
     raw = _email_of(view, rule, language)
     parsed = message_from_bytes(raw)

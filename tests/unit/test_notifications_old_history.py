@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -16,6 +18,7 @@ from contracts.events import (
     AgreementSigned,
 )
 from contracts.examples import example_of
+from plumbing import clock
 from plumbing.errors import ConfigError
 from plumbing.settings import load_settings
 from services.notifications.domain import (
@@ -25,7 +28,6 @@ from services.notifications.domain import (
     due_reminders,
     event_notices,
     evolve,
-    recorded_day,
 )
 from services.notifications.settings import NotificationsSettings
 
@@ -67,6 +69,11 @@ def test_the_reason_names_the_days_and_the_business_date() -> None:
         "entered 1,748 days after it happened (signed 2021-04-20)")
 
 
+def recorded_day(time: datetime) -> date:
+    """The business day of an event's time, as the service takes it: the shared clock's."""
+    return clock.to_wib(time).date()
+
+
 def test_the_days_are_counted_in_wib_from_the_events_time() -> None:
     # 16:59:59 UTC is 23:59:59 WIB on 20 May (30 days); 17:00 UTC is already 21 May in WIB
     last_moment = recorded_day(datetime(2021, 5, 20, 16, 59, 59, tzinfo=UTC))
@@ -75,6 +82,16 @@ def test_the_days_are_counted_in_wib_from_the_events_time() -> None:
     assert signing_recorded(last_moment)[1] is None
     assert signing_recorded(first_late)[1] is not None
     assert recorded_day(datetime(2021, 5, 21, 0, 30)) == date(2021, 5, 21)  # naive: WIB
+
+
+def test_the_business_day_of_an_event_has_one_definition_the_shared_clocks() -> None:
+    # the WIB zone and the day of an instant live in plumbing.clock; a second copy in the
+    # service (its domain may not import plumbing) could drift from the clock every
+    # other process dates by
+    service = Path(__file__).resolve().parents[2] / "services/notifications"
+    copies = [str(path.relative_to(service)) for path in sorted(service.rglob("*.py"))
+              if re.search(r"ZoneInfo|Asia/Jakarta|astimezone", path.read_text("utf-8"))]
+    assert copies == []
 
 
 def test_a_proposal_is_dated_by_its_proposed_on() -> None:

@@ -4,6 +4,7 @@ request each provider is sent (its outcome sorted into sent, retried or failed).
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -26,13 +27,15 @@ from services.notifications.adapters.whatsapp import (
 )
 from services.notifications.adapters.whatsapp_cloud import CloudApiSender
 from services.notifications.adapters.whatsapp_gateway import GatewaySender
-from services.notifications.adapters.whatsapp_http import Endpoint
+from services.notifications.adapters.whatsapp_http import Endpoint, shown
 from services.notifications.domain import Notice, Rule
 from services.notifications.domain.addresses import AddressRules
 from services.notifications.domain.whatsapp import (
+    MAX_TEXT,
     NumberInvalid,
     WhatsAppMessage,
     check_number,
+    fit,
     parameter,
 )
 from services.notifications.settings import NotificationsSettings
@@ -65,6 +68,8 @@ def test_an_e164_number_is_accepted_as_written(number: str) -> None:
     "+1234567",  # 7 digits
     "+1234567890123456",  # 16 digits
     "+62 812 3456 7890", "+62-812-3456-7890", "+62812345678x", "", "+",
+    "+6281234567890\n",  # `$` matches before a final line feed: a second copy of a number
+    "+6281234567890\r\n", "\n+6281234567890",
 ])
 def test_anything_but_an_e164_number_is_refused_naming_it(number: str) -> None:
     with pytest.raises(NumberInvalid) as refused:
@@ -93,6 +98,8 @@ def test_without_a_provider_nothing_is_needed_and_nothing_is_sent() -> None:
      "KERJASAMA_WHATSAPP_CLOUD_TOKEN or KERJASAMA_WHATSAPP_CLOUD_TOKEN_FILE, not both"),
     ({**CLOUD, "whatsapp_cloud_templates": {"follow_up_plan_requested": "Tindak-Lanjut"}},
      "'Tindak-Lanjut' (for follow_up_plan_requested) is not a template name"),
+    ({**CLOUD, "whatsapp_cloud_templates": {"expiry_7_days": "masa_berlaku_7\n"}},
+     "'masa_berlaku_7\\n' (for expiry_7_days) is not a template name"),
     ({**CLOUD, "whatsapp_cloud_templates": {"signed": "kerjasama_signed"}},
      "'signed' is not a rule"),
     ({**CLOUD, "environment": "production",
@@ -135,6 +142,31 @@ def test_the_token_may_come_from_a_file_and_is_never_in_an_error(tmp_path: Path)
         whatsapp_provider_from(settings)
 
 
+@pytest.mark.parametrize("url", [
+    "http://gateway.example.go.id/send?token=s3cr3t-gateway-token",
+    "http://user:s3cr3t-gateway-token@gateway.example.go.id/send",
+    "http://gateway.example.go.id/send#token=s3cr3t-gateway-token",
+    "ftp://gateway.example.go.id/send?token=s3cr3t-gateway-token&x=1",
+])
+def test_a_refused_provider_url_is_named_without_its_query_or_credentials(url: str) -> None:
+    with pytest.raises(ConfigError, match="KERJASAMA_WHATSAPP_GATEWAY_URL to start with "
+                       "https://") as refused:
+        load_settings(NotificationsSettings, **{**GATEWAY, "environment": "production",
+                                                "whatsapp_gateway_url": url})
+    assert "s3cr3t-gateway-token" not in str(refused.value)
+    assert "gateway.example.go.id/send" in str(refused.value)
+
+
+@pytest.mark.parametrize(("url", "seen"), [
+    ("https://api.fonnte.com/send?token=abc", "https://api.fonnte.com/send"),
+    ("https://u:p@api.fonnte.com:8443/send#abc", "https://api.fonnte.com:8443/send"),
+    ("https://[::1/send?token=abc", "https://[::1/send"),  # no parse: cut by hand
+    ("https://u:p@[::1/send?token=abc", "https://[::1/send"),
+])
+def test_a_url_is_shown_without_query_fragment_or_credentials(url: str, seen: str) -> None:
+    assert shown(url) == seen
+
+
 def test_a_provider_url_with_credentials_is_refused_at_start() -> None:
     settings = load_settings(NotificationsSettings, **{
         **GATEWAY, "whatsapp_gateway_url": "https://user:pass@api.fonnte.com/send"})
@@ -147,24 +179,28 @@ def test_a_provider_url_with_credentials_is_refused_at_start() -> None:
 WRITTEN = ("proposal_received", "revision_requested", "proposal_rejected",
            "follow_up_plan_requested", "follow_up_plan_missing", "milestone_due_soon",
            "milestone_overdue", "sleeping_warning", "sleeping_escalation", "expiry",
-           "evaluation_due", "figure_restated", "mapping_due", "mapping_missing")
-"""The templates with a WhatsApp text of their own (any other sends its email's text)."""
-ABOUT_NO_AGREEMENT = (Rule.FIGURE_RESTATED, Rule.MAPPING_DUE, Rule.MAPPING_MISSING)
+           "evaluation_due", "figure_restated", "mapping_due", "mapping_missing",
+           "late_entries_digest")
+"""The WhatsApp texts: one per template, every rule has one."""
+ABOUT_NO_AGREEMENT = (Rule.FIGURE_RESTATED, Rule.MAPPING_DUE, Rule.MAPPING_MISSING,
+                      Rule.LATE_ENTRIES_DIGEST)
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_every_rule_has_a_short_whatsapp_text_in_both_languages(language: str) -> None:
     directory = TEMPLATES / language / "whatsapp"
     assert {p.name.removesuffix(".txt.j2") for p in directory.glob("[!_]*")} == set(WRITTEN)
+    assert {template_name(rule) for rule in Rule} == set(WRITTEN)
     facts = {**FACTS, "indicator": "realization", "previous_value": "63.16", "value": "68.42",
              "numerator": 13, "denominator": 19, "target": 60, "opd": "DISKUK", "count": 2,
              "agencies": "DISKUK, DISPARBUD", "recorded_on": "2023-01-10", "revision": 9,
-             "as_of_position": 812}
-    for rule in (r for r in Rule if template_name(r) in WRITTEN):
+             "as_of_position": 812, "day": "2026-11-30", "late_days": 30,
+             "expiring_soon_days": 90, "proposals": 0}
+    for rule in Rule:
         notice = Notice(rule, "x", (), due_on=date(2021, 5, 20), facts=facts)
         view = None if rule in ABOUT_NO_AGREEMENT else VIEW
         email = RENDERER.render(notice, view, "Biro Pemerintahan", language)
-        text = RENDERER.render_whatsapp(notice, view, "Biro Pemerintahan", language, email)
+        text = RENDERER.render_whatsapp(notice, view, "Biro Pemerintahan", language)
         assert text.startswith(f"*{email.subject}*\n\n"), (rule, text)
         assert len(text) < len(email.text) and len(text) < 1000, (rule, len(text))
         assert "\n\n\n" not in text and text.endswith("._\n"), (rule, text)
@@ -176,8 +212,7 @@ def test_every_rule_has_a_short_whatsapp_text_in_both_languages(language: str) -
 def test_the_plan_request_reads_well_in_bahasa_indonesia_and_in_english() -> None:
     notice = Notice(Rule.FOLLOW_UP_PLAN_REQUESTED, "x", (), due_on=date(2021, 5, 20),
                     facts=FACTS)
-    id_email = RENDERER.render(notice, VIEW, "Biro Pemerintahan", "id")
-    assert RENDERER.render_whatsapp(notice, VIEW, "Biro Pemerintahan", "id", id_email) == (
+    assert RENDERER.render_whatsapp(notice, VIEW, "Biro Pemerintahan", "id") == (
         "*Permintaan rencana tindak lanjut: Kerja sama pembangunan dengan Chungcheongnam-do "
         "(paling lambat 20 Mei 2021)*\n\nYth. Biro Pemerintahan,\n\nNaskah kerja sama "
         "\"Kerja sama pembangunan dengan Chungcheongnam-do\" dengan Chungcheongnam-do telah "
@@ -187,22 +222,64 @@ def test_the_plan_request_reads_well_in_bahasa_indonesia_and_in_english() -> Non
         "dan mencatatnya dalam sistem paling lambat 20 Mei 2021.\n\n"
         f"ID kerja sama: {VIEW.id}\n_Pesan otomatis dari Sekretariat TKKSD Provinsi Jawa "
         "Barat._\n")
-    en_email = RENDERER.render(notice, VIEW, "Biro Pemerintahan", "en")
-    english = RENDERER.render_whatsapp(notice, VIEW, "Biro Pemerintahan", "en", en_email)
+    english = RENDERER.render_whatsapp(notice, VIEW, "Biro Pemerintahan", "en")
     assert english.startswith("*Follow-up plan requested: ")
     assert "please draw up a follow-up plan" in english and f"Agreement ID: {VIEW.id}" in english
 
 
-def test_a_rule_without_a_whatsapp_text_sends_its_email_text(tmp_path: Path) -> None:
+def test_the_service_does_not_start_without_every_whatsapp_text_in_both_languages(
+        tmp_path: Path) -> None:
     source = Path(__file__).resolve().parents[2] / "services/notifications/templates"
-    shutil.copytree(source, tmp_path / "templates")
-    (tmp_path / "templates/id/whatsapp/proposal_received.txt.j2").unlink()
-    renderer = Renderer(tmp_path / "templates")
-    renderer.check()
-    notice = Notice(Rule.PROPOSAL_RECEIVED, "x", (), facts=FACTS)
-    email = renderer.render(notice, VIEW, "Sekretariat TKKSD", "id")
-    text = renderer.render_whatsapp(notice, VIEW, "Sekretariat TKKSD", "id", email)
-    assert text == f"*{email.subject}*\n\n{email.text.strip()}\n"
+    templates = tmp_path / "templates"
+    shutil.copytree(source, templates)
+    Renderer(templates).check()
+    # a misnamed text (a typo) and one not written in English
+    whatsapp = templates / "id/whatsapp"
+    (whatsapp / "proposal_received.txt.j2").rename(whatsapp / "proposal_recieved.txt.j2")
+    (templates / "en/whatsapp/late_entries_digest.txt.j2").unlink()
+    with pytest.raises(ConfigError, match="message texts missing") as refused:
+        Renderer(templates).check()
+    assert str(refused.value).endswith(": id/whatsapp/proposal_received.txt.j2, "
+                                       "en/whatsapp/late_entries_digest.txt.j2")
+
+
+def _mapping_missing(agencies: int) -> Notice:
+    codes = ", ".join(f"DINAS_{n:03}_KABUPATEN" for n in range(agencies))
+    return Notice(Rule.MAPPING_MISSING, "x", (), due_on=date(2021, 3, 31),
+                  facts={"year": 2021, "count": agencies, "agencies": codes})
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_whatsapp_text_over_4096_characters_is_cut_at_a_line_and_ends_with_an_ellipsis(
+        language: str) -> None:
+    whole = RENDERER.render(_mapping_missing(400), None, "Sekretariat TKKSD", language).text
+    assert len(whole) > 2 * MAX_TEXT
+    text = RENDERER.render_whatsapp(_mapping_missing(400), None, "Sekretariat TKKSD", language)
+    assert len(text) <= MAX_TEXT
+    head, last = text.removesuffix("\n").rsplit("\n", 1)
+    assert last == "\u2026" and text.startswith("*") and text.count("*") == 2
+    assert head.splitlines()[-1] == f"- DINAS_{head.count('- DINAS_') - 1:03}_KABUPATEN"
+    short = RENDERER.render_whatsapp(_mapping_missing(3), None, "Sekretariat TKKSD", language)
+    assert "\u2026" not in short and short.endswith("._\n")
+
+
+def test_a_text_is_cut_to_fit_at_a_line_else_at_a_space_and_never_exceeds_the_limit() -> None:
+    assert fit("abc\n", 10) == "abc\n"
+    assert fit("*bold*\nline two\nline three\n", 20) == "*bold*\nline two\n\u2026\n"
+    assert fit("one long line of words", 12) == "one long\n\u2026\n"
+    assert fit("x" * 30, 12) == "x" * 9 + "\n\u2026\n"
+    for size in range(1, 60):
+        text = "\n".join(f"line {n} " * (n % 4) for n in range(size)) + "\n"
+        assert len(fit(text, 40)) <= 40
+
+
+async def test_a_gateway_sends_at_most_4096_characters_of_a_text_recorded_longer() -> None:
+    sender, seen = _gateway(lambda _: httpx.Response(200, json={"status": True}))
+    long = WhatsAppMessage(9, "mapping_missing", "+6281234567890", "id",
+                           "*Pemetaan*\n\n" + "- DINAS_KABUPATEN\n" * 400, ("a", "b"))
+    await sender.send(long)
+    message = dict(httpx.QueryParams(seen[0].content.decode()))["message"]
+    assert len(message) <= MAX_TEXT and message.endswith("- DINAS_KABUPATEN\n\u2026\n")
 
 
 def test_template_parameters_are_one_line_without_runs_of_spaces() -> None:
@@ -281,10 +358,21 @@ async def test_a_4xx_is_refused_for_good_and_429_or_5xx_is_retried(
     assert f"answered {status}" in str(failed.value) and "EAAG-token" not in str(failed.value)
 
 
-async def test_a_cloud_answer_without_a_message_id_is_not_taken_as_sent() -> None:
-    sender, _ = _cloud(lambda _: httpx.Response(200, json={"messaging_product": "whatsapp"}))
-    with pytest.raises(SendFailed, match=r"without messages\[0\]\.id"):
-        await sender.send(MESSAGE)
+@pytest.mark.parametrize("answer", [
+    httpx.Response(200, json={"messaging_product": "whatsapp"}),
+    httpx.Response(201, json={"messages": []}),
+    httpx.Response(202, text="accepted"),
+])
+async def test_a_cloud_2xx_without_a_message_id_is_sent_with_no_id_and_a_warning(
+        answer: httpx.Response, caplog: pytest.LogCaptureFixture) -> None:
+    sender, seen = _cloud(lambda _: answer)
+    with caplog.at_level(logging.WARNING, "services.notifications.adapters.whatsapp_cloud"):
+        assert await sender.send(MESSAGE) is None  # sent: not retried, no provider id
+    assert len(seen) == 1
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "delivery 42 (follow_up_plan_requested)" in warning.getMessage()
+    assert f"answered {answer.status_code} without messages[0].id" in warning.getMessage()
+    assert "EAAG-token" not in warning.getMessage()
 
 
 async def test_a_timeout_is_retried() -> None:

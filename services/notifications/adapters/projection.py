@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import date
 from typing import Any
@@ -81,13 +82,13 @@ async def claim_for_evaluation(conn: Conn, today: date, limit: int) -> list[Agre
     return [_with_child(row) for row in rows]
 
 
-async def entered_late(conn: Conn, late_days: int) -> list[AgreementView]:
-    """Signed agreements whose signing was recorded more than ``late_days`` days after
-    ``signed_on`` (AgreementView.entered_late), each with ``last_child_signed_on``."""
+async def in_stages(conn: Conn, stages: Iterable[Stage]) -> list[AgreementView]:
+    """The agreements in ``stages``, each with ``last_child_signed_on``. A preselection
+    only: which of them were entered late is the domain's to judge
+    (:func:`services.notifications.domain.digest.listed`), not this query's."""
     rows = await conn.fetch(
-        f"SELECT {_WITH_CHILD} FROM agreements a WHERE a.stage = 'SIGNED'"
-        " AND (a.view->>'signing_recorded_on')::date - (a.view->>'signed_on')::date > $1"
-        " ORDER BY a.id", late_days)
+        f"SELECT {_WITH_CHILD} FROM agreements a WHERE a.stage = ANY($1::text[])"
+        " ORDER BY a.id", sorted(stage.value for stage in stages))
     return [_with_child(row) for row in rows]
 
 

@@ -19,7 +19,9 @@ from typing import Any
 import jinja2
 
 from contracts.common import one_line
+from plumbing.errors import ConfigError
 from services.notifications.domain import AgreementView, Notice, Rule
+from services.notifications.domain.whatsapp import fit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("id", "en")
@@ -52,6 +54,18 @@ DOCUMENTS = {
            "PKS": "implementation agreement (PKS)", "ADDENDUM": "addendum"},
 }
 
+STAGES = {  # how "still <stage>" reads, of a proposal not yet signed
+    "id": {"PROPOSED": "menunggu penelaahan", "IN_REVIEW": "dalam penelaahan",
+           "REVISION_REQUESTED": "menunggu perbaikan usulan dari Perangkat Daerah",
+           "DRAFTING": "dalam penyusunan naskah", "IN_DISCUSSION": "dalam pembahasan naskah",
+           "AWAITING_APPROVAL": "menunggu persetujuan", "READY_TO_SIGN": "menunggu "
+           "penandatanganan"},
+    "en": {"PROPOSED": "awaiting review", "IN_REVIEW": "in review",
+           "REVISION_REQUESTED": "awaiting the agency's revision", "DRAFTING": "being drafted",
+           "IN_DISCUSSION": "in discussion", "AWAITING_APPROVAL": "awaiting approval",
+           "READY_TO_SIGN": "awaiting signature"},
+}
+
 INDICATORS = {
     "id": {"realization": "Realisasi Jumlah Naskah Kerja Sama",
            "effectiveness": "Efektivitas Kerja Sama"},
@@ -73,6 +87,10 @@ def template_name(rule: Rule) -> str:
     return "expiry" if rule.value.startswith("expiry_") else rule.value
 
 
+def _whatsapp_name(language: str, rule: Rule) -> str:
+    return WHATSAPP_TEMPLATE.format(language=language, name=template_name(rule))
+
+
 def format_date(value: date | str | None, language: str) -> str:
     """``2021-05-20`` → ``20 Mei 2021`` (id) or ``20 May 2021`` (en)."""
     if value is None:
@@ -90,24 +108,28 @@ class Renderer:
     """
 
     def __init__(self, directory: Path = TEMPLATES) -> None:
+        self._directory = directory
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined,
             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
             finalize=one_line)
 
     def check(self) -> None:
-        """Load every template of every language (fail at start-up, not at first send)."""
+        """Load every template of every language, each rule's email and WhatsApp text
+        (fail at start-up, not at the first send): ConfigError naming every missing file."""
+        missing: list[str] = []
         for language in LANGUAGES:
             for rule in Rule:
-                self._env.get_template(f"{language}/{template_name(rule)}.txt.j2")
-                self._whatsapp_template(language, rule)
-
-    def _whatsapp_template(self, language: str, rule: Rule) -> jinja2.Template | None:
-        try:
-            return self._env.get_template(WHATSAPP_TEMPLATE.format(
-                language=language, name=template_name(rule)))
-        except jinja2.TemplateNotFound:
-            return None
+                for name in (f"{language}/{template_name(rule)}.txt.j2",
+                             _whatsapp_name(language, rule)):
+                    try:
+                        self._env.get_template(name)
+                    except jinja2.TemplateNotFound:
+                        missing.append(name)
+        if missing:
+            raise ConfigError("message texts missing (every rule has an email and a "
+                              f"WhatsApp text in each language, in {self._directory}): "
+                              + ", ".join(dict.fromkeys(missing)))
 
     def render(self, notice: Notice, view: AgreementView | None, recipient: str,
                language: str) -> Message:
@@ -120,17 +142,15 @@ class Renderer:
         return Message(subject=subject.strip(), text=body.strip() + "\n")
 
     def render_whatsapp(self, notice: Notice, view: AgreementView | None, recipient: str,
-                        language: str, message: Message) -> str:
+                        language: str) -> str:
         """The WhatsApp text of ``notice`` (``templates/<language>/whatsapp/``: the summary
-        in bold, the main paragraph, the agreement's id); a rule without a WhatsApp
-        template sends ``message``, its email, with the subject in bold."""
+        in bold, the main paragraph, the agreement's id), within WhatsApp's length
+        (:func:`~services.notifications.domain.whatsapp.fit`)."""
         if language not in LANGUAGES:
             language = DEFAULT_LANGUAGE
-        template = self._whatsapp_template(language, notice.rule)
-        if template is None:
-            return f"*{message.subject}*\n\n{message.text.strip()}\n"
+        template = self._env.get_template(_whatsapp_name(language, notice.rule))
         text = template.render(self._context(notice, view, recipient, language)).strip()
-        return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+        return fit(re.sub(r"\n{3,}", "\n\n", text) + "\n")
 
     @staticmethod
     def _context(notice: Notice, view: AgreementView | None, recipient: str,
@@ -138,8 +158,11 @@ class Renderer:
         def fmt(value: date | str | None) -> str:
             return format_date(value, language)
 
+        def stage(value: str) -> str:
+            return STAGES[language].get(value, value)
+
         common = {"recipient": recipient, "rule": notice.rule.value, "due_on": notice.due_on,
-                  "facts": notice.facts, "items": notice.items, "date": fmt}
+                  "facts": notice.facts, "items": notice.items, "date": fmt, "stage": stage}
         if view is None and "indicator" in notice.facts:  # a notice about a figure
             indicator = str(notice.facts["indicator"])
             return {**common, "facts": {**notice.facts, "indicator_label": INDICATORS[

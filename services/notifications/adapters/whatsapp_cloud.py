@@ -12,18 +12,22 @@
 
 A business may start a conversation only with a template Meta has approved, so each rule
 has one (``domain/whatsapp.py`` names them; a setting renames them) whose body takes two
-parameters: the recipient's name and the message's one-line summary. Success is a 2xx
-with ``messages[0].id`` (the ``wamid``), kept as the delivery's provider message id.
+parameters: the recipient's name and the message's one-line summary. Any 2xx means Meta
+accepted the message: its ``messages[0].id`` (the ``wamid``) is kept as the delivery's
+provider message id; a 2xx without one is still sent (repeating it would send the
+message again), with no id and a warning in the log.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from services.notifications.adapters.senders import SendFailed
 from services.notifications.adapters.whatsapp_http import Endpoint, excerpt
 from services.notifications.domain.whatsapp import WhatsAppMessage, digits, template_for
+
+log = logging.getLogger(__name__)
 
 
 class CloudApiSender:
@@ -51,7 +55,8 @@ class CloudApiSender:
         }
 
     async def send(self, message: WhatsAppMessage) -> str | None:
-        """One POST; the ``wamid`` Meta gave the message."""
+        """One POST; the ``wamid`` Meta gave the message (None, with a warning, when a 2xx
+        names none: the message was accepted all the same, and is not sent again)."""
         response = await self._endpoint.post(self.url, self._headers, json=self.body(message))
         try:
             answer = response.json()
@@ -59,6 +64,8 @@ class CloudApiSender:
         except (ValueError, LookupError, TypeError):
             wamid = None
         if not isinstance(wamid, str) or not wamid:
-            raise SendFailed(f"Cloud API answered {response.status_code} without "
-                             f"messages[0].id: {excerpt(response)}")
+            log.warning("delivery %d (%s): the Cloud API answered %d without messages[0].id; "
+                        "taken as sent, with no provider message id: %s", message.delivery_id,
+                        message.rule, response.status_code, excerpt(response))
+            return None
         return wamid

@@ -16,7 +16,7 @@ from typing import Any
 
 from services.notifications.adapters.senders import SendFailed
 from services.notifications.adapters.whatsapp_http import Endpoint, excerpt, shown
-from services.notifications.domain.whatsapp import WhatsAppMessage, digits
+from services.notifications.domain.whatsapp import WhatsAppMessage, digits, fit
 
 
 def _answer(text: str, content_type: str) -> Any:
@@ -45,8 +45,9 @@ class GatewaySender:
 
     @staticmethod
     def form(message: WhatsAppMessage) -> dict[str, str]:
-        """The form fields of the request that sends ``message``."""
-        return {"target": digits(message.to), "message": message.text}
+        """The form fields of the request that sends ``message`` (its text within
+        WhatsApp's length, also for a delivery recorded before texts were cut to fit)."""
+        return {"target": digits(message.to), "message": fit(message.text)}
 
     async def send(self, message: WhatsAppMessage) -> str | None:
         """One POST; the gateway's id of the message, if it gives one."""

@@ -3,6 +3,7 @@ answer sorted into success, a retry, or a refusal for good."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,8 +18,13 @@ from services.notifications.adapters.webhook_address import (
 
 
 def shown(url: str) -> str:
-    """A URL as errors show it: without its query (where a token might be)."""
-    return str(httpx.URL(url).copy_with(query=None, fragment=None))
+    """A URL as errors show it: without its query and fragment (where a token might be)
+    and without credentials; a URL that does not parse is cut the same way by hand."""
+    try:
+        return str(httpx.URL(url).copy_with(query=None, fragment=None, userinfo=b""))
+    except httpx.InvalidURL:
+        base = re.split(r"[?#]", url, maxsplit=1)[0]
+        return re.sub(r"^([^:/?#]*://)[^/?#]*@", r"\1", base)
 
 
 def excerpt(response: httpx.Response, limit: int = 300) -> str:

@@ -1,14 +1,14 @@
 """The late entries' digest, run by the scheduler once a day at a set hour (business
 clock, WIB).
 
-At the first run at or after ``hour`` on a business date, the late-entered signed
-agreements are read and, when some need attention
-(:func:`~services.notifications.domain.digest.late_entries_digest`), one notice is
-recorded for the secretariat with its deliveries, on every channel of its contact, in the
-scheduler's transaction. The notice's occasion is the date, so it fires once a day
-whatever the runs, restarts or replicas; a day with nothing to list records nothing, and
-the next run of the day looks again (an agreement entered late in the afternoon is in
-that day's digest).
+At the first run at or after ``hour`` on a business date, the agreements that may be
+listed (signed, or proposals still open) are read and, when some of them were entered
+late and need attention (:func:`~services.notifications.domain.digest.late_entries_digest`
+judges both), one notice is recorded for the secretariat with its deliveries, on every
+channel of its contact, in the scheduler's transaction. The notice's occasion is the
+date, so it fires once a day whatever the runs, restarts or replicas; a day with nothing
+to list records nothing, and the next run of the day looks again (an agreement entered
+late in the afternoon is in that day's digest).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from plumbing.db import Pool
 from services.notifications.adapters import deliveries, projection
 from services.notifications.application.notices import NoticeRecorder
 from services.notifications.domain import Policy, Rule, digest_occasion, late_entries_digest
+from services.notifications.domain.digest import CANDIDATE_STAGES
 
 
 class LateEntriesDigest:
@@ -41,7 +42,7 @@ class LateEntriesDigest:
         async with self._pool.acquire() as conn, conn.transaction():
             if await deliveries.fired(conn, rule, digest_occasion(today)):
                 return 0
-            views = await projection.entered_late(conn, self._policy.notice_late_days)
+            views = await projection.in_stages(conn, CANDIDATE_STAGES)
             notice = late_entries_digest(views, today, self._policy)
             if notice is None:
                 return 0

@@ -80,8 +80,7 @@ class NoticeRecorder:
         found = [new("email", e) for e in contact.emails]
         found += [new("webhook", w.url) for w in contact.webhooks]
         if self._whatsapp and contact.whatsapp:
-            text = self._renderer.render_whatsapp(notice, view, contact.display_name, language,
-                                                  message)
+            text = self._renderer.render_whatsapp(notice, view, contact.display_name, language)
             found += [NewDelivery(recipient=contact.code, channel="whatsapp", address=number,
                                   language=language, subject=message.subject, body=text,
                                   payload=_whatsapp_payload(contact, language, message))

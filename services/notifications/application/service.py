@@ -21,7 +21,7 @@ from plumbing.inbox import InboxEvent
 from services.notifications.adapters import projection
 from services.notifications.application.mapping import apply_planning
 from services.notifications.application.notices import NoticeRecorder
-from services.notifications.domain import Policy, event_notices, evolve, recorded_day
+from services.notifications.domain import Policy, event_notices, evolve
 
 
 class EventApplier:
@@ -39,7 +39,7 @@ class EventApplier:
         assert isinstance(decoded, Decoded)
         data = decoded.data
         time = decoded.envelope.time
-        recorded_on = recorded_day(time) if time is not None else clock.today()
+        recorded_on = clock.to_wib(time).date() if time is not None else clock.today()
         if isinstance(data, WorkProgramAdopted | MappingEventData):
             await apply_planning(conn, data, recorded_on)
             return

@@ -8,7 +8,7 @@ from services.notifications.domain.agreement import (
     evolve,
 )
 from services.notifications.domain.digest import digest_occasion, late_entries_digest
-from services.notifications.domain.lateness import old_history, recorded_day
+from services.notifications.domain.lateness import old_history
 from services.notifications.domain.mapping import MappingDue, adopted, mapping_reminders
 from services.notifications.domain.rules import (
     Audience,
@@ -24,5 +24,5 @@ __all__ = [
     "AgreementView", "Audience", "MappingDue", "Notice", "PlannedMilestone", "Policy", "Rule",
     "UnknownAgreement", "adopted", "digest_occasion", "due_reminders", "event_notices",
     "evolve", "late_entries_digest", "mapping_reminders", "old_history", "plan_due_on",
-    "recorded_day", "semester_of",
+    "semester_of",
 ]

@@ -84,6 +84,11 @@ class AgreementView:
         return (self.signed_on is not None and self.signing_recorded_on is not None
                 and is_old_history(self.signed_on, self.signing_recorded_on, late_days))
 
+    def proposal_entered_late(self, late_days: int) -> bool:
+        """Whether the proposal was recorded more than ``late_days`` days after
+        ``proposed_on`` (old history: the secretariat was not told of it)."""
+        return is_old_history(self.proposed_on, self.recorded_on, late_days)
+
     def activities(self) -> tuple[date | None, ...]:
         """The dates that count as activity besides the signing (contracts.sleeping): its
         follow-ups, milestone completions and a child's signing (a terminated agreement

@@ -6,23 +6,13 @@ signing on ``signed_on``); when the event was recorded more than ``late_days`` d
 that date, telling anyone now ("please send a plan by …" for an agreement signed five
 years ago) is noise, so the notice is recorded as skipped, with the reason, and not sent.
 Days are counted between business dates in WIB: the date the thing happened and the WIB
-date of the event's CloudEvent ``time``.
+date of the event's CloudEvent ``time`` (the service takes it from the shared clock,
+``plumbing.clock.to_wib``, and passes the date in).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
-WIB = ZoneInfo("Asia/Jakarta")
-
-
-def recorded_day(recorded_at: datetime) -> date:
-    """The business date (WIB) of the moment an event was recorded; a naive time is taken
-    as WIB, as the shared clock does."""
-    if recorded_at.tzinfo is None:
-        return recorded_at.date()
-    return recorded_at.astimezone(WIB).date()
+from datetime import date
 
 
 def days_late(happened_on: date, recorded_on: date) -> int:

@@ -15,10 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
-"""What Meta accepts as a template name: lower-case letters, digits and underscores."""
+E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+"""An E.164 number, matched whole (``fullmatch``: ``$`` would also end before a final
+line feed, and ``"+6281234567890\\n"`` would be kept beside ``"+6281234567890"``)."""
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+"""What Meta accepts as a template name, matched whole: lower-case letters, digits and
+underscores."""
 TEMPLATE_PREFIX = "kerjasama_"
+MAX_TEXT = 4096
+"""WhatsApp's longest text message, in characters."""
+CUT = "\u2026"
+"""The line that ends a text cut to fit (an ellipsis)."""
 
 
 class NumberInvalid(ValueError):
@@ -33,7 +40,7 @@ class NumberInvalid(ValueError):
 
 def check_number(value: str) -> str:
     """``value`` if it is an E.164 number; NumberInvalid otherwise."""
-    if not E164.match(value):
+    if not E164.fullmatch(value):
         raise NumberInvalid(value)
     return value
 
@@ -52,6 +59,23 @@ def default_template(rule: str) -> str:
 def template_for(rule: str, overrides: Mapping[str, str]) -> str:
     """The template of ``rule``: the operator's name for it, else the default."""
     return overrides.get(rule) or default_template(rule)
+
+
+def fit(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` if it has at most ``limit`` characters; else its first whole lines that
+    fit, then a line of its own with an ellipsis. A line longer than all of that is cut
+    at a space. Nothing is cut inside a line that is kept (a bold ``*...*`` stays
+    closed), and the result never exceeds ``limit``."""
+    if len(text) <= limit:
+        return text
+    tail = f"\n{CUT}\n"
+    head = text[:limit - len(tail) + 1]  # one more: a line ending right at the limit fits
+    cut = head.rfind("\n")
+    if cut <= 0:
+        cut = head.rfind(" ")
+    if cut <= 0:
+        cut = len(head) - 1
+    return head[:cut].rstrip() + tail
 
 
 def parameter(text: str) -> str:

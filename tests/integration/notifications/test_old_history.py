@@ -204,7 +204,9 @@ async def test_the_late_entries_digest_is_sent_once_a_day_from_its_hour_on_all_r
 async def test_no_digest_when_no_late_entered_agreement_needs_attention(
         agreements: Agreements, notifications_factory: NotificationsFactory,
         smtp_server: SmtpFactory) -> None:
-    clock.set_clock(datetime(2026, 11, 30, 8, 0))
+    # entered before the digest's hour: the service's own scheduler, which runs after each
+    # event, must not take the day's digest while a plan or a follow-up is still on its way
+    clock.set_clock(datetime(2026, 11, 30, 6, 0))
     smtp = await smtp_server()
     service = await _service(notifications_factory, smtp)
     timely = await signed_ksdpk(agreements, proposed_on="2026-11-02", signed_on="2026-11-20",
@@ -217,6 +219,7 @@ async def test_no_digest_when_no_late_entered_agreement_needs_attention(
         "on": "2026-11-02", "summary": "Rapat koordinasi dengan blibli.com"})
     for aid in (timely, followed):
         await _applied(agreements, service, aid)
+    clock.set_clock(datetime(2026, 11, 30, 8, 0))
     await _run_everywhere(service)
     assert await _digests(service) == []
     assert _digest_mails(smtp) == []
@@ -253,6 +256,74 @@ async def test_the_digest_reaches_every_channel_of_the_secretariat_whatsapp_incl
     await _run_everywhere(service)
     assert sorted((d["channel"], d["status"]) for d in await _digests(service)) == [
         ("email", "sent"), ("whatsapp", "sent")]
-    [sent] = [s.form() for s in provider.seen if late in s.form().get("message", "")]
+    [sent] = [s.form() for s in provider.seen
+              if "dicatat terlambat" in s.form().get("message", "")]
     assert sent["target"] == "6281234567890"
-    assert "*Kerja sama yang dicatat terlambat dan perlu perhatian: 1 naskah" in sent["message"]
+    assert sent["message"].startswith(
+        "*Kerja sama yang dicatat terlambat dan perlu perhatian: 1 naskah (30 November 2026)*")
+    assert (f"1. {KSDPK_PROPOSAL['title']} (DISKUK): dokumen tidur 1806 hari; belum ada "
+            "rencana tindak lanjut; berakhir 19 Desember 2026.") in sent["message"]
+    assert "GET /deliveries?rule=late_entries_digest" in sent["message"]
+
+
+async def _proposed(agreements: Agreements, proposed_on: str, *actions: str) -> str:
+    """A KSDPK proposal of DISKUK dated ``proposed_on``, taken through ``actions``."""
+    created = await agreements.post("/agreements", {**KSDPK_PROPOSAL,
+                                                     "proposed_on": proposed_on}, 201)
+    aid = str(created["id"])
+    for action in actions:
+        body = {"reason": "Tidak sesuai prioritas RPJMD"} if action == "reject" else None
+        await agreements.post(f"/agreements/{aid}/{action}", body)
+    return aid
+
+
+async def test_a_proposal_entered_late_is_in_the_digest_while_it_is_open(
+        agreements: Agreements, notifications_factory: NotificationsFactory,
+        smtp_server: SmtpFactory, webhook_receiver: WebhookReceiver) -> None:
+    clock.set_clock(datetime(2026, 11, 30, 8, 0))
+    smtp = await smtp_server()
+    service = await _service(notifications_factory, smtp)
+    answer = await service.client.put("/contacts/TKKSD", json={
+        "emails": [SECRETARIAT], "webhooks": [{"url": webhook_receiver.url("tkksd"),
+                                               "secret": "rahasia-sekretariat-tkksd"}]})
+    assert answer.status_code == 201, answer.text
+    pending = await _proposed(agreements, "2021-09-01", "review")
+    rejected = await _proposed(agreements, "2021-10-04", "review", "reject")
+    timely = await _proposed(agreements, "2026-11-20")  # the secretariat was told of it
+    for aid in (pending, rejected, timely):
+        await _applied(agreements, service, aid)
+    told = [d for d in await service.deliveries(pending) if d["rule"] == "proposal_received"]
+    assert sorted((d["channel"], d["status"]) for d in told) == [
+        ("email", "skipped"), ("webhook", "skipped")]
+
+    await _run_everywhere(service)
+    assert _digest_mails(smtp) == []  # entered today: from tomorrow on (it may be signed)
+
+    clock.set_clock(datetime(2026, 12, 1, 8, 0))
+    await _run_everywhere(service)
+    [mail] = _digest_mails(smtp)
+    assert subject(mail) == ("Kerja sama yang dicatat terlambat dan perlu perhatian: 1 naskah "
+                             "(1 Desember 2026)")
+    text = mail.get_content()
+    for fact in (f"1. {KSDPK_PROPOSAL['title']}", "Perangkat Daerah pelaksana: DISKUK",
+                 "- Usulan belum selesai: diusulkan 1 September 2021, dicatat 30 November "
+                 "2026, masih dalam penelaahan", pending):
+        assert fact in text, fact
+    assert rejected not in text and timely not in text
+    [hook] = [r.json() for r in webhook_receiver.received if r.json()["rule"] == DIGEST]
+    assert (hook["facts"]["count"], hook["facts"]["proposals"]) == (1, 1)
+    [item] = hook["items"]
+    assert (item["agreement_id"], item["stage"], item["proposed_on"], item["recorded_on"],
+            item["signed_on"]) == (pending, "IN_REVIEW", "2021-09-01", "2026-11-30", None)
+
+    # listed every day while open; once withdrawn, no more
+    clock.set_clock(datetime(2026, 12, 2, 8, 0))
+    await _run_everywhere(service)
+    assert len(_digest_mails(smtp)) == 2
+    await agreements.post(f"/agreements/{pending}/withdraw", {"reason": "Mitra mundur"})
+    await _applied(agreements, service, pending)
+    clock.set_clock(datetime(2026, 12, 3, 8, 0))
+    await _run_everywhere(service)
+    assert len(_digest_mails(smtp)) == 2
+    assert sorted({d["occasion"] for d in await _digests(service)}) == [
+        "late-entries/2026-12-01", "late-entries/2026-12-02"]

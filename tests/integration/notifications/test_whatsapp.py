@@ -204,6 +204,35 @@ async def test_a_gateway_that_answers_status_false_did_not_send_and_the_log_says
     assert delivery["provider_message_id"] is None
 
 
+async def test_a_cloud_api_2xx_without_a_message_id_is_sent_once_with_no_provider_id(
+        agreements: Agreements, notifications_factory: NotificationsFactory,
+        smtp_server: SmtpFactory, provider: WhatsAppReceiver) -> None:
+    clock.set_clock(date(2021, 4, 20))
+    service = await _start(notifications_factory, smtp_server, provider, "cloud")
+    provider.script = [(200, {"messaging_product": "whatsapp"})]  # accepted, no wamid
+    aid = await signed_ksdpl(agreements)
+    await agreements.relay(aid)
+    delivery = await _whatsapp(service, aid, "sent")
+    assert (delivery["status"], delivery["attempts"], delivery["last_error"]) == ("sent", 1, None)
+    assert delivery["provider_message_id"] is None
+    assert len(provider.seen) == 1  # not retried: one message on the phone, not eight
+
+
+async def test_a_number_with_a_trailing_line_feed_is_refused_not_kept_beside_the_number(
+        notifications_factory: NotificationsFactory, smtp_server: SmtpFactory) -> None:
+    service = await notifications_factory(smtp_port=(await smtp_server()).port)
+    answer = await service.client.put("/contacts/DISKUK", json={
+        "whatsapp": [NUMBER, NUMBER + "\n"]})
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "body.whatsapp[1]"
+    assert "'+6281234567890\\n' is not an E.164 number" in error["message"]
+    assert "body.whatsapp[1]" in answer.json()["detail"]
+    answer = await service.client.put("/contacts/DISKUK", json={"whatsapp": [NUMBER]})
+    assert answer.status_code == 201, answer.text  # nothing was stored by the refusal
+    assert answer.json()["whatsapp"] == [NUMBER]
+
+
 async def test_contacts_keep_whatsapp_numbers_in_e164_and_refuse_others_naming_them(
         notifications_factory: NotificationsFactory, smtp_server: SmtpFactory) -> None:
     service = await notifications_factory(smtp_port=(await smtp_server()).port)
