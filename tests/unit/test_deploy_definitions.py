@@ -144,7 +144,9 @@ def test_each_outside_system_is_its_own_user_with_its_own_queues() -> None:
                     if b["destination"] == system.queue(purpose)} == {
                 (b.exchange, b.routing_key) for b in bindings}
     assert all(b["destination_type"] == "queue" for b in document["bindings"])
-    assert defs.user_roles(systems) == {DISKUK: ["opd:DISKUK"]}
+    assert defs.user_roles(systems) == {
+        DISKUK: ["opd:DISKUK"], "kerjasama-external-contoh-python": ["opd:DISPARBUD"],
+        "kerjasama-external-contoh-node": ["opd:DISKOMINFO"]}  # the examples/ systems
 
 
 def test_every_dead_letter_and_outside_queue_is_bounded_by_a_policy() -> None:
