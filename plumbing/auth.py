@@ -222,12 +222,15 @@ async def principal_of(request: Request) -> Principal:
 class AuthMiddleware:
     """Refuses requests without a valid bearer token with a 401 problem, before the app."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+    def __init__(self, app: ASGIApp, authenticator: Authenticator,
+                 public_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.public_prefixes = public_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or (
+                self.public_prefixes and scope["path"].startswith(self.public_prefixes)):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -251,6 +254,10 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-def install_auth(app: FastAPI, authenticator: Authenticator) -> None:
-    """Authenticate every request to ``app`` but health, metrics and the API docs."""
-    app.add_middleware(AuthMiddleware, authenticator=authenticator)
+def install_auth(app: FastAPI, authenticator: Authenticator,
+                 public_prefixes: tuple[str, ...] = ()) -> None:
+    """Authenticate every request to ``app`` but health, metrics, the API docs and the
+    paths that start with one of ``public_prefixes`` (what a service publishes to anyone,
+    such as its message contract)."""
+    app.add_middleware(AuthMiddleware, authenticator=authenticator,
+                       public_prefixes=public_prefixes)

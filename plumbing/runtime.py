@@ -102,19 +102,22 @@ class Runtime:
 
 
 def install_http_defaults(app: FastAPI, authenticator: Authenticator,
-                          ready_checks: dict[str, ReadyCheck], *, public: bool = False) -> None:
+                          ready_checks: dict[str, ReadyCheck], *, public: bool = False,
+                          public_prefixes: tuple[str, ...] = ()) -> None:
     """Health, readiness and metrics endpoints, RFC 9457 problems, body limits and
     authentication (none for a ``public`` site: the portal, read-only, no login): what
     every service's HTTP interface has."""
     app.include_router(health_router(ready_checks))
     install_problem_handlers(app)
     if not public:
-        install_auth(app, authenticator)
+        install_auth(app, authenticator, public_prefixes)
 
 
 def service_app(*, title: str, description: str, authenticator: Authenticator,
-                wire: Wire, version: str = "1.0.0", public: bool = False) -> FastAPI:
-    """A service's FastAPI application: its lifespan wires and runs the service."""
+                wire: Wire, version: str = "1.0.0", public: bool = False,
+                public_prefixes: tuple[str, ...] = ()) -> FastAPI:
+    """A service's FastAPI application: its lifespan wires and runs the service; the
+    paths under ``public_prefixes`` need no token."""
     runtime = Runtime()
 
     @contextlib.asynccontextmanager
@@ -126,5 +129,6 @@ def service_app(*, title: str, description: str, authenticator: Authenticator,
                   telemetry=http_telemetry())
     app.state.runtime = runtime
     install_http_defaults(app, authenticator, {"database": runtime.database_ready,
-                                               "broker": runtime.broker_ready}, public=public)
+                                               "broker": runtime.broker_ready}, public=public,
+                       public_prefixes=public_prefixes)
     return app
