@@ -62,7 +62,10 @@ function configuration(env) {
 
 // ---- output --------------------------------------------------------------------------
 
-const say = (line) => process.stdout.write(`${line}\n`);
+let quiet = false; // set once it has said how it ends: nothing more goes out
+const say = (line) => {
+  if (!quiet) process.stdout.write(`${line}\n`);
+};
 const warn = (line) => process.stderr.write(`${line}\n`);
 
 // ---- HTTP ----------------------------------------------------------------------------
@@ -85,6 +88,7 @@ async function http(config, method, path, body, headers = {}) {
         Authorization: `Bearer ${config.token}`,
         Accept: "application/json, application/problem+json",
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+        traceparent: traceparent(),
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -111,7 +115,9 @@ async function http(config, method, path, body, headers = {}) {
 
 // ---- the example ---------------------------------------------------------------------
 
-const traceparent = () => `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+// W3C trace context: one trace for the whole run, a new parent span id per message or request
+const traceId = randomBytes(16).toString("hex");
+const traceparent = () => `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 const figureKey = (data) => `${data.indicator} ${data.year} ${data.scope}`;
 const fraction = (data) => `${data.numerator}/${data.denominator ?? "-"}`;
 
@@ -139,17 +145,30 @@ async function main() {
   let connection;
   let finish; // resolves main's wait with an exit code
   const ended = new Promise((resolve) => {
-    finish = (code) => {
+    finish = (code, ...lines) => {
       if (!state.finished) {
+        for (const line of lines) say(line);
         state.finished = true;
+        quiet = true;
         resolve(code);
       }
     };
   });
 
+  let arrivals = 0; // counts the events and figures that matter, in the order they came
+  const timer = setTimeout(() => {
+    finish(1, `timeout: ${waitingFor()}`);
+  }, config.timeoutMs);
+
   try {
-    connection = await amqp.connect(config.amqpUrl, { clientProperties: { connection_name: `kerjasama-example-${config.system}` } });
+    const connecting = amqp.connect(config.amqpUrl, { clientProperties: { connection_name: `kerjasama-example-${config.system}` } });
+    connection = await Promise.race([connecting, ended.then(() => null)]);
+    if (connection === null) {
+      connecting.then((late) => late.close()).catch(() => {});
+      return 1;
+    }
   } catch (error) {
+    clearTimeout(timer);
     warn(`error: cannot connect to the broker: ${error.message}`);
     return 1;
   }
@@ -164,12 +183,8 @@ async function main() {
     }
   });
 
-  const timer = setTimeout(() => {
-    say(`timeout: ${waitingFor()}`);
-    finish(1);
-  }, config.timeoutMs);
-
   function waitingFor() {
+    if (!connection) return "a connection to the broker";
     if (!state.agreementId) return "the reply to the proposal";
     const still = [];
     if (!state.flowDone) still.push("the HTTP steps to signing");
@@ -196,7 +211,6 @@ async function main() {
     return earlier.reduce((a, b) => (a === null || b.data.revision > a.data.revision ? b : a), null)?.data ?? null;
   }
 
-  let arrivals = 0;
   function checkDone() {
     if (state.finished || !state.flowDone || !state.signed) return;
     const before = figureBeforeSigning();
@@ -206,15 +220,14 @@ async function main() {
       .filter((d) => d.revision > before.revision && d.numerator > before.numerator)
       .reduce((a, b) => (a === null || b.revision > a.revision ? b : a), null);
     if (!after) return;
-    say(`change: ${realization} ${fraction(before)} -> ${fraction(after)}`);
-    say(`done: ${state.agreementId} SIGNED`);
-    finish(0);
+    finish(0, `change: ${realization} ${fraction(before)} -> ${fraction(after)}`, `done: ${state.agreementId} SIGNED`);
   }
 
   // ---- events of our agreement, in order of sequence ---------------------------------
 
   function printEvent(event) {
-    say(`event: ${event.type} ${event.subject} sequence ${Number.parseInt(event.sequence, 10)}`);
+    const sequence = /^\d{10}$/.test(event.sequence ?? "") ? Number.parseInt(event.sequence, 10) : "-";
+    say(`event: ${event.type} ${event.subject} sequence ${sequence}`);
     if (event.type === SIGNED) state.signed = { event, arrival: ++arrivals };
   }
 
@@ -264,6 +277,9 @@ async function main() {
       }
       const before = state.nextSequence;
       flush();
+      if (state.nextSequence > before) {
+        warn(`note: sequence ${before} to ${state.nextSequence - 1} filled from GET /agreements/${state.agreementId}/events`);
+      }
       if (state.nextSequence === before) {
         // the stream does not hold it yet: try again shortly
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -276,7 +292,7 @@ async function main() {
   let work = Promise.resolve();
   const serially = (step) => {
     work = work.then(step).catch((error) => {
-      warn(`error: ${error.stack ?? error.message}`);
+      warn(`error: ${error.message}`);
       finish(1);
     });
     return work;
@@ -415,8 +431,7 @@ async function main() {
     const data = answer.data ?? {};
     if (answer.type !== REPLIED || data.accepted !== true) {
       const problem = data.problem ?? {};
-      say(`reply: refused ${problem.status} ${problem.type}: ${problem.detail}`);
-      finish(1);
+      finish(1, `reply: refused ${problem.status} ${problem.type}: ${problem.detail}`);
       return;
     }
     const outcome = data.outcome;
@@ -453,15 +468,14 @@ async function main() {
         say(`step: ${action} -> version ${result.version} stage ${result.stage}`);
       } catch (error) {
         if (!(error instanceof HttpProblem)) throw error;
-        say(`step: ${action} failed ${error.status} ${error.title}: ${error.detail}`);
-        finish(1);
+        finish(1, `step: ${action} failed ${error.status} ${error.title}: ${error.detail}`);
         return;
       }
     }
     state.flowDone = true;
     await serially(async () => checkDone());
   })().catch((error) => {
-    warn(`error: ${error.stack ?? error.message}`);
+    warn(`error: ${error.message}`);
     finish(1);
   });
 
@@ -488,7 +502,7 @@ main().then(
     setTimeout(() => process.exit(code), 2000).unref(); // nothing may keep it alive
   },
   (error) => {
-    warn(`error: ${error.stack ?? error.message}`);
+    warn(`error: ${error.message}`);
     process.exit(1);
   },
 );
