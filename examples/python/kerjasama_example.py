@@ -150,7 +150,11 @@ class Follower:
             early, self.early = self.early, []
             for event in early:
                 if event.get("subject") == agreement_id:
-                    await self._in_order(event)
+                    try:
+                        await self._in_order(event)
+                    except (httpx.HTTPError, ValueError) as error:  # acked already: the
+                        # next event of the agreement fills the gap
+                        print(f"could not order {event['id']}: {error!r}", file=sys.stderr)
         await self._told()
 
     async def _in_order(self, event: dict[str, Any]) -> None:
@@ -159,6 +163,9 @@ class Follower:
             return  # printed already: it came after its gap was filled
         if sequence > self.printed + 1:
             await self._fill_gap(sequence)
+            if sequence > self.printed + 1:  # handled again when redelivered
+                raise ValueError(f"sequence {self.printed + 1} of {self.agreement_id} is "
+                                 "not among its events yet")
         self._show(event)
 
     async def _fill_gap(self, before: int) -> None:

@@ -87,7 +87,8 @@ async def system(node_example: tuple[Path, subprocess.Popen[str]], broker: Loade
 
 def environment(example: Example, system: System, broker: LoadedDefinitions) -> dict[str, str]:
     return {**os.environ, "AMQP_URL": broker.amqp_url(example.user_key),
-            "AGREEMENTS_URL": system["agreements"].url, "TOKEN": token("tkksd", "sekda"),
+            "AGREEMENTS_URL": system["agreements"].url,
+            "TOKEN": token("tkksd", subject="sekretariat-tkksd"),  # it plays their steps
             "SYSTEM": example.system, "AGENCY": example.agency, "YEAR": str(YEAR),
             "TIMEOUT_SECONDS": str(SECONDS)}
 
