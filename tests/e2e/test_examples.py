@@ -18,10 +18,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 
+from plumbing.rabbitadmin import RabbitAdmin
 from tests.auth import auth_headers, token
 from tests.broker_users import SYSTEMS, LoadedDefinitions
 from tests.conftest import DatabaseUrlFactory
@@ -34,6 +36,8 @@ YEAR = 2021
 EXAMPLES = ROOT / "examples"
 NODE_FILES = ("package.json", "package-lock.json", "main.js")
 SECONDS = 60
+LOST = "agreement.review_started"
+"""The event the broker does not bring the examples: each fills the gap over HTTP."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,24 @@ async def system(node_example: tuple[Path, subprocess.Popen[str]], broker: Loade
         yield running
 
 
-def environment(example: Example, system: System, broker: LoadedDefinitions) -> dict[str, str]:
+async def lose_on_the_way(admin: RabbitAdmin, vhost: str, queue: str, lost: str) -> None:
+    """Bind ``queue`` to every agreement event but ``lost`` instead of ``agreement.*``."""
+    path = f"/bindings/{quote(vhost, safe='')}/e/kerjasama.events/q/{quote(queue, safe='')}"
+    keys = {b["routing_key"]: b["properties_key"] for b in await admin.request("GET", path)}
+    assert "agreement.*" in keys, keys
+    for routing_key in ("agreement.proposed", "agreement.drafted", "agreement.discussed",
+                        "agreement.signed"):
+        assert routing_key != lost
+        await admin.request("POST", path, {"routing_key": routing_key})
+    await admin.request("DELETE", f"{path}/{quote(keys['agreement.*'], safe='')}")
+
+
+def environment(example: Example, system: System, broker: LoadedDefinitions,
+                agency: str | None = None) -> dict[str, str]:
     return {**os.environ, "AMQP_URL": broker.amqp_url(example.user_key),
             "AGREEMENTS_URL": system["agreements"].url,
             "TOKEN": token("tkksd", subject="sekretariat-tkksd"),  # it plays their steps
-            "SYSTEM": example.system, "AGENCY": example.agency, "YEAR": str(YEAR),
+            "SYSTEM": example.system, "AGENCY": agency or example.agency, "YEAR": str(YEAR),
             "TIMEOUT_SECONDS": str(SECONDS)}
 
 
@@ -158,16 +175,21 @@ def check(run: Run) -> str:
 
 
 async def test_both_examples_propose_follow_and_see_their_signing_counted(
-        system: System, broker: LoadedDefinitions,
+        system: System, broker: LoadedDefinitions, rabbit_admin: RabbitAdmin,
         node_example: tuple[Path, subprocess.Popen[str]]) -> None:
     node_copy, install = node_example
     installed = await asyncio.to_thread(install.communicate, timeout=120)
     assert install.returncode == 0, f"npm ci failed in a copy of examples/node:\n{installed[0]}"
+    for example in (PYTHON, NODE):  # an event lost on the way: each fills the gap over HTTP
+        await lose_on_the_way(rabbit_admin, broker.vhost, f"external.{example.system}.events",
+                              LOST)
 
-    runs = await asyncio.gather(
-        run(PYTHON, [sys.executable, str(EXAMPLES / "python" / "kerjasama_example.py")],
-            ROOT, environment(PYTHON, system, broker)),
-        run(NODE, ["node", "main.js"], node_copy, environment(NODE, system, broker)))
+    commands = {PYTHON: ([sys.executable, str(EXAMPLES / "python" / "kerjasama_example.py")],
+                         ROOT),
+                NODE: (["node", "main.js"], node_copy)}
+    runs = await asyncio.gather(*(run(example, *commands[example],
+                                      environment(example, system, broker))
+                                  for example in (PYTHON, NODE)))
     for example_run in runs:
         print(example_run)  # shown with -s or when the test fails
 
@@ -178,3 +200,14 @@ async def test_both_examples_propose_follow_and_see_their_signing_counted(
             stored = (await http.get(f"/agreements/{agreement_id}")).json()
             assert (stored["stage"], stored["lead_opd"]) == (
                 "SIGNED", example_run.example.agency), stored
+
+    # proposing for an agency its broker user does not stand for: the refusal, exit 1
+    refusals = await asyncio.gather(*(run(example, *commands[example],
+                                          environment(example, system, broker, "DISKUK"))
+                                      for example in (PYTHON, NODE)))
+    for refused in refusals:
+        print(refused)
+        told = [line for line in refused.stdout.splitlines()
+                if line.startswith(("reply: ", "step: ", "done: "))]
+        assert refused.status == 1 and len(told) == 1, refused
+        assert re.fullmatch(r"reply: refused 403 \S+: .+", told[0]), refused
