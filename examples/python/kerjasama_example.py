@@ -32,6 +32,7 @@ from uuid import uuid4
 
 import aio_pika
 import aio_pika.abc
+import aio_pika.exceptions
 import httpx
 
 COMMANDS_EXCHANGE = "kerjasama.commands"
@@ -387,7 +388,14 @@ async def run(config: Config) -> int:
 
 
 def main() -> None:
-    sys.exit(asyncio.run(run(Config.from_env())))
+    config = Config.from_env()
+    try:
+        status = asyncio.run(run(config))
+    except (OSError, httpx.HTTPError, aio_pika.exceptions.AMQPError) as error:
+        # the broker or the service unreachable, a queue missing or not ours, ...
+        print(f"error: {error!r}", file=sys.stderr)
+        status = 1
+    sys.exit(status)
 
 
 if __name__ == "__main__":

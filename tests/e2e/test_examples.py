@@ -2,7 +2,9 @@
 
 Each runs as its own program with its own broker user (from the broker definitions, with
 the roles its systems entry names), proposes over AMQP, follows its agreement to signing
-over HTTP and prints what it saw; both run at the same time, for different agencies.
+over HTTP and prints what it saw; both run at the same time, for different agencies. The
+broker does not bring them one of the events (their queues are bound without it), so each
+must fill the gap from the agreement's events over HTTP to print them all in order.
 """
 
 from __future__ import annotations
