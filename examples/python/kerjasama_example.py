@@ -41,6 +41,10 @@ SIGNED = "kerjasama.agreement.signed.v1"
 KPI_UPDATED = "kerjasama.kpi.updated."
 
 
+class GapNotFilled(Exception):
+    """Raised when the agreement's events do not hold a missing sequence yet."""
+
+
 class Stop(Exception):
     """Raised to end the run with an exit status, after its line was printed."""
 
@@ -153,7 +157,7 @@ class Follower:
                 if event.get("subject") == agreement_id:
                     try:
                         await self._in_order(event)
-                    except (httpx.HTTPError, ValueError) as error:  # acked already: the
+                    except (httpx.HTTPError, GapNotFilled) as error:  # acked already: the
                         # next event of the agreement fills the gap
                         print(f"could not order {event['id']}: {error!r}", file=sys.stderr)
         await self._told()
@@ -165,8 +169,8 @@ class Follower:
         if sequence > self.printed + 1:
             await self._fill_gap(sequence)
             if sequence > self.printed + 1:  # handled again when redelivered
-                raise ValueError(f"sequence {self.printed + 1} of {self.agreement_id} is "
-                                 "not among its events yet")
+                raise GapNotFilled(f"sequence {self.printed + 1} of {self.agreement_id} is "
+                                   "not among its events yet")
         self._show(event)
 
     async def _fill_gap(self, before: int) -> None:
@@ -248,20 +252,16 @@ async def consume(queue: aio_pika.abc.AbstractQueue,
         while True:
             message = await inbox.get()
             try:
-                event = json.loads(message.body)
-            except ValueError:
-                print(f"not JSON on {queue.name}: rejected", file=sys.stderr)
-                await message.reject()  # dead-lettered where the queue says
-                continue
-            try:
-                await handle(event)
-            except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
-                print(f"could not handle {event.get('id')} from {queue.name}: {error!r}",
-                      file=sys.stderr)
+                await handle(json.loads(message.body))
+            except (httpx.HTTPError, GapNotFilled) as error:  # try again in a moment
+                print(f"retrying a message of {queue.name}: {error!r}", file=sys.stderr)
                 await message.nack(requeue=True)
                 await asyncio.sleep(1)
-                continue
-            await message.ack()
+            except (KeyError, TypeError, ValueError) as error:  # not a message we can read
+                print(f"rejected a message of {queue.name}: {error!r}", file=sys.stderr)
+                await message.reject()  # dead-lettered, if the queue says where
+            else:
+                await message.ack()
 
     return asyncio.create_task(work())
 
