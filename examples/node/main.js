@@ -135,10 +135,12 @@ async function main() {
     pending: new Map(), // sequence -> event of our agreement, not printed yet
     nextSequence: 1, // the sequence to print next
     filling: null, // a gap fill under way (a promise)
+    proposed: null, // our proposed event, once printed
     signed: null, // our signed event, once printed
     figures: new Map(), // figure key -> the newest data seen
     realizations: [], // realization YEAR opd:AGENCY figures seen, in arrival order
     flowDone: false,
+    waiters: [], // [condition, resolve] of the flow's waits on what the queues bring
     finished: false,
   };
 
@@ -187,15 +189,43 @@ async function main() {
     if (!connection) return "a connection to the broker";
     if (!state.agreementId) return "the reply to the proposal";
     const still = [];
+    if (!state.proposed) still.push(`the agreement's proposed event of ${state.agreementId}`);
+    if (!countedProposal()) still.push(`a kpi.updated of ${realization} counting the proposal`);
     if (!state.flowDone) still.push("the HTTP steps to signing");
     if (!state.signed) still.push(`the agreement's ${SIGNED} event of ${state.agreementId}`);
     const before = figureBeforeSigning();
-    still.push(
-      before
-        ? `a kpi.updated of ${realization} with a numerator above ${before.numerator}`
-        : `a kpi.updated of ${realization} from before and after the signing`,
-    );
+    if (before) still.push(`a kpi.updated of ${realization} with a numerator above ${before.numerator}`);
+    else if (countedProposal()) still.push(`a kpi.updated of ${realization} counting the signing`);
     return still.join(", ");
+  }
+
+  // Whether a realization figure has counted the proposal (in the year's plan): one whose
+  // feed position is at or past the proposed event's (without positions: one that came
+  // after it). The flow signs only then, so that the figure before the signing is known.
+  function countedProposal() {
+    if (!state.proposed) return false;
+    const position = state.proposed.event.position;
+    return state.realizations.some((f) =>
+      Number.isInteger(position) && Number.isInteger(f.data.as_of_position)
+        ? f.data.as_of_position >= position
+        : f.arrival > state.proposed.arrival,
+    );
+  }
+
+  function until(condition) {
+    if (condition()) return Promise.resolve(true);
+    return Promise.race([
+      new Promise((resolve) => state.waiters.push([condition, () => resolve(true)])),
+      ended.then(() => false),
+    ]);
+  }
+
+  function wake() {
+    state.waiters = state.waiters.filter(([condition, resolve]) => {
+      if (!condition()) return true;
+      resolve();
+      return false;
+    });
   }
 
   // The figure before the signing: the newest seen whose feed position is below the
@@ -218,7 +248,7 @@ async function main() {
     const after = state.realizations
       .map((f) => f.data)
       .filter((d) => d.revision > before.revision && d.numerator > before.numerator)
-      .reduce((a, b) => (a === null || b.revision > a.revision ? b : a), null);
+      .reduce((a, b) => (a === null || b.revision < a.revision ? b : a), null);
     if (!after) return;
     finish(0, `change: ${realization} ${fraction(before)} -> ${fraction(after)}`, `done: ${state.agreementId} SIGNED`);
   }
@@ -229,6 +259,7 @@ async function main() {
     const sequence = /^\d{10}$/.test(event.sequence ?? "") ? Number.parseInt(event.sequence, 10) : "-";
     say(`event: ${event.type} ${event.subject} sequence ${sequence}`);
     if (event.type === SIGNED) state.signed = { event, arrival: ++arrivals };
+    if (event.type.startsWith("kerjasama.agreement.proposed.")) state.proposed = { event, arrival: ++arrivals };
   }
 
   function accept(event) {
@@ -285,6 +316,7 @@ async function main() {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+    wake();
     checkDone();
   }
 
@@ -353,6 +385,7 @@ async function main() {
         if (event && typeof event === "object" && typeof event.id === "string" && !state.seen.has(event.id)) {
           state.seen.add(event.id);
           handle(event);
+          wake();
           if (state.agreementId) await advance();
         }
         if (!state.finished) channel.ack(message);
@@ -458,6 +491,8 @@ async function main() {
       ],
     ];
     for (const [action, body] of steps) {
+      // before signing, the realization figure that counts the proposal: the "before"
+      if (action === "sign" && !(await until(countedProposal))) return;
       if (state.finished) return;
       try {
         const result = await http(config, "POST", `/agreements/${encodeURIComponent(state.agreementId)}/${action}`, body, {
@@ -473,6 +508,26 @@ async function main() {
       }
     }
     state.flowDone = true;
+    // The signed event is the last one: no later event shows a gap if it was lost (a queue
+    // that overflowed drops its oldest). Not there soon after the signing: read the stream.
+    setTimeout(() => {
+      if (state.finished || state.signed) return;
+      serially(async () => {
+        const before = state.nextSequence;
+        try {
+          await fillGap();
+        } catch (error) {
+          warn(`warning: reading the agreement's events failed (${error.message})`);
+          return;
+        }
+        flush();
+        if (state.nextSequence > before) {
+          warn(`note: sequence ${before} to ${state.nextSequence - 1} read from GET /agreements/${state.agreementId}/events`);
+        }
+        wake();
+        checkDone();
+      });
+    }, 5000).unref();
     await serially(async () => checkDone());
   })().catch((error) => {
     warn(`error: ${error.message}`);
