@@ -223,14 +223,14 @@ class AuthMiddleware:
     """Refuses requests without a valid bearer token with a 401 problem, before the app."""
 
     def __init__(self, app: ASGIApp, authenticator: Authenticator,
-                 public_prefixes: tuple[str, ...] = ()) -> None:
+                 public: re.Pattern[str] | None = None) -> None:
         self.app = app
         self.authenticator = authenticator
-        self.public_prefixes = public_prefixes
+        self.public = public
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or (
-                self.public_prefixes and scope["path"].startswith(self.public_prefixes)):
+                self.public is not None and self.public.fullmatch(scope["path"])):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -255,9 +255,8 @@ class AuthMiddleware:
 
 
 def install_auth(app: FastAPI, authenticator: Authenticator,
-                 public_prefixes: tuple[str, ...] = ()) -> None:
+                 public: re.Pattern[str] | None = None) -> None:
     """Authenticate every request to ``app`` but health, metrics, the API docs and the
-    paths that start with one of ``public_prefixes`` (what a service publishes to anyone,
-    such as its message contract)."""
-    app.add_middleware(AuthMiddleware, authenticator=authenticator,
-                       public_prefixes=public_prefixes)
+    paths that ``public`` matches whole (what a service publishes to anyone, such as its
+    message contract)."""
+    app.add_middleware(AuthMiddleware, authenticator=authenticator, public=public)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI
@@ -103,21 +104,21 @@ class Runtime:
 
 def install_http_defaults(app: FastAPI, authenticator: Authenticator,
                           ready_checks: dict[str, ReadyCheck], *, public: bool = False,
-                          public_prefixes: tuple[str, ...] = ()) -> None:
+                          public_paths: re.Pattern[str] | None = None) -> None:
     """Health, readiness and metrics endpoints, RFC 9457 problems, body limits and
     authentication (none for a ``public`` site: the portal, read-only, no login): what
     every service's HTTP interface has."""
     app.include_router(health_router(ready_checks))
     install_problem_handlers(app)
     if not public:
-        install_auth(app, authenticator, public_prefixes)
+        install_auth(app, authenticator, public_paths)
 
 
 def service_app(*, title: str, description: str, authenticator: Authenticator,
                 wire: Wire, version: str = "1.0.0", public: bool = False,
-                public_prefixes: tuple[str, ...] = ()) -> FastAPI:
+                public_paths: re.Pattern[str] | None = None) -> FastAPI:
     """A service's FastAPI application: its lifespan wires and runs the service; the
-    paths under ``public_prefixes`` need no token."""
+    paths ``public_paths`` matches whole need no token."""
     runtime = Runtime()
 
     @contextlib.asynccontextmanager
@@ -130,5 +131,5 @@ def service_app(*, title: str, description: str, authenticator: Authenticator,
     app.state.runtime = runtime
     install_http_defaults(app, authenticator, {"database": runtime.database_ready,
                                                "broker": runtime.broker_ready}, public=public,
-                       public_prefixes=public_prefixes)
+                       public_paths=public_paths)
     return app

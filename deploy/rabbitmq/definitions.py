@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import topology
+from contracts.roles import EXPIRY_JOB, PARTNER_ADOPTION_JOB
 from plumbing.topology import policy_body
 
 VHOST = "kerjasama"
@@ -60,6 +61,8 @@ PURPOSE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 FOLLOWABLE = (topology.EVENTS_EXCHANGE, topology.KPI_EXCHANGE)
 """The exchanges an outside system's queue may be bound to."""
 ROLE = re.compile(r"(opd:[A-Z0-9_-]+|tkksd|sekda|governor|reporting|system:[a-z0-9-]+)")
+JOB_ROLES = frozenset({EXPIRY_JOB, PARTNER_ADOPTION_JOB})
+"""The roles of the agreements service's own jobs (contracts.roles)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,9 @@ def _system(entry: Any, where: str) -> System:
                                               for r in roles):
         raise SystemsError(f"{where}.roles: must be a list of roles such as opd:DISKUK, "
                            f"tkksd or system:{name}")
+    if reserved := sorted(set(roles) & JOB_ROLES):
+        raise SystemsError(f"{where}.roles: {', '.join(reserved)} is the role of the "
+                           "service's own job, which no outside system may act as")
     queues = entry.get("queues", {})
     if not isinstance(queues, dict):
         raise SystemsError(f"{where}.queues: must map a purpose to its bindings")

@@ -29,7 +29,7 @@ from services.agreements.application.service import AgreementService
 from services.agreements.domain import DomainError
 from services.agreements.entrypoints import amqp
 from services.agreements.entrypoints.checkpoints import build_checkpoint_router
-from services.agreements.entrypoints.contract import PUBLIC_PREFIXES, contract_router
+from services.agreements.entrypoints.contract import PUBLIC_PATHS, contract_router
 from services.agreements.entrypoints.documents import (
     FORM_OVERHEAD,
     UPLOAD_PATH,
@@ -135,7 +135,7 @@ def create_app(settings: AgreementsSettings) -> FastAPI:
                       description="Commands and queries of regional cooperation agreements.",
                       authenticator=authenticator_from(settings),
                       wire=wiring(settings, checkpoint_signer_from(settings)),
-                      public_prefixes=PUBLIC_PREFIXES)
+                      public_paths=PUBLIC_PATHS)
     app.include_router(contract_router())
     install_refusal_handlers(app)
     install_archive_handlers(app)

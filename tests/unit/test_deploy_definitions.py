@@ -168,6 +168,9 @@ def test_every_dead_letter_and_outside_queue_is_bounded_by_a_policy() -> None:
 @pytest.mark.parametrize(("entry", "message"), [
     ({"name": "Bad Name"}, "name"),
     ({"name": "a", "roles": ["root"]}, "roles"),
+    ({"name": "expiry", "roles": ["system:expiry"]}, "system:expiry is the role of the "
+     "service's own job"),
+    ({"name": "a", "roles": ["opd:DISKUK", "system:partners"]}, "system:partners is the"),
     ({"name": "a", "queues": {"x": [{"exchange": "kerjasama.commands",
                                      "routing_key": "agreement.sign"}]}}, "queues.x"),
     ({"name": "a", "queues": {"x": [{"exchange": "kerjasama.dlx",

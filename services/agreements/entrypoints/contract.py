@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -13,8 +14,8 @@ import contracts
 from plumbing.http import problem
 
 CONTRACTS = Path(contracts.__file__).resolve().parent
-PUBLIC_PREFIXES = ("/asyncapi.json", "/schemas/")
-"""The paths of this router: no token is needed to read the contract."""
+PUBLIC_PATHS = re.compile(r"/asyncapi\.json|/schemas/[^/]+\.json")
+"""The paths of this router, matched whole: no token is needed to read the contract."""
 
 
 class _File:
