@@ -5,14 +5,16 @@
 // README.md says how to run it; one line per thing seen, on stdout.
 
 import { randomBytes, randomUUID } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import amqp from "amqplib";
 
 const COMMANDS_EXCHANGE = "kerjasama.commands";
 const PROPOSE = "kerjasama.agreement.propose.v1";
 const REPLIED = "kerjasama.command.replied.v1";
 const SIGNED = "kerjasama.agreement.signed.v1";
-const KPI_UPDATED = "kerjasama.kpi.updated.v1";
-const EARLY_LIMIT = 10000; // events of not-yet-known agreements kept while the reply is awaited
+const KPI_UPDATED = "kerjasama.kpi.updated.v1"; // the one version it reads; any other is set aside
+const PROPOSED_PREFIX = "kerjasama.agreement.proposed."; // every version names lead_opd
+const RETRY_MS = 1000; // the pause before a message that could not be handled yet goes back
 
 // ---- configuration -------------------------------------------------------------------
 
@@ -24,7 +26,8 @@ function configuration(env) {
       `missing environment variable${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}\n` +
         "set AMQP_URL (amqp://user:password@host:5672/vhost), AGREEMENTS_URL " +
         "(http://127.0.0.1:8001), TOKEN (a bearer token), SYSTEM (e.g. contoh-node), " +
-        "AGENCY (e.g. DISKOMINFO), YEAR (e.g. 2025) and optionally TIMEOUT_SECONDS (60)\n",
+        "AGENCY (e.g. DISKOMINFO), YEAR (e.g. 2025) and optionally TIMEOUT_SECONDS (60) and " +
+        "ASIDE_FILE (where to keep the messages it cannot read; stderr without it)\n",
     );
     process.exit(2);
   }
@@ -57,6 +60,7 @@ function configuration(env) {
     agency: env.AGENCY.trim(),
     year,
     timeoutMs: timeout * 1000,
+    asideFile: env.ASIDE_FILE && env.ASIDE_FILE.trim() ? env.ASIDE_FILE.trim() : null,
   };
 }
 
@@ -67,6 +71,39 @@ const say = (line) => {
   if (!quiet) process.stdout.write(`${line}\n`);
 };
 const warn = (line) => process.stderr.write(`${line}\n`);
+
+// ---- messages it cannot handle -------------------------------------------------------
+
+// A message it can never read: set aside (the raw message and why), then acknowledged.
+// Its own queues have no dead-letter queue: what it does not keep is gone.
+class Unreadable extends Error {}
+
+// A message it cannot handle yet (a gap it could not fill): back to the queue, retried.
+class NotYet extends Error {}
+
+function setAside(config, queue, message, reason) {
+  let body;
+  try {
+    body = { body: new TextDecoder("utf-8", { fatal: true }).decode(message.content) };
+  } catch {
+    body = { body_base64: message.content.toString("base64") };
+  }
+  const record = JSON.stringify({
+    at: new Date().toISOString(),
+    queue,
+    routing_key: message.fields.routingKey,
+    exchange: message.fields.exchange,
+    message_id: message.properties.messageId ?? null,
+    reason,
+    ...body,
+  });
+  if (config.asideFile) {
+    appendFileSync(config.asideFile, `${record}\n`); // a failure here leaves it unacknowledged
+    warn(`aside: a message of ${queue} written to ${config.asideFile}: ${reason}`);
+  } else {
+    warn(`aside: ${record}`);
+  }
+}
 
 // ---- HTTP ----------------------------------------------------------------------------
 
@@ -99,10 +136,14 @@ async function http(config, method, path, body, headers = {}) {
   }
   const text = await response.text();
   let answer = null;
+  let unreadable = false;
   try {
     answer = text ? JSON.parse(text) : null;
   } catch {
-    answer = null;
+    unreadable = true;
+  }
+  if (response.ok && unreadable) {
+    throw new HttpProblem(response.status, "Unreadable answer", `${method} ${path}: not JSON: ${text.slice(0, 200)}`);
   }
   if (!response.ok) {
     // RFC 9457 problem details; anything else is summed up from the status line
@@ -120,21 +161,29 @@ const traceId = randomBytes(16).toString("hex");
 const traceparent = () => `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 const figureKey = (data) => `${data.indicator} ${data.year} ${data.scope}`;
 const fraction = (data) => `${data.numerator}/${data.denominator ?? "-"}`;
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+// an agreement event's version in its stream: ten digits, from 1
+const sequenceOf = (event) =>
+  typeof event.sequence === "string" && /^\d{10}$/.test(event.sequence) && Number.parseInt(event.sequence, 10) > 0
+    ? Number.parseInt(event.sequence, 10)
+    : null;
 
 async function main() {
   const config = configuration(process.env);
   const { year, agency } = config;
   const scope = `opd:${agency}`;
   const realization = `realization ${year} ${scope}`;
+  // the new agreement's id, chosen here and sent with the proposal: its events are known
+  // as its own whenever they come, before the reply as well as after
+  const agreementId = randomUUID();
 
   const state = {
     seen: new Set(), // CloudEvent ids handled (dedupe)
-    agreementId: null,
+    // the agreements it follows, its own and every other its agency leads (from their
+    // proposed event): id -> the sequence to print next
+    streams: new Map([[agreementId, { next: 1 }]]),
+    replied: false,
     version: null,
-    early: new Map(), // subject -> events received before the reply named our agreement
-    pending: new Map(), // sequence -> event of our agreement, not printed yet
-    nextSequence: 1, // the sequence to print next
-    filling: null, // a gap fill under way (a promise)
     proposed: null, // our proposed event, once printed
     signed: null, // our signed event, once printed
     figures: new Map(), // figure key -> the newest data seen
@@ -156,6 +205,7 @@ async function main() {
       }
     };
   });
+  const pause = (ms) => Promise.race([new Promise((resolve) => setTimeout(resolve, ms)), ended]);
 
   let arrivals = 0; // counts the events and figures that matter, in the order they came
   const timer = setTimeout(() => {
@@ -187,12 +237,12 @@ async function main() {
 
   function waitingFor() {
     if (!connection) return "a connection to the broker";
-    if (!state.agreementId) return "the reply to the proposal";
+    if (!state.replied) return "the reply to the proposal";
     const still = [];
-    if (!state.proposed) still.push(`the agreement's proposed event of ${state.agreementId}`);
+    if (!state.proposed) still.push(`the agreement's proposed event of ${agreementId}`);
     if (!countedProposal()) still.push(`a kpi.updated of ${realization} counting the proposal`);
     if (!state.flowDone) still.push("the HTTP steps to signing");
-    if (!state.signed) still.push(`the agreement's ${SIGNED} event of ${state.agreementId}`);
+    if (!state.signed) still.push(`the agreement's ${SIGNED} event of ${agreementId}`);
     const before = figureBeforeSigning();
     if (before) still.push(`a kpi.updated of ${realization} with a numerator above ${before.numerator}`);
     else if (countedProposal()) still.push(`a kpi.updated of ${realization} counting the signing`);
@@ -250,74 +300,100 @@ async function main() {
       .filter((d) => d.revision > before.revision && d.numerator > before.numerator)
       .reduce((a, b) => (a === null || b.revision < a.revision ? b : a), null);
     if (!after) return;
-    finish(0, `change: ${realization} ${fraction(before)} -> ${fraction(after)}`, `done: ${state.agreementId} SIGNED`);
+    finish(0, `change: ${realization} ${fraction(before)} -> ${fraction(after)}`, `done: ${agreementId} SIGNED`);
   }
 
-  // ---- events of our agreement, in order of sequence ---------------------------------
+  // ---- the events of the agreements it follows, each in order of sequence ------------
 
-  function printEvent(event) {
-    const sequence = /^\d{10}$/.test(event.sequence ?? "") ? Number.parseInt(event.sequence, 10) : "-";
+  function printEvent(event, sequence) {
+    const stream = state.streams.get(event.subject);
+    stream.next = sequence + 1;
+    state.seen.add(event.id);
     say(`event: ${event.type} ${event.subject} sequence ${sequence}`);
+    if (event.subject !== agreementId) return;
     if (event.type === SIGNED) state.signed = { event, arrival: ++arrivals };
-    if (event.type.startsWith("kerjasama.agreement.proposed.")) state.proposed = { event, arrival: ++arrivals };
+    if (event.type.startsWith(PROPOSED_PREFIX)) state.proposed = { event, arrival: ++arrivals };
   }
 
-  function accept(event) {
-    // an event of our agreement: print it when its turn comes
-    if (typeof event.sequence !== "string" || !/^\d{10}$/.test(event.sequence)) {
-      printEvent(event); // no sequence: nothing to order it by
-      return;
+  // The agreement's stream from GET /agreements/{id}/events: its events of sequence `from`
+  // on, without a hole (up to `below` when given, and then all of them). A failed or
+  // unreadable answer, or one that lacks a version it should hold: NotYet.
+  async function readStream(id, from, below = Infinity) {
+    let answer;
+    try {
+      answer = await http(config, "GET", `/agreements/${encodeURIComponent(id)}/events`);
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error;
+      throw new NotYet(`reading GET /agreements/${id}/events failed (${error.message})`);
     }
-    const sequence = Number.parseInt(event.sequence, 10);
-    if (sequence < state.nextSequence || state.pending.has(sequence)) return; // had it
-    state.pending.set(sequence, event);
+    if (!Array.isArray(answer)) throw new NotYet(`GET /agreements/${id}/events did not answer a list`);
+    const bySequence = new Map();
+    for (const event of answer) {
+      const sequence = isObject(event) && typeof event.id === "string" && typeof event.type === "string" ? sequenceOf(event) : null;
+      if (sequence === null || event.subject !== id) {
+        throw new NotYet(`GET /agreements/${id}/events answered an event it cannot read`);
+      }
+      bySequence.set(sequence, event);
+    }
+    const events = [];
+    for (let sequence = from; sequence < below && bySequence.has(sequence); sequence += 1) {
+      events.push([sequence, bySequence.get(sequence)]);
+    }
+    if (below !== Infinity && events.length < below - from) {
+      throw new NotYet(`GET /agreements/${id}/events does not hold sequence ${from + events.length} yet`);
+    }
+    return events;
   }
 
-  function flush() {
-    while (state.pending.has(state.nextSequence)) {
-      const event = state.pending.get(state.nextSequence);
-      state.pending.delete(state.nextSequence);
-      state.nextSequence += 1;
-      printEvent(event);
+  async function onAgreementEvent(event) {
+    if (typeof event.subject !== "string" || !event.subject) throw new Unreadable("an agreement event without a subject");
+    if (event.type.startsWith(PROPOSED_PREFIX) && !state.streams.has(event.subject)) {
+      // a proposal: followed when its agency leads it
+      if (!isObject(event.data) || typeof event.data.lead_opd !== "string") {
+        throw new Unreadable(`a ${event.type} without data.lead_opd`);
+      }
+      if (event.data.lead_opd === agency) state.streams.set(event.subject, { next: 1 });
     }
+    const stream = state.streams.get(event.subject);
+    if (!stream) return; // another agency's agreement: ignored
+    const sequence = sequenceOf(event);
+    if (sequence === null) throw new Unreadable(`an event of ${event.subject} without a valid sequence`);
+    if (sequence < stream.next) return; // had it
+    if (sequence > stream.next) {
+      // a gap: the versions between come from the stream, all of them or none
+      const from = stream.next;
+      const missing = await readStream(event.subject, from, sequence);
+      for (const [s, e] of missing) printEvent(e, s);
+      warn(`note: sequence ${from} to ${sequence - 1} of ${event.subject} filled from GET /agreements/${event.subject}/events`);
+    }
+    printEvent(event, sequence);
   }
 
-  async function fillGap() {
-    // a later sequence came before an earlier one: read the missing ones from the stream
-    const events = await http(config, "GET", `/agreements/${encodeURIComponent(state.agreementId)}/events`);
-    for (const event of Array.isArray(events) ? events : []) {
-      if (!event || typeof event.id !== "string") continue;
-      const sequence = Number.parseInt(event.sequence, 10);
-      if (sequence >= state.nextSequence && !state.pending.has(sequence)) {
-        state.seen.add(event.id);
-        state.pending.set(sequence, event);
-      }
+  function onKpi(event) {
+    if (event.type !== KPI_UPDATED) {
+      throw new Unreadable(
+        event.type.startsWith("kerjasama.kpi.updated.")
+          ? `a kpi.updated of a version it does not read (${event.type})`
+          : `not a kpi.updated (${event.type})`,
+      );
     }
-  }
-
-  async function advance() {
-    flush();
-    while (state.pending.size > 0 && !state.finished) {
-      // what is pending lies beyond a gap
-      try {
-        await fillGap();
-      } catch (error) {
-        warn(`warning: filling the gap before sequence ${Math.min(...state.pending.keys())} failed (${error.message}); trying again`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        continue;
-      }
-      const before = state.nextSequence;
-      flush();
-      if (state.nextSequence > before) {
-        warn(`note: sequence ${before} to ${state.nextSequence - 1} filled from GET /agreements/${state.agreementId}/events`);
-      }
-      if (state.nextSequence === before) {
-        // the stream does not hold it yet: try again shortly
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
+    const data = event.data;
+    if (
+      !isObject(data) ||
+      typeof data.indicator !== "string" ||
+      !Number.isInteger(data.year) ||
+      typeof data.scope !== "string" ||
+      !Number.isInteger(data.revision)
+    ) {
+      throw new Unreadable("a kpi.updated without indicator, year, scope or revision");
     }
-    wake();
-    checkDone();
+    if (data.year !== year || data.scope !== scope) return;
+    const key = figureKey(data);
+    const last = state.figures.get(key);
+    if (last && !(data.revision > last.revision)) return; // stale or repeated revision
+    state.figures.set(key, data);
+    say(`kpi: ${data.indicator} ${data.year} ${data.scope} ${fraction(data)} revision ${data.revision}`);
+    if (key === realization) state.realizations.push({ data, arrival: ++arrivals });
   }
 
   // Messages are handled one after another (per queue order), with awaits for gap fills.
@@ -330,33 +406,6 @@ async function main() {
     return work;
   };
 
-  function onAgreementEvent(event) {
-    if (typeof event.subject !== "string") return;
-    if (state.agreementId === null) {
-      // the proposal's first events may come before its reply names the agreement
-      if (state.early.size < EARLY_LIMIT || state.early.has(event.subject)) {
-        const list = state.early.get(event.subject) ?? [];
-        list.push(event);
-        state.early.set(event.subject, list);
-      }
-      return;
-    }
-    if (event.subject !== state.agreementId) return;
-    accept(event);
-  }
-
-  function onKpi(event) {
-    if (event.type !== KPI_UPDATED) return;
-    const data = event.data ?? {};
-    if (data.year !== year || data.scope !== scope) return;
-    const key = figureKey(data);
-    const last = state.figures.get(key);
-    if (last && !(data.revision > last.revision)) return; // stale or repeated revision
-    state.figures.set(key, data);
-    say(`kpi: ${data.indicator} ${data.year} ${data.scope} ${fraction(data)} revision ${data.revision}`);
-    if (key === realization) state.realizations.push({ data, arrival: ++arrivals });
-  }
-
   const channel = await connection.createChannel();
   const publisher = await connection.createConfirmChannel();
   for (const ch of [channel, publisher]) {
@@ -367,7 +416,22 @@ async function main() {
   }
   await channel.prefetch(32);
 
-  function consumer(handle) {
+  function read(message) {
+    let event;
+    try {
+      event = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(message.content));
+    } catch {
+      throw new Unreadable("not JSON");
+    }
+    if (!isObject(event)) throw new Unreadable("not a JSON object");
+    if (typeof event.id !== "string" || !event.id) throw new Unreadable("a CloudEvent without an id");
+    if (typeof event.type !== "string" || !event.type) throw new Unreadable("a CloudEvent without a type");
+    return event;
+  }
+
+  // Each message is handled (printed or ignored) before it is acknowledged; one it cannot
+  // read is set aside first; one it cannot handle yet goes back to the queue.
+  function consumer(queue, handle) {
     return (message) => {
       if (message === null) {
         warn("error: the broker cancelled a consumer");
@@ -376,26 +440,37 @@ async function main() {
       }
       serially(async () => {
         if (state.finished) return; // left unacknowledged: the broker keeps it for the next run
-        let event = null;
         try {
-          event = JSON.parse(message.content.toString("utf8"));
-        } catch {
-          warn(`warning: a message that is not JSON on ${message.fields.routingKey}, skipped`);
+          const event = read(message);
+          if (!state.seen.has(event.id)) {
+            await handle(event);
+            state.seen.add(event.id);
+          }
+        } catch (error) {
+          if (error instanceof Unreadable) {
+            setAside(config, queue, message, error.message);
+          } else if (error instanceof NotYet) {
+            warn(`warning: ${error.message}; the message goes back to ${queue}, tried again`);
+            await pause(RETRY_MS);
+            if (!state.finished) channel.nack(message, false, true);
+            return;
+          } else {
+            throw error;
+          }
         }
-        if (event && typeof event === "object" && typeof event.id === "string" && !state.seen.has(event.id)) {
-          state.seen.add(event.id);
-          handle(event);
-          wake();
-          if (state.agreementId) await advance();
-        }
-        if (!state.finished) channel.ack(message);
+        if (state.finished) return;
+        channel.ack(message);
+        wake();
+        checkDone();
       });
     };
   }
 
   // 1. follow both queues (declared and bound by the broker definitions)
-  await channel.consume(`external.${config.system}.events`, consumer(onAgreementEvent), { noAck: false });
-  await channel.consume(`external.${config.system}.kpi`, consumer(onKpi), { noAck: false });
+  const eventsQueue = `external.${config.system}.events`;
+  const kpiQueue = `external.${config.system}.kpi`;
+  await channel.consume(eventsQueue, consumer(eventsQueue, onAgreementEvent), { noAck: false });
+  await channel.consume(kpiQueue, consumer(kpiQueue, onKpi), { noAck: false });
 
   // 2. a reply queue the broker names, exclusive to this connection
   const { queue: replyQueue } = await channel.assertQueue("", { exclusive: true, durable: false, autoDelete: true });
@@ -408,13 +483,24 @@ async function main() {
     replyQueue,
     (message) => {
       if (message === null) return;
-      channel.ack(message);
-      if (message.properties.correlationId !== correlationId) return;
-      try {
-        replied(JSON.parse(message.content.toString("utf8")));
-      } catch {
-        warn("warning: a reply that is not JSON, skipped");
+      if (message.properties.correlationId !== correlationId) {
+        warn(`note: a reply to another command (correlation id ${message.properties.correlationId}), ignored`);
+        channel.ack(message);
+        return;
       }
+      let answer;
+      try {
+        answer = read(message);
+      } catch (error) {
+        if (!(error instanceof Unreadable)) throw error;
+        setAside(config, replyQueue, message, `the reply to the proposal: ${error.message}`);
+        channel.ack(message);
+        warn("error: the reply to the proposal cannot be read");
+        finish(1);
+        return;
+      }
+      channel.ack(message);
+      replied(answer);
     },
     { noAck: false },
   );
@@ -429,6 +515,7 @@ async function main() {
     datacontenttype: "application/json",
     data: {
       command_id: `${config.system}-${randomUUID()}`,
+      agreement_id: agreementId,
       title: `Layanan data terbuka bersama mitra ${config.system} ${year}`,
       kind: "KSDPK",
       document_type: "PKS",
@@ -457,11 +544,41 @@ async function main() {
     finish(1);
   }
 
+  // The signed event is the last one: no later event shows a gap if it was lost (a queue
+  // that overflowed drops its oldest). Not there soon after the signing: read the stream,
+  // and again after a failed read, until it is there.
+  function readSignedLater(ms) {
+    setTimeout(() => {
+      serially(async () => {
+        if (state.finished || state.signed) return;
+        const stream = state.streams.get(agreementId);
+        const from = stream.next;
+        let events;
+        try {
+          events = await readStream(agreementId, from);
+        } catch (error) {
+          if (!(error instanceof NotYet)) throw error;
+          warn(`warning: ${error.message}; trying again`);
+          readSignedLater(RETRY_MS);
+          return;
+        }
+        if (state.finished) return;
+        for (const [s, e] of events) printEvent(e, s);
+        if (events.length > 0) {
+          warn(`note: sequence ${from} to ${stream.next - 1} of ${agreementId} read from GET /agreements/${agreementId}/events`);
+        }
+        if (!state.signed) readSignedLater(RETRY_MS);
+        wake();
+        checkDone();
+      });
+    }, ms).unref();
+  }
+
   // 4. the reply; then the agreement's way to signing over HTTP
   const flow = (async () => {
     const answer = await Promise.race([reply, ended.then(() => null)]);
     if (answer === null) return;
-    const data = answer.data ?? {};
+    const data = isObject(answer.data) ? answer.data : {};
     if (answer.type !== REPLIED || data.accepted !== true) {
       const problem = data.problem ?? {};
       finish(1, `reply: refused ${problem.status} ${problem.type}: ${problem.detail}`);
@@ -469,11 +586,13 @@ async function main() {
     }
     const outcome = data.outcome;
     say(`reply: accepted ${outcome.id} version ${outcome.version} stage ${outcome.stage}`);
-    state.agreementId = outcome.id;
+    state.replied = true;
+    if (outcome.id !== agreementId) {
+      warn(`error: the reply names agreement ${outcome.id}, not ${agreementId} as proposed`);
+      finish(1);
+      return;
+    }
     state.version = outcome.version;
-    for (const event of state.early.get(outcome.id) ?? []) accept(event);
-    state.early.clear();
-    await serially(advance);
 
     const steps = [
       ["review", {}],
@@ -482,7 +601,7 @@ async function main() {
       [
         "sign",
         {
-          number: `PKS/${agency}/${year}/${outcome.id.slice(0, 8)}`,
+          number: `PKS/${agency}/${year}/${agreementId.slice(0, 8)}`,
           signed_on: `${year}-04-20`,
           signatory: { name: "Sekretaris Daerah (contoh)", role: "REGIONAL_SECRETARY" },
           effective_from: `${year}-04-20`,
@@ -495,7 +614,7 @@ async function main() {
       if (action === "sign" && !(await until(countedProposal))) return;
       if (state.finished) return;
       try {
-        const result = await http(config, "POST", `/agreements/${encodeURIComponent(state.agreementId)}/${action}`, body, {
+        const result = await http(config, "POST", `/agreements/${encodeURIComponent(agreementId)}/${action}`, body, {
           "Idempotency-Key": randomUUID(),
           "If-Match": `"${state.version}"`,
         });
@@ -508,26 +627,7 @@ async function main() {
       }
     }
     state.flowDone = true;
-    // The signed event is the last one: no later event shows a gap if it was lost (a queue
-    // that overflowed drops its oldest). Not there soon after the signing: read the stream.
-    setTimeout(() => {
-      if (state.finished || state.signed) return;
-      serially(async () => {
-        const before = state.nextSequence;
-        try {
-          await fillGap();
-        } catch (error) {
-          warn(`warning: reading the agreement's events failed (${error.message})`);
-          return;
-        }
-        flush();
-        if (state.nextSequence > before) {
-          warn(`note: sequence ${before} to ${state.nextSequence - 1} read from GET /agreements/${state.agreementId}/events`);
-        }
-        wake();
-        checkDone();
-      });
-    }, 5000).unref();
+    readSignedLater(5000);
     await serially(async () => checkDone());
   })().catch((error) => {
     warn(`error: ${error.message}`);
