@@ -13,7 +13,7 @@ line each:
     done: <id> SIGNED
 
 Configuration (environment): AMQP_URL, AGREEMENTS_URL, TOKEN, SYSTEM, AGENCY, YEAR and
-optionally TIMEOUT_SECONDS (60) and SET_ASIDE_FILE (where a message it cannot read is
+optionally TIMEOUT_SECONDS (60) and ASIDE_FILE (where a message it cannot read is
 kept; stderr without it). Exit status 0 when done, 1 on a refusal, an error answer, an
 error or a timeout. See README.md.
 """
@@ -97,7 +97,7 @@ class Config:
         env = os.environ
         return cls(env["AMQP_URL"], env["AGREEMENTS_URL"].rstrip("/"), env["TOKEN"],
                    env["SYSTEM"], env["AGENCY"], int(env["YEAR"]),
-                   float(env.get("TIMEOUT_SECONDS") or 60), env.get("SET_ASIDE_FILE") or None)
+                   float(env.get("TIMEOUT_SECONDS") or 60), env.get("ASIDE_FILE") or None)
 
     @property
     def broker_user(self) -> str:
