@@ -336,6 +336,17 @@ async def test_the_cloud_api_is_sent_the_rules_template_with_its_body_parameters
                          {"type": "text", "text": MESSAGE.parameters[1]}]}]}}
 
 
+def test_a_cloud_template_parameter_has_no_line_breaks_runs_of_spaces_or_excess_length(
+) -> None:
+    sender, _ = _cloud(lambda _: httpx.Response(200))
+    spaced = WhatsAppMessage(1, "follow_up_plan_requested", "+6281234567890", "id", "t",
+                             ("Biro\tPemerintahan\n dan     Otonomi", "x" * 2000))
+    first, second = (p["text"] for p in
+                     sender.body(spaced)["template"]["components"][0]["parameters"])
+    assert first == "Biro Pemerintahan dan Otonomi"
+    assert len(second) == 1024 and second.endswith("…")
+
+
 def test_template_names_come_from_the_rule_unless_the_operator_renames_them() -> None:
     sender, _ = _cloud(lambda _: httpx.Response(200), {"expiry_7_days": "masa_berlaku_7"})
     english = WhatsAppMessage(1, "expiry_30_days", "+6281234567890", "en", "t", ("a", "b"))

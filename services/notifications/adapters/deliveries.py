@@ -96,13 +96,13 @@ async def claim(pool: Pool, limit: int, lease_seconds: float) -> list[Claimed]:
     rows = await pool.fetch(
         "UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1,"
         " next_attempt_at = clock_timestamp() + make_interval(secs => $2)"
-        " WHERE d.id IN (SELECT id FROM deliveries WHERE status IN ('pending', 'sending')"
-        "   AND next_attempt_at <= clock_timestamp() ORDER BY next_attempt_at, id LIMIT $1"
-        "   FOR UPDATE SKIP LOCKED)"
+        " FROM notices n"
+        " WHERE n.id = d.notice_id AND d.id IN (SELECT id FROM deliveries"
+        "   WHERE status IN ('pending', 'sending') AND next_attempt_at <= clock_timestamp()"
+        "   ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)"
         " RETURNING d.id, d.agreement_id, d.rule, d.recipient, d.channel, d.address,"
-        " d.subject, d.body, d.payload::text AS payload, d.attempts,"
-        " (SELECT traceparent FROM notices n WHERE n.id = d.notice_id) AS traceparent,"
-        " (SELECT tracestate FROM notices n WHERE n.id = d.notice_id) AS tracestate",
+        " d.subject, d.body, d.payload::text AS payload, d.attempts, n.traceparent,"
+        " n.tracestate",
         limit, lease_seconds)
     return [Claimed(id=r["id"], agreement_id=r["agreement_id"], rule=r["rule"],
                     recipient=r["recipient"], channel=r["channel"], address=r["address"],

@@ -30,6 +30,18 @@ from services.notifications.domain.whatsapp import WhatsAppMessage, digits, temp
 log = logging.getLogger(__name__)
 
 
+PARAMETER_CHARACTERS = 1024
+"""The longest text of a template parameter the Cloud API takes."""
+
+
+def parameter_text(text: str) -> str:
+    """``text`` as a template parameter may be: the Cloud API refuses (400, not worth a
+    retry) a parameter with a line break, a tab or more than four spaces in a row, or one
+    too long, so whitespace is one space and a long text ends with an ellipsis."""
+    one = " ".join(text.split())
+    return one if len(one) <= PARAMETER_CHARACTERS else one[:PARAMETER_CHARACTERS - 1] + "…"
+
+
 class CloudApiSender:
     """Sends each message as the rule's template, in the contact's language."""
 
@@ -50,7 +62,8 @@ class CloudApiSender:
                 "name": template_for(message.rule, self._templates),
                 "language": {"code": message.language},
                 "components": [{"type": "body", "parameters": [
-                    {"type": "text", "text": text} for text in message.parameters]}],
+                    {"type": "text", "text": parameter_text(text)}
+                    for text in message.parameters]}],
             },
         }
 

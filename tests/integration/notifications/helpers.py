@@ -7,7 +7,7 @@ from typing import Any
 
 from plumbing import clock
 
-from .conftest import Agreements, Notifications, SmtpServer, subject
+from .conftest import Agreements, Notifications, SmtpServer, eventually, subject
 
 
 async def at(day: date, *services: Notifications) -> None:
@@ -15,6 +15,19 @@ async def at(day: date, *services: Notifications) -> None:
     clock.set_clock(day)
     for service in services:
         await service.settle()
+
+
+async def relayed(agreements: Agreements, service: Notifications, aid: str) -> None:
+    """Relay the agreement's new events and wait until the service applied them all."""
+    await agreements.relay(aid)
+    version = len(await agreements.events(aid))
+
+    async def applied() -> bool:
+        stored = await service.runtime.pool.fetchval(
+            "SELECT version FROM agreements WHERE id = $1::uuid", aid)
+        return bool(stored == version)
+
+    await eventually(applied, what="events applied")
 
 
 def subjects(smtp: SmtpServer, address: str, prefix: str) -> list[str]:

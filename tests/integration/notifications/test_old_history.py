@@ -27,7 +27,7 @@ from .conftest import (
     eventually,
     subject,
 )
-from .helpers import KSDPK_PROPOSAL, signed_ksdpk
+from .helpers import KSDPK_PROPOSAL, relayed, signed_ksdpk
 from .whatsapp_receiver import WhatsAppReceiver, run_receiver
 
 AGENCY = "umkm@diskuk.jabarprov.go.id"
@@ -42,19 +42,6 @@ async def _service(notifications_factory: NotificationsFactory, smtp: SmtpServer
     answer = await service.client.put("/contacts/DISKUK", json={"emails": [AGENCY]})
     assert answer.status_code == 201, answer.text
     return service
-
-
-async def _applied(agreements: Agreements, service: Notifications, aid: str) -> None:
-    """Relay the agreement's new events and wait until the service applied them all."""
-    await agreements.relay(aid)
-    version = len(await agreements.events(aid))
-
-    async def applied() -> bool:
-        stored = await service.runtime.pool.fetchval(
-            "SELECT version FROM agreements WHERE id = $1::uuid", aid)
-        return bool(stored == version)
-
-    await eventually(applied, what="events applied")
 
 
 async def _plan_requests(service: Notifications, aid: str) -> list[dict[str, Any]]:
@@ -74,7 +61,7 @@ async def test_a_signing_entered_five_years_late_is_logged_as_skipped_and_mails_
     assert answer.status_code == 201, answer.text
     aid = await signed_ksdpk(agreements, proposed_on="2021-09-01", signed_on="2021-12-20",
                              effective_until="2026-12-19")
-    await _applied(agreements, service, aid)
+    await relayed(agreements, service, aid)
     signed = [e for e in await agreements.events(aid) if e["type"].endswith(".signed.v1")]
     await agreements.publish(signed, times=3)  # redeliveries change nothing
     await service.settle()
@@ -112,7 +99,7 @@ async def test_a_signing_entered_within_the_late_days_is_mailed(
     service = await _service(notifications_factory, smtp)
     aid = await signed_ksdpk(agreements, proposed_on="2026-11-02", signed_on="2026-11-05",
                              effective_until="2029-10-30")
-    await _applied(agreements, service, aid)
+    await relayed(agreements, service, aid)
 
     async def sent() -> bool:
         return [d["status"] for d in await _plan_requests(service, aid)] == ["sent"]
@@ -164,7 +151,7 @@ async def test_the_late_entries_digest_is_sent_once_a_day_from_its_hour_on_all_r
     timely = await signed_ksdpk(agreements, proposed_on="2026-11-02", signed_on="2026-11-20",
                                 effective_until="2029-11-19")
     for aid in (late, timely):
-        await _applied(agreements, service, aid)
+        await relayed(agreements, service, aid)
 
     await _run_everywhere(service, replica)
     assert await _digests(service) == []
@@ -218,7 +205,7 @@ async def test_no_digest_when_no_late_entered_agreement_needs_attention(
     await agreements.post(f"/agreements/{followed}/follow-ups", {
         "on": "2026-11-02", "summary": "Rapat koordinasi dengan blibli.com"})
     for aid in (timely, followed):
-        await _applied(agreements, service, aid)
+        await relayed(agreements, service, aid)
     clock.set_clock(datetime(2026, 11, 30, 8, 0))
     await _run_everywhere(service)
     assert await _digests(service) == []
@@ -227,7 +214,7 @@ async def test_no_digest_when_no_late_entered_agreement_needs_attention(
     clock.set_clock(datetime(2026, 11, 30, 15, 0))
     quiet = await signed_ksdpk(agreements, proposed_on="2022-01-03", signed_on="2022-02-01",
                                effective_until="2027-01-31")
-    await _applied(agreements, service, quiet)
+    await relayed(agreements, service, quiet)
     await _run_everywhere(service)
     [mail] = _digest_mails(smtp)
     assert subject(mail).endswith(": 1 naskah (30 November 2026)")
@@ -252,7 +239,7 @@ async def test_the_digest_reaches_every_channel_of_the_secretariat_whatsapp_incl
     assert answer.status_code == 201, answer.text
     late = await signed_ksdpk(agreements, proposed_on="2021-09-01", signed_on="2021-12-20",
                               effective_until="2026-12-19")
-    await _applied(agreements, service, late)
+    await relayed(agreements, service, late)
     await _run_everywhere(service)
     assert sorted((d["channel"], d["status"]) for d in await _digests(service)) == [
         ("email", "sent"), ("whatsapp", "sent")]
@@ -291,7 +278,7 @@ async def test_a_proposal_entered_late_is_in_the_digest_while_it_is_open(
     rejected = await _proposed(agreements, "2021-10-04", "review", "reject")
     timely = await _proposed(agreements, "2026-11-20")  # the secretariat was told of it
     for aid in (pending, rejected, timely):
-        await _applied(agreements, service, aid)
+        await relayed(agreements, service, aid)
     told = [d for d in await service.deliveries(pending) if d["rule"] == "proposal_received"]
     assert sorted((d["channel"], d["status"]) for d in told) == [
         ("email", "skipped"), ("webhook", "skipped")]
@@ -321,7 +308,7 @@ async def test_a_proposal_entered_late_is_in_the_digest_while_it_is_open(
     await _run_everywhere(service)
     assert len(_digest_mails(smtp)) == 2
     await agreements.post(f"/agreements/{pending}/withdraw", {"reason": "Mitra mundur"})
-    await _applied(agreements, service, pending)
+    await relayed(agreements, service, pending)
     clock.set_clock(datetime(2026, 12, 3, 8, 0))
     await _run_everywhere(service)
     assert len(_digest_mails(smtp)) == 2

@@ -13,10 +13,9 @@ from .conftest import (
     NotificationsFactory,
     SmtpFactory,
     SmtpServer,
-    eventually,
     subject,
 )
-from .helpers import KSDPK_PROPOSAL, at, signed_ksdpk, subjects
+from .helpers import KSDPK_PROPOSAL, at, relayed, signed_ksdpk, subjects
 
 AGENCY = "umkm@diskuk.jabarprov.go.id"
 REGIONAL_SECRETARY = "sekda@kerjasama.local"
@@ -39,18 +38,6 @@ async def _rules(service: Notifications, aid: str) -> list[str]:
     return sorted({d["rule"] for d in await service.deliveries(aid)})
 
 
-async def _relayed(agreements: Agreements, service: Notifications, aid: str) -> None:
-    await agreements.relay(aid)
-    version = len(await agreements.events(aid))
-
-    async def applied() -> bool:
-        stored = await service.runtime.pool.fetchval(
-            "SELECT version FROM agreements WHERE id = $1::uuid", aid)
-        return bool(stored == version)
-
-    await eventually(applied, what="events applied")
-
-
 async def test_ninety_days_without_follow_up_warn_once_and_180_days_tell_the_regional_secretary(
         agreements: Agreements, notifications_factory: NotificationsFactory,
         smtp_server: SmtpFactory) -> None:
@@ -58,7 +45,7 @@ async def test_ninety_days_without_follow_up_warn_once_and_180_days_tell_the_reg
     clock.set_clock(date(2021, 4, 20))
     service = await _service(notifications_factory, smtp)
     aid = await signed_ksdpk(agreements, signed_on="2021-04-20")
-    await _relayed(agreements, service, aid)
+    await relayed(agreements, service, aid)
 
     await at(date(2021, 7, 18), service)  # day 89
     assert subjects(smtp, AGENCY, "Peringatan dokumen tidur") == []
@@ -97,12 +84,12 @@ async def test_a_follow_up_before_ninety_days_prevents_the_warning(
     clock.set_clock(date(2021, 4, 20))
     service = await _service(notifications_factory, smtp)
     aid = await signed_ksdpk(agreements, signed_on="2021-04-20")
-    await _relayed(agreements, service, aid)
+    await relayed(agreements, service, aid)
 
     clock.set_clock(date(2021, 6, 19))  # day 60
     await agreements.post(f"/agreements/{aid}/follow-ups", {
         "on": "2021-06-19", "summary": "Rapat koordinasi dengan blibli.com"})
-    await _relayed(agreements, service, aid)
+    await relayed(agreements, service, aid)
 
     for day in (date(2021, 7, 19), date(2021, 8, 1), date(2021, 9, 16)):
         await at(day, service)
@@ -124,7 +111,7 @@ async def test_an_old_agreement_entered_today_sends_no_backlog_of_reminders(
         {"id": "m1", "title": "Galeri UMKM Juara dibuka", "due_on": "2021-06-30"},
         {"id": "m2", "title": "Evaluasi penjualan tahun pertama", "due_on": "2022-04-20"},
         {"id": "m3", "title": "Perluasan kurasi produk", "due_on": "2023-07-01"}]})
-    await _relayed(agreements, service, aid)
+    await relayed(agreements, service, aid)
 
     for day in (date(2023, 6, 1), date(2023, 6, 2), date(2023, 6, 15)):
         await at(day, service)
