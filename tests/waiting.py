@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -34,3 +34,21 @@ async def read_until(read: Callable[[], Awaitable[T]], done: Callable[[T], bool]
         await asyncio.sleep(interval)
         value = await read()
     return value
+
+
+async def effective_policies(admin: Any, vhost: str, queues: Iterable[str],
+                             seconds: float = 30.0) -> dict[str, dict[str, Any]]:
+    """Each queue's effective policy definition, read until every queue has one (the
+    broker applies a policy to its queues some time after it is set, and to each queue
+    on its own); after ``seconds``, the last reading, for the test's assertion to say
+    which queue has none."""
+    names = list(queues)
+
+    async def read() -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for name in names:
+            info = await admin.get_queue(vhost, name) or {}
+            found[name] = info.get("effective_policy_definition") or {}
+        return found
+
+    return await read_until(read, lambda found: all(found.values()), seconds, 0.2)

@@ -3,8 +3,6 @@ and the check a service makes at start instead of declaring it."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from contracts import topology as contract
@@ -21,6 +19,7 @@ from plumbing.topology import (
 )
 from plumbing.urls import with_vhost
 from tests.conftest import AMQP_URL, VhostFactory
+from tests.waiting import effective_policies
 
 
 @pytest.fixture
@@ -79,15 +78,8 @@ async def test_policies_are_applied_and_take_effect(
         assert policies[policy.name]["apply-to"] == policy_body(policy, version)["apply-to"]
 
     # The delivery limit reaches the consumer queues, the length limit their dead letters.
-    effective: dict[str, object] = {}
-    for _ in range(50):
-        for q in contract.QUEUES:
-            info = await rabbit_admin.get_queue(fresh_vhost, q.name)
-            assert info is not None
-            effective[q.name] = info.get("effective_policy_definition") or {}
-        if all(effective[q.name] for q in contract.QUEUES):
-            break
-        await asyncio.sleep(0.2)
+    effective = await effective_policies(rabbit_admin, fresh_vhost,
+                                         [q.name for q in contract.QUEUES])
     for q in contract.QUEUES:
         expected = ({"delivery-limit": contract.DELIVERY_LIMIT} if q.dead_letter_queue else
                     {"max-length": contract.DEAD_LETTER_MAX_LENGTH, "overflow": "reject-publish"})

@@ -22,6 +22,7 @@ from plumbing.rabbitadmin import ManagementApiError, RabbitAdmin
 from plumbing.topology import check_topology, uses_queue
 from tests.broker_users import COMMANDER, KPI_QUEUE, KPI_READER
 from tests.integration.deploy.conftest import LoadedDefinitions
+from tests.waiting import effective_policies
 
 REFUSED = (aiormq.exceptions.ChannelAccessRefused,)
 
@@ -87,25 +88,15 @@ async def test_definitions_load_into_the_broker_as_the_topology(
     assert set(policies) == {p.name for p in topology.POLICIES}
     for policy in topology.POLICIES:
         assert policies[policy.name]["definition"] == policy.definition
-    effective: dict[str, object] = {}
-    for _ in range(100):  # the broker applies policies to queues shortly after the import
-        for queue in topology.QUEUES:
-            info = await rabbit_admin.get_queue(vhost, queue.name)
-            effective[queue.name] = (info or {}).get("effective_policy_definition") or {}
-        if all(effective[q.name] for q in topology.CONSUMER_QUEUES):
-            break
-        await asyncio.sleep(0.1)
+    # The broker applies policies to queues shortly after the import, to each on its own.
+    effective = await effective_policies(rabbit_admin, vhost, [q.name for q in topology.QUEUES])
     for queue in topology.QUEUES:
         expected = ({"delivery-limit": topology.DELIVERY_LIMIT}
                     if queue in topology.CONSUMER_QUEUES else
                     {"max-length": topology.DEAD_LETTER_MAX_LENGTH, "overflow": "reject-publish"})
         assert effective[queue.name] == expected, queue.name
-    for _ in range(100):
-        info = await rabbit_admin.get_queue(vhost, KPI_QUEUE) or {}
-        if info.get("effective_policy_definition"):
-            break
-        await asyncio.sleep(0.1)
-    assert info["effective_policy_definition"] == {
+    external = await effective_policies(rabbit_admin, vhost, [KPI_QUEUE])
+    assert external[KPI_QUEUE] == {
         "max-length": topology.EXTERNAL_MAX_LENGTH, "overflow": "drop-head"}
 
 
