@@ -22,7 +22,7 @@ def free_port() -> int:
 
 async def wait_until_up(url: str) -> httpx.Response:
     async with httpx.AsyncClient() as client:
-        for _ in range(100):
+        for _ in range(600):
             try:
                 return await client.get(url)
             except httpx.ConnectError:

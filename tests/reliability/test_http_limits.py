@@ -184,7 +184,7 @@ async def test_a_real_server_refuses_oversized_bodies_before_reading_them() -> N
         async with httpx.AsyncClient(
                 headers=auth_headers(), base_url=f"http://127.0.0.1:{port}", timeout=10,
                                      trust_env=False) as client:
-            for _ in range(100):
+            for _ in range(600):
                 try:
                     await client.post("/echo", json={})
                     break

@@ -66,7 +66,7 @@ async def live(database_url: str, fresh_topology: str
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
                 headers=auth_headers(), transport=transport, base_url="http://agreements") as http:
-            for _ in range(100):
+            for _ in range(300):
                 if (await http.get("/readyz")).status_code == 200:
                     break
                 await asyncio.sleep(0.1)
@@ -158,7 +158,7 @@ async def test_garbage_goes_to_the_dlq_with_its_reason_and_the_queue_flows_on(
 
     dlq = await outsider.channel.get_queue("agreements.commands.dlq", ensure=False)
     errors: list[str] = []
-    for _ in range(100):
+    for _ in range(600):
         message = await dlq.get(fail=False)
         if message is None:
             if len(errors) == 2:
@@ -178,7 +178,7 @@ async def test_the_running_service_relays_its_events_and_reports_backlog_and_lat
     await probe.bind("kerjasama.events", "agreement.#")
     created = await http.post("/agreements", json=propose_body())
     message = None
-    for _ in range(100):
+    for _ in range(600):
         message = await probe.get(fail=False)
         if message is not None:
             break
@@ -225,7 +225,7 @@ async def test_a_command_whose_reply_to_is_not_broker_named_is_dead_lettered_una
 
     dlq = await outsider.channel.get_queue("agreements.commands.dlq", ensure=False)
     dead = None
-    for _ in range(200):
+    for _ in range(600):
         dead = await dlq.get(fail=False)
         if dead is not None:
             break

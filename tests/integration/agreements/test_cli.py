@@ -33,7 +33,7 @@ async def served(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIte
     server = asyncio.create_task(serve(app, "127.0.0.1", port, stop=stop, log_level="warning"))
     url = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(headers=auth_headers(), ) as client:
-        for _ in range(100):
+        for _ in range(600):
             with contextlib.suppress(httpx.TransportError):
                 if (await client.get(f"{url}/readyz")).status_code == 200:
                     break

@@ -94,7 +94,7 @@ async def test_the_service_does_all_its_work_as_the_runtime_role(
             assert (await client.post(f"/agreements/{aid}/review")).status_code == 200
             assert (await client.get(f"/agreements/{aid}")).json()["stage"] == "IN_REVIEW"
             feed: list[dict[str, object]] = []
-            for _ in range(100):  # the feed stops below the oldest running transaction
+            for _ in range(600):  # the feed stops below the oldest running transaction
                 feed = (await client.get("/events")).json()
                 if len(feed) == 3:
                     break
@@ -105,7 +105,7 @@ async def test_the_service_does_all_its_work_as_the_runtime_role(
             owner = await asyncpg.connect(database_url)
             try:
                 pending = -1
-                for _ in range(200):
+                for _ in range(300):
                     pending = await owner.fetchval("SELECT count(*) FROM outbox")
                     if pending == 0:
                         break

@@ -181,7 +181,7 @@ async def test_outside_system_may_use_direct_reply_to(connect_as: object) -> Non
 async def _get(channel: aio_pika.abc.AbstractChannel,
                queue: str) -> aio_pika.abc.AbstractIncomingMessage:
     declared = await channel.get_queue(queue, ensure=False)
-    for _ in range(100):
+    for _ in range(600):
         message = await declared.get(no_ack=True, fail=False)
         if message is not None:
             return message

@@ -4,6 +4,7 @@ that serves figures, and a running portal."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,26 @@ from tests.integration.reporting.conftest import (  # noqa: F401 - fixtures
     business_day,
     feed,
 )
-from tests.integration.reporting.support import AgreementsService
+from tests.integration.reporting.support import AgreementsService, FeedRelay
+
+
+async def applied(app: FastAPI, count: int, seconds: float = 30) -> None:
+    """Until the portal's consumer has applied ``count`` events (it applies them some
+    time after they are published: a page that shows one of them shows nothing of the
+    others yet)."""
+    pool = app.state.runtime.pool
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (done := await pool.fetchval("SELECT count(*) FROM inbox_events")) < count:
+        assert asyncio.get_running_loop().time() < deadline, f"applied {done} of {count}"
+        await asyncio.sleep(0.05)
+
+
+async def relayed(app: FastAPI, relay: FeedRelay) -> list[Any]:
+    """Publish every new event of the feed, and wait until the portal has applied every
+    event published so far; the new events."""
+    events = await relay.relay()
+    await applied(app, len(relay.published))
+    return events
 
 
 class Upstream(httpx.AsyncBaseTransport):

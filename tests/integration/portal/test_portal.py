@@ -22,7 +22,7 @@ from plumbing import clock
 from plumbing.amqp import connect, publish_persistent
 from services.portal.application.service import seed_figures
 from tests import documents
-from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure
+from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure, relayed
 from tests.integration.reporting.support import FeedRelay
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
@@ -77,9 +77,9 @@ async def history(agreements: ArchiveAgreements) -> dict[str, str]:
 
 async def test_the_register_shows_signed_agreements_only_and_filters_them(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
-    _, client = portal
+    app, client = portal
     ids = await history(agreements)
-    await feed.relay()
+    await relayed(app, feed)
     page = await until_listed(client, 2)
     assert "Pemasaran produk UMKM di Shopee" in page and "Kargo udara Kertajati" in page
     assert "Usulan rahasia" not in page and "Usulan ditolak" not in page
@@ -124,9 +124,9 @@ async def test_the_register_shows_signed_agreements_only_and_filters_them(
 
 async def test_open_data_and_the_feed_carry_the_register_under_cc_by(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
-    _, client = portal
+    app, client = portal
     await history(agreements)
-    await feed.relay()
+    await relayed(app, feed)
     await until_listed(client, 2)
     listing = (await client.get("/open-data/agreements.json")).json()
     assert listing["licence"].startswith("CC BY 4.0")
@@ -189,7 +189,7 @@ async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_re
 
     app, client = portal
     await history(agreements)
-    events = await feed.relay()
+    events = await relayed(app, feed)
     await until_listed(client, 2)
     pool = app.state.runtime.pool
 

@@ -31,7 +31,7 @@ from services.portal.app import create_app
 from services.portal.application.service import seed_figures
 from services.portal.settings import PortalSettings
 from tests.conftest import DatabaseUrlFactory
-from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure
+from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure, relayed
 from tests.integration.portal.test_portal import history, until_listed
 from tests.integration.portal.test_portal_planning import (
     PLANNING_FIGURES,
@@ -76,7 +76,7 @@ async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Report
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, trust_env=False) as client:
-            for _ in range(200):
+            for _ in range(600):
                 try:
                     if (await client.get("/readyz")).status_code == 200:
                         break
@@ -92,7 +92,7 @@ async def site(agreements: ArchiveAgreements, feed: FeedRelay, reporting: Report
                 "contact": {"email": "kerjasama@shopee.example"}})
             assert answer.status_code == 200, answer.text
             await agreements.count_partner(SHOPEE)
-            await feed.relay()
+            await relayed(app, feed)
             await until_listed(client, 2)
         reporting.items = [
             figure("realization", 2021, "province", 9, 13, revision=5, target=80),

@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests import documents
-from tests.integration.portal.conftest import ArchiveAgreements
+from tests.integration.portal.conftest import ArchiveAgreements, relayed
 from tests.integration.reporting.support import FeedRelay
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
@@ -55,7 +55,7 @@ async def assert_not_found(client: httpx.AsyncClient, path: str, **headers: str)
 async def test_a_public_document_is_listed_in_both_languages_and_downloads_with_its_hash(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay,
         tmp_path: Path) -> None:
-    _, client = portal
+    app, client = portal
     aid = await agreements.sign("2021-06-08", "2024-06-07", title="Galeri UMKM Juara")
     content = documents.pdf("PKS Galeri UMKM")
     signed = await agreements.attach(aid, content, filename=NAME)
@@ -66,7 +66,7 @@ async def test_a_public_document_is_listed_in_both_languages_and_downloads_with_
     proposal = await agreements.propose(title="Usulan dengan lampiran")
     unsigned = await agreements.attach(proposal, documents.pdf("Usulan"), kind="DRAFT",
                                        filename="usulan.pdf")
-    await feed.relay()
+    await relayed(app, feed)
 
     sha = hashlib.sha256(content).hexdigest()
     assert sha == signed["sha256"]
@@ -134,7 +134,7 @@ async def test_a_document_taken_down_is_404_and_leaves_the_cache_unless_listed_e
     kept = await agreements.attach(second, shared, kind="OTHER", filename="lampiran-b.pdf")
     alone = await agreements.attach(first, documents.pdf("Notulen"), kind="MINUTES",
                                     filename="notulen.pdf")
-    await feed.relay()
+    await relayed(app, feed)
     await agreement_page(client, first, shows="notulen.pdf")
     await agreement_page(client, second, shows="lampiran-b.pdf")
     for path in (route(first, listed_twice), route(second, kept), route(first, alone)):
@@ -143,7 +143,7 @@ async def test_a_document_taken_down_is_404_and_leaves_the_cache_unless_listed_e
 
     await agreements.unpublish(listed_twice["document_id"])
     await agreements.unpublish(alone["document_id"])
-    await feed.relay()
+    await relayed(app, feed)
     page = await agreement_page(client, first, hides="notulen.pdf")
     assert "lampiran.pdf" not in page and "Belum ada dokumen" in page
     await assert_not_found(client, route(first, alone))
@@ -157,12 +157,12 @@ async def test_a_document_taken_down_is_404_and_leaves_the_cache_unless_listed_e
 
 async def test_a_new_version_takes_the_place_of_the_old_one_even_when_it_is_not_public(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
-    _, client = portal
+    app, client = portal
     aid = await agreements.sign("2021-06-08", "2024-06-07")
     first = await agreements.attach(aid, documents.pdf("Naskah 1"), filename="naskah-v1.pdf")
     study = await agreements.attach(aid, documents.pdf("Kajian 1"), kind="STUDY_PRE",
                                     filename="kajian.pdf")
-    await feed.relay()
+    await relayed(app, feed)
     await agreement_page(client, aid, shows="kajian.pdf")
     assert (await client.get(route(aid, first))).status_code == 200
 
@@ -170,7 +170,7 @@ async def test_a_new_version_takes_the_place_of_the_old_one_even_when_it_is_not_
                                     supersedes=first["document_id"])
     await agreements.attach(aid, documents.pdf("Kajian 2"), kind="STUDY_PRE", public=False,
                             filename="kajian-revisi.pdf", supersedes=study["document_id"])
-    await feed.relay()
+    await relayed(app, feed)
     page = await agreement_page(client, aid, shows="naskah-v2.pdf", hides="kajian.pdf")
     assert "naskah-v1.pdf" not in page and "kajian-revisi.pdf" not in page
     await assert_not_found(client, route(aid, first))
@@ -185,11 +185,11 @@ async def test_a_new_version_takes_the_place_of_the_old_one_even_when_it_is_not_
 async def test_bytes_that_do_not_hash_right_are_refused_and_an_unreachable_archive_is_a_503(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay,
         tmp_path: Path) -> None:
-    _, client = portal
+    app, client = portal
     aid = await agreements.sign("2021-06-08", "2024-06-07")
     content = documents.pdf("PKS Galeri UMKM")
     signed = await agreements.attach(aid, content, filename="naskah.pdf")
-    await feed.relay()
+    await relayed(app, feed)
     await agreement_page(client, aid, shows="naskah.pdf")
 
     agreements.upstream.tampered = True

@@ -19,7 +19,7 @@ import httpx
 from fastapi import FastAPI
 
 from contracts.partners import partner_id_of
-from tests.integration.portal.conftest import ArchiveAgreements
+from tests.integration.portal.conftest import ArchiveAgreements, applied, relayed
 from tests.integration.portal.test_portal import until_listed
 from tests.integration.portal.test_portal_planning import until_shown
 from tests.integration.reporting.support import FeedRelay
@@ -76,14 +76,6 @@ async def until_status(client: httpx.AsyncClient, path: str, status: int,
         assert asyncio.get_running_loop().time() < deadline, (answer.status_code, path)
         await asyncio.sleep(0.1)
     return answer
-
-
-async def applied(app: FastAPI, count: int, seconds: float = 15) -> None:
-    pool = app.state.runtime.pool
-    deadline = asyncio.get_running_loop().time() + seconds
-    while (done := await pool.fetchval("SELECT count(*) FROM inbox_events")) < count:
-        assert asyncio.get_running_loop().time() < deadline, f"applied {done} of {count}"
-        await asyncio.sleep(0.05)
 
 
 async def bank_history(agreements: ArchiveAgreements) -> dict[str, str]:
@@ -164,7 +156,7 @@ async def merge(agreements: ArchiveAgreements, merged: UUID, into: UUID) -> None
 
 async def test_a_merged_partner_moves_to_the_partner_that_stays_even_before_registration(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay) -> None:
-    _, client = portal
+    app, client = portal
     spellings = {"c": "BJB Syariah", "d": "Bank Jabar", "s": "PT Bank BJB"}
     pid = {k: partner_id_of(name, "ID") for k, name in spellings.items()}
     aid = {k: await agreements.sign("2021-06-08", "2024-06-07", title=f"Kerja sama {name}",
@@ -199,7 +191,7 @@ async def test_a_merged_partner_moves_to_the_partner_that_stays_even_before_regi
     await partner_command(agreements, "PUT", f"/partners/{pid['s']}", {
         **partner("PT Bank BJB"), "name": BJB_REGISTERED})
     await feed.publish(held)  # the registrations (C's and D's again) and S's revision
-    await feed.relay()
+    await relayed(app, feed)
     page = await until_shown(client, f"/partners/{pid['s']}", f"<h1>{BJB_REGISTERED}</h1>")
     assert "Belum tercatat" not in page and "3 kerja sama" in page
     assert (await client.get(f"/partners/{pid['c']}")).status_code == 301
@@ -211,8 +203,7 @@ async def test_redelivered_and_reordered_partner_events_change_nothing(
     await bank_history(agreements)
     other = partner_id_of("PT Angkasa Pura II", "ID")
     await merge(agreements, other, BJB_ID)
-    events = await feed.relay()
-    await applied(app, len(events))
+    events = await relayed(app, feed)
     pool = app.state.runtime.pool
 
     async def snapshot() -> list[tuple[Any, ...]]:

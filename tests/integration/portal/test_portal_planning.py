@@ -19,7 +19,7 @@ from contracts.kpi import KpiUpdated, kpi_routing_key, kpi_subject
 from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.amqp import connect, publish_persistent
-from tests.integration.portal.conftest import ArchiveAgreements, figure
+from tests.integration.portal.conftest import ArchiveAgreements, figure, relayed
 from tests.integration.portal.test_portal import until_listed
 from tests.integration.reporting.support import FeedRelay
 
@@ -98,11 +98,11 @@ async def planning_history(agreements: ArchiveAgreements) -> str:
 async def test_the_dashboard_shows_the_years_priorities_mapping_value_and_revenue(
         portal: Portal, agreements: ArchiveAgreements, feed: FeedRelay,
         fresh_topology: str) -> None:
-    _, client = portal
+    app, client = portal
     empty = (await client.get("/", params={"year": "2021"})).text
     assert "Belum ada pemetaan untuk tahun ini." in empty
     aid = await planning_history(agreements)
-    await feed.relay()
+    await relayed(app, feed)
     await until_listed(client, 2)
     await publish_figures(fresh_topology, PLANNING_FIGURES)
 
@@ -141,7 +141,7 @@ async def test_the_dashboard_shows_the_years_priorities_mapping_value_and_revenu
     renamed = [{"code": "PEMULIHAN_EKONOMI", "name": "Pemulihan ekonomi pascapandemi"},
                {"code": "COVID19", "name": "Penanganan Covid-19"}]
     await adopt(agreements, renamed)  # a later adoption replaces the year's list
-    await feed.relay()
+    await relayed(app, feed)
     page = await until_shown(client, "/?year=2021", "Pemulihan ekonomi pascapandemi")
     assert "Optimalisasi aset daerah" not in page and "Penanganan Covid-19" in page
     assert "Pemulihan ekonomi pascapandemi" in (await client.get(f"/register/{aid}")).text

@@ -104,7 +104,7 @@ async def served(agreements: AgreementsService, feed: FeedRelay, fresh_topology:
     try:
         async with httpx.AsyncClient(base_url=url, headers=auth_headers(), timeout=120,
                                      trust_env=False) as http:
-            for _ in range(200):
+            for _ in range(600):
                 with contextlib.suppress(httpx.TransportError):
                     if (await http.get("/readyz")).status_code == 200:
                         break
