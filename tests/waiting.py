@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+from prometheus_client import REGISTRY
+
 T = TypeVar("T")
 
 
@@ -52,3 +54,14 @@ async def effective_policies(admin: Any, vhost: str, queues: Iterable[str],
         return found
 
     return await read_until(read, lambda found: all(found.values()), seconds, 0.2)
+
+
+def messages_counted(queue: str, outcome: str) -> float:
+    """How many messages of ``queue`` this process's consumers took with ``outcome``
+    (``kerjasama_messages_total``, every type): what a test waits on to know that
+    redeliveries were handled, not merely that nothing changed yet."""
+    return sum(sample.value for metric in REGISTRY.collect()
+               for sample in metric.samples
+               if sample.name == "kerjasama_messages_total"
+               and sample.labels.get("queue") == queue
+               and sample.labels.get("outcome") == outcome)

@@ -269,7 +269,7 @@ class World:
         """Reporting's figures against the oracle's: no difference this example made."""
         time.sleep(0.3)  # the time-dependent figures are refreshed 0.1 s after events
         offsets, new, error = until(lambda: self.mismatches(oracle),
-                                    lambda r: not r[1] and not r[2], 3)
+                                    lambda r: not r[1] and not r[2], 30)
         self.offsets = {k: v[0] for k, v in offsets.items()}
         return ([error] if error else []) + [
             f"figure {key}: reporting {_shown(mine)}, oracle {_shown(expected)}"
@@ -316,7 +316,7 @@ class World:
 
     def check_published(self) -> list[str]:
         """The latest ``kpi.updated`` of every figure is what ``GET /kpis`` says."""
-        found = until(lambda: self.kpis.differences(self.figures()[1]), lambda d: not d, 5)
+        found = until(lambda: self.kpis.differences(self.figures()[1]), lambda d: not d, 30)
         self.kpis.reported |= found.keys()
         return [f"published figure {key}: {why}" for key, why in sorted(found.items())]
 
@@ -336,7 +336,7 @@ class World:
         def recorded() -> dict[str, set[Notice]]:
             return {aid: self.notices(aid) for aid in agreements}
 
-        found = until(recorded, expected.__eq__, 10)
+        found = until(recorded, expected.__eq__, 30)
         return [f"notices of {aid}: missing {sorted(expected[aid] - found[aid])}, "
                 f"unexpected {sorted(found[aid] - expected[aid])}"
                 for aid in agreements if found[aid] != expected[aid]]

@@ -13,6 +13,7 @@ from tests.conftest import DatabaseUrlFactory
 from tests.integration.agreements.conftest import propose_body
 from tests.private_rabbitmq import private_rabbitmq
 from tests.system import mail_catcher, make_system
+from tests.waiting import read_until
 
 
 async def _statuses(client: httpx.AsyncClient, urls: list[str]) -> list[int]:
@@ -53,8 +54,9 @@ async def test_a_broker_outage_under_load_loses_and_doubles_nothing(
             await asyncio.to_thread(node.stop_broker)
             during_before = len(accepted)
             async with httpx.AsyncClient(headers=auth_headers(), timeout=5) as probe:
-                await asyncio.sleep(3)
-                during = await _statuses(probe, urls)
+                await asyncio.sleep(3)  # every service sees the broker gone within 30 s
+                during = await read_until(lambda: _statuses(probe, urls),
+                                          lambda found: found == [503, 503, 503], 27, 0.5)
                 during_accepted = len(accepted) - during_before
                 await asyncio.to_thread(node.start_broker)
                 await asyncio.sleep(1.5)

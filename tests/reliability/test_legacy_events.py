@@ -33,7 +33,7 @@ async def test_a_stored_event_the_contract_now_refuses_is_still_processed(
     old = uuid4()
     pool = await create_pool(system.databases["agreements"], min_size=1, max_size=1)
     try:
-        await append_legacy(pool, str(old), 1, PROPOSED, legacy_proposal(
+        position = await append_legacy(pool, str(old), 1, PROPOSED, legacy_proposal(
             old, proposed_on="0001-01-01", title="Kerja sama\rSubject: lama\u2028baris",
             lead_opd="BIRO_PEM"))
     finally:
@@ -59,6 +59,11 @@ async def test_a_stored_event_the_contract_now_refuses_is_still_processed(
                  for p in (tmp_path / "mail").glob("*") if p.is_file()]
         assert [m for m in mails if str(old) in m.as_string()] == []
 
+        async def reached() -> bool:  # reporting applied the feed up to the legacy event
+            answer = await reporting.get("/kpis", params={"as_of_position": position})
+            return answer.status_code == 200
+
+        await _eventually(reached, "reporting to apply the legacy event")
         for service in (reporting, notifications):
             assert (await service.get("/parked")).json() == []
         figures = (await reporting.get("/kpis")).json()

@@ -90,7 +90,7 @@ async def test_poison_is_dead_lettered_with_its_reason_listed_and_requeued(
                     assert listing.count(f" {reason}: ") == 2, (reason, listing)
                 assert await asyncio.to_thread(main, ["dlq", "requeue", "reporting.events"]) == 0
                 assert "requeued 4 message(s)" in capsys.readouterr().out
-                for _ in range(100):  # back through the consumer, which refuses them again
+                for _ in range(300):  # back through the consumer, which refuses them again
                     if await depth(channel, "reporting.events.dlq") == 4:
                         break
                     await asyncio.sleep(0.1)

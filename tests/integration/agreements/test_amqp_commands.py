@@ -20,7 +20,7 @@ from services.agreements.settings import AgreementsSettings
 from tests.auth import auth_headers
 from tests.conftest import MANAGEMENT_URL
 from tests.integration.agreements.conftest import propose_body
-from tests.waiting import until
+from tests.waiting import read_until, until
 
 
 @dataclass
@@ -188,12 +188,19 @@ async def test_the_running_service_relays_its_events_and_reports_backlog_and_lat
     assert event["subject"] == created.json()["id"]
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
 
-    metrics = (await http.get("/metrics")).text
+    def published(metrics: str) -> float:
+        return sum(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(
+            'kerjasama_relay_publish_seconds_count{outbox="events"}'))
+
+    async def scrape() -> str:
+        return (await http.get("/metrics")).text
+
+    # The relay deletes the row and counts it after the broker's confirm.
+    metrics = await read_until(scrape, lambda m: published(m) >= 1 and (
+        'kerjasama_outbox_backlog{outbox="events"} 0.0' in m))
     assert 'kerjasama_outbox_backlog{outbox="events"} 0.0' in metrics
     assert 'kerjasama_relay_active{outbox="events"} 1.0' in metrics
-    count = next(line for line in metrics.splitlines()
-                 if line.startswith('kerjasama_relay_publish_seconds_count{outbox="events"}'))
-    assert float(count.split()[-1]) >= 1
+    assert published(metrics) >= 1
 
 
 async def test_a_command_without_a_validated_broker_user_is_refused_with_403(

@@ -11,6 +11,7 @@ import pytest
 from contracts.partner_registry import partner_stream_id
 from contracts.partners import partner_id_of
 from tests.integration.agreements.conftest import SIGN_BODY, propose_body, to_ready_to_sign
+from tests.waiting import read_until
 
 REGISTERED = "kerjasama.partner.registered.v1"
 BLIBLI = partner_stream_id(partner_id_of("blibli.com", "ID"))
@@ -64,7 +65,12 @@ async def test_the_lifecycle_reaches_signed_and_the_stream_shows_every_event(
     assert [e["sequence"] for e in events] == [f"{v:010d}" for v in range(1, 6)]
     assert all(e["subject"] == aid and e["data"]["version"] == i + 1
                for i, e in enumerate(events))
-    feed = (await agreements_client.get("/events", params={"after": 0})).json()
+    async def read_feed() -> list[dict[str, object]]:
+        answer = await agreements_client.get("/events", params={"after": 0})
+        return list(answer.json())
+
+    # The feed holds back while a transaction of any database of the cluster runs.
+    feed = await read_until(read_feed, lambda found: len(found) >= 1 + len(events))
     assert [(e["subject"], e["type"]) for e in feed[:1]] == [(BLIBLI, REGISTERED)]
     assert [e["id"] for e in feed[1:]] == [e["id"] for e in events]
     positions = [e["position"] for e in feed]

@@ -156,7 +156,7 @@ async def test_the_standby_relay_takes_over_when_the_active_one_stops(
     first = events_relay(database_url, fresh_topology, FAST)
     second = events_relay(database_url, fresh_topology, FAST)
     first_stop, first_task = started(first)
-    await until(lambda: first.active, 10, "the first relay to be active")
+    await until(lambda: first.active, 30, "the first relay to be active")
     async with running(second):
         positions = await send_commands(pool, 200, midway=_stopper(first_stop, first_task))
         await collector.wait_for(len(positions))
@@ -243,7 +243,7 @@ async def test_a_notification_wakes_the_relay_long_before_its_next_poll(
     connection = await collector.start(fresh_topology)
     relay = events_relay(database_url, fresh_topology, RelaySettings(poll_seconds=60))
     async with running(relay):
-        await until(lambda: relay.active, 10, "the relay to be active")
+        await until(lambda: relay.active, 30, "the relay to be active")
         await asyncio.sleep(0.2)  # it is now waiting for a notification or its next poll
         loop = asyncio.get_running_loop()
         started = loop.time()

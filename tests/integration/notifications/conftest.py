@@ -49,7 +49,7 @@ def free_port() -> int:
         return port
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0,
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0,
                      what: str = "condition") -> None:
     """Wait until ``check()`` is true, or fail after ``within`` seconds."""
     deadline = asyncio.get_running_loop().time() + within

@@ -44,6 +44,23 @@ async def applied(app: FastAPI, count: int, seconds: float = 30) -> None:
         await asyncio.sleep(0.05)
 
 
+async def figures_applied(app: FastAPI, items: list[dict[str, Any]],
+                          seconds: float = 30) -> None:
+    """Until the portal holds each of these figures at its revision or a later one (it
+    applies each ``kpi.updated`` on its own, some time after it is published)."""
+    pool = app.state.runtime.pool
+    wanted = {(i["indicator"], i["year"], i["scope"]): i["revision"] for i in items}
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        rows = await pool.fetch("SELECT indicator, year, scope, revision FROM figures")
+        held = {(r["indicator"], r["year"], r["scope"]): r["revision"] for r in rows}
+        missing = [key for key, revision in wanted.items() if held.get(key, 0) < revision]
+        if not missing:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"figures not applied: {missing}"
+        await asyncio.sleep(0.05)
+
+
 async def relayed(app: FastAPI, relay: FeedRelay) -> list[Any]:
     """Publish every new event of the feed, and wait until the portal has applied every
     event published so far; the new events."""

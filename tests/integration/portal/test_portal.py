@@ -17,13 +17,14 @@ from fastapi import FastAPI
 from contracts.codec import encode, make_envelope
 from contracts.envelope import SOURCE_REPORTING
 from contracts.kpi import KpiUpdated, kpi_routing_key, kpi_subject
-from contracts.topology import KPI_EXCHANGE
+from contracts.topology import KPI_EXCHANGE, PORTAL_EVENTS
 from plumbing import clock
 from plumbing.amqp import connect, publish_persistent
 from services.portal.application.service import seed_figures
 from tests import documents
 from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure, relayed
 from tests.integration.reporting.support import FeedRelay
+from tests.waiting import messages_counted, until
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
 
@@ -166,7 +167,7 @@ async def test_figures_come_from_reporting_then_from_kpi_updated_dropping_stale_
     await publish(figure("realization", 2021, "province", 10, 13, revision=6, target=80,
                          complete=False))
     await publish(figure("realization", 2021, "province", 1, 13, revision=4, target=80))
-    deadline = asyncio.get_running_loop().time() + 10
+    deadline = asyncio.get_running_loop().time() + 30
     while "76.92%" not in (page := (await client.get("/", params={"year": "2021"})).text):
         assert asyncio.get_running_loop().time() < deadline
         await asyncio.sleep(0.1)
@@ -197,20 +198,14 @@ async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_re
         rows = await pool.fetch("SELECT id::text, view::text FROM agreements ORDER BY id")
         return [(r[0], r[1]) for r in rows]
 
-    deadline = asyncio.get_running_loop().time() + 10
-    while await pool.fetchval("SELECT count(*) FROM inbox_events") < len(events):
-        assert asyncio.get_running_loop().time() < deadline  # every event applied first
-        await asyncio.sleep(0.05)
     before = await snapshot()
     shown = [(d["filename"], d["kind"]) for _, view in before
              for d in json.loads(view).get("documents", [])]
     assert shown == [("PKS Shopee 2021.pdf", "SIGNED"), ("kajian-v2.pdf", "STUDY_PRE")]
+    duplicates = messages_counted(PORTAL_EVENTS, "duplicate")
     await feed.publish(list(reversed(events)))  # every event again, in the wrong order
-    deadline = asyncio.get_running_loop().time() + 10
-    while await pool.fetchval("SELECT count(*) FROM inbox_events") < len(events):
-        assert asyncio.get_running_loop().time() < deadline
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(1)  # the redeliveries have been taken as duplicates by now
+    await until(lambda: messages_counted(PORTAL_EVENTS, "duplicate") >= duplicates + len(events),
+                what="every redelivery taken as a duplicate")
     assert await snapshot() == before
     assert await pool.fetchval("SELECT count(*) FROM inbox_events") == len(events)
 

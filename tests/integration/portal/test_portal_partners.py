@@ -19,10 +19,12 @@ import httpx
 from fastapi import FastAPI
 
 from contracts.partners import partner_id_of
+from contracts.topology import PORTAL_EVENTS
 from tests.integration.portal.conftest import ArchiveAgreements, applied, relayed
 from tests.integration.portal.test_portal import until_listed
 from tests.integration.portal.test_portal_planning import until_shown
 from tests.integration.reporting.support import FeedRelay
+from tests.waiting import messages_counted, until
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
 BJB = {"name": "PT Bank BJB", "category": "THIRD_PARTY", "country": "ID"}
@@ -70,7 +72,7 @@ async def relay(feed: FeedRelay, first: Callable[[Any], bool]) -> tuple[list[Any
 
 
 async def until_status(client: httpx.AsyncClient, path: str, status: int,
-                       seconds: float = 15) -> httpx.Response:
+                       seconds: float = 30) -> httpx.Response:
     deadline = asyncio.get_running_loop().time() + seconds
     while (answer := await client.get(path)).status_code != status:
         assert asyncio.get_running_loop().time() < deadline, (answer.status_code, path)
@@ -110,12 +112,14 @@ async def test_a_partner_page_shows_its_record_and_public_agreements_in_any_orde
     app, client = portal
     ids = await bank_history(agreements)
     _, held = await relay(feed, lambda e: not is_partner(e))  # the agreements come first
+    await applied(app, len(feed.published))
     await until_listed(client, 3)
     before = (await client.get(f"/partners/{BJB_ID}")).text
     assert "<h1>PT Bank BJB</h1>" in before and "Belum tercatat di daftar mitra" in before
     assert "Layanan kas daerah" in before and "Gaji ASN" in before
 
     await feed.publish(held)
+    await applied(app, len(feed.published))
     page = await until_shown(client, f"/partners/{BJB_ID}", f"<h1>{BJB_REGISTERED}</h1>")
     for shown in ("Pihak ketiga", "NIB", "8120000012345", "Kerja sama ditandatangani",
                   "Rp 1.250.000.000", "Rp 40.000.000", "Rp 75.000.000",
@@ -167,6 +171,7 @@ async def test_a_merged_partner_moves_to_the_partner_that_stays_even_before_regi
     await merge(agreements, pid["d"], pid["s"])
     merges = "kerjasama.partner.merged.v1"  # delivered before any registration
     _, held = await relay(feed, lambda e: not is_partner(e) or e.type == merges)
+    await applied(app, len(feed.published))  # both merges, each in its own stream
     await until_listed(client, 3)
 
     moved = await until_status(client, f"/partners/{pid['c']}?lang=en", 301)
@@ -217,8 +222,11 @@ async def test_redelivered_and_reordered_partner_events_change_nothing(
     assert [r[4] for r in before if r[0] == other] == [BJB_ID]
     page = (await client.get(f"/partners/{BJB_ID}")).text
     assert "Kargo udara Kertajati" in page  # the merged partner's agreement
-    await feed.publish([e for e in reversed(events) if is_partner(e)])  # again, reversed
-    await asyncio.sleep(1)  # taken as duplicates by now
+    again = [e for e in reversed(events) if is_partner(e)]
+    duplicates = messages_counted(PORTAL_EVENTS, "duplicate")
+    await feed.publish(again)  # again, reversed
+    await until(lambda: messages_counted(PORTAL_EVENTS, "duplicate") >= duplicates + len(again),
+                what="every redelivery taken as a duplicate")
     assert await snapshot() == before
     assert await pool.fetchval("SELECT count(*) FROM inbox_events") == len(events)
     assert (await client.get(f"/partners/{BJB_ID}")).text == page

@@ -19,7 +19,12 @@ from contracts.kpi import KpiUpdated, kpi_routing_key, kpi_subject
 from contracts.topology import KPI_EXCHANGE
 from plumbing import clock
 from plumbing.amqp import connect, publish_persistent
-from tests.integration.portal.conftest import ArchiveAgreements, figure, relayed
+from tests.integration.portal.conftest import (
+    ArchiveAgreements,
+    figure,
+    figures_applied,
+    relayed,
+)
 from tests.integration.portal.test_portal import until_listed
 from tests.integration.reporting.support import FeedRelay
 
@@ -70,7 +75,7 @@ async def publish_figures(amqp_url: str, items: list[dict[str, Any]]) -> None:
 
 
 async def until_shown(client: httpx.AsyncClient, path: str, text: str,
-                      seconds: float = 15) -> str:
+                      seconds: float = 30) -> str:
     deadline = asyncio.get_running_loop().time() + seconds
     while text not in (page := (await client.get(path)).text):
         assert asyncio.get_running_loop().time() < deadline, page[-3000:]
@@ -105,6 +110,7 @@ async def test_the_dashboard_shows_the_years_priorities_mapping_value_and_revenu
     await relayed(app, feed)
     await until_listed(client, 2)
     await publish_figures(fresh_topology, PLANNING_FIGURES)
+    await figures_applied(app, PLANNING_FIGURES)
 
     page = await until_shown(client, "/?year=2021", "Rp 1.250.000.000")
     assert "Perencanaan 2021: pemetaan, prioritas dan nilai kerja sama" in page

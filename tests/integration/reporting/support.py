@@ -117,7 +117,7 @@ class FeedRelay:
         self.handed_out = 0
         self.published: list[Any] = []
 
-    async def new_events(self, seconds: float = 15) -> list[Any]:
+    async def new_events(self, seconds: float = 30) -> list[Any]:
         """The feed's events not handed out yet: every event stored so far.
 
         The feed holds back events while any transaction of the PostgreSQL cluster older
@@ -181,6 +181,16 @@ async def wait_applied(service: Reporting, count: int, seconds: float = 20) -> N
         await asyncio.sleep(0.05)
 
 
+async def kpis_published(service: Reporting, seconds: float = 30) -> None:
+    """Wait until reporting's outbox relay has published every ``kpi.updated`` queued so
+    far (it publishes them some time after the events were applied, and then deletes
+    them from ``kpi_outbox``)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := await service.pool.fetchval("SELECT count(*) FROM kpi_outbox")) > 0:
+        assert asyncio.get_running_loop().time() < deadline, f"{left} kpi.updated unpublished"
+        await asyncio.sleep(0.05)
+
+
 async def kpi_queue(amqp_url: str, pattern: str) -> tuple[Any, aio_pika.abc.AbstractQueue]:
     """An exclusive queue bound to ``kerjasama.kpi`` with ``pattern``; (connection, queue)."""
     connection = await connect(amqp_url)
@@ -190,18 +200,23 @@ async def kpi_queue(amqp_url: str, pattern: str) -> tuple[Any, aio_pika.abc.Abst
     return connection, queue
 
 
-async def drain(queue: aio_pika.abc.AbstractQueue, quiet: float = 0.5) -> list[Any]:
-    """Every message until none came for ``quiet`` seconds (acked)."""
-    got = []
-    deadline = asyncio.get_running_loop().time() + quiet
-    while asyncio.get_running_loop().time() < deadline:
+async def drain(queue: aio_pika.abc.AbstractQueue, quiet: float = 0.5, *,
+                at_least: int = 0, seconds: float = 30) -> list[Any]:
+    """Every message (acked) until ``at_least`` came, within ``seconds`` (reporting's
+    outbox relay publishes them some time after the events were applied), and then none
+    came for ``quiet`` seconds (so that one too many is seen)."""
+    got: list[Any] = []
+    loop = asyncio.get_running_loop()
+    first = loop.time() + seconds
+    deadline = loop.time() + quiet
+    while loop.time() < deadline or (len(got) < at_least and loop.time() < first):
         message = await queue.get(fail=False)
         if message is None:
             await asyncio.sleep(0.02)
             continue
         await message.ack()
         got.append(message)
-        deadline = asyncio.get_running_loop().time() + quiet
+        deadline = loop.time() + quiet
     return got
 
 

@@ -38,6 +38,7 @@ from tests.integration.reporting.support import (
     HistoryFeed,
     drain,
     kpi_queue,
+    kpis_published,
     publish_all,
     reporting_settings,
     wait_applied,
@@ -89,6 +90,7 @@ async def served(fresh_topology: str, database_url_factory: DatabaseUrlFactory
                 [*late, *rng.sample(early, 20)], rng)))
             await wait_applied(reporting, len(history.events), seconds=60)
             await reporting.refresher.refresh_once()
+            await kpis_published(reporting)
             published = [decode(m.body).data for m in await drain(queue, quiet=2.0)]
             async with httpx.AsyncClient(
                     headers=auth_headers(), transport=httpx.ASGITransport(app=app),

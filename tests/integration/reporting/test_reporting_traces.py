@@ -14,6 +14,7 @@ from tests.integration.reporting.support import (
     ReportingFactory,
     drain,
     kpi_queue,
+    kpis_published,
 )
 
 TRACE_2021 = "11111111111111111111111111111111"
@@ -36,6 +37,7 @@ async def test_each_kpi_update_of_a_group_carries_the_trace_of_the_event_that_ca
         group = [replace(inbox_event(event), trace=trace)  # handed in by two commands
                  for event, trace in zip(proposals, traces, strict=True)]
         await reporting.service.handle_group(group)  # one transaction, one group
+        await kpis_published(reporting)
 
         got = [m for m in await drain(queue, quiet=2.0)
                if str(m.routing_key).endswith(".province")]
