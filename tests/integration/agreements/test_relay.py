@@ -185,14 +185,15 @@ async def test_a_broker_outage_delays_publishing_and_loses_nothing(
 
         outages: list[asyncio.Task[None]] = []
 
-        async def outage() -> None:
-            await asyncio.to_thread(node.stop_broker)
+        async def back_later() -> None:
             await asyncio.sleep(1.5)
             await asyncio.to_thread(node.start_broker)
 
-        async def begin_outage() -> None:  # commands go on being accepted meanwhile
-            outages.append(asyncio.create_task(outage()))
-            await asyncio.sleep(0.3)
+        async def begin_outage() -> None:
+            # The broker is down before the second half is sent, however slow the machine:
+            # commands go on being accepted meanwhile, and the relay meets the outage.
+            await asyncio.to_thread(node.stop_broker)
+            outages.append(asyncio.create_task(back_later()))
 
         async with running(relay):
             positions = await send_commands(pool, 1000, concurrency=4, midway=begin_outage)
