@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from prometheus_client import REGISTRY
@@ -65,3 +66,14 @@ def messages_counted(queue: str, outcome: str) -> float:
                if sample.name == "kerjasama_messages_total"
                and sample.labels.get("queue") == queue
                and sample.labels.get("outcome") == outcome)
+
+
+@contextlib.asynccontextmanager
+async def redelivered(queue: str, count: int, seconds: float = 30.0) -> AsyncIterator[None]:
+    """Around publishing ``count`` messages again to ``queue``: on leaving, wait until this
+    process's consumers took them all as duplicates (so that a test's "nothing changed"
+    is checked after they were handled, not before)."""
+    before = messages_counted(queue, "duplicate")
+    yield
+    await until(lambda: messages_counted(queue, "duplicate") >= before + count, seconds,
+                f"{count} redeliveries to {queue} taken as duplicates")

@@ -4,7 +4,6 @@ that serves figures, and a running portal."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.integration.reporting.conftest import (  # noqa: F401 - fixtures
     feed,
 )
 from tests.integration.reporting.support import AgreementsService, FeedRelay
+from tests.waiting import read_until
 
 
 async def applied(app: FastAPI, count: int, seconds: float = 30) -> None:
@@ -38,10 +38,9 @@ async def applied(app: FastAPI, count: int, seconds: float = 30) -> None:
     time after they are published: a page that shows one of them shows nothing of the
     others yet)."""
     pool = app.state.runtime.pool
-    deadline = asyncio.get_running_loop().time() + seconds
-    while (done := await pool.fetchval("SELECT count(*) FROM inbox_events")) < count:
-        assert asyncio.get_running_loop().time() < deadline, f"applied {done} of {count}"
-        await asyncio.sleep(0.05)
+    done = await read_until(lambda: pool.fetchval("SELECT count(*) FROM inbox_events"),
+                            lambda n: n >= count, seconds, 0.05)
+    assert done >= count, f"applied {done} of {count}"
 
 
 async def figures_applied(app: FastAPI, items: list[dict[str, Any]],
@@ -50,15 +49,14 @@ async def figures_applied(app: FastAPI, items: list[dict[str, Any]],
     applies each ``kpi.updated`` on its own, some time after it is published)."""
     pool = app.state.runtime.pool
     wanted = {(i["indicator"], i["year"], i["scope"]): i["revision"] for i in items}
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
+
+    async def missing() -> list[tuple[str, int, str]]:
         rows = await pool.fetch("SELECT indicator, year, scope, revision FROM figures")
         held = {(r["indicator"], r["year"], r["scope"]): r["revision"] for r in rows}
-        missing = [key for key, revision in wanted.items() if held.get(key, 0) < revision]
-        if not missing:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"figures not applied: {missing}"
-        await asyncio.sleep(0.05)
+        return [key for key, revision in wanted.items() if held.get(key, 0) < revision]
+
+    left = await read_until(missing, lambda keys: not keys, seconds, 0.05)
+    assert not left, f"figures not applied: {left}"
 
 
 async def relayed(app: FastAPI, relay: FeedRelay) -> list[Any]:

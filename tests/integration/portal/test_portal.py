@@ -24,7 +24,7 @@ from services.portal.application.service import seed_figures
 from tests import documents
 from tests.integration.portal.conftest import ArchiveAgreements, Reporting, figure, relayed
 from tests.integration.reporting.support import FeedRelay
-from tests.waiting import messages_counted, until
+from tests.waiting import redelivered
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
 
@@ -202,10 +202,8 @@ async def test_redelivered_events_change_nothing_and_a_rebuild_gives_the_same_re
     shown = [(d["filename"], d["kind"]) for _, view in before
              for d in json.loads(view).get("documents", [])]
     assert shown == [("PKS Shopee 2021.pdf", "SIGNED"), ("kajian-v2.pdf", "STUDY_PRE")]
-    duplicates = messages_counted(PORTAL_EVENTS, "duplicate")
-    await feed.publish(list(reversed(events)))  # every event again, in the wrong order
-    await until(lambda: messages_counted(PORTAL_EVENTS, "duplicate") >= duplicates + len(events),
-                what="every redelivery taken as a duplicate")
+    async with redelivered(PORTAL_EVENTS, len(events)):
+        await feed.publish(list(reversed(events)))  # every event again, in the wrong order
     assert await snapshot() == before
     assert await pool.fetchval("SELECT count(*) FROM inbox_events") == len(events)
 

@@ -24,7 +24,7 @@ from tests.integration.portal.conftest import ArchiveAgreements, applied, relaye
 from tests.integration.portal.test_portal import until_listed
 from tests.integration.portal.test_portal_planning import until_shown
 from tests.integration.reporting.support import FeedRelay
-from tests.waiting import messages_counted, until
+from tests.waiting import redelivered
 
 Portal = tuple[FastAPI, httpx.AsyncClient]
 BJB = {"name": "PT Bank BJB", "category": "THIRD_PARTY", "country": "ID"}
@@ -223,10 +223,8 @@ async def test_redelivered_and_reordered_partner_events_change_nothing(
     page = (await client.get(f"/partners/{BJB_ID}")).text
     assert "Kargo udara Kertajati" in page  # the merged partner's agreement
     again = [e for e in reversed(events) if is_partner(e)]
-    duplicates = messages_counted(PORTAL_EVENTS, "duplicate")
-    await feed.publish(again)  # again, reversed
-    await until(lambda: messages_counted(PORTAL_EVENTS, "duplicate") >= duplicates + len(again),
-                what="every redelivery taken as a duplicate")
+    async with redelivered(PORTAL_EVENTS, len(again)):
+        await feed.publish(again)  # again, reversed
     assert await snapshot() == before
     assert await pool.fetchval("SELECT count(*) FROM inbox_events") == len(events)
     assert (await client.get(f"/partners/{BJB_ID}")).text == page

@@ -22,6 +22,7 @@ from services.reporting.adapters import generations
 from services.reporting.app import Reporting
 from services.reporting.settings import ReportingSettings
 from tests.integration.reporting.histories import History
+from tests.waiting import read_until
 
 TODAY = date(2023, 1, 10)
 SIGNATORY = {"name": "Setiawan Wangsaatmaja", "role": "REGIONAL_SECRETARY"}
@@ -185,10 +186,9 @@ async def kpis_published(service: Reporting, seconds: float = 30) -> None:
     """Wait until reporting's outbox relay has published every ``kpi.updated`` queued so
     far (it publishes them some time after the events were applied, and then deletes
     them from ``kpi_outbox``)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while (left := await service.pool.fetchval("SELECT count(*) FROM kpi_outbox")) > 0:
-        assert asyncio.get_running_loop().time() < deadline, f"{left} kpi.updated unpublished"
-        await asyncio.sleep(0.05)
+    left = await read_until(lambda: service.pool.fetchval("SELECT count(*) FROM kpi_outbox"),
+                            lambda n: n == 0, seconds, 0.05)
+    assert left == 0, f"{left} kpi.updated unpublished"
 
 
 async def kpi_queue(amqp_url: str, pattern: str) -> tuple[Any, aio_pika.abc.AbstractQueue]:
